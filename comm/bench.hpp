@@ -1,0 +1,57 @@
+#pragma once
+// The collective benchmark's driver: runs one collective at one size for warm-up and measured
+// iterations and returns a record. It measures; console, JSON and CSV reporters only consume records.
+//
+// One iteration: (with --check: write this iteration's inputs and poison the outputs), barrier, then
+// the timed region: the collective (blocking), or its issue plus the wait for all its requests
+// (non-blocking). After the last iteration, every iteration's time is reduced to its maximum over
+// ranks, and wrong elements are summed over ranks.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "comm/collective.hpp"
+#include "comm/communicator.hpp"
+#include "comm/element_type.hpp"
+#include "comm/stats.hpp"
+
+namespace scaleout::comm {
+
+struct BenchOptions {
+  int iterations = 20;
+  int warmup = 5;
+  bool check = false;
+  bool nonblocking = false;
+  ElementType type = ElementType::fp32;
+  std::uint64_t seed = 1;
+};
+
+struct BenchRecord {
+  std::string collective;
+  std::size_t bytes = 0;          // S as nccl-tests defines it, after rounding to whole blocks
+  std::size_t requested_bytes = 0;
+  int ranks = 0;
+  double bus_factor = 0.0;
+  std::vector<double> seconds;    // per measured iteration: the maximum over ranks
+  std::optional<std::uint64_t> wrong;  // elements wrong over all ranks and iterations; empty unless checked
+};
+
+// What reports quote: the iteration-time percentiles in microseconds, and bandwidths in GB/s
+// (10^9 bytes per second) from the median: algbw = bytes / p50, busbw = algbw * bus_factor.
+struct BenchFigures {
+  Percentiles time_us;
+  double algbw_gbs = 0.0;
+  double busbw_gbs = 0.0;
+};
+BenchFigures figures(const BenchRecord& record);
+
+BenchRecord measure(const Collective& collective, const Communicator& comm, std::size_t requested_bytes,
+                    const BenchOptions& options);
+
+// The largest S the collective can have on `ranks` ranks with MPI's int counts.
+std::size_t largest_bytes(const Collective& collective, ElementType type, int ranks) noexcept;
+
+}  // namespace scaleout::comm

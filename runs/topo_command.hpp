@@ -1,0 +1,18 @@
+#pragma once
+// `scaleout topo`: what hwloc sees on every node, and where every rank runs.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace scaleout::runs {
+
+struct TopoArguments {
+  std::string xml;
+  bool json = false;
+};
+
+CLI::App* add_topo_command(CLI::App& app, TopoArguments& arguments);
+int run_topo(const TopoArguments& arguments, int& argc, char**& argv);
+
+}  // namespace scaleout::runs

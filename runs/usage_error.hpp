@@ -1,0 +1,20 @@
+#pragma once
+// Bad input from the user: the command exits with status 2 and prints the message, which names the
+// argument, the value and what is allowed.
+
+#include <stdexcept>
+
+namespace scaleout::runs {
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Exit statuses of every subcommand; docs/usage.md lists them.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;    // the run failed (an MPI or system error)
+inline constexpr int exit_usage = 2;      // bad arguments or input files
+inline constexpr int exit_wrong_data = 3; // --check found wrong elements
+
+}  // namespace scaleout::runs

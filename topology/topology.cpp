@@ -1,0 +1,94 @@
+#include "topology/topology.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace scaleout::topology {
+
+namespace {
+std::string reason() { return errno != 0 ? std::strerror(errno) : "unknown error"; }
+}  // namespace
+
+Topology::Topology() {
+  if (hwloc_topology_init(&handle_) != 0) throw TopologyError("hwloc_topology_init failed: " + reason());
+}
+
+Topology::~Topology() {
+  if (handle_ != nullptr) hwloc_topology_destroy(handle_);
+}
+
+Topology::Topology(Topology&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+
+Topology& Topology::operator=(Topology&& other) noexcept {
+  if (this != &other) {
+    if (handle_ != nullptr) hwloc_topology_destroy(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+void Topology::load() {
+  errno = 0;
+  if (hwloc_topology_load(handle_) != 0) throw TopologyError("hwloc_topology_load failed: " + reason());
+}
+
+Topology Topology::discover() {
+  Topology topology;
+  // Keep PCI devices and OS devices that matter (NICs, GPUs); drop bridges and the like hwloc would
+  // keep only for completeness.
+  hwloc_topology_set_io_types_filter(topology.handle_, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+  topology.load();
+  return topology;
+}
+
+Topology Topology::from_xml_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const auto status = fs::status(path, error);
+  if (error || !fs::exists(status)) throw TopologyError(fmt::format("{}: no such file", path));
+  if (fs::is_directory(status)) throw TopologyError(fmt::format("{}: is a directory, not an XML file", path));
+  if (!std::ifstream(path)) throw TopologyError(fmt::format("{}: cannot be read", path));
+
+  Topology topology;
+  hwloc_topology_set_io_types_filter(topology.handle_, HWLOC_TYPE_FILTER_KEEP_ALL);
+  errno = 0;
+  if (hwloc_topology_set_xml(topology.handle_, path.c_str()) != 0) {
+    throw TopologyError(fmt::format("{}: not a readable hwloc XML file ({})", path, reason()));
+  }
+  errno = 0;
+  if (hwloc_topology_load(topology.handle_) != 0) {
+    throw TopologyError(fmt::format("{}: not a valid hwloc XML topology ({})", path, reason()));
+  }
+  return topology;
+}
+
+Topology Topology::from_xml_text(const std::string& xml, bool this_system) {
+  Topology topology;
+  hwloc_topology_set_io_types_filter(topology.handle_, HWLOC_TYPE_FILTER_KEEP_ALL);
+  if (this_system) hwloc_topology_set_flags(topology.handle_, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
+  errno = 0;
+  if (hwloc_topology_set_xmlbuffer(topology.handle_, xml.c_str(), static_cast<int>(xml.size() + 1)) != 0) {
+    throw TopologyError("hwloc_topology_set_xmlbuffer failed: " + reason());
+  }
+  topology.load();
+  return topology;
+}
+
+std::string Topology::export_xml() const {
+  char* buffer = nullptr;
+  int length = 0;
+  if (hwloc_topology_export_xmlbuffer(handle_, &buffer, &length, 0) != 0) {
+    throw TopologyError("hwloc_topology_export_xmlbuffer failed: " + reason());
+  }
+  // hwloc counts the terminating NUL in `length`.
+  std::string xml(buffer, length > 0 ? static_cast<std::size_t>(length - 1) : 0);
+  hwloc_free_xmlbuffer(handle_, buffer);
+  return xml;
+}
+
+}  // namespace scaleout::topology
