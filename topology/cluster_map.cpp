@@ -10,10 +10,10 @@
 
 namespace scaleout::topology {
 
-NodeIdentity identify_node(const comm::Communicator& comm) {
+NodeIdentity identify_node(const comm::Communicator& comm, const std::string& hostname) {
   const int rank = comm.rank();
   NodeIdentity identity;
-  identity.hostname = comm::processor_name();
+  identity.hostname = hostname.empty() ? comm::processor_name() : hostname;
 
   // Within one shared-memory domain, a distinct hostname is a distinct node: colour by the lowest
   // local rank that has the same hostname.

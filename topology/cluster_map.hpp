@@ -26,8 +26,9 @@ struct NodeIdentity {
   std::string hostname;
 };
 
-// Collective over `comm`.
-NodeIdentity identify_node(const comm::Communicator& comm);
+// Collective over `comm`. `hostname` defaults to this host's (MPI_Get_processor_name); tests pass
+// others to emulate several hosts on one machine.
+NodeIdentity identify_node(const comm::Communicator& comm, const std::string& hostname = {});
 
 struct RankPlacement {
   int rank = 0;

@@ -79,6 +79,16 @@ Topology Topology::from_xml_text(const std::string& xml, bool this_system) {
   return topology;
 }
 
+Topology Topology::from_synthetic(const std::string& description) {
+  Topology topology;
+  errno = 0;
+  if (hwloc_topology_set_synthetic(topology.handle_, description.c_str()) != 0) {
+    throw TopologyError(fmt::format("'{}' is not a synthetic hwloc topology ({})", description, reason()));
+  }
+  topology.load();
+  return topology;
+}
+
 std::string Topology::export_xml() const {
   char* buffer = nullptr;
   int length = 0;

@@ -24,6 +24,9 @@ class Topology {
   // calling process, so ranks of a node reuse one discovery instead of repeating it.
   static Topology from_xml_text(const std::string& xml, bool this_system);
 
+  // A machine described in hwloc's synthetic syntax, e.g. "pack:2 numa:1 l3:1 core:8 pu:2".
+  static Topology from_synthetic(const std::string& description);
+
   ~Topology();
   Topology(Topology&& other) noexcept;
   Topology& operator=(Topology&& other) noexcept;

@@ -1,0 +1,89 @@
+#include "runs/bench_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <sstream>
+
+namespace scaleout::runs {
+namespace {
+
+std::vector<comm::BenchRecord> two_records() {
+  comm::BenchRecord checked;
+  checked.collective = "allreduce";
+  checked.bytes = 4096;
+  checked.requested_bytes = 4096;
+  checked.ranks = 4;
+  checked.bus_factor = 1.5;
+  checked.seconds = {20e-6, 10e-6, 30e-6};
+  checked.wrong = 0;
+  comm::BenchRecord unchecked = checked;
+  unchecked.collective = "allgather";
+  unchecked.bytes = 4092;
+  unchecked.requested_bytes = 4096;
+  unchecked.bus_factor = 0.75;
+  unchecked.wrong.reset();
+  return {checked, unchecked};
+}
+
+BenchContext context() { return {4, 1, "Open MPI v4.1.4", comm::BenchOptions{}}; }
+
+TEST(BenchJson, HasTheDocumentedStructure) {
+  const auto records = two_records();
+  const nlohmann::json j = bench_json(context(), records);
+  EXPECT_EQ(j.at("ranks"), 4);
+  EXPECT_EQ(j.at("nodes"), 1);
+  EXPECT_EQ(j.at("mpi_library"), "Open MPI v4.1.4");
+  ASSERT_EQ(j.at("results").size(), 2u);
+  const nlohmann::json& first = j.at("results")[0];
+  EXPECT_EQ(first.at("collective"), "allreduce");
+  EXPECT_EQ(first.at("bytes"), 4096);
+  EXPECT_DOUBLE_EQ(first.at("time_us").at("p50").get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(first.at("time_us").at("min").get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(first.at("time_us").at("max").get<double>(), 30.0);
+  for (const char* key : {"p95", "p99"}) EXPECT_TRUE(first.at("time_us").contains(key));
+  EXPECT_NEAR(first.at("algbw_gbs").get<double>(), 4096 / 20e-6 / 1e9, 1e-9);
+  EXPECT_NEAR(first.at("busbw_gbs").get<double>(), 1.5 * 4096 / 20e-6 / 1e9, 1e-9);
+  EXPECT_EQ(first.at("wrong"), 0);
+  EXPECT_TRUE(j.at("results")[1].at("wrong").is_null());  // not checked is not "0 wrong"
+}
+
+TEST(BenchCsv, HasTheSameColumns) {
+  const auto records = two_records();
+  std::istringstream csv(bench_csv(records));
+  std::string header, first, second;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  std::getline(csv, second);
+  EXPECT_EQ(header,
+            "collective,bytes,time_us_min,time_us_p50,time_us_p95,time_us_p99,time_us_max,algbw_gbs,busbw_gbs,wrong");
+  EXPECT_EQ(first.substr(0, first.find(',', 10)), "allreduce,4096");
+  EXPECT_EQ(first.substr(first.rfind(',')), ",0");
+  EXPECT_EQ(second.back(), ',');  // an empty "wrong": not checked
+}
+
+TEST(BenchOutput, FormatFollowsTheExtension) {
+  EXPECT_EQ(output_format("a/b.json"), "json");
+  EXPECT_EQ(output_format("b.csv"), "csv");
+  EXPECT_EQ(output_format("b.txt"), "");
+  EXPECT_EQ(output_format("json"), "");
+}
+
+TEST(ConsoleTable, PrintsOneLinePerRecordWithTheFigures) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  const ConsoleTable table(out);
+  table.header(context());
+  for (const auto& r : two_records()) table.row(r);
+  std::rewind(out);
+  std::string text;
+  for (int c; (c = std::fgetc(out)) != EOF;) text.push_back(static_cast<char>(c));
+  std::fclose(out);
+  EXPECT_NE(text.find("4 ranks on 1 node"), std::string::npos);
+  EXPECT_NE(text.find("allreduce"), std::string::npos);
+  EXPECT_NE(text.find("20.0"), std::string::npos);  // p50 in microseconds
+  EXPECT_NE(text.find("allgather"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace scaleout::runs
