@@ -14,6 +14,13 @@ void Collective::fill(const Payload& payload, int iteration, int rank, Call& cal
   payload.fill(call.send.bytes(), iteration, rank, 0);
 }
 
+std::vector<Payload::Values> all_ranks(const Payload& payload, int iteration, int ranks) {
+  std::vector<Payload::Values> values;
+  values.reserve(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) values.push_back(payload.values(iteration, r));
+  return values;
+}
+
 std::size_t elements_per_block(std::size_t bytes, ElementType type, std::size_t blocks) noexcept {
   return std::max<std::size_t>(1, bytes / size_of(type) / std::max<std::size_t>(blocks, 1));
 }

@@ -61,6 +61,9 @@ std::span<const Collective* const> all_collectives() noexcept;
 // nullptr when `name` names none.
 const Collective* find_collective(std::string_view name) noexcept;
 
+// Every rank's values in `iteration`, for verifying results gathered from all ranks.
+std::vector<Payload::Values> all_ranks(const Payload& payload, int iteration, int ranks);
+
 // Elements per rank block for a size of `bytes` spread over `blocks` blocks (at least one).
 std::size_t elements_per_block(std::size_t bytes, ElementType type, std::size_t blocks) noexcept;
 

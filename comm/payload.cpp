@@ -43,52 +43,87 @@ std::uint32_t load_bits(ElementType type, const std::byte* element) noexcept {
 }
 
 Payload::Payload(std::uint64_t seed, ElementType type, int ranks)
-    : seed_(seed), type_(type), ranks_(std::max(ranks, 1)), magnitude_(contribution_limit(type)) {
+    : seed_(seed), type_(type), ranks_(std::max(ranks, 1)), quarter_(contribution_limit(type) / 4) {
   // At most exact_limit / magnitude ranks contribute at one index, so every partial sum is exact.
-  const std::int64_t contributors = exact_limit(type) / magnitude_;
+  const std::int64_t contributors = exact_limit(type) / magnitude();
   stride_ = static_cast<int>((ranks_ + contributors - 1) / contributors);
 }
 
-std::uint64_t Payload::key(int iteration, int rank) const noexcept {
+namespace {
+// A value in [low, low + span] drawn from (key, index).
+inline std::int32_t draw(std::uint64_t key, std::uint64_t index, std::int32_t low, std::int32_t span) noexcept {
+  const std::uint64_t h = mix64(key + 0x9e3779b97f4a7c15ull * (index + 1));
+  return low + static_cast<std::int32_t>(h % static_cast<std::uint64_t>(span + 1));
+}
+constexpr std::uint64_t offset_index = ~0ull;  // B(r) is the rank key's draw at an index no element has
+}  // namespace
+
+std::uint64_t Payload::rank_key(int iteration, int rank) const noexcept {
   return mix64(seed_ ^ mix64(0x9e3779b97f4a7c15ull + static_cast<std::uint64_t>(iteration)) ^
                mix64(0xd1b54a32d192ed03ull * (static_cast<std::uint64_t>(rank) + 1)));
 }
 
-namespace {
-inline std::int32_t draw(std::uint64_t key, std::size_t index, std::int32_t magnitude) noexcept {
-  const std::uint64_t h = mix64(key + 0x9e3779b97f4a7c15ull * (index + 1));
-  return static_cast<std::int32_t>(h % static_cast<std::uint64_t>(2 * magnitude + 1)) - magnitude;
+std::uint64_t Payload::common_key(int iteration) const noexcept { return rank_key(iteration, -1); }
+
+int Payload::next_contributor(int rank) const noexcept {
+  // The ranks contributing at an index form one residue class modulo stride; the next one after the
+  // last of the class is its first.
+  return rank + stride_ < ranks_ ? rank + stride_ : rank % stride_;
 }
-}  // namespace
+
+Payload::Values Payload::values(int iteration, int rank) const noexcept {
+  Values v;
+  v.common_ = common_key(iteration);
+  v.mine_ = rank_key(iteration, rank);
+  v.next_ = rank_key(iteration, next_contributor(rank));
+  v.offset_ = draw(v.mine_, offset_index, -quarter_, 2 * quarter_);
+  v.quarter_ = quarter_;
+  v.rank_ = static_cast<std::size_t>(rank);
+  v.stride_ = static_cast<std::size_t>(stride_);
+  return v;
+}
+
+std::int32_t Payload::Values::operator()(std::size_t index) const noexcept {
+  if ((rank_ + index) % stride_ != 0) return 0;
+  return draw(common_, index, -quarter_, 2 * quarter_) + offset_ + draw(mine_, index, 0, 2 * quarter_) -
+         draw(next_, index, 0, 2 * quarter_);
+}
 
 std::int32_t Payload::value(int iteration, int rank, std::size_t index) const noexcept {
-  if (!contributes(rank, index)) return 0;
-  return draw(key(iteration, rank), index, magnitude_);
+  return values(iteration, rank)(index);
 }
 
-std::int64_t Payload::sum(int iteration, std::size_t index) const noexcept {
-  std::int64_t total = 0;
-  const auto stride = static_cast<std::size_t>(stride_);
-  for (auto r = (stride - index % stride) % stride; r < static_cast<std::size_t>(ranks_); r += stride) {
-    total += draw(key(iteration, static_cast<int>(r)), index, magnitude_);
+Payload::Sums Payload::sums(int iteration) const {
+  Sums sums;
+  sums.common_key_ = common_key(iteration);
+  sums.quarter_ = quarter_;
+  sums.contributors_.assign(static_cast<std::size_t>(stride_), 0);
+  sums.offsets_.assign(static_cast<std::size_t>(stride_), 0);
+  for (int r = 0; r < ranks_; ++r) {
+    const auto residue = static_cast<std::size_t>(r % stride_);
+    sums.contributors_[residue] += 1;
+    sums.offsets_[residue] += draw(rank_key(iteration, r), offset_index, -quarter_, 2 * quarter_);
   }
-  return total;
+  return sums;
+}
+
+std::int64_t Payload::Sums::operator()(std::size_t index) const noexcept {
+  const std::size_t stride = contributors_.size();
+  const std::size_t residue = (stride - index % stride) % stride;  // the class with (r + index) % stride == 0
+  return contributors_[residue] * draw(common_key_, index, -quarter_, 2 * quarter_) + offsets_[residue];
 }
 
 void Payload::fill(std::span<std::byte> out, int iteration, int rank, std::size_t first) const noexcept {
-  const std::uint64_t k = key(iteration, rank);
+  const Values source = values(iteration, rank);
   const std::size_t count = out.size() / element_size();
-  auto element = [&](std::size_t i) -> std::int64_t {
-    return contributes(rank, first + i) ? draw(k, first + i, magnitude_) : 0;
-  };
   if (type_ == ElementType::fp32) {
     for (std::size_t i = 0; i < count; ++i) {
-      const auto v = static_cast<float>(element(i));
+      const auto v = static_cast<float>(source(first + i));
       std::memcpy(out.data() + 4 * i, &v, 4);
     }
   } else {
     for (std::size_t i = 0; i < count; ++i) {
-      const std::uint16_t v = to_bf16(static_cast<float>(element(i)));
+      const std::uint16_t v = to_bf16(static_cast<float>(source(first + i)));
       std::memcpy(out.data() + 2 * i, &v, 2);
     }
   }

@@ -1,13 +1,24 @@
 #pragma once
 // Synthetic payloads: every element is a deterministic function of (seed, iteration, rank, index), so
 // every rank can compute the exact expected result of every collective locally and count the wrong
-// elements. Values are small integers, and ranks whose contribution would push a partial sum beyond
-// the range an element type holds exactly contribute zero at that index; sums are therefore exact in
-// fp32 and bf16 whatever order the MPI library reduces in.
+// elements.
+//
+// What rank r holds at index i (when it contributes there) is
+//     A(i) + B(r) + H(r, i) - H(next(r), i)
+// with A common to all ranks, B one offset per rank and H pseudo-random per (rank, index); next(r) is
+// the next rank contributing at the same indices, cyclically. Every element therefore looks random,
+// yet over the contributing ranks the H terms cancel: the exact sum is count * A(i) + sum of B, O(1) per
+// element once the per-rank offsets are summed. That keeps --check affordable on thousands of ranks.
+//
+// Exactness: values are integers of magnitude at most magnitude(), and at most
+// exact_limit / magnitude ranks contribute at any one index (on larger jobs the others hold 0 there,
+// in a pattern that rotates with the index), so every partial sum is an integer the element type
+// holds exactly (2^24 in fp32, 2^8 in bf16), whatever order the MPI library adds in.
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "comm/element_type.hpp"
 
@@ -19,14 +30,40 @@ class Payload {
 
   ElementType type() const noexcept { return type_; }
   std::size_t element_size() const noexcept { return size_of(type_); }
-  // Largest magnitude of one contribution, and the spacing of the ranks contributing at an index.
-  std::int32_t magnitude() const noexcept { return magnitude_; }
+  std::int32_t magnitude() const noexcept { return 4 * quarter_; }
+  // Ranks contributing at an index are those with (rank + index) % stride() == 0.
   int stride() const noexcept { return stride_; }
 
-  // What `rank` holds at element `index` of `iteration`.
+  // What `rank` holds at element `index` of `iteration` (makes the rank's keys each call; use
+  // values() for many indices).
   std::int32_t value(int iteration, int rank, std::size_t index) const noexcept;
-  // The exact sum over all ranks of value(iteration, r, index).
-  std::int64_t sum(int iteration, std::size_t index) const noexcept;
+
+  // What one rank holds in one iteration: its keys made once, then O(1) per index.
+  class Values {
+   public:
+    std::int32_t operator()(std::size_t index) const noexcept;
+
+   private:
+    friend class Payload;
+    std::uint64_t common_ = 0, mine_ = 0, next_ = 0;
+    std::int32_t offset_ = 0, quarter_ = 0;
+    std::size_t rank_ = 0, stride_ = 1;
+  };
+  Values values(int iteration, int rank) const noexcept;
+
+  // The exact sums over all ranks of one iteration: made in O(ranks), then O(1) per index.
+  class Sums {
+   public:
+    std::int64_t operator()(std::size_t index) const noexcept;
+
+   private:
+    friend class Payload;
+    std::uint64_t common_key_ = 0;
+    std::int32_t quarter_ = 0;
+    std::vector<std::int64_t> contributors_;  // per residue class of the ranks modulo stride
+    std::vector<std::int64_t> offsets_;       // sum of B over each class
+  };
+  Sums sums(int iteration) const;
 
   // Element i of `out` gets value(iteration, rank, first + i).
   void fill(std::span<std::byte> out, int iteration, int rank, std::size_t first) const noexcept;
@@ -39,7 +76,9 @@ class Payload {
   std::size_t count_wrong(std::span<const std::byte> data, Expected&& expected) const noexcept;
 
  private:
-  std::uint64_t key(int iteration, int rank) const noexcept;
+  std::uint64_t rank_key(int iteration, int rank) const noexcept;
+  std::uint64_t common_key(int iteration) const noexcept;
+  int next_contributor(int rank) const noexcept;
   bool contributes(int rank, std::size_t index) const noexcept {
     return (static_cast<std::size_t>(rank) + index) % static_cast<std::size_t>(stride_) == 0;
   }
@@ -47,7 +86,7 @@ class Payload {
   std::uint64_t seed_;
   ElementType type_;
   int ranks_;
-  std::int32_t magnitude_;
+  std::int32_t quarter_;  // A and B lie in [-quarter, quarter], H in [0, 2 quarter]
   int stride_;
 };
 

@@ -20,11 +20,10 @@ class Allgather final : public Collective {
   void start(const Communicator& comm, Call& call, std::vector<Request>& requests) const override {
     requests.push_back(iallgather(comm, call.send.data(), call.recv.data(), call.shape.send_count, call.type));
   }
-  std::size_t verify(const Payload& payload, int iteration, int, int, const Call& call) const override {
+  std::size_t verify(const Payload& payload, int iteration, int, int ranks, const Call& call) const override {
     const std::size_t block = call.shape.send_count;
-    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) {
-      return payload.value(iteration, static_cast<int>(i / block), i % block);
-    });
+    const std::vector<Payload::Values> senders = all_ranks(payload, iteration, ranks);
+    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return senders[i / block](i % block); });
   }
 };
 

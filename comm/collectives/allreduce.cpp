@@ -21,7 +21,8 @@ class Allreduce final : public Collective {
         iallreduce(comm, call.send.data(), call.recv.data(), call.shape.send_count, call.type, call.sum));
   }
   std::size_t verify(const Payload& payload, int iteration, int, int, const Call& call) const override {
-    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return payload.sum(iteration, i); });
+    const Payload::Sums sums = payload.sums(iteration);
+    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return sums(i); });
   }
 };
 

@@ -20,12 +20,11 @@ class Alltoall final : public Collective {
   void start(const Communicator& comm, Call& call, std::vector<Request>& requests) const override {
     requests.push_back(ialltoall(comm, call.send.data(), call.recv.data(), block(call), call.type));
   }
-  std::size_t verify(const Payload& payload, int iteration, int rank, int, const Call& call) const override {
+  std::size_t verify(const Payload& payload, int iteration, int rank, int ranks, const Call& call) const override {
     const std::size_t b = block(call);
     const std::size_t mine = static_cast<std::size_t>(rank) * b;  // where my block sits in every sender
-    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) {
-      return payload.value(iteration, static_cast<int>(i / b), mine + i % b);
-    });
+    const std::vector<Payload::Values> senders = all_ranks(payload, iteration, ranks);
+    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return senders[i / b](mine + i % b); });
   }
 
  private:

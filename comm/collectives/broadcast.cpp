@@ -24,8 +24,8 @@ class Broadcast final : public Collective {
     if (rank == call.root) payload.fill(call.recv.bytes(), iteration, rank, 0);
   }
   std::size_t verify(const Payload& payload, int iteration, int, int, const Call& call) const override {
-    return payload.count_wrong(call.recv.bytes(),
-                               [&](std::size_t i) { return payload.value(iteration, call.root, i); });
+    const Payload::Values root = payload.values(iteration, call.root);
+    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return root(i); });
   }
 };
 

@@ -24,7 +24,8 @@ class Reduce final : public Collective {
   // Only the root's receive buffer is defined afterwards.
   std::size_t verify(const Payload& payload, int iteration, int rank, int, const Call& call) const override {
     if (rank != call.root) return 0;
-    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return payload.sum(iteration, i); });
+    const Payload::Sums sums = payload.sums(iteration);
+    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return sums(i); });
   }
 };
 

@@ -24,8 +24,8 @@ class ReduceScatter final : public Collective {
   }
   std::size_t verify(const Payload& payload, int iteration, int rank, int, const Call& call) const override {
     const std::size_t first = static_cast<std::size_t>(rank) * call.shape.recv_count;
-    return payload.count_wrong(call.recv.bytes(),
-                               [&](std::size_t i) { return payload.sum(iteration, first + i); });
+    const Payload::Sums sums = payload.sums(iteration);
+    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return sums(first + i); });
   }
 };
 

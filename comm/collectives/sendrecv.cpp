@@ -28,8 +28,8 @@ class Sendrecv final : public Collective {
   }
   std::size_t verify(const Payload& payload, int iteration, int rank, int ranks, const Call& call) const override {
     const int previous = (rank + ranks - 1) % ranks;
-    return payload.count_wrong(call.recv.bytes(),
-                               [&](std::size_t i) { return payload.value(iteration, previous, i); });
+    const Payload::Values sender = payload.values(iteration, previous);
+    return payload.count_wrong(call.recv.bytes(), [&](std::size_t i) { return sender(i); });
   }
 
  private:

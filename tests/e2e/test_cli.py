@@ -1,0 +1,178 @@
+"""End-to-end tests of the scaleout command as a user runs it: under mpiexec, with its exit statuses,
+its messages and the files it writes. Python's unittest only; run by ctest (label e2e), which sets
+SCALEOUT (the binary), MPIEXEC and SCALEOUT_TEST_DATA."""
+
+import csv
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+SCALEOUT = os.environ.get("SCALEOUT", "scaleout")
+MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
+DATA = os.environ.get("SCALEOUT_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
+DGX2 = os.path.join(DATA, "topologies", "nvidiaDGX2.xml")
+
+
+def run(*args, ranks=None, timeout=120):
+    command = [SCALEOUT, *args]
+    if ranks is not None:
+        command = [MPIEXEC, "-n", str(ranks), "--oversubscribe", *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout, done.stderr
+
+
+def scaleout_lines(stderr):
+    """The lines scaleout itself printed (mpiexec adds its own banner when a rank exits non-zero)."""
+    return [line for line in stderr.splitlines() if line.startswith("scaleout")]
+
+
+class Bench(unittest.TestCase):
+    def test_checked_allreduce_prints_the_table_and_writes_json(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "allreduce.json")
+            code, out, err = run("bench", "allreduce", "--sizes", "4K:64K:4", "--check", "--iters", "3",
+                                 "--warmup", "1", "--output", path, ranks=4)
+            self.assertEqual(code, 0, err)
+            rows = [line.split() for line in out.splitlines() if line.startswith("  allreduce")]
+            self.assertEqual([int(row[1]) for row in rows], [4096, 16384, 65536])
+            self.assertTrue(all(row[-1] == "0" for row in rows), out)  # wrong elements
+            with open(path) as f:
+                document = json.load(f)
+        self.assertEqual(document["ranks"], 4)
+        self.assertEqual(document["nodes"], 1)
+        self.assertTrue(document["mpi_library"].startswith("Open MPI"), document["mpi_library"])
+        self.assertEqual(len(document["results"]), 3)
+        for result in document["results"]:
+            self.assertEqual(result["collective"], "allreduce")
+            self.assertEqual(result["wrong"], 0)
+            times = result["time_us"]
+            self.assertLessEqual(times["min"], times["p50"])
+            self.assertLessEqual(times["p50"], times["p95"])
+            self.assertLessEqual(times["p95"], times["p99"])
+            self.assertLessEqual(times["p99"], times["max"])
+            self.assertAlmostEqual(result["algbw_gbs"], result["bytes"] / (times["p50"] * 1e-6) / 1e9, places=6)
+            self.assertAlmostEqual(result["busbw_gbs"], result["algbw_gbs"] * 2 * 3 / 4, places=6)
+
+    def test_every_collective_in_bf16_non_blocking_to_csv(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "all.csv")
+            code, out, err = run("bench", "all", "--sizes", "1000,64K", "--check", "--dtype", "bf16",
+                                 "--nonblocking", "--iters", "2", "--warmup", "1", "--output", path, ranks=3)
+            self.assertEqual(code, 0, err)
+            self.assertIn("bf16, non-blocking", out)
+            with open(path) as f:
+                rows = list(csv.DictReader(f))
+        self.assertEqual([r["collective"] for r in rows[::2]],
+                         ["allreduce", "reduce_scatter", "allgather", "alltoall", "broadcast", "reduce", "sendrecv"])
+        self.assertTrue(all(r["wrong"] == "0" for r in rows))
+        # 1000 bytes of bf16 over 3 ranks: 166 elements per block, S = 996 bytes.
+        self.assertEqual(rows[2]["bytes"], "996")
+
+    def test_runs_without_a_launcher(self):
+        code, out, err = run("bench", "sendrecv", "--sizes", "4K", "--iters", "2", "--check")
+        self.assertEqual(code, 0, err)
+        self.assertIn("1 rank on 1 node", out)
+
+
+class BadInput(unittest.TestCase):
+    CASES = [
+        (("bench", "allreduse"), "collective 'allreduse' is unknown; allowed: allreduce"),
+        (("bench", "--sizes", "4Q"), "--sizes: '4Q' has an unknown unit"),
+        (("bench", "--sizes", "64M:4K"), "--sizes: '64M:4K' has its minimum 64M above its maximum 4K"),
+        (("bench", "--sizes", "1K:1M:1"), "the factor must be a whole number of at least 2"),
+        (("bench", "--iters", "0"), "--iters: 0 is not allowed; it must be at least 1"),
+        (("bench", "--iters", "-2"), "--iters: -2 is not allowed"),
+        (("bench", "--iters", "many"), "--iters"),
+        (("bench", "--warmup", "-1"), "--warmup: -1 is not allowed"),
+        (("bench", "--dtype", "fp64"), "--dtype: 'fp64' is unknown; allowed: fp32, bf16"),
+        (("bench", "--output", "results.txt"), "--output: 'results.txt' must end in .json or .csv"),
+        (("bench", "--frobnicate"), "--frobnicate"),
+        (("topo", "--xml", "/nonexistent/machine.xml"), "--xml: /nonexistent/machine.xml: no such file"),
+        (("topo", "--xml", "/"), "--xml: /: is a directory"),
+        (("topo", "--xml", "/etc/hostname"), "not a readable hwloc XML file"),
+        (("launch",), "'launch' is not a command; allowed: bench, topo"),
+        ((), "A subcommand is required"),
+    ]
+
+    def test_exit_two_with_one_message_naming_the_argument(self):
+        for args, expected in self.CASES:
+            with self.subTest(args=args):
+                code, out, err = run(*args)
+                self.assertEqual(code, 2, err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertIn(expected, err)
+                self.assertNotIn("terminate called", err)
+
+    def test_under_mpiexec_the_message_comes_once(self):
+        for args, expected in self.CASES[:3]:
+            with self.subTest(args=args):
+                code, out, err = run(*args, ranks=3)
+                self.assertEqual(code, 2, err)
+                self.assertEqual(len(scaleout_lines(err)), 1, err)
+                self.assertIn(expected, err)
+
+    def test_unwritable_output_is_refused_before_measuring(self):
+        code, out, err = run("bench", "--output", "/nonexistent/folder/r.json", ranks=2)
+        self.assertEqual(code, 2, err)
+        self.assertEqual(scaleout_lines(err), [
+            "scaleout bench: --output: /nonexistent/folder/r.json cannot be written: "
+            "its folder /nonexistent/folder does not exist"])
+        self.assertNotIn("allreduce", out)
+
+    def test_sizes_beyond_mpi_counts_are_refused(self):
+        code, out, err = run("bench", "--sizes", "64G", ranks=2)
+        self.assertEqual(code, 2, err)
+        self.assertIn("--sizes: 64G is too large for allreduce on 2 ranks with fp32", err)
+
+    def test_sizes_beyond_the_nodes_memory_are_refused_not_killed(self):
+        # 30 GiB all-to-all on 4 ranks: 60 GiB of buffers per rank, more than any test machine has.
+        code, out, err = run("bench", "alltoall", "--sizes", "30G", ranks=4)
+        self.assertEqual(code, 2, err)
+        self.assertIn("--sizes: alltoall of 30G needs 240.0 GiB of buffers on node", err)
+
+
+class Topo(unittest.TestCase):
+    def test_captured_dgx2(self):
+        code, out, err = run("topo", "--xml", DGX2, "--json")
+        self.assertEqual(code, 0, err)
+        node = json.loads(out)["nodes"][0]
+        self.assertEqual((node["packages"], node["numa_nodes"], len(node["gpus"])), (2, 2, 16))
+        for key in ("hostname", "cores", "pus", "memory_bytes", "l3_bytes", "nics"):
+            self.assertIn(key, node)
+        code, text, err = run("topo", "--xml", DGX2)
+        self.assertEqual(code, 0, err)
+        self.assertIn("2 packages, 2 NUMA nodes", text)
+        self.assertIn("GPU 15", text)
+
+    def test_this_machine_and_the_placement_under_mpiexec(self):
+        code, out, err = run("topo", ranks=4)
+        self.assertEqual(code, 0, err)
+        self.assertIn("node 0:", out)
+        self.assertIn("placement: 4 ranks on 1 node", out)
+        code, out, err = run("topo", "--json", ranks=3)
+        self.assertEqual(code, 0, err)
+        document = json.loads(out)
+        self.assertEqual(len(document["nodes"]), 1)
+        self.assertEqual([r["rank"] for r in document["ranks"]], [0, 1, 2])
+        self.assertEqual(sorted(r["local_rank"] for r in document["ranks"]), [0, 1, 2])
+
+
+class Help(unittest.TestCase):
+    def test_help_and_version(self):
+        code, out, _ = run("--help")
+        self.assertEqual(code, 0)
+        self.assertIn("bench", out)
+        self.assertIn("topo", out)
+        code, out, _ = run("bench", "--help")
+        self.assertEqual(code, 0)
+        for option in ("--sizes", "--iters", "--warmup", "--check", "--dtype", "--nonblocking", "--output"):
+            self.assertIn(option, out)
+        code, out, _ = run("--version")
+        self.assertEqual(code, 0)
+        self.assertRegex(out, r"\d+\.\d+\.\d+")
+
+
+if __name__ == "__main__":
+    unittest.main()

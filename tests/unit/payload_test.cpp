@@ -33,30 +33,73 @@ TEST(Payload, IsADeterministicFunctionOfSeedIterationRankAndIndex) {
   EXPECT_GT(differs_by_index, 990);
 }
 
-TEST(Payload, ValuesStayWithinTheMagnitudeAndUseItsRange) {
+TEST(Payload, ValuesStayWithinTheMagnitudeAndSpreadOverIt) {
   for (const ElementType type : {ElementType::fp32, ElementType::bf16}) {
     const Payload payload(7, type, 4);
     std::set<std::int32_t> seen;
-    for (std::size_t i = 0; i < 20000; ++i) {
-      const std::int32_t v = payload.value(0, 1, i);
-      ASSERT_LE(std::abs(v), payload.magnitude());
-      seen.insert(v);
+    for (int rank = 0; rank < 4; ++rank) {
+      for (std::size_t i = 0; i < 20000; ++i) {
+        const std::int32_t v = payload.value(0, rank, i);
+        ASSERT_LE(std::abs(v), payload.magnitude());
+        seen.insert(v);
+      }
     }
-    EXPECT_EQ(seen.size(), static_cast<std::size_t>(2 * payload.magnitude() + 1)) << name(type);
+    // bf16 has 9 values in [-4, 4] and the ranks use them all (one rank's fixed offset B shifts its
+    // range); fp32 spreads over many hundreds.
+    EXPECT_GE(seen.size(), type == ElementType::bf16 ? 9u : 800u) << name(type);
   }
 }
 
-TEST(Payload, SumIsTheSumOverEveryRank) {
+TEST(Payload, ValuesOfARankAreTheSameThroughEveryAccessor) {
+  const Payload payload(21, ElementType::fp32, 5);
+  const Payload::Values rank3 = payload.values(2, 3);
+  std::vector<std::byte> buffer(64 * 4);
+  payload.fill(buffer, 2, 3, 1000);
+  for (std::size_t i = 0; i < 64; ++i) {
+    ASSERT_EQ(rank3(1000 + i), payload.value(2, 3, 1000 + i));
+    float stored;
+    std::memcpy(&stored, buffer.data() + 4 * i, 4);
+    ASSERT_EQ(stored, static_cast<float>(rank3(1000 + i)));
+  }
+}
+
+TEST(Payload, SumsAreTheSumsOverEveryRank) {
   for (const ElementType type : {ElementType::fp32, ElementType::bf16}) {
-    for (const int ranks : {1, 3, 4, 65, 1000}) {
+    for (const int ranks : {1, 2, 3, 4, 65, 1000, 20000}) {
       const Payload payload(9, type, ranks);
-      for (std::size_t i = 0; i < 200; ++i) {
+      const Payload::Sums sums = payload.sums(5);
+      for (std::size_t i = 0; i < 100; ++i) {
         std::int64_t expected = 0;
         for (int r = 0; r < ranks; ++r) expected += payload.value(5, r, i);
-        ASSERT_EQ(payload.sum(5, i), expected) << name(type) << " ranks=" << ranks << " index=" << i;
+        ASSERT_EQ(sums(i), expected) << name(type) << " ranks=" << ranks << " index=" << i;
       }
     }
   }
+}
+
+TEST(Payload, ContributorsThinOutOnlyBeyondTheExactRange) {
+  EXPECT_EQ(Payload(1, ElementType::fp32, 16384).stride(), 1);
+  EXPECT_EQ(Payload(1, ElementType::fp32, 16385).stride(), 2);
+  EXPECT_EQ(Payload(1, ElementType::bf16, 64).stride(), 1);
+  EXPECT_EQ(Payload(1, ElementType::bf16, 65).stride(), 2);
+  // A rank that does not contribute at an index holds 0 there.
+  const Payload thin(1, ElementType::bf16, 130);  // stride 3
+  for (int r = 0; r < 130; ++r) {
+    for (std::size_t i = 0; i < 12; ++i) {
+      if ((static_cast<std::size_t>(r) + i) % 3 != 0) {
+        ASSERT_EQ(thin.value(0, r, i), 0);
+      }
+    }
+  }
+}
+
+TEST(Payload, AMissingContributionChangesTheSum) {
+  // A reduction that lost one rank's element must not come out right by chance.
+  const Payload payload(13, ElementType::fp32, 4);
+  const Payload::Sums sums = payload.sums(0);
+  int detected = 0;
+  for (std::size_t i = 0; i < 10000; ++i) detected += sums(i) - payload.value(0, 2, i) != sums(i);
+  EXPECT_GT(detected, 9900);
 }
 
 // The property the --check of every reduction rests on: whatever order the MPI library adds in, every
@@ -64,6 +107,7 @@ TEST(Payload, SumIsTheSumOverEveryRank) {
 TEST(Payload, SumsAreExactInAnyOrderInBf16EvenOnManyRanks) {
   for (const int ranks : {4, 64, 65, 300, 4096}) {
     const Payload payload(11, ElementType::bf16, ranks);
+    const Payload::Sums sums = payload.sums(2);
     EXPECT_EQ(payload.stride(), std::max(1, (ranks + 63) / 64)) << ranks;
     std::mt19937 shuffle(static_cast<unsigned>(ranks));
     std::vector<int> order(static_cast<std::size_t>(ranks));
@@ -75,7 +119,7 @@ TEST(Payload, SumsAreExactInAnyOrderInBf16EvenOnManyRanks) {
         const std::uint16_t contribution = to_bf16(static_cast<float>(payload.value(2, r, i)));
         add_bf16(&contribution, &accumulated, 1);
       }
-      ASSERT_EQ(accumulated, encode(ElementType::bf16, payload.sum(2, i))) << ranks << " ranks, index " << i;
+      ASSERT_EQ(accumulated, encode(ElementType::bf16, sums(i))) << ranks << " ranks, index " << i;
     }
   }
 }
