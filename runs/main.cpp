@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
   // CLI11 would call an unknown command "a missing subcommand"; name it instead.
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' && first != bench->get_name() && first != topo->get_name()) {
-    print_error("", fmt::format("'{}' is not a command; allowed: bench, topo (see scaleout --help)", argv[1]));
-    return exit_usage;
+    return exit_with_usage_error("", fmt::format("'{}' is not a command; allowed: bench, topo (see scaleout --help)", first),
+                                 argc, argv);
   }
   try {
     app.parse(argc, argv);
@@ -35,10 +35,9 @@ int main(int argc, char** argv) {
     return prints_for_job() ? app.exit(done) : exit_ok;
   } catch (const CLI::ParseError& error) {
     const CLI::App* where = bench->parsed() ? bench : topo->parsed() ? topo : &app;
-    print_error(where == &app ? "" : where->get_name(),
-                fmt::format("{} (see scaleout {}--help)", error.what(),
-                            where == &app ? "" : where->get_name() + " "));
-    return exit_usage;
+    const std::string name = where == &app ? "" : where->get_name();
+    return exit_with_usage_error(name, fmt::format("{} (see scaleout {}--help)", error.what(), name.empty() ? "" : name + " "),
+                                 argc, argv);
   }
 
   const std::string command = bench->parsed() ? "bench" : "topo";
@@ -46,8 +45,7 @@ int main(int argc, char** argv) {
     if (bench->parsed()) return run_bench(plan_bench(bench_arguments), argc, argv);
     return run_topo(topo_arguments, argc, argv);
   } catch (const UsageError& error) {
-    print_error(command, error.what());
-    return exit_usage;
+    return exit_with_usage_error(command, error.what(), argc, argv);
   } catch (const std::exception& error) {
     print_error(command, error.what());
     return exit_failure;

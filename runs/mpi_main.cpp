@@ -12,16 +12,23 @@
 
 namespace scaleout::runs {
 
+namespace {
+// The rank a launcher gave this process (Open MPI, PMIx, PMI, Slurm); -1 without a launcher.
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    if (const char* value = std::getenv(name); value != nullptr) return std::atoi(value);
+  }
+  return -1;
+}
+}  // namespace
+
 bool prints_for_job() {
   if (comm::Environment::active()) {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     return rank == 0;
   }
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
-    if (const char* value = std::getenv(name); value != nullptr) return std::atoi(value) == 0;
-  }
-  return true;
+  return launcher_rank() <= 0;
 }
 
 void print_error(std::string_view command, std::string_view message) {
@@ -31,6 +38,18 @@ void print_error(std::string_view command, std::string_view message) {
   } else {
     fmt::print(stderr, "scaleout {}: {}\n", command, message);
   }
+}
+
+int exit_with_usage_error(std::string_view command, std::string_view message, int& argc, char**& argv) {
+  if (launcher_rank() < 0 || comm::Environment::active()) {
+    print_error(command, message);
+    return exit_usage;
+  }
+  comm::Environment environment(argc, argv);
+  print_error(command, message);
+  std::fflush(stderr);
+  MPI_Barrier(MPI_COMM_WORLD);
+  return exit_usage;
 }
 
 int with_mpi(int& argc, char**& argv, std::string_view command, const std::function<int()>& body) {

@@ -21,4 +21,9 @@ bool prints_for_job();
 // Prints "scaleout <command>: <message>" on standard error from the printing process only.
 void print_error(std::string_view command, std::string_view message);
 
+// Reports bad arguments found before MPI started and returns exit_usage. Under a launcher every rank
+// finds the same fault; if they all just exited, the launcher could kill rank 0 before its message got
+// out. So there MPI starts only to order the exit: rank 0 prints, then all pass a barrier and leave.
+int exit_with_usage_error(std::string_view command, std::string_view message, int& argc, char**& argv);
+
 }  // namespace scaleout::runs
