@@ -1,6 +1,6 @@
 // scaleout: emulate the communication of distributed training on an MPI cluster.
-// Arguments are parsed and validated before MPI starts, so bad input exits with status 2 and one
-// message on every launcher, without starting (or hanging) a job.
+// Arguments are parsed and validated before any communication: bad input exits with status 2 and one
+// message, on every rank alike, and never hangs a job (runs/mpi_main.hpp says how).
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
