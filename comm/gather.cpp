@@ -60,4 +60,18 @@ std::string broadcast_string(const Communicator& comm, const std::string& text, 
   return result;
 }
 
+std::vector<std::byte> gather_blocks(const Communicator& comm, std::span<const std::byte> block, int root) {
+  const bool at_root = comm.rank() == root;
+  const int length = mpi_count(block.size());
+  std::vector<std::byte> all(at_root ? block.size() * static_cast<std::size_t>(comm.size()) : 0);
+  check(MPI_Gather(block.data(), length, MPI_BYTE, all.data(), length, MPI_BYTE, root, comm.native()), "MPI_Gather");
+  return all;
+}
+
+bool any_rank(const Communicator& comm, bool flag) {
+  int mine = flag ? 1 : 0, any = 0;
+  check(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm.native()), "MPI_Allreduce");
+  return any != 0;
+}
+
 }  // namespace scaleout::comm

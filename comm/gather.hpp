@@ -2,7 +2,11 @@
 // Moving variable-length text between ranks (the tool's bookkeeping: hostnames, topology XML,
 // serialised summaries). Never on a timed path.
 
+#include <cstddef>
+#include <cstring>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "comm/communicator.hpp"
@@ -15,5 +19,22 @@ std::vector<std::string> gather_strings(const Communicator& comm, const std::str
 std::vector<std::string> allgather_strings(const Communicator& comm, const std::string& text);
 // `text` of `root` on every rank.
 std::string broadcast_string(const Communicator& comm, const std::string& text, int root);
+
+// Every rank's block of bytes (the same size on every rank) at `root`, in rank order; empty elsewhere.
+std::vector<std::byte> gather_blocks(const Communicator& comm, std::span<const std::byte> block, int root);
+
+// Every rank's `value` at `root`, in rank order: for records of plain data, on a homogeneous job
+// (every rank runs the same binary).
+template <class T>
+std::vector<T> gather_values(const Communicator& comm, const T& value, int root) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const auto bytes = gather_blocks(comm, std::as_bytes(std::span<const T, 1>(&value, 1)), root);
+  std::vector<T> values(bytes.size() / sizeof(T));
+  if (!values.empty()) std::memcpy(values.data(), bytes.data(), bytes.size());
+  return values;
+}
+
+// True on every rank when `flag` is true on any (the ranks' agreement at a step boundary).
+bool any_rank(const Communicator& comm, bool flag);
 
 }  // namespace scaleout::comm

@@ -10,11 +10,11 @@
 #include "comm/transport.hpp"
 #include "runs/bench_report.hpp"
 #include "runs/mpi_main.hpp"
+#include "runs/node_memory.hpp"
 #include "runs/output_file.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
 #include "topology/cluster_map.hpp"
-#include "topology/memory.hpp"
 
 namespace scaleout::runs {
 
@@ -42,8 +42,7 @@ void check_sizes_fit(const BenchPlan& plan, int ranks) {
   }
 }
 
-// The payload buffers of the largest size must fit in what every node has available, with room for
-// MPI's own buffers; otherwise the OOM killer, not a message, would end the job. All ranks decide alike.
+// The payload buffers of the largest size must fit in what every node has available.
 void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world,
                        const topology::NodeIdentity& identity) {
   std::uint64_t per_rank = 0;
@@ -58,22 +57,7 @@ void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world,
       }
     }
   }
-  std::string shortfall;
-  if (identity.local_rank == 0) {
-    const std::uint64_t needed = per_rank * static_cast<std::uint64_t>(identity.local_size);
-    const auto available = topology::available_memory_bytes();
-    if (available && static_cast<double>(needed) > 0.9 * static_cast<double>(*available)) {
-      shortfall = fmt::format("--sizes: {} needs {:.1f} GiB of buffers on node {} ({} rank{} x {:.1f} GiB), more than "
-                              "90% of the {:.1f} GiB it has available; use smaller sizes or fewer ranks per node",
-                              largest, static_cast<double>(needed) / (1ull << 30), identity.hostname,
-                              identity.local_size, identity.local_size == 1 ? "" : "s",
-                              static_cast<double>(per_rank) / (1ull << 30),
-                              static_cast<double>(*available) / (1ull << 30));
-    }
-  }
-  for (const std::string& reason : comm::allgather_strings(world, shortfall)) {
-    if (!reason.empty()) throw UsageError(reason);
-  }
+  check_node_memory(world, identity, per_rank, "--sizes: " + largest, "use smaller sizes or fewer ranks per node");
 }
 
 }  // namespace

@@ -5,10 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "runs/bench_command.hpp"
 #include "runs/mpi_main.hpp"
+#include "runs/plan_command.hpp"
+#include "runs/run_command.hpp"
 #include "runs/topo_command.hpp"
 #include "runs/usage_error.hpp"
 #include "runs/version.hpp"
@@ -20,28 +25,40 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   BenchArguments bench_arguments;
   TopoArguments topo_arguments;
+  RunArguments run_arguments;
+  PlanArguments plan_arguments;
+  CLI::App* run = add_run_command(app, run_arguments);
+  CLI::App* plan = add_plan_command(app, plan_arguments);
   CLI::App* bench = add_bench_command(app, bench_arguments);
   CLI::App* topo = add_topo_command(app, topo_arguments);
+  const std::vector<CLI::App*> commands = {run, plan, bench, topo};
 
   // CLI11 would call an unknown command "a missing subcommand"; name it instead.
   const std::string first = argc > 1 ? argv[1] : "";
-  if (!first.empty() && first[0] != '-' && first != bench->get_name() && first != topo->get_name()) {
-    return exit_with_usage_error("", fmt::format("'{}' is not a command; allowed: bench, topo (see scaleout --help)", first),
-                                 argc, argv);
+  if (!first.empty() && first[0] != '-' &&
+      std::none_of(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->get_name() == first; })) {
+    return exit_with_usage_error(
+        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo (see scaleout --help)", first), argc,
+        argv);
   }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i == 0 ? "" : " ") + std::string(argv[i]);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& done) {  // --help, --version
     return prints_for_job() ? app.exit(done) : exit_ok;
   } catch (const CLI::ParseError& error) {
-    const CLI::App* where = bench->parsed() ? bench : topo->parsed() ? topo : &app;
-    const std::string name = where == &app ? "" : where->get_name();
+    const auto parsed = std::find_if(commands.begin(), commands.end(), [](const CLI::App* c) { return c->parsed(); });
+    const std::string name = parsed == commands.end() ? "" : (*parsed)->get_name();
     return exit_with_usage_error(name, fmt::format("{} (see scaleout {}--help)", error.what(), name.empty() ? "" : name + " "),
                                  argc, argv);
   }
 
-  const std::string command = bench->parsed() ? "bench" : "topo";
+  const auto parsed = std::find_if(commands.begin(), commands.end(), [](const CLI::App* c) { return c->parsed(); });
+  const std::string command = (*parsed)->get_name();
   try {
+    if (run->parsed()) return run_run(plan_run(run_arguments), command_line, argc, argv);
+    if (plan->parsed()) return run_plan(plan_arguments);
     if (bench->parsed()) return run_bench(plan_bench(bench_arguments), argc, argv);
     return run_topo(topo_arguments, argc, argv);
   } catch (const UsageError& error) {

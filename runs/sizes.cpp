@@ -106,4 +106,15 @@ std::string format_bytes(std::uint64_t bytes) {
   return fmt::format("{}{}", bytes, units[unit]);
 }
 
+std::string format_count(double count) {
+  static constexpr std::string_view units[] = {"", "K", "M", "B", "T"};
+  int unit = 0;
+  while (unit < 4 && count >= 999.5) {
+    count /= 1000;
+    ++unit;
+  }
+  const int decimals = unit == 0 || count >= 99.95 ? 0 : count >= 9.995 ? 1 : 2;
+  return fmt::format("{:.{}f}{}", count, decimals, units[unit]);
+}
+
 }  // namespace scaleout::runs

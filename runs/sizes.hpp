@@ -15,5 +15,7 @@ std::uint64_t parse_bytes(std::string_view text, std::string_view argument);
 std::vector<std::uint64_t> parse_sizes(std::string_view text, std::string_view argument);
 // Bytes in the shortest exact binary form: 4096 -> "4K", 1536 -> "1536", 1048576 -> "1M".
 std::string format_bytes(std::uint64_t bytes);
+// A count with three significant digits and a suffix: 950, 125M, 6.74B, 1.23T.
+std::string format_count(double count);
 
 }  // namespace scaleout::runs

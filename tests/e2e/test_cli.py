@@ -92,7 +92,7 @@ class BadInput(unittest.TestCase):
         (("topo", "--xml", "/nonexistent/machine.xml"), "--xml: /nonexistent/machine.xml: no such file"),
         (("topo", "--xml", "/"), "--xml: /: is a directory"),
         (("topo", "--xml", "/etc/hostname"), "not a readable hwloc XML file"),
-        (("launch",), "'launch' is not a command; allowed: bench, topo"),
+        (("launch",), "'launch' is not a command; allowed: run, plan, bench, topo"),
         ((), "A subcommand is required"),
     ]
 

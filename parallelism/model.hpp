@@ -1,0 +1,59 @@
+#pragma once
+// Transformer models as the workload model sees them: the architecture, and what follows from it
+// (parameters per layer and in all, FLOPs per token). Formulas: DESIGN section 5, docs/workload.md.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scaleout::parallelism {
+
+// GPT: learned positional embeddings, LayerNorm with biases, a 4h MLP with biases.
+// Llama: no biases, RMSNorm, grouped-query attention (kv_heads <= heads), a SwiGLU MLP of ffn_hidden.
+enum class Architecture { gpt, llama };
+
+struct Model {
+  std::string name;
+  Architecture architecture = Architecture::gpt;
+  int layers = 0;
+  std::int64_t hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;  // = heads without grouped-query attention
+  std::int64_t ffn_hidden = 0;
+  std::int64_t vocab = 0;
+  std::int64_t seq_len = 0;
+  bool tied_embeddings = false;
+
+  std::int64_t head_dim() const { return hidden / heads; }
+  // Parameters of one transformer layer, and of those the ones in matrix multiplications.
+  std::int64_t layer_parameters() const;
+  std::int64_t layer_matmul_parameters() const;
+  // Input embedding (plus positions for GPT), output head (0 when tied), final norm.
+  std::int64_t embedding_parameters() const;
+  std::int64_t head_parameters() const;
+  std::int64_t final_norm_parameters() const;
+  std::int64_t parameters() const;
+
+  // Forward FLOPs for one token: one layer (matmuls + attention scores and values over seq_len), and
+  // the logits. Backward is twice the forward.
+  double layer_forward_flops_per_token() const;
+  double logits_forward_flops_per_token() const;
+  double forward_flops_per_token() const;
+};
+
+struct ModelPreset {
+  Model model;
+  std::string source;              // where the architecture and the published total come from
+  double published_parameters;     // the total the source gives
+  double published_precision;      // relative precision of that figure (0.005 for "6.74B")
+};
+
+const std::vector<ModelPreset>& model_presets();
+std::optional<Model> find_model_preset(const std::string& name);
+std::string model_preset_names();  // "a, b, c" for error messages
+
+const char* to_string(Architecture architecture);
+std::optional<Architecture> parse_architecture(const std::string& text);
+
+}  // namespace scaleout::parallelism

@@ -1,0 +1,184 @@
+#include "parallelism/mpi_executor.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "comm/environment.hpp"
+#include "comm/operations.hpp"
+
+namespace scaleout::parallelism {
+
+const comm::Communicator& Groups::operator[](Group group) const {
+  const auto* comm = of[static_cast<std::size_t>(group)];
+  if (comm == nullptr) throw std::logic_error(fmt::format("the layout has no {} group", to_string(group)));
+  return *comm;
+}
+
+double StepRecord::exposed_total() const { return std::accumulate(exposed.begin(), exposed.end(), 0.0); }
+
+MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options)
+    : program_(std::move(program)), groups_(groups), options_(options), sum_(options.type) {
+  const std::uint64_t largest = program_.largest_message_bytes();
+  const auto element = comm::size_of(options_.type);
+  for (const auto& op : program_.ops) {
+    if (op.kind != OpKind::compute && op.bytes % element != 0) {
+      throw std::invalid_argument(fmt::format("op of {} bytes is not whole {} elements", op.bytes,
+                                              comm::name(options_.type)));
+    }
+  }
+  const int buffers = largest == 0 ? 0 : std::max(options_.in_flight, 1);
+  pool_.resize(static_cast<std::size_t>(buffers));
+  for (auto& entry : pool_) entry.buffer = comm::Buffer(largest);
+  entry_of_slot_.assign(static_cast<std::size_t>(program_.slots), -1);
+}
+
+void MpiExecutor::fill(comm::Buffer& buffer, const Op& op) {
+  const auto& comm = groups_[op.group];
+  const comm::Payload payload(options_.seed, options_.type, comm.size());
+  payload.fill(buffer.bytes().first(op.bytes), iteration(op), comm.rank(), 0);
+}
+
+std::uint64_t MpiExecutor::verify(const comm::Buffer& buffer, const Op& op) const {
+  const comm::Payload payload(options_.seed, options_.type, groups_[op.group].size());
+  const auto sums = payload.sums(iteration(op));
+  return payload.count_wrong(buffer.bytes().first(op.bytes), [&](std::size_t i) { return sums(i); });
+}
+
+Group MpiExecutor::progressed_group() const {
+  // The group of the oldest operation in flight: the one a progress call works on first.
+  const InFlight* oldest = nullptr;
+  for (const auto& entry : pool_) {
+    if (entry.slot >= 0 && (oldest == nullptr || entry.issued_at < oldest->issued_at)) oldest = &entry;
+  }
+  return oldest == nullptr ? Group::dp : program_.ops[static_cast<std::size_t>(oldest->op)].group;
+}
+
+bool MpiExecutor::progress() {
+  bool outstanding = false;
+  for (auto& entry : pool_) {
+    if (entry.slot >= 0 && entry.request.pending() && !entry.request.test()) outstanding = true;
+  }
+  return outstanding;
+}
+
+double MpiExecutor::complete(InFlight& entry) {
+  if (!entry.request.pending()) return 0.0;
+  const double begin = comm::now();
+  entry.request.wait();
+  return comm::now() - begin;
+}
+
+void MpiExecutor::release(InFlight& entry, StepRecord& record, double step_start) {
+  const Op& op = program_.ops[static_cast<std::size_t>(entry.op)];
+  if (options_.check) record.wrong += verify(entry.buffer, op);
+  if (options_.trace) record.ops[static_cast<std::size_t>(entry.op)].end = entry.request.completed_at() - step_start;
+  entry_of_slot_[static_cast<std::size_t>(op.slot)] = -1;
+  entry.slot = -1;
+  entry.op = -1;
+}
+
+void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step_start) {
+  auto free = std::find_if(pool_.begin(), pool_.end(), [](const InFlight& e) { return e.slot < 0; });
+  if (free == pool_.end()) {
+    free = std::min_element(pool_.begin(), pool_.end(),
+                            [](const InFlight& a, const InFlight& b) { return a.issued_at < b.issued_at; });
+    const Group waited_for = program_.ops[static_cast<std::size_t>(free->op)].group;
+    const double waited = complete(*free);
+    record.exposed[static_cast<std::size_t>(waited_for)] += waited;
+    if (options_.trace) record.ops[static_cast<std::size_t>(index)].waited = waited;
+    release(*free, record, step_start);
+  }
+  if (options_.check) fill(free->buffer, op);
+  const auto count = op.bytes / comm::size_of(options_.type);
+  free->request = comm::iallreduce(groups_[op.group], MPI_IN_PLACE, free->buffer.data(), count, options_.type, sum_);
+  // Issuing runs the library's first round of the operation: time spent in communication.
+  record.exposed[static_cast<std::size_t>(op.group)] += comm::now() - free->request.issued_at();
+  free->slot = op.slot;
+  free->op = index;
+  free->issued_at = free->request.issued_at();
+  entry_of_slot_[static_cast<std::size_t>(op.slot)] = static_cast<int>(free - pool_.begin());
+  record.bytes[static_cast<std::size_t>(op.group)] += op.bytes;
+  if (options_.trace) record.ops[static_cast<std::size_t>(index)].begin = free->issued_at - step_start;
+}
+
+void MpiExecutor::blocking(const Op& op, int, StepRecord& record, double) {
+  auto& buffer = pool_.front().buffer;
+  if (options_.check) fill(buffer, op);
+  const auto count = op.bytes / comm::size_of(options_.type);
+  const auto interval = comm::allreduce(groups_[op.group], MPI_IN_PLACE, buffer.data(), count, options_.type, sum_);
+  record.exposed[static_cast<std::size_t>(op.group)] += interval.seconds();
+  record.bytes[static_cast<std::size_t>(op.group)] += op.bytes;
+  if (options_.check) record.wrong += verify(buffer, op);
+}
+
+StepRecord MpiExecutor::run_step(int step) {
+  step_ = step;
+  StepRecord record;
+  if (options_.trace) {
+    record.ops.resize(program_.ops.size());
+    for (std::size_t i = 0; i < program_.ops.size(); ++i) record.ops[i].op = static_cast<int>(i);
+  }
+  const double step_start = comm::now();
+  for (std::size_t i = 0; i < program_.ops.size(); ++i) {
+    const Op& op = program_.ops[i];
+    const double begin = comm::now();
+    switch (op.kind) {
+      case OpKind::compute: {
+        const bool outstanding = progress();
+        double drained_at = outstanding ? -1 : begin;  // when the last outstanding operation was seen complete
+        double progressing = comm::now() - begin;       // time spent inside MPI progress calls
+        std::function<bool()> poll;
+        if (outstanding) {
+          poll = [&] {
+            const double called = comm::now();
+            const bool still = progress();
+            const double returned = comm::now();
+            progressing += returned - called;
+            if (!still) drained_at = returned;
+            return still;
+          };
+        }
+        emulate_compute(op.seconds, options_.compute, poll, options_.timing);
+        const double end = comm::now();
+        // MPI progresses in this thread: a progress call that runs past the span's end (copying or
+        // reducing a large message) is communication the rank could not hide, not compute.
+        const double overrun = std::min(std::max(end - begin - op.seconds, 0.0), progressing);
+        if (overrun > 0) record.exposed[static_cast<std::size_t>(progressed_group())] += overrun;
+        record.compute += end - begin - overrun;
+        record.compute_requested += op.seconds;
+        record.overlapped += std::max((drained_at < 0 ? end : drained_at) - begin - overrun, 0.0);
+        break;
+      }
+      case OpKind::start:
+        start(op, static_cast<int>(i), record, step_start);
+        break;
+      case OpKind::wait: {
+        const int entry = entry_of_slot_[static_cast<std::size_t>(op.slot)];
+        if (entry >= 0) {
+          auto& in_flight = pool_[static_cast<std::size_t>(entry)];
+          record.exposed[static_cast<std::size_t>(op.group)] += complete(in_flight);
+          release(in_flight, record, step_start);
+        }
+        break;
+      }
+      case OpKind::blocking:
+        blocking(op, static_cast<int>(i), record, step_start);
+        break;
+    }
+    if (options_.trace) {
+      auto& trace = record.ops[i];
+      if (op.kind != OpKind::start) {
+        trace.begin = begin - step_start;
+        trace.end = comm::now() - step_start;
+      }
+      if (op.kind == OpKind::wait || op.kind == OpKind::blocking) trace.waited = trace.end - trace.begin;
+    }
+  }
+  record.step = comm::now() - step_start;
+  return record;
+}
+
+}  // namespace scaleout::parallelism

@@ -1,0 +1,73 @@
+#include "parallelism/program.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace scaleout::parallelism {
+
+const char* to_string(Group group) {
+  switch (group) {
+    case Group::dp: return "dp";
+    case Group::tp: return "tp";
+    case Group::pp: return "pp";
+    case Group::ep: return "ep";
+    case Group::cp: return "cp";
+  }
+  return "?";
+}
+
+const char* to_string(OpKind kind) {
+  switch (kind) {
+    case OpKind::compute: return "compute";
+    case OpKind::start: return "start";
+    case OpKind::wait: return "wait";
+    case OpKind::blocking: return "blocking";
+  }
+  return "?";
+}
+
+const char* to_string(Phase phase) {
+  switch (phase) {
+    case Phase::forward: return "forward";
+    case Phase::backward: return "backward";
+    case Phase::optimizer: return "optimizer";
+    case Phase::sync: return "sync";
+  }
+  return "?";
+}
+
+std::uint64_t Program::largest_message_bytes() const {
+  std::uint64_t largest = 0;
+  for (const auto& op : ops) largest = std::max(largest, op.bytes);
+  return largest;
+}
+
+double Program::compute_seconds() const {
+  double seconds = 0;
+  for (const auto& op : ops) {
+    if (op.kind == OpKind::compute) seconds += op.seconds;
+  }
+  return seconds;
+}
+
+std::vector<OpSummary> summarize_communication(const Program& program) {
+  // Each operation counts once: at its start, or as a blocking call (its wait is the same operation).
+  std::map<std::tuple<int, std::string, std::uint64_t>, int> counts;
+  for (const auto& op : program.ops) {
+    if (op.kind == OpKind::start || op.kind == OpKind::blocking) {
+      ++counts[{static_cast<int>(op.group), op.collective, op.bytes}];
+    }
+  }
+  std::vector<OpSummary> summary;
+  for (const auto& [key, count] : counts) {
+    summary.push_back({static_cast<Group>(std::get<0>(key)), std::get<1>(key), std::get<2>(key), count});
+  }
+  // Largest messages first within a group: what a reader looks for.
+  std::stable_sort(summary.begin(), summary.end(), [](const OpSummary& a, const OpSummary& b) {
+    return a.group != b.group ? a.group < b.group : a.bytes > b.bytes;
+  });
+  return summary;
+}
+
+}  // namespace scaleout::parallelism

@@ -1,0 +1,95 @@
+#pragma once
+// Thin checked wrappers over the HDF5 C API: one move-only RAII type per hid_t, closed with the
+// function its kind needs, and every failing call turned into an exception carrying HDF5's own
+// message (its error stack, printed nowhere else: automatic printing is turned off).
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace scaleout::runs::h5 {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws Error("<what>: <HDF5's messages>") when `status` is negative; returns it otherwise.
+hid_t check(hid_t status, const char* what);
+// Turns HDF5's automatic error printing off (once per process).
+void silence_errors();
+
+class Object {
+ public:
+  using Close = herr_t (*)(hid_t);
+  Object() noexcept = default;
+  Object(hid_t id, Close close) noexcept : id_(id), close_(close) {}
+  ~Object();
+  Object(Object&& other) noexcept;
+  Object& operator=(Object&& other) noexcept;
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+  hid_t id() const noexcept { return id_; }
+  bool valid() const noexcept { return id_ >= 0; }
+
+ private:
+  void release() noexcept;
+  hid_t id_ = H5I_INVALID_HID;
+  Close close_ = nullptr;
+};
+
+Object create_file(const std::string& path);  // truncates
+Object open_file(const std::string& path, bool writable);
+Object create_group(hid_t parent, const char* name);
+Object open_group(hid_t parent, const char* name);
+Object open_dataset(hid_t parent, const char* name);
+bool exists(hid_t parent, const char* name);
+
+// Attributes: scalars and strings (variable-length UTF-8, which h5py reads as str).
+void write_attribute(hid_t object, const char* name, const std::string& value);
+void write_attribute(hid_t object, const char* name, double value);
+void write_attribute(hid_t object, const char* name, std::int64_t value);
+std::string read_string_attribute(hid_t object, const char* name);
+double read_double_attribute(hid_t object, const char* name);
+std::int64_t read_int_attribute(hid_t object, const char* name);
+bool has_attribute(hid_t object, const char* name);
+
+// A compound type built field by field: name, offset in the C++ struct, HDF5 type.
+class CompoundType {
+ public:
+  explicit CompoundType(std::size_t size);
+  CompoundType& field(const char* name, std::size_t offset, hid_t type);
+  hid_t id() const noexcept { return type_.id(); }
+
+ private:
+  Object type_;
+};
+// The variable-length UTF-8 string type (for `const char*` fields and datasets of strings).
+Object string_type();
+
+// A one-dimensional, chunked, extendible table of `type` rows, appended to as a run goes.
+class Table {
+ public:
+  Table() = default;
+  Table(hid_t parent, const char* name, hid_t type, std::size_t chunk_rows);
+  void append(const void* rows, std::size_t count);
+  std::size_t size() const noexcept { return rows_; }
+
+ private:
+  Object dataset_;
+  Object type_;  // a copy of the row type
+  std::size_t rows_ = 0;
+};
+
+std::size_t row_count(hid_t dataset);
+// Reads every row of a one-dimensional dataset into `out` (rows of `type`'s memory layout).
+void read_rows(hid_t dataset, hid_t type, void* out);
+
+// A one-dimensional dataset of strings.
+void write_strings(hid_t parent, const char* name, const std::vector<std::string>& values);
+std::vector<std::string> read_strings(hid_t parent, const char* name);
+
+}  // namespace scaleout::runs::h5

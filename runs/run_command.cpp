@@ -1,0 +1,243 @@
+#include "runs/run_command.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <filesystem>
+
+#include "comm/environment.hpp"
+#include "comm/gather.hpp"
+#include "comm/transport.hpp"
+#include "parallelism/mpi_executor.hpp"
+#include "runs/mpi_main.hpp"
+#include "runs/node_memory.hpp"
+#include "runs/output_file.hpp"
+#include "runs/run_log.hpp"
+#include "runs/run_summary.hpp"
+#include "runs/signals.hpp"
+#include "runs/sizes.hpp"
+#include "runs/usage_error.hpp"
+#include "runs/version.hpp"
+#include "topology/cluster_map.hpp"
+
+extern char** environ;
+
+namespace scaleout::runs {
+
+namespace {
+
+// Under Slurm, the job's task count must be the world: a mismatch means ranks are missing or extra.
+void check_slurm_tasks(int world_size) {
+  const char* job = std::getenv("SLURM_JOB_ID");
+  const char* tasks = std::getenv("SLURM_NTASKS");
+  if (job == nullptr || tasks == nullptr) return;
+  if (std::atoi(tasks) != world_size) {
+    throw UsageError(fmt::format("Slurm job {} has SLURM_NTASKS={} tasks but MPI started {} rank{}; launch with srun "
+                                 "(or mpirun -n {}) so that every task is a rank",
+                                 job, tasks, world_size, world_size == 1 ? "" : "s", tasks));
+  }
+}
+
+std::string output_problem(const RunConfig& config) {
+  std::error_code error;
+  if (std::filesystem::exists(config.output, error) && !config.overwrite) {
+    return "it exists; pass --overwrite (or output.overwrite: true) to replace it";
+  }
+  return unwritable_reason(config.output);
+}
+
+std::map<std::string, std::string> environment_facts(int world_size, const topology::ClusterMap& cluster) {
+  std::map<std::string, std::string> facts;
+  facts["mpi_library"] = comm::mpi_library();
+  facts["world_size"] = std::to_string(world_size);
+  facts["nodes"] = std::to_string(cluster.nodes.size());
+  std::string hostnames;
+  for (const auto& node : cluster.nodes) hostnames += (hostnames.empty() ? "" : ",") + node.hostname;
+  facts["hostnames"] = hostnames;
+  // Slurm's view of the job, and the transport settings in effect (Open MPI's MCA and UCX variables).
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const auto equals = text.find('=');
+    const std::string name = text.substr(0, equals);
+    for (const char* prefix : {"SLURM_JOB_ID", "SLURM_JOB_NODELIST", "SLURM_NTASKS", "SLURM_JOB_NUM_NODES",
+                               "SLURM_JOB_PARTITION", "SLURM_NTASKS_PER_NODE", "OMPI_MCA_", "UCX_"}) {
+      if (name.rfind(prefix, 0) == 0 && (name == prefix || prefix[std::string(prefix).size() - 1] == '_')) {
+        facts[name] = text.substr(equals + 1);
+      }
+    }
+  }
+  return facts;
+}
+
+std::map<std::string, double> workload_figures(const parallelism::Workload& w, const parallelism::Program& program) {
+  const auto memory = parallelism::memory_per_device(w);
+  return {{"parameters", static_cast<double>(w.model.parameters())},
+          {"flops_per_step", w.flops_per_step()},
+          {"dp", static_cast<double>(w.dp)},
+          {"micro_batch", static_cast<double>(w.micro_batch)},
+          {"global_batch", static_cast<double>(w.global_batch)},
+          {"microbatches", static_cast<double>(w.microbatches())},
+          {"gradient_bytes", static_cast<double>(w.gradient_bytes())},
+          {"bucket_bytes", static_cast<double>(w.bucket_bytes())},
+          {"buckets", static_cast<double>(program.slots)},
+          {"compute_per_step_s", program.compute_seconds()},
+          {"memory_per_device_bytes", memory.total()}};
+}
+
+std::vector<OpRow> op_rows(int step, int rank, const parallelism::StepRecord& record) {
+  std::vector<OpRow> rows;
+  rows.reserve(record.ops.size());
+  for (const auto& op : record.ops) rows.push_back({step, rank, op.op, op.begin, op.end, op.waited});
+  return rows;
+}
+
+class Progress {
+ public:
+  explicit Progress(int total) : total_(total), every_(std::max(1, total / 10)), start_(clock::now()) {}
+  void step_done(int step, bool warmup, double slowest) {
+    const int done = step + 1;
+    if (done % every_ != 0 && done != total_) return;
+    const double elapsed = std::chrono::duration<double>(clock::now() - start_).count();
+    fmt::print("step {:>{}}/{}{}  step time {:9.2f} ms  elapsed {:6.1f} s  ETA {:6.1f} s\n", done,
+               std::to_string(total_).size(), total_, warmup ? " (warm-up)" : "          ", slowest * 1e3, elapsed,
+               elapsed / done * (total_ - done));
+    std::fflush(stdout);
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  int total_, every_;
+  clock::time_point start_;
+};
+
+}  // namespace
+
+CLI::App* add_run_command(CLI::App& app, RunArguments& a) {
+  CLI::App* run = app.add_subcommand("run", "Emulate training steps on MPI and write the run log (HDF5)");
+  run->add_option("config", a.config, "The run's YAML config (runs/configs/ has presets)")->required();
+  run->add_option("--set", a.sets, "Override one option of the config: key=value (repeatable)");
+  run->add_option("--output", a.output, "The run log (default: output.path of the config)");
+  run->add_flag("--overwrite", a.overwrite, "Replace an existing run log");
+  return run;
+}
+
+RunConfig plan_run(const RunArguments& a) {
+  Settings settings = Settings::from_file(a.config);
+  for (const auto& assignment : a.sets) settings.apply_override(assignment);
+  if (!a.output.empty()) settings.set("output.path", a.output);
+  if (a.overwrite) settings.set("output.overwrite", "true");
+  return resolve(settings);
+}
+
+int run_run(RunConfig config, const std::string& command_line, int& argc, char**& argv) {
+  return with_mpi(argc, argv, "run", [&]() -> int {
+    const comm::Communicator world = comm::Communicator::world().duplicate();
+    const bool root = world.rank() == 0;
+    check_slurm_tasks(world.size());
+    fit_to_world(config, world.size());
+    const auto& workload = config.workload;
+    const std::string problem = comm::broadcast_string(world, root ? output_problem(config) : "", 0);
+    if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
+
+    parallelism::Program program = parallelism::data_parallel_step(workload);
+    const topology::NodeIdentity identity = topology::identify_node(world);
+    check_node_memory(world, identity, program.largest_message_bytes() * static_cast<std::uint64_t>(config.in_flight),
+                      fmt::format("emulation.in_flight x dp.bucket_mb: {} x {}", config.in_flight,
+                                  format_bytes(program.largest_message_bytes())),
+                      "use smaller buckets, fewer in flight or fewer ranks per node");
+    const topology::ClusterMap cluster = topology::gather_cluster_map(world);
+
+    const comm::Communicator dp = world.duplicate();
+    parallelism::Groups groups;
+    groups.of[static_cast<std::size_t>(parallelism::Group::dp)] = &dp;
+    parallelism::MpiExecutor executor(std::move(program), groups,
+                                      {config.compute, workload.gradient_type, config.in_flight, config.check,
+                                       config.seed, config.trace, {}});
+
+    std::unique_ptr<RunLogWriter> log;
+    if (root) {
+      RunHeader header{version(), SCALEOUT_GIT_REVISION, command_line, config.settings.effective_yaml(),
+                       environment_facts(world.size(), cluster), workload_figures(workload, executor.program())};
+      log = std::make_unique<RunLogWriter>(config.output, header, cluster, executor.program());
+      fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{}, {} warm-up + {} steps, log {}\n",
+                 workload.model.name, workload.device.name, format_count(workload.model.parameters()), world.size(),
+                 world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
+                 config.warmup, config.steps, config.output);
+      std::fflush(stdout);
+    }
+
+    install_stop_handlers();
+    std::vector<StepRow> rows;
+    RunStatus status = RunStatus::complete;
+    std::string status_message;
+    const int total = config.warmup + config.steps;
+    Progress progress(total);
+    try {
+      for (int step = 0; step < total; ++step) {
+        const bool warmup = step < config.warmup;
+        world.barrier();
+        const parallelism::StepRecord record = executor.run_step(step);
+        // Bookkeeping after the timed region: records to rank 0, one flush per step.
+        const auto gathered = comm::gather_values(world, make_step_row(step, world.rank(), warmup, record), 0);
+        std::vector<std::byte> ops;
+        if (config.trace) {
+          const auto mine = op_rows(step, world.rank(), record);
+          ops = comm::gather_blocks(world, std::as_bytes(std::span(mine)), 0);
+        }
+        if (root) {
+          log->append_steps(gathered);
+          if (!ops.empty()) {
+            std::vector<OpRow> all(ops.size() / sizeof(OpRow));
+            std::memcpy(all.data(), ops.data(), ops.size());
+            log->append_ops(all);
+          }
+          log->flush();
+          rows.insert(rows.end(), gathered.begin(), gathered.end());
+          double slowest = 0;
+          for (const auto& row : gathered) slowest = std::max(slowest, row.step_s);
+          progress.step_done(step, warmup, slowest);
+        }
+        if (comm::any_rank(world, stop_signal() != 0)) {
+          status = RunStatus::interrupted;
+          status_message = fmt::format("stopped by a signal after step {} of {}", step + 1, total);
+          break;
+        }
+      }
+    } catch (const std::exception& error) {
+      if (log) log->close(RunStatus::failed, error.what());
+      throw;
+    }
+
+    int exit_status = exit_ok;
+    if (root) {
+      const RunSummary summary = summarize_run(rows, workload);
+      if (summary.steps > 0) {
+        fmt::print("{}", format_summary(summary, workload));
+        log->write_summary(summary.figures());
+      } else {
+        fmt::print("no measured step completed\n");
+      }
+      if (summary.wrong > 0) {
+        status = RunStatus::failed;
+        status_message = fmt::format("--check: {:.0f} wrong elements", summary.wrong);
+      }
+      log->close(status, status_message);
+      fmt::print("run log: {} ({})\n", config.output, to_string(status));
+      std::fflush(stdout);
+      if (summary.wrong > 0) exit_status = exit_wrong_data;
+      if (status == RunStatus::interrupted) {
+        print_error("run", status_message);
+        exit_status = exit_interrupted;
+      }
+    }
+    log.reset();
+    // Every rank leaves with rank 0's verdict.
+    return std::stoi(comm::broadcast_string(world, std::to_string(exit_status), 0));
+  });
+}
+
+}  // namespace scaleout::runs

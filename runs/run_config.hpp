@@ -1,0 +1,36 @@
+#pragma once
+// A run's configuration resolved from its settings: the workload (model, device, layout, batch) and
+// how to emulate and log it. Checks that need the world size happen in `fit_to_world`, on every rank
+// alike, before any communication.
+
+#include <cstdint>
+#include <string>
+
+#include "parallelism/compute_emulation.hpp"
+#include "parallelism/workload.hpp"
+#include "runs/options.hpp"
+
+namespace scaleout::runs {
+
+struct RunConfig {
+  Settings settings;
+  parallelism::Workload workload;
+  int steps = 10;
+  int warmup = 2;
+  parallelism::ComputeMode compute = parallelism::ComputeMode::sleep;
+  bool check = false;
+  std::uint64_t seed = 1;
+  int in_flight = 4;
+  std::string output;
+  bool trace = false;
+  bool overwrite = false;
+};
+
+// Resolves model and device (preset, then the fields given), and everything that does not depend on
+// the world size. UsageError names the key and what is allowed.
+RunConfig resolve(const Settings& settings);
+
+// Completes the layout for `world_size` ranks (dp, global batch) and checks that it divides.
+void fit_to_world(RunConfig& config, int world_size);
+
+}  // namespace scaleout::runs

@@ -1,0 +1,84 @@
+#pragma once
+// The run log (HDF5), written by rank 0 only: DESIGN section 6, docs/run-log.md. Rows are written as
+// each step's records arrive and the file is flushed after every step, so a killed job leaves a file
+// that opens and holds every completed step.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "parallelism/mpi_executor.hpp"
+#include "parallelism/program.hpp"
+#include "runs/hdf5.hpp"
+#include "topology/cluster_map.hpp"
+
+namespace scaleout::runs {
+
+inline constexpr std::int64_t run_log_schema_version = 1;
+
+// One row of /steps: one rank's step. Times in seconds, sizes in bytes.
+struct StepRow {
+  std::int32_t step = 0;
+  std::int32_t rank = 0;
+  std::int8_t warmup = 0;
+  double step_s = 0, compute_s = 0, compute_requested_s = 0;
+  double exposed_dp_s = 0, exposed_tp_s = 0, exposed_pp_s = 0, exposed_ep_s = 0, exposed_cp_s = 0;
+  double overlapped_s = 0, other_s = 0;
+  std::uint64_t bytes_dp = 0, bytes_tp = 0, bytes_pp = 0, bytes_ep = 0, bytes_cp = 0;
+  std::uint64_t wrong = 0;
+
+  double exposed_s() const { return exposed_dp_s + exposed_tp_s + exposed_pp_s + exposed_ep_s + exposed_cp_s; }
+};
+StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRecord& record);
+// Built per use: HDF5 types must not outlive the library, which closes at exit.
+h5::CompoundType step_row_type();
+
+// One row of /ops: one op of one rank's step (seconds from the step's start).
+struct OpRow {
+  std::int32_t step = 0, rank = 0, op = 0;
+  double begin_s = 0, end_s = 0, waited_s = 0;
+};
+h5::CompoundType op_row_type();
+
+enum class RunStatus { running, complete, interrupted, failed };
+const char* to_string(RunStatus status);
+
+struct RunHeader {
+  std::string tool_version, git_revision, command_line, config_yaml;
+  std::map<std::string, std::string> environment;  // /environment attributes
+  std::map<std::string, double> workload;          // figures of the workload, as root attributes
+};
+
+class RunLogWriter {
+ public:
+  // Creates the file (replacing it) with status running, the header, the topology, the ranks and the
+  // step program.
+  RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
+               const parallelism::Program& program);
+  void append_steps(const std::vector<StepRow>& rows);
+  void append_ops(const std::vector<OpRow>& rows);
+  void flush();
+  void write_summary(const std::map<std::string, double>& figures);
+  // Sets the status and flushes; the file stays open until the writer goes.
+  void close(RunStatus status, const std::string& message = {});
+
+ private:
+  h5::Object file_;
+  h5::Table steps_;
+  h5::Table ops_;
+};
+
+// What the tests (and later the analysis) read back.
+struct RunLog {
+  std::int64_t schema_version = 0;
+  std::string status, config_yaml, status_message;
+  std::vector<StepRow> steps;
+  std::size_t op_rows = 0, rank_rows = 0, node_rows = 0, program_ops = 0;
+  std::map<std::string, double> summary;
+};
+// Throws h5::Error (not HDF5, truncated) or std::runtime_error (another schema version) with a message
+// that names the file.
+RunLog read_run_log(const std::string& path);
+
+}  // namespace scaleout::runs

@@ -1,0 +1,35 @@
+#pragma once
+// What a run adds up to: figures over the measured steps (warm-up excluded), computed from /steps rows
+// alone, so that the run's console summary and a reader of its log agree. docs/run.md defines them.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "parallelism/workload.hpp"
+#include "runs/run_log.hpp"
+
+namespace scaleout::runs {
+
+struct RunSummary {
+  int steps = 0, ranks = 0;
+  double step_p50 = 0, step_p95 = 0;  // the job's step time: per step, the slowest rank
+  // Per step the mean over ranks, then the median over steps.
+  double compute = 0, overlapped = 0, other = 0;
+  std::map<std::string, double> exposed;  // per group with any communication
+  double exposed_total = 0;
+  double comm_share = 0;             // exposed_total / mean step time of the ranks
+  double mfu = 0;                    // model FLOPs per second over the job's peak
+  double compute_requested = 0, compute_measured = 0;  // sums over all measured rows
+  double emulation_error = 0;        // measured / requested - 1
+  double wrong = 0;
+
+  std::map<std::string, double> figures() const;  // for /summary
+};
+
+RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload);
+
+// The summary as rank 0 prints it at the end of a run.
+std::string format_summary(const RunSummary& summary, const parallelism::Workload& workload);
+
+}  // namespace scaleout::runs
