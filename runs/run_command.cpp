@@ -95,13 +95,16 @@ std::vector<OpRow> op_rows(int step, int rank, const parallelism::StepRecord& re
   return rows;
 }
 
+// A line every tenth of the run, and at least every few seconds on long runs.
 class Progress {
  public:
-  explicit Progress(int total) : total_(total), every_(std::max(1, total / 10)), start_(clock::now()) {}
+  explicit Progress(int total) : total_(total), every_(std::max(1, total / 10)), start_(clock::now()), last_(start_) {}
   void step_done(int step, bool warmup, double slowest) {
     const int done = step + 1;
-    if (done % every_ != 0 && done != total_) return;
-    const double elapsed = std::chrono::duration<double>(clock::now() - start_).count();
+    const auto now = clock::now();
+    if (done % every_ != 0 && done != total_ && now - last_ < std::chrono::seconds(5)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
     fmt::print("step {:>{}}/{}{}  step time {:9.2f} ms  elapsed {:6.1f} s  ETA {:6.1f} s\n", done,
                std::to_string(total_).size(), total_, warmup ? " (warm-up)" : "          ", slowest * 1e3, elapsed,
                elapsed / done * (total_ - done));
@@ -111,7 +114,7 @@ class Progress {
  private:
   using clock = std::chrono::steady_clock;
   int total_, every_;
-  clock::time_point start_;
+  clock::time_point start_, last_;
 };
 
 }  // namespace

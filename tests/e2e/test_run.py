@@ -1,0 +1,160 @@
+"""End-to-end tests of `scaleout run` and `scaleout plan` as a user runs them: a small emulation under
+mpiexec, its summary, and its run log read with h5py; bad configs; a run stopped by SIGTERM."""
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import h5py
+import numpy as np
+
+from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines
+
+CONFIGS = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs")
+TINY = os.path.join(CONFIGS, "tiny.yaml")
+
+
+def write(folder, name, text):
+    path = os.path.join(folder, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class Run(unittest.TestCase):
+    def test_tiny_run_prints_summary_and_logs_every_step_and_rank(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "tiny.h5")
+            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.check=true",
+                                 "--set", "output.trace=true", ranks=4, timeout=300)
+            self.assertEqual(code, 0, out + err)
+            self.assertIn("step 10/10", out)
+            for line in ("step time        p50", "compute  ", "exposed comm dp", "overlapped comm", "other  ",
+                         "communication share", "emulated MFU", "compute emulation    requested"):
+                self.assertIn(line, out)
+            self.assertIn(f"run log: {log} (complete)", out)
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["schema_version"], 1)
+                self.assertEqual(f.attrs["status"], "complete")
+                self.assertIn("preset: tiny", f.attrs["config"])
+                steps = f["steps"][:]
+                self.assertEqual(len(steps), 10 * 4)
+                self.assertEqual(sorted(set(zip(steps["step"], steps["rank"]))),
+                                 [(s, r) for s in range(10) for r in range(4)])
+                self.assertEqual(list(steps["warmup"][steps["rank"] == 0]), [1, 1] + [0] * 8)
+                total = steps["compute_s"] + steps["exposed_dp_s"] + steps["other_s"]
+                self.assertLess(np.max(np.abs(total - steps["step_s"]) / steps["step_s"]), 0.01)
+                self.assertTrue(np.all(steps["wrong"] == 0))
+                self.assertTrue(np.all(steps["bytes_dp"] == f.attrs["gradient_bytes"]))
+                self.assertEqual(len(f["ranks"]), 4)
+                self.assertEqual(f["topology/nodes"][0]["ranks"], 4)
+                self.assertIn("<topology", f["topology/xml"][0].decode())
+                self.assertEqual(len(f["ops"]), 10 * 4 * len(f["program"]))
+                self.assertEqual(f["summary"].attrs["steps"], 8)
+                self.assertTrue(f["environment"].attrs["mpi_library"].startswith("Open MPI"))
+
+    def test_existing_log_is_kept_without_overwrite(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = write(folder, "kept.h5", "precious")
+            code, out, err = run("run", TINY, "--output", log, ranks=2)
+            self.assertEqual(code, 2, out + err)
+            self.assertEqual(scaleout_lines(err),
+                             [f"scaleout run: output.path: {log} cannot be written: it exists; pass --overwrite "
+                              "(or output.overwrite: true) to replace it"])
+            with open(log) as f:
+                self.assertEqual(f.read(), "precious")
+
+    def test_sigterm_stops_at_a_step_boundary_and_closes_the_log_as_interrupted(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "stopped.h5")
+            job = subprocess.Popen([MPIEXEC, "-n", "2", "--oversubscribe", SCALEOUT, "run", TINY, "--output", log,
+                                    "--set", "emulation.steps=1000"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                # Wait for the first progress line (the run has started stepping), then signal the ranks
+                # as Slurm does.
+                for line in job.stdout:
+                    if line.startswith("step"):
+                        break
+                ranks = self.children_named(job.pid, "scaleout")
+                self.assertEqual(len(ranks), 2)
+                for pid in ranks:
+                    os.kill(pid, signal.SIGTERM)
+                out, err = job.communicate(timeout=60)
+            finally:
+                job.kill()
+            self.assertIn("(interrupted)", out)
+            self.assertTrue(any("stopped by a signal after step" in line for line in scaleout_lines(err)), err)
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["status"], "interrupted")
+                steps = f["steps"][:]
+                self.assertGreater(len(steps), 0)
+                self.assertEqual(len(steps) % 2, 0)  # whole steps only
+                self.assertIn("step_p50_s", f["summary"].attrs)
+
+    @staticmethod
+    def children_named(pid, name):
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    with open(f"/proc/{child}/comm") as comm:
+                        if comm.read().strip() == name:
+                            found.append(int(child))
+        return found
+
+
+class BadConfigs(unittest.TestCase):
+    def test_exit_two_with_one_message_before_any_communication(self):
+        cases = [
+            ("model: tiny\nbatch: {micro: 1, globl: 4}\n", "'batch.globl' is not an option; batch has micro, global"),
+            ("model: tiny\nbatch: {micro: 3, global: 8}\n",
+             "batch.global: 8 is not a multiple of batch.micro x dp = 3 x 2 = 6; use 6 or 12"),
+            ("model: tiny\nparallel: {dp: 4}\n", "parallel.dp: 4 does not match the 2 ranks of this job"),
+            ("model: tiny\nemulation: {steps: 1e99}\n", "emulation.steps: '1e99' is not allowed"),
+            ("model: [\n", "not valid YAML"),
+        ]
+        with tempfile.TemporaryDirectory() as folder:
+            for text, expected in cases:
+                with self.subTest(config=text):
+                    path = write(folder, "bad.yaml", text)
+                    code, out, err = run("run", path, "--output", os.path.join(folder, "x.h5"), ranks=2)
+                    self.assertEqual(code, 2, out + err)
+                    lines = scaleout_lines(err)
+                    self.assertEqual(len(lines), 1, err)
+                    self.assertIn(expected, lines[0])
+                    self.assertFalse(os.path.exists(os.path.join(folder, "x.h5")))
+
+    def test_bad_set_and_missing_file(self):
+        code, _, err = run("run", TINY, "--set", "dp.bucket_mb=-1")
+        self.assertEqual(code, 2)
+        self.assertIn("dp.bucket_mb: '-1' is not allowed", err)
+        code, _, err = run("run", "/nonexistent.yaml")
+        self.assertEqual(code, 2)
+        self.assertIn("/nonexistent.yaml: cannot be read", err)
+
+
+class Plan(unittest.TestCase):
+    def test_llama2_7b_has_674_billion_parameters(self):
+        code, out, err = run("plan", os.path.join(CONFIGS, "llama2-7b-dp.yaml"), "--ranks", "2")
+        self.assertEqual(code, 0, err)
+        self.assertIn("parameters 6.74B (6738415616)", out)
+        self.assertIn("dp  allreduce", out)
+
+    def test_json_carries_the_documented_fields(self):
+        import json
+        code, out, err = run("plan", TINY, "--ranks", "4", "--json")
+        self.assertEqual(code, 0, err)
+        plan = json.loads(out)
+        self.assertEqual(plan["parameters"], 3426560)
+        self.assertGreater(plan["flops_per_step"], 0)
+        self.assertGreater(plan["memory_per_device_bytes"], 0)
+        self.assertEqual(sum(op["bytes"] * op["count_per_step"] for op in plan["ops"]), 2 * 3426560)
+        self.assertTrue(all(set(op) == {"group", "kind", "bytes", "count_per_step"} for op in plan["ops"]))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "parallelism/device.hpp"
+#include "parallelism/model.hpp"
+
+namespace p = scaleout::parallelism;
+
+// Every preset reproduces the total its source publishes: within 1%, beyond the rounding of the
+// published figure itself (GPT-3's "350M" is a name given to two significant digits).
+TEST(ModelPresets, MatchPublishedTotals) {
+  for (const auto& preset : p::model_presets()) {
+    const double counted = static_cast<double>(preset.model.parameters());
+    const double tolerance = 0.01 + preset.published_precision;
+    EXPECT_NEAR(counted / preset.published_parameters, 1.0, tolerance)
+        << preset.model.name << ": " << counted << " against " << preset.published_parameters;
+  }
+}
+
+TEST(ModelPresets, Llama2_7bIsExactly674Billion) {
+  const auto model = p::find_model_preset("llama2-7b");
+  ASSERT_TRUE(model);
+  EXPECT_EQ(model->parameters(), 6738415616);  // the released checkpoint's count
+  EXPECT_EQ(p::find_model_preset("llama3-70b")->parameters(), 70553706496);
+  EXPECT_EQ(p::find_model_preset("llama3.1-8b")->parameters(), p::find_model_preset("llama3-8b")->parameters());
+  EXPECT_FALSE(p::find_model_preset("gpt5"));
+}
+
+TEST(ModelFlops, GptMatchesMegatronClosedForm) {
+  // Narayanan et al. 2021: a step of B sequences without recomputation is
+  // 72 B s L h^2 (1 + s/(6h) + V/(12 L h)) FLOPs.
+  const auto model = *p::find_model_preset("gpt3-175b");
+  const double B = 1536, s = 2048, L = 96, h = 12288, V = 50257;
+  const double expected = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h));
+  const double ours = 3 * B * s * model.forward_flops_per_token();
+  EXPECT_NEAR(ours / expected, 1.0, 1e-12);
+}
+
+TEST(ModelParameters, GptLayerIs12hSquaredPlus13h) {
+  const auto model = *p::find_model_preset("gpt3-125m");
+  EXPECT_EQ(model.layer_parameters(), 12 * 768 * 768 + 13 * 768);
+  EXPECT_EQ(model.embedding_parameters(), (50257 + 2048) * 768);
+  EXPECT_EQ(model.head_parameters(), 0);  // tied
+}
+
+TEST(ModelParameters, LlamaLayerWithGroupedQueryAttention) {
+  const auto model = *p::find_model_preset("llama2-70b");
+  const std::int64_t h = 8192, kv = 8 * 128, f = 28672;
+  EXPECT_EQ(model.layer_parameters(), 2 * h * h + 2 * h * kv + 3 * h * f + 2 * h);
+  EXPECT_EQ(model.head_parameters(), 32000 * h);  // untied output head
+}
+
+TEST(Devices, SpanIsTheRooflineMaximum) {
+  const auto device = *p::find_device_preset("h100-sxm");
+  const double achieved = device.peak_flops * device.efficiency;
+  EXPECT_DOUBLE_EQ(device.seconds(achieved, 0), 1.0);                         // compute-bound
+  EXPECT_DOUBLE_EQ(device.seconds(0, device.memory_bandwidth * 2), 2.0);       // memory-bound
+  EXPECT_DOUBLE_EQ(device.seconds(achieved, device.memory_bandwidth * 3), 3.0);
+  for (const auto& preset : p::device_presets()) {
+    EXPECT_GT(preset.device.peak_flops, 1e14) << preset.device.name;
+    EXPECT_GT(preset.device.efficiency, 0) << preset.device.name;
+    EXPECT_FALSE(preset.source.empty());
+  }
+}

@@ -1,0 +1,136 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "parallelism/workload.hpp"
+
+namespace p = scaleout::parallelism;
+
+namespace {
+p::Workload tiny_workload(int microbatches, bool overlap, double bucket_mb) {
+  p::Workload w;
+  w.model = *p::find_model_preset("tiny");
+  w.device = *p::find_device_preset("h100-sxm");
+  w.dp = 4;
+  w.micro_batch = 2;
+  w.global_batch = 2 * 4 * microbatches;
+  w.bucket_mb = bucket_mb;
+  w.overlap = overlap;
+  return w;
+}
+}  // namespace
+
+TEST(DataParallelStep, EveryGradientByteIsReducedOnceInBuckets) {
+  const auto w = tiny_workload(3, true, 1.0);
+  const auto program = p::data_parallel_step(w);
+  const std::uint64_t total = w.gradient_bytes();
+  EXPECT_EQ(total, 3426560u * 2);
+  EXPECT_EQ(program.slots, static_cast<int>((total + (1 << 20) - 1) >> 20));
+  std::map<int, int> starts, waits;
+  std::uint64_t started_bytes = 0;
+  for (const auto& op : program.ops) {
+    if (op.kind == p::OpKind::start) {
+      ++starts[op.slot];
+      started_bytes += op.bytes;
+      EXPECT_EQ(op.microbatch, 2) << "buckets are reduced in the last microbatch's backward only";
+      EXPECT_EQ(op.group, p::Group::dp);
+      EXPECT_EQ(op.bytes % 2, 0u);
+    }
+    if (op.kind == p::OpKind::wait) ++waits[op.slot];
+  }
+  EXPECT_EQ(started_bytes, total);
+  for (int k = 0; k < program.slots; ++k) {
+    EXPECT_EQ(starts[k], 1) << k;
+    EXPECT_EQ(waits[k], 1) << k;
+  }
+}
+
+TEST(DataParallelStep, BucketsStartWhenBackwardHasProducedThem) {
+  // Backward runs the logits, then the layers in reverse, each producing its gradients evenly over
+  // its span; the embedding's gradients are ready at the end. Bucket k must start exactly when
+  // (k+1) buckets of gradient bytes are ready.
+  const auto w = tiny_workload(1, true, 0.5);
+  const auto& m = w.model;
+  const double tokens = static_cast<double>(w.tokens_per_microbatch());
+  struct Segment { double seconds, bytes; };
+  std::vector<Segment> segments = {
+      {w.device.seconds(2 * tokens * m.logits_forward_flops_per_token(), 4.0 * static_cast<double>(m.vocab * m.hidden)),
+       2.0 * static_cast<double>(m.head_parameters() + m.final_norm_parameters())}};
+  for (int layer = 0; layer < m.layers; ++layer) {
+    segments.push_back({w.device.seconds(2 * tokens * m.layer_forward_flops_per_token(),
+                                         4.0 * static_cast<double>(m.layer_parameters())),
+                        2.0 * static_cast<double>(m.layer_parameters())});
+  }
+  segments.push_back({0.0, 2.0 * static_cast<double>(m.embedding_parameters())});
+  const auto seconds_when_ready = [&](double bytes) {
+    double done = 0;
+    for (const auto& segment : segments) {
+      if (bytes <= segment.bytes) return done + segment.seconds * bytes / segment.bytes;
+      bytes -= segment.bytes;
+      done += segment.seconds;
+    }
+    return done;
+  };
+
+  const auto program = p::data_parallel_step(w);
+  double done = 0;
+  int started = 0;
+  for (const auto& op : program.ops) {
+    if (op.kind == p::OpKind::compute && op.phase == p::Phase::backward) done += op.seconds;
+    if (op.kind != p::OpKind::start) continue;
+    const double ready = std::min(static_cast<double>(op.slot + 1) * static_cast<double>(w.bucket_bytes()),
+                                  static_cast<double>(w.gradient_bytes()));
+    EXPECT_NEAR(done, seconds_when_ready(ready), 1e-12) << "bucket " << op.slot;
+    EXPECT_EQ(op.slot, started++) << "buckets start in stream order";
+  }
+  EXPECT_EQ(started, program.slots);
+  EXPECT_NEAR(done, w.backward_seconds(), 1e-12);
+}
+
+TEST(DataParallelStep, ComputeAddsUpToTheWorkload) {
+  const auto w = tiny_workload(3, true, 1.0);
+  const auto program = p::data_parallel_step(w);
+  const double expected = 3 * (w.forward_seconds() + w.backward_seconds()) + w.optimizer_seconds();
+  EXPECT_NEAR(program.compute_seconds(), expected, expected * 1e-9);
+}
+
+TEST(DataParallelStep, WithoutOverlapBucketsAreBlockingAfterBackward) {
+  const auto w = tiny_workload(2, false, 1.0);
+  const auto program = p::data_parallel_step(w);
+  bool backward_done = false;
+  int blocking = 0;
+  for (const auto& op : program.ops) {
+    EXPECT_NE(op.kind, p::OpKind::start);
+    if (op.kind == p::OpKind::blocking) {
+      ++blocking;
+      backward_done = true;
+    } else if (backward_done) {
+      EXPECT_EQ(op.phase, p::Phase::optimizer);
+    }
+  }
+  EXPECT_EQ(blocking, program.slots);
+}
+
+TEST(DataParallelStep, SummaryCountsEachOperationOnce) {
+  const auto w = tiny_workload(1, true, 1.0);
+  const auto summary = p::summarize_communication(p::data_parallel_step(w));
+  ASSERT_EQ(summary.size(), 2u);  // full buckets, and the last, smaller one
+  EXPECT_EQ(summary[0].bytes, 1u << 20);
+  EXPECT_EQ(summary[0].count_per_step + summary[1].count_per_step, p::data_parallel_step(w).slots);
+  EXPECT_EQ(summary[0].bytes * static_cast<std::uint64_t>(summary[0].count_per_step) + summary[1].bytes,
+            w.gradient_bytes());
+}
+
+TEST(Memory, Llama2_7bFollowsTheMixedPrecisionRule) {
+  p::Workload w = tiny_workload(1, true, 25);
+  w.model = *p::find_model_preset("llama2-7b");
+  const auto memory = p::memory_per_device(w);
+  const double psi = 6738415616.0;
+  EXPECT_DOUBLE_EQ(memory.parameters, 2 * psi);
+  EXPECT_DOUBLE_EQ(memory.gradients, 2 * psi);
+  EXPECT_DOUBLE_EQ(memory.optimizer_states, 12 * psi);
+  // s b h (34 + 5 a s / h) per layer: 4096 x 2 x 4096 x (34 + 5 x 32 x 4096 / 4096) x 32 layers.
+  EXPECT_DOUBLE_EQ(memory.activations, 4096.0 * 2 * 4096 * (34 + 160) * 32);
+}

@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "runs/run_config.hpp"
+#include "runs/usage_error.hpp"
+
+namespace r = scaleout::runs;
+
+namespace {
+// The UsageError message a config (and world size) produces; "" when it is accepted.
+std::string refusal(const std::string& yaml, int world = 4) {
+  try {
+    auto config = r::resolve(r::Settings::from_yaml(yaml, "test.yaml"));
+    r::fit_to_world(config, world);
+    return "";
+  } catch (const r::UsageError& error) {
+    return error.what();
+  }
+}
+}  // namespace
+
+TEST(RunConfig, PresetWithDefaults) {
+  auto config = r::resolve(r::Settings::from_yaml("model: llama2-7b\n", "test.yaml"));
+  r::fit_to_world(config, 8);
+  EXPECT_EQ(config.workload.model.parameters(), 6738415616);
+  EXPECT_EQ(config.workload.device.name, "h100-sxm");
+  EXPECT_EQ(config.workload.dp, 8);
+  EXPECT_EQ(config.workload.global_batch, 8);
+  EXPECT_EQ(config.workload.bucket_bytes(), 25u << 20);
+  EXPECT_TRUE(config.workload.overlap);
+  EXPECT_EQ(config.steps, 10);
+}
+
+TEST(RunConfig, InlineModelAndDevice) {
+  auto config = r::resolve(r::Settings::from_yaml(R"(
+model: {architecture: llama, layers: 2, hidden: 128, heads: 4, kv_heads: 2, ffn_hidden: 344, vocab: 512, seq_len: 64}
+device: {preset: a100-80gb, peak_tflops: 100, efficiency: 0.5}
+batch: {micro: 2, global: 16}
+)", "test.yaml"));
+  r::fit_to_world(config, 4);
+  EXPECT_EQ(config.workload.model.kv_heads, 2);
+  EXPECT_EQ(config.workload.model.head_dim(), 32);
+  EXPECT_DOUBLE_EQ(config.workload.device.peak_flops, 100e12);
+  EXPECT_DOUBLE_EQ(config.workload.device.memory_bandwidth, 2.039e12);  // from the preset
+  EXPECT_EQ(config.workload.microbatches(), 2);
+}
+
+TEST(RunConfig, OverridesAndEffectiveConfigRoundTrip) {
+  auto settings = r::Settings::from_yaml("model: tiny\n", "test.yaml");
+  settings.apply_override("dp.bucket_mb=50");
+  settings.apply_override("emulation.compute=spin");
+  const auto reread = r::Settings::from_yaml(settings.effective_yaml(), "effective");
+  EXPECT_EQ(reread.number("dp.bucket_mb"), 50);
+  EXPECT_EQ(reread.text("emulation.compute"), "spin");
+  EXPECT_EQ(reread.text("model.preset"), "tiny");
+  EXPECT_EQ(reread.effective_yaml(), settings.effective_yaml());
+}
+
+TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
+  const struct {
+    std::string yaml;
+    std::string expected;
+  } cases[] = {
+      {"model: tiny\nbatch: {micro: 1, globl: 4}\n", "'batch.globl' is not an option; batch has micro, global"},
+      {"model: tiny\nbatchs: {micro: 1}\n", "'batchs' is not a section"},
+      {"model: tiny\nbatch: {micro: two}\n", "batch.micro: 'two' is not allowed; expected a whole number"},
+      {"model: tiny\nbatch: {micro: 0}\n", "batch.micro: '0' is not allowed; expected a whole number from 1 to 1000000"},
+      {"model: tiny\nbatch: {micro: -3}\n", "batch.micro: '-3' is not allowed"},
+      {"model: tiny\ndp: {bucket_mb: .nan}\n", "dp.bucket_mb: '.nan' is not allowed; expected a number"},
+      {"model: tiny\ndp: {overlap: maybe}\n", "dp.overlap: 'maybe' is not allowed; expected true or false"},
+      {"model: tiny\nemulation: {compute: nap}\n", "emulation.compute: 'nap' is not allowed; expected one of sleep, spin"},
+      {"model: tiny\ndp: [1, 2]\n", "dp: expected a map, not a list"},
+      {"model: tiny\nbatch: {micro: {a: 1}}\n", "batch.micro: expected a value, not a map"},
+      {"model: gpt5\n", "model.preset: 'gpt5' is not a preset; the presets are gpt3-125m"},
+      {"device: h100-sxm\n", "model.layers: required for a model without a preset"},
+      {"model: {layers: 2, hidden: 100, heads: 3, vocab: 10, seq_len: 8}\n", "model.heads: 3 does not divide model.hidden (100)"},
+      {"model: tiny\nbatch: {micro: 2, global: 12}\n", "batch.global: 12 is not a multiple of batch.micro x dp = 2 x 4 = 8; use 8 or 16"},
+      {"model: tiny\nparallel: {dp: 3}\n", "parallel.dp: 3 does not match the 4 ranks of this job"},
+      {"model: tiny\nparallel: {tp: 2}\n", "parallel.tp: '2' is not allowed; expected a whole number from 1 to 1"},
+      {"model: tiny\n  bad: [\n", "test.yaml: not valid YAML"},
+      {"", "test.yaml: the config is empty"},
+      {"- a\n- b\n", "test.yaml: expected a map of sections"},
+  };
+  for (const auto& c : cases) {
+    const std::string message = refusal(c.yaml);
+    EXPECT_NE(message.find(c.expected), std::string::npos) << "config:\n" << c.yaml << "\nmessage: " << message;
+  }
+}
+
+TEST(RunConfig, SetNeedsKeyEqualsValue) {
+  auto settings = r::Settings::from_yaml("model: tiny\n", "test.yaml");
+  EXPECT_THROW(settings.apply_override("dp.bucket_mb"), r::UsageError);
+  EXPECT_THROW(settings.apply_override("=3"), r::UsageError);
+  EXPECT_THROW(settings.apply_override("nosuch.key=3"), r::UsageError);
+}
+
+TEST(RunConfig, FilesThatAreNotConfigs) {
+  EXPECT_THROW(r::Settings::from_file("/nonexistent/config.yaml"), r::UsageError);
+  EXPECT_THROW(r::Settings::from_file("/tmp"), r::UsageError);
+}

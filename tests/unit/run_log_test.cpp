@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "parallelism/workload.hpp"
+#include "runs/hdf5.hpp"
+#include "runs/run_log.hpp"
+
+namespace r = scaleout::runs;
+namespace p = scaleout::parallelism;
+
+namespace {
+std::string temporary(const char* name) {
+  return (std::filesystem::temp_directory_path() / (std::string("scaleout-test-") + name)).string();
+}
+
+scaleout::topology::ClusterMap two_ranks() {
+  scaleout::topology::ClusterMap cluster;
+  scaleout::topology::NodeSummary node;
+  node.hostname = "node0";
+  node.packages = 1;
+  node.cores = 2;
+  cluster.nodes = {node};
+  cluster.xml = {"<topology/>"};
+  cluster.ranks = {{0, 0, 0, "node0", {}}, {1, 0, 1, "node0", {}}};
+  return cluster;
+}
+
+p::Program small_program() {
+  p::Workload w;
+  w.model = *p::find_model_preset("tiny");
+  w.device = *p::find_device_preset("h100-sxm");
+  w.dp = 2;
+  w.global_batch = 2;
+  return p::data_parallel_step(w);
+}
+}  // namespace
+
+TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
+  const auto path = temporary("log.h5");
+  {
+    r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {{"mpi_library", "test"}}, {{"parameters", 1.0}}},
+                           two_ranks(), small_program());
+    for (int step = 0; step < 3; ++step) {
+      std::vector<r::StepRow> rows(2);
+      for (int rank = 0; rank < 2; ++rank) {
+        rows[rank].step = step;
+        rows[rank].rank = rank;
+        rows[rank].warmup = step == 0;
+        rows[rank].step_s = 0.5 + step;
+        rows[rank].exposed_dp_s = 0.25;
+      }
+      writer.append_steps(rows);
+      writer.flush();
+    }
+    writer.append_ops({{1, 0, 3, 0.1, 0.2, 0.05}});
+    writer.write_summary({{"step_p50_s", 1.5}});
+    writer.close(r::RunStatus::complete);
+  }
+  const auto log = r::read_run_log(path);
+  EXPECT_EQ(log.schema_version, r::run_log_schema_version);
+  EXPECT_EQ(log.status, "complete");
+  EXPECT_EQ(log.config_yaml, "model: tiny\n");
+  ASSERT_EQ(log.steps.size(), 6u);
+  EXPECT_EQ(log.steps[5].step, 2);
+  EXPECT_EQ(log.steps[5].rank, 1);
+  EXPECT_EQ(log.steps[0].warmup, 1);
+  EXPECT_DOUBLE_EQ(log.steps[4].step_s, 2.5);
+  EXPECT_DOUBLE_EQ(log.steps[4].exposed_s(), 0.25);
+  EXPECT_EQ(log.op_rows, 1u);
+  EXPECT_EQ(log.rank_rows, 2u);
+  EXPECT_EQ(log.node_rows, 1u);
+  EXPECT_EQ(log.program_ops, small_program().ops.size());
+  EXPECT_DOUBLE_EQ(log.summary.at("step_p50_s"), 1.5);
+  std::filesystem::remove(path);
+}
+
+TEST(RunLog, ReaderRefusesWhatIsNotARunLog) {
+  const auto text = temporary("not-hdf5.h5");
+  std::ofstream(text) << "hello";
+  EXPECT_THROW(r::read_run_log(text), r::h5::Error);
+  EXPECT_THROW(r::read_run_log(temporary("missing.h5")), r::h5::Error);
+
+  const auto other = temporary("other-schema.h5");
+  {
+    const auto file = r::h5::create_file(other);
+    r::h5::write_attribute(file.id(), "schema_version", std::int64_t{99});
+  }
+  try {
+    r::read_run_log(other);
+    FAIL() << "a log of schema 99 was read";
+  } catch (const r::h5::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("schema version 99"), std::string::npos) << error.what();
+  }
+  std::filesystem::remove(text);
+  std::filesystem::remove(other);
+}
