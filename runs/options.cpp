@@ -225,6 +225,12 @@ Settings Settings::from_file(const std::string& path) {
   return from_yaml(text.str(), path);
 }
 
+Settings Settings::from_file(const std::string& path, const std::vector<std::string>& overrides) {
+  Settings settings = from_file(path);
+  for (const auto& assignment : overrides) settings.apply_override(assignment);
+  return settings;
+}
+
 void Settings::set(const std::string& key, const std::string& value) {
   const OptionSpec* spec = find_option(key);
   if (spec == nullptr) {

@@ -30,6 +30,8 @@ class Settings {
   // Parses a YAML document (the config file). `source` names it in messages.
   static Settings from_yaml(const std::string& text, const std::string& source);
   static Settings from_file(const std::string& path);
+  // The config file, then each "key=value" override in order (--set).
+  static Settings from_file(const std::string& path, const std::vector<std::string>& overrides);
 
   // Sets one option from text ("--set key=value", or a YAML scalar): UsageError naming the key, the
   // value and what is allowed when it is not one.

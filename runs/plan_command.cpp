@@ -150,8 +150,7 @@ std::string plan_text(const RunConfig& config) {
 }
 
 int run_plan(const PlanArguments& a) {
-  Settings settings = Settings::from_file(a.config);
-  for (const auto& assignment : a.sets) settings.apply_override(assignment);
+  const Settings settings = Settings::from_file(a.config, a.sets);
   RunConfig config = resolve(settings);
   int ranks = a.ranks;
   if (ranks < 0) throw UsageError(fmt::format("--ranks: {} is not allowed; it must be at least 1", ranks));

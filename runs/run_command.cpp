@@ -129,8 +129,7 @@ CLI::App* add_run_command(CLI::App& app, RunArguments& a) {
 }
 
 RunConfig plan_run(const RunArguments& a) {
-  Settings settings = Settings::from_file(a.config);
-  for (const auto& assignment : a.sets) settings.apply_override(assignment);
+  Settings settings = Settings::from_file(a.config, a.sets);
   if (!a.output.empty()) settings.set("output.path", a.output);
   if (a.overwrite) settings.set("output.overwrite", "true");
   return resolve(settings);
