@@ -125,6 +125,7 @@ CLI::App* add_run_command(CLI::App& app, RunArguments& a) {
   run->add_option("--set", a.sets, "Override one option of the config: key=value (repeatable)");
   run->add_option("--output", a.output, "The run log (default: output.path of the config)");
   run->add_flag("--overwrite", a.overwrite, "Replace an existing run log");
+  run->add_flag("--check", a.check, "Verify every reduced bucket exactly (emulation.check); wrong data exits 3");
   return run;
 }
 
@@ -132,6 +133,7 @@ RunConfig plan_run(const RunArguments& a) {
   Settings settings = Settings::from_file(a.config, a.sets);
   if (!a.output.empty()) settings.set("output.path", a.output);
   if (a.overwrite) settings.set("output.overwrite", "true");
+  if (a.check) settings.set("emulation.check", "true");
   return resolve(settings);
 }
 

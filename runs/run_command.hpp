@@ -15,6 +15,7 @@ struct RunArguments {
   std::vector<std::string> sets;
   std::string output;
   bool overwrite = false;
+  bool check = false;
 };
 
 CLI::App* add_run_command(CLI::App& app, RunArguments& arguments);

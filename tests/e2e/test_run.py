@@ -28,7 +28,7 @@ class Run(unittest.TestCase):
     def test_tiny_run_prints_summary_and_logs_every_step_and_rank(self):
         with tempfile.TemporaryDirectory() as folder:
             log = os.path.join(folder, "tiny.h5")
-            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.check=true",
+            code, out, err = run("run", TINY, "--output", log, "--check",
                                  "--set", "output.trace=true", ranks=4, timeout=300)
             self.assertEqual(code, 0, out + err)
             self.assertIn("step 10/10", out)
@@ -40,6 +40,7 @@ class Run(unittest.TestCase):
                 self.assertEqual(f.attrs["schema_version"], 1)
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertIn("preset: tiny", f.attrs["config"])
+                self.assertIn("check: true", f.attrs["config"])
                 steps = f["steps"][:]
                 self.assertEqual(len(steps), 10 * 4)
                 self.assertEqual(sorted(set(zip(steps["step"], steps["rank"]))),
