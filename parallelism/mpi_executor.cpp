@@ -104,7 +104,7 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
   if (options_.trace) record.ops[static_cast<std::size_t>(index)].begin = free->issued_at - step_start;
 }
 
-void MpiExecutor::blocking(const Op& op, int, StepRecord& record, double) {
+void MpiExecutor::blocking(const Op& op, StepRecord& record) {
   auto& buffer = pool_.front().buffer;
   if (options_.check) fill(buffer, op);
   const auto count = op.bytes / comm::size_of(options_.type);
@@ -165,7 +165,7 @@ StepRecord MpiExecutor::run_step(int step) {
         break;
       }
       case OpKind::blocking:
-        blocking(op, static_cast<int>(i), record, step_start);
+        blocking(op, record);
         break;
     }
     if (options_.trace) {

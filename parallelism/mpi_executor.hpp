@@ -83,7 +83,7 @@ class MpiExecutor {
   double complete(InFlight& entry);  // waits; returns the time blocked
   void release(InFlight& entry, StepRecord& record, double step_start);
   Group progressed_group() const;
-  void blocking(const Op& op, int index, StepRecord& record, double step_start);
+  void blocking(const Op& op, StepRecord& record);
   bool progress();
   void fill(comm::Buffer& buffer, const Op& op);
   std::uint64_t verify(const comm::Buffer& buffer, const Op& op) const;

@@ -157,7 +157,7 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
 
 const std::vector<OptionSpec>& run_options() {
   static const std::vector<OptionSpec> options = {
-      text("model.preset", "", "a model preset (scaleout plan --list shows them); fields below override it"),
+      text("model.preset", "", "a model preset (docs/workload.md lists them); fields below override it"),
       choice("model.architecture", "", {"gpt", "llama"}, "gpt (learned positions, biases) or llama (RMSNorm, SwiGLU, GQA)"),
       integer("model.layers", "", 1, 10000, "transformer layers"),
       integer("model.hidden", "", 1, 1e6, "hidden size h"),

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <filesystem>
 
 #include "comm/environment.hpp"
@@ -59,15 +60,17 @@ std::map<std::string, std::string> environment_facts(int world_size, const topol
   for (const auto& node : cluster.nodes) hostnames += (hostnames.empty() ? "" : ",") + node.hostname;
   facts["hostnames"] = hostnames;
   // Slurm's view of the job, and the transport settings in effect (Open MPI's MCA and UCX variables).
+  static const std::set<std::string> slurm = {"SLURM_JOB_ID",        "SLURM_JOB_NODELIST",  "SLURM_NTASKS",
+                                              "SLURM_JOB_NUM_NODES", "SLURM_JOB_PARTITION", "SLURM_NTASKS_PER_NODE"};
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string text = *entry;
     const auto equals = text.find('=');
     const std::string name = text.substr(0, equals);
-    for (const char* prefix : {"SLURM_JOB_ID", "SLURM_JOB_NODELIST", "SLURM_NTASKS", "SLURM_JOB_NUM_NODES",
-                               "SLURM_JOB_PARTITION", "SLURM_NTASKS_PER_NODE", "OMPI_MCA_", "UCX_"}) {
-      if (name.rfind(prefix, 0) == 0 && (name == prefix || prefix[std::string(prefix).size() - 1] == '_')) {
-        facts[name] = text.substr(equals + 1);
-      }
+    // mpirun's own bookkeeping (OMPI_MCA_orte_*, OMPI_MCA_ess*: URIs, session folders, the job's
+    // transport key) says nothing about the transport and is left out.
+    const bool launcher_internal = name.rfind("OMPI_MCA_orte_", 0) == 0 || name.rfind("OMPI_MCA_ess", 0) == 0;
+    if (slurm.count(name) != 0 || (name.rfind("OMPI_MCA_", 0) == 0 && !launcher_internal) || name.rfind("UCX_", 0) == 0) {
+      facts[name] = text.substr(equals + 1);
     }
   }
   return facts;

@@ -3,6 +3,7 @@
 // each step's records arrive and the file is flushed after every step, so a killed job leaves a file
 // that opens and holds every completed step.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -28,6 +29,10 @@ struct StepRow {
   std::uint64_t bytes_dp = 0, bytes_tp = 0, bytes_pp = 0, bytes_ep = 0, bytes_cp = 0;
   std::uint64_t wrong = 0;
 
+  // Indexed by parallelism::Group.
+  std::array<double, parallelism::group_count> exposed_by_group() const {
+    return {exposed_dp_s, exposed_tp_s, exposed_pp_s, exposed_ep_s, exposed_cp_s};
+  }
   double exposed_s() const { return exposed_dp_s + exposed_tp_s + exposed_pp_s + exposed_ep_s + exposed_cp_s; }
 };
 StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRecord& record);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "comm/stats.hpp"
 
@@ -10,19 +11,15 @@ namespace scaleout::runs {
 
 namespace {
 
+constexpr std::size_t groups = parallelism::group_count;
+
 struct StepTotals {
   double slowest = 0, step = 0, compute = 0, overlapped = 0, other = 0;
-  double exposed[5] = {};
+  std::array<double, groups> exposed{};
   int ranks = 0;
 };
 
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return comm::quantile(values, 0.5);
-}
-
-constexpr const char* group_names[5] = {"dp", "tp", "pp", "ep", "cp"};
+double median(const std::vector<double>& values) { return comm::percentiles(values).p50; }
 
 }  // namespace
 
@@ -37,8 +34,8 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
     t.compute += row.compute_s;
     t.overlapped += row.overlapped_s;
     t.other += row.other_s;
-    const double exposed[5] = {row.exposed_dp_s, row.exposed_tp_s, row.exposed_pp_s, row.exposed_ep_s, row.exposed_cp_s};
-    for (int g = 0; g < 5; ++g) t.exposed[g] += exposed[g];
+    const auto exposed = row.exposed_by_group();
+    for (std::size_t g = 0; g < groups; ++g) t.exposed[g] += exposed[g];
     ++t.ranks;
     s.compute_requested += row.compute_requested_s;
     s.compute_measured += row.compute_s;
@@ -47,7 +44,8 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
   s.steps = static_cast<int>(per_step.size());
   if (s.steps == 0) return s;
   s.ranks = per_step.begin()->second.ranks;
-  std::vector<double> slowest, step, compute, overlapped, other, exposed[5];
+  std::vector<double> slowest, step, compute, overlapped, other;
+  std::array<std::vector<double>, groups> exposed;
   for (const auto& [index, t] : per_step) {
     const double n = t.ranks;
     slowest.push_back(t.slowest);
@@ -55,18 +53,18 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
     compute.push_back(t.compute / n);
     overlapped.push_back(t.overlapped / n);
     other.push_back(t.other / n);
-    for (int g = 0; g < 5; ++g) exposed[g].push_back(t.exposed[g] / n);
+    for (std::size_t g = 0; g < groups; ++g) exposed[g].push_back(t.exposed[g] / n);
   }
-  std::sort(slowest.begin(), slowest.end());
-  s.step_p50 = comm::quantile(slowest, 0.5);
-  s.step_p95 = comm::quantile(slowest, 0.95);
+  const comm::Percentiles job_step = comm::percentiles(slowest);
+  s.step_p50 = job_step.p50;
+  s.step_p95 = job_step.p95;
   s.compute = median(compute);
   s.overlapped = median(overlapped);
   s.other = median(other);
-  for (int g = 0; g < 5; ++g) {
+  for (std::size_t g = 0; g < groups; ++g) {
     const double value = median(exposed[g]);
     const bool used = std::any_of(exposed[g].begin(), exposed[g].end(), [](double v) { return v > 0; });
-    if (used || g == 0) s.exposed[group_names[g]] = value;
+    if (used || g == 0) s.exposed[parallelism::to_string(static_cast<parallelism::Group>(g))] = value;
     s.exposed_total += value;
   }
   const double mean_step = median(step);
