@@ -4,12 +4,27 @@
 
 namespace scaleout::parallelism {
 
-std::int64_t Model::layer_matmul_parameters() const {
+std::int64_t Model::qkv_parameters() const {
   const std::int64_t h = hidden;
-  if (architecture == Architecture::gpt) return 12 * h * h;  // QKV 3h^2, projection h^2, MLP 8h^2
-  const std::int64_t kv = static_cast<std::int64_t>(kv_heads) * head_dim();
-  return 2 * h * h + 2 * h * kv + 3 * h * ffn_hidden;  // q and o, k and v, SwiGLU gate/up/down
+  if (architecture == Architecture::gpt) return 3 * h * h;
+  return h * h + 2 * h * static_cast<std::int64_t>(kv_heads) * head_dim();  // q, and k and v (GQA)
 }
+
+std::int64_t Model::attention_matmul_parameters() const { return qkv_parameters() + hidden * hidden; }
+
+std::int64_t Model::mlp_matmul_parameters() const {
+  // GPT: two matrices of h x 4h. Llama and MoE experts: SwiGLU gate, up and down of h x f.
+  if (architecture == Architecture::gpt && !moe()) return 2 * hidden * ffn_hidden;
+  return 3 * hidden * ffn_hidden;
+}
+
+std::int64_t Model::router_parameters() const { return moe() ? hidden * experts : 0; }
+
+std::int64_t Model::layer_matmul_parameters() const {
+  return attention_matmul_parameters() + (moe() ? experts : 1) * mlp_matmul_parameters() + router_parameters();
+}
+
+std::int64_t Model::layer_expert_parameters() const { return moe() ? experts * mlp_matmul_parameters() : 0; }
 
 std::int64_t Model::layer_parameters() const {
   // GPT: biases of QKV (3h), projection (h), MLP (4h + h), two LayerNorms (4h): 13h.
@@ -31,10 +46,14 @@ std::int64_t Model::parameters() const {
   return layers * layer_parameters() + embedding_parameters() + head_parameters() + final_norm_parameters();
 }
 
+double Model::attention_core_flops_per_token() const { return 4.0 * static_cast<double>(seq_len * hidden); }
+
 double Model::layer_forward_flops_per_token() const {
-  // Two FLOPs per multiply-add of every matmul parameter, plus the attention scores (Q K^T) and the
-  // weighted values, 2 s h each.
-  return 2.0 * static_cast<double>(layer_matmul_parameters()) + 4.0 * static_cast<double>(seq_len * hidden);
+  // Two FLOPs per multiply-add of every matmul parameter a token passes through, plus the attention
+  // scores (Q K^T) and the weighted values, 2 s h each.
+  const std::int64_t active = attention_matmul_parameters() + (moe() ? top_k : 1) * mlp_matmul_parameters() +
+                              router_parameters();
+  return 2.0 * static_cast<double>(active) + attention_core_flops_per_token();
 }
 
 double Model::logits_forward_flops_per_token() const { return 2.0 * static_cast<double>(hidden * vocab); }
@@ -46,12 +65,18 @@ double Model::forward_flops_per_token() const {
 namespace {
 
 Model gpt3(const char* name, int layers, std::int64_t hidden, int heads) {
-  return Model{name, Architecture::gpt, layers, hidden, heads, heads, 4 * hidden, 50257, 2048, true};
+  return Model{name, Architecture::gpt, layers, hidden, heads, heads, 4 * hidden, 50257, 2048, true, 0, 0};
 }
 
 Model llama(const char* name, int layers, std::int64_t hidden, int heads, int kv_heads, std::int64_t ffn,
             std::int64_t vocab, std::int64_t seq_len) {
-  return Model{name, Architecture::llama, layers, hidden, heads, kv_heads, ffn, vocab, seq_len, false};
+  return Model{name, Architecture::llama, layers, hidden, heads, kv_heads, ffn, vocab, seq_len, false, 0, 0};
+}
+
+Model mixture(Model model, int experts, int top_k) {
+  model.experts = experts;
+  model.top_k = top_k;
+  return model;
 }
 
 }  // namespace
@@ -82,8 +107,14 @@ const std::vector<ModelPreset>& model_presets() {
        70.55e9, 0.005e9 / 70.55e9},
       {llama("llama3-405b", 126, 16384, 128, 8, 53248, 128256, 8192),
        "Llama Team 2024, Table 3; released weights", 405.0e9, 0.5e9 / 405.0e9},
+      // Jiang et al. 2024 ("Mixtral of Experts"): 8 experts, 2 per token, 32k context; 46.7B parameters
+      // (12.9B active), as counted in the released weights.
+      {mixture(llama("mixtral-8x7b", 32, 4096, 32, 8, 14336, 32000, 32768), 8, 2),
+       "Jiang et al. 2024; released weights", 46.70e9, 0.005e9 / 46.70e9},
       // For tests and demos: small enough that a step takes milliseconds, shaped like Llama.
       {llama("tiny", 4, 256, 4, 2, 688, 1024, 128), "scaleout (a test model; exact count)", 3426560, 0.0},
+      {mixture(llama("tiny-moe", 4, 256, 4, 2, 344, 1024, 128), 4, 2), "scaleout (a test model; exact count)",
+       5544192, 0.0},
   };
   return presets;
 }

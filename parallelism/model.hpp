@@ -24,11 +24,25 @@ struct Model {
   std::int64_t vocab = 0;
   std::int64_t seq_len = 0;
   bool tied_embeddings = false;
+  // Mixture of experts (Llama-style SwiGLU experts of ffn_hidden): every layer's MLP is `experts`
+  // experts behind a router that sends each token to `top_k` of them. 0 = a dense MLP.
+  int experts = 0;
+  int top_k = 0;
 
+  bool moe() const { return experts > 0; }
   std::int64_t head_dim() const { return hidden / heads; }
   // Parameters of one transformer layer, and of those the ones in matrix multiplications.
   std::int64_t layer_parameters() const;
   std::int64_t layer_matmul_parameters() const;
+  // The layer's matmul parameters by block: attention (QKV and output projections), one MLP (with
+  // MoE: one expert), and the router (0 when dense).
+  std::int64_t attention_matmul_parameters() const;
+  std::int64_t qkv_parameters() const;
+  std::int64_t mlp_matmul_parameters() const;
+  std::int64_t router_parameters() const;
+  // Of the layer's parameters, those in experts (all of them), and the rest (attention, norms, router).
+  std::int64_t layer_expert_parameters() const;
+  std::int64_t layer_dense_parameters() const { return layer_parameters() - layer_expert_parameters(); }
   // Input embedding (plus positions for GPT), output head (0 when tied), final norm.
   std::int64_t embedding_parameters() const;
   std::int64_t head_parameters() const;
@@ -37,7 +51,9 @@ struct Model {
 
   // Forward FLOPs for one token: one layer (matmuls + attention scores and values over seq_len), and
   // the logits. Backward is twice the forward.
+  // With MoE, a token passes through top_k experts, not all of them.
   double layer_forward_flops_per_token() const;
+  double attention_core_flops_per_token() const;  // scores and values: 4 s h
   double logits_forward_flops_per_token() const;
   double forward_flops_per_token() const;
 };

@@ -8,12 +8,13 @@
 
 #include "comm/environment.hpp"
 #include "comm/operations.hpp"
+#include "parallelism/transfer.hpp"
 
 namespace scaleout::parallelism {
 
-const comm::Communicator& Groups::operator[](Group group) const {
-  const auto* comm = of[static_cast<std::size_t>(group)];
-  if (comm == nullptr) throw std::logic_error(fmt::format("the layout has no {} group", to_string(group)));
+const comm::Communicator& Groups::operator[](Channel channel) const {
+  const auto* comm = of[static_cast<std::size_t>(channel)];
+  if (comm == nullptr) throw std::logic_error(fmt::format("the layout has no {} group", to_string(channel)));
   return *comm;
 }
 
@@ -21,30 +22,38 @@ double StepRecord::exposed_total() const { return std::accumulate(exposed.begin(
 
 MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options)
     : program_(std::move(program)), groups_(groups), options_(options), sum_(options.type) {
-  const std::uint64_t largest = program_.largest_message_bytes();
   const auto element = comm::size_of(options_.type);
+  std::uint64_t largest_started = 0, largest_blocking = 0;
   for (const auto& op : program_.ops) {
-    if (op.kind != OpKind::compute && op.bytes % element != 0) {
-      throw std::invalid_argument(fmt::format("op of {} bytes is not whole {} elements", op.bytes,
-                                              comm::name(options_.type)));
+    if (op.kind == OpKind::compute) continue;
+    const auto group_size = static_cast<std::uint64_t>(groups_.of_op(op).size());
+    const bool blocked = op.transfer == Transfer::reduce_scatter || op.transfer == Transfer::allgather ||
+                         op.transfer == Transfer::alltoall;
+    if (op.bytes % element != 0 || (blocked && op.bytes % (element * group_size) != 0)) {
+      throw std::invalid_argument(fmt::format("{} {} of {} bytes is not whole {} elements for each of {} ranks",
+                                              to_string(op.group), to_string(op.transfer), op.bytes,
+                                              comm::name(options_.type), group_size));
     }
+    auto& largest = op.kind == OpKind::blocking ? largest_blocking : largest_started;
+    largest = std::max(largest, footprint(op));
   }
-  const int buffers = largest == 0 ? 0 : std::max(options_.in_flight, 1);
+  const int buffers = largest_started == 0 ? 0 : std::max(options_.in_flight, 1);
   pool_.resize(static_cast<std::size_t>(buffers));
-  for (auto& entry : pool_) entry.buffer = comm::Buffer(largest);
+  for (auto& entry : pool_) entry.buffer = comm::Buffer(largest_started);
+  if (largest_blocking > 0) blocking_buffer_ = comm::Buffer(largest_blocking);
   entry_of_slot_.assign(static_cast<std::size_t>(program_.slots), -1);
 }
 
 void MpiExecutor::fill(comm::Buffer& buffer, const Op& op) {
-  const auto& comm = groups_[op.group];
+  const auto& comm = groups_.of_op(op);
   const comm::Payload payload(options_.seed, options_.type, comm.size());
-  payload.fill(buffer.bytes().first(op.bytes), iteration(op), comm.rank(), 0);
+  fill_transfer(op, comm, payload, payload_iteration(step_, op), buffer.bytes());
 }
 
 std::uint64_t MpiExecutor::verify(const comm::Buffer& buffer, const Op& op) const {
-  const comm::Payload payload(options_.seed, options_.type, groups_[op.group].size());
-  const auto sums = payload.sums(iteration(op));
-  return payload.count_wrong(buffer.bytes().first(op.bytes), [&](std::size_t i) { return sums(i); });
+  const auto& comm = groups_.of_op(op);
+  const comm::Payload payload(options_.seed, options_.type, comm.size());
+  return verify_transfer(op, comm, payload, payload_iteration(step_, op), buffer.bytes());
 }
 
 Group MpiExecutor::progressed_group() const {
@@ -59,22 +68,30 @@ Group MpiExecutor::progressed_group() const {
 bool MpiExecutor::progress() {
   bool outstanding = false;
   for (auto& entry : pool_) {
-    if (entry.slot >= 0 && entry.request.pending() && !entry.request.test()) outstanding = true;
+    if (entry.slot < 0) continue;
+    for (auto& request : entry.requests) {
+      if (request.pending() && !request.test()) outstanding = true;
+    }
   }
   return outstanding;
 }
 
 double MpiExecutor::complete(InFlight& entry) {
-  if (!entry.request.pending()) return 0.0;
+  if (!entry.requests[0].pending() && !entry.requests[1].pending()) return 0.0;
   const double begin = comm::now();
-  entry.request.wait();
+  for (auto& request : entry.requests) {
+    if (request.pending()) request.wait();
+  }
   return comm::now() - begin;
 }
 
 void MpiExecutor::release(InFlight& entry, StepRecord& record, double step_start) {
   const Op& op = program_.ops[static_cast<std::size_t>(entry.op)];
   if (options_.check) record.wrong += verify(entry.buffer, op);
-  if (options_.trace) record.ops[static_cast<std::size_t>(entry.op)].end = entry.request.completed_at() - step_start;
+  if (options_.trace) {
+    const double completed = std::max(entry.requests[0].completed_at(), entry.requests[1].completed_at());
+    record.ops[static_cast<std::size_t>(entry.op)].end = completed - step_start;
+  }
   entry_of_slot_[static_cast<std::size_t>(op.slot)] = -1;
   entry.slot = -1;
   entry.op = -1;
@@ -92,26 +109,31 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
     release(*free, record, step_start);
   }
   if (options_.check) fill(free->buffer, op);
-  const auto count = op.bytes / comm::size_of(options_.type);
-  free->request = comm::iallreduce(groups_[op.group], MPI_IN_PLACE, free->buffer.data(), count, options_.type, sum_);
+  const double issuing = comm::now();
+  issue_transfer(op, {groups_.of_op(op), options_.type, sum_}, free->buffer.bytes(), free->requests);
   // Issuing runs the library's first round of the operation: time spent in communication.
-  record.exposed[static_cast<std::size_t>(op.group)] += comm::now() - free->request.issued_at();
+  record.exposed[static_cast<std::size_t>(op.group)] += comm::now() - issuing;
   free->slot = op.slot;
   free->op = index;
-  free->issued_at = free->request.issued_at();
+  free->issued_at = issuing;
   entry_of_slot_[static_cast<std::size_t>(op.slot)] = static_cast<int>(free - pool_.begin());
   record.bytes[static_cast<std::size_t>(op.group)] += op.bytes;
   if (options_.trace) record.ops[static_cast<std::size_t>(index)].begin = free->issued_at - step_start;
 }
 
 void MpiExecutor::blocking(const Op& op, StepRecord& record) {
-  auto& buffer = pool_.front().buffer;
-  if (options_.check) fill(buffer, op);
-  const auto count = op.bytes / comm::size_of(options_.type);
-  const auto interval = comm::allreduce(groups_[op.group], MPI_IN_PLACE, buffer.data(), count, options_.type, sum_);
-  record.exposed[static_cast<std::size_t>(op.group)] += interval.seconds();
-  record.bytes[static_cast<std::size_t>(op.group)] += op.bytes;
-  if (options_.check) record.wrong += verify(buffer, op);
+  if (options_.check) fill(blocking_buffer_, op);
+  const double seconds = run_transfer(op, {groups_.of_op(op), options_.type, sum_}, blocking_buffer_.bytes());
+  // Blocking pipeline ops are a stage waiting for its neighbours: a receive, or the stages' meeting
+  // after backward (a stage that drained its pipeline early waits there).
+  if (op.group == Group::pp) {
+    record.bubble += seconds;
+  } else {
+    record.exposed[static_cast<std::size_t>(op.group)] += seconds;
+  }
+  // Bytes count where they are sent (a receive is its sender's).
+  if (op.transfer != Transfer::recv) record.bytes[static_cast<std::size_t>(op.group)] += op.bytes;
+  if (options_.check) record.wrong += verify(blocking_buffer_, op);
 }
 
 StepRecord MpiExecutor::run_step(int step) {

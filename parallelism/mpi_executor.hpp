@@ -3,10 +3,15 @@
 // while MPI progresses outstanding operations; collectives run on real buffers of the exact sizes.
 // It produces records only; reporting and logging consume them elsewhere.
 //
-// Buffers: a pool of `in_flight` buffers of the largest message, reused by every operation, so memory
-// is bounded by in_flight x largest message whatever the model's size. When an operation starts and
-// every buffer is in flight, the executor waits for the oldest (as a real framework's communication
-// stream runs its operations in order); that wait is exposed communication of the oldest's group.
+// Buffers: a pool of `in_flight` buffers of the largest non-blocking operation, reused by every one,
+// and one buffer for blocking operations, so memory is bounded by in_flight x largest message
+// whatever the model's size. When an operation starts and every buffer is in flight, the executor
+// waits for the oldest (as a real framework's communication stream runs its operations in order);
+// that wait is exposed communication of the oldest's group.
+//
+// Time: a blocking operation is exposed communication of its group, except the pipeline's (a receive,
+// and the stages' meeting after backward), whose wait is the bubble: the stage idles until its
+// neighbour's activation or gradient arrives (transfer included), or until the other stages drain. docs/parallelism.md says how each group's time is attributed.
 
 #include <array>
 #include <cstdint>
@@ -18,14 +23,17 @@
 #include "comm/payload.hpp"
 #include "comm/request.hpp"
 #include "parallelism/compute_emulation.hpp"
+#include "parallelism/layout.hpp"
 #include "parallelism/program.hpp"
 
 namespace scaleout::parallelism {
 
-// The communicator of each group (null where a layout has none).
+// The communicator of each channel (null where a layout has none).
 struct Groups {
-  std::array<const comm::Communicator*, group_count> of{};
-  const comm::Communicator& operator[](Group group) const;
+  std::array<const comm::Communicator*, channel_count> of{};
+  void set(Channel channel, const comm::Communicator& comm) { of[static_cast<std::size_t>(channel)] = &comm; }
+  const comm::Communicator& operator[](Channel channel) const;
+  const comm::Communicator& of_op(const Op& op) const { return (*this)[channel_of(op.group, op.expert)]; }
 };
 
 struct ExecutorOptions {
@@ -51,13 +59,14 @@ struct StepRecord {
   double compute = 0;             // measured compute spans
   double compute_requested = 0;   // what the program asked of them
   std::array<double, group_count> exposed{};  // blocked on communication, per group
+  double bubble = 0;              // blocked in pipeline receives
   double overlapped = 0;          // communication in flight while computing
   std::array<std::uint64_t, group_count> bytes{};  // bytes of the operations issued, per group
   std::uint64_t wrong = 0;        // wrong elements (with check)
   std::vector<OpRecord> ops;      // with trace
 
   double exposed_total() const;
-  double other() const { return step - compute - exposed_total(); }
+  double other() const { return step - compute - exposed_total() - bubble; }
 };
 
 class MpiExecutor {
@@ -73,7 +82,7 @@ class MpiExecutor {
  private:
   struct InFlight {
     comm::Buffer buffer;
-    comm::Request request;
+    std::array<comm::Request, 2> requests;
     int slot = -1;  // the program's slot using this buffer; -1 when free
     int op = -1;    // index of the start op
     double issued_at = 0;
@@ -87,13 +96,13 @@ class MpiExecutor {
   bool progress();
   void fill(comm::Buffer& buffer, const Op& op);
   std::uint64_t verify(const comm::Buffer& buffer, const Op& op) const;
-  int iteration(const Op& op) const { return step_ * program_.slots + op.slot; }
 
   Program program_;
   Groups groups_;
   ExecutorOptions options_;
   comm::SumOp sum_;
   std::vector<InFlight> pool_;
+  comm::Buffer blocking_buffer_;
   std::vector<int> entry_of_slot_;
   int step_ = 0;
 };

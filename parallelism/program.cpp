@@ -17,6 +17,25 @@ const char* to_string(Group group) {
   return "?";
 }
 
+const char* to_string(Transfer transfer) {
+  switch (transfer) {
+    case Transfer::allreduce: return "allreduce";
+    case Transfer::reduce_scatter: return "reduce_scatter";
+    case Transfer::allgather: return "allgather";
+    case Transfer::alltoall: return "alltoall";
+    case Transfer::exchange: return "exchange";
+    case Transfer::send: return "send";
+    case Transfer::recv: return "recv";
+  }
+  return "?";
+}
+
+std::uint64_t footprint(const Op& op) {
+  if (op.kind == OpKind::compute) return 0;
+  const bool halves = op.transfer == Transfer::alltoall || op.transfer == Transfer::exchange;
+  return halves ? 2 * op.bytes : op.bytes;
+}
+
 const char* to_string(OpKind kind) {
   switch (kind) {
     case OpKind::compute: return "compute";
@@ -31,15 +50,16 @@ const char* to_string(Phase phase) {
   switch (phase) {
     case Phase::forward: return "forward";
     case Phase::backward: return "backward";
+    case Phase::recompute: return "recompute";
     case Phase::optimizer: return "optimizer";
     case Phase::sync: return "sync";
   }
   return "?";
 }
 
-std::uint64_t Program::largest_message_bytes() const {
+std::uint64_t Program::largest_footprint() const {
   std::uint64_t largest = 0;
-  for (const auto& op : ops) largest = std::max(largest, op.bytes);
+  for (const auto& op : ops) largest = std::max(largest, footprint(op));
   return largest;
 }
 
@@ -53,15 +73,16 @@ double Program::compute_seconds() const {
 
 std::vector<OpSummary> summarize_communication(const Program& program) {
   // Each operation counts once: at its start, or as a blocking call (its wait is the same operation).
-  std::map<std::tuple<int, std::string, std::uint64_t>, int> counts;
+  std::map<std::tuple<int, int, std::uint64_t>, int> counts;
   for (const auto& op : program.ops) {
     if (op.kind == OpKind::start || op.kind == OpKind::blocking) {
-      ++counts[{static_cast<int>(op.group), op.collective, op.bytes}];
+      ++counts[{static_cast<int>(op.group), static_cast<int>(op.transfer), op.bytes}];
     }
   }
   std::vector<OpSummary> summary;
   for (const auto& [key, count] : counts) {
-    summary.push_back({static_cast<Group>(std::get<0>(key)), std::get<1>(key), std::get<2>(key), count});
+    summary.push_back({static_cast<Group>(std::get<0>(key)), static_cast<Transfer>(std::get<1>(key)),
+                       std::get<2>(key), count});
   }
   // Largest messages first within a group: what a reader looks for.
   std::stable_sort(summary.begin(), summary.end(), [](const OpSummary& a, const OpSummary& b) {

@@ -9,21 +9,35 @@
 
 namespace scaleout::parallelism {
 
-// The communicator an op runs on. Only dp exists in a pure data-parallel layout; the others come
-// with hybrid layouts and keep their place in records and logs.
+// The group an op's communication belongs to, for records and logs. dp covers the reduction of
+// gradients (over DP x CP ranks; expert gradients over the ranks holding the same experts).
 enum class Group { dp, tp, pp, ep, cp };
 inline constexpr int group_count = 5;
 const char* to_string(Group group);
 
+// What an operation moves. Sizes (Op::bytes) follow the collective benchmark: the whole vector for
+// allreduce, reduce-scatter (input) and allgather (output); what each rank sends for all-to-all,
+// exchange, send and recv.
+enum class Transfer {
+  allreduce,
+  reduce_scatter,
+  allgather,
+  alltoall,
+  exchange,  // ring shift within the group: send to the next rank, receive from the previous
+  send,      // to Op::peer
+  recv       // from Op::peer
+};
+const char* to_string(Transfer transfer);
+
 enum class OpKind {
   compute,  // a span of emulated device time
   start,    // issue a non-blocking collective into an in-flight slot
-  wait,     // block until the collective in a slot completes
-  blocking  // a blocking collective
+  wait,     // block until the operation in a slot completes
+  blocking  // a blocking operation (a recv: issued and waited at once)
 };
 const char* to_string(OpKind kind);
 
-enum class Phase { forward, backward, optimizer, sync };
+enum class Phase { forward, backward, recompute, optimizer, sync };
 const char* to_string(Phase phase);
 
 struct Op {
@@ -37,22 +51,29 @@ struct Op {
   double seconds = 0.0;  // what the device needs: max(flops / achieved FLOP/s, bytes / bandwidth)
   // communication (start, wait, blocking)
   Group group = Group::dp;
-  std::string collective;     // "allreduce"
+  Transfer transfer = Transfer::allreduce;
+  bool expert = false;        // a dp op over the ranks holding the same experts
   std::uint64_t bytes = 0;    // the operation's size as the collective benchmark defines it
-  int slot = -1;              // start and wait: which in-flight operation; blocking: the bucket index
+  int slot = -1;              // start and wait: which in-flight operation; blocking: -1
+  int peer = -1;              // send and recv: the peer's rank in the group
+  int tag = 0;                // names the message alike on every rank taking part (payloads, MPI tag)
 };
+
+// The buffer bytes an operation needs: in place where MPI allows it, send and receive halves for
+// all-to-all and exchange.
+std::uint64_t footprint(const Op& op);
 
 struct Program {
   std::vector<Op> ops;
   int slots = 0;  // distinct in-flight operations per step
-  std::uint64_t largest_message_bytes() const;
+  std::uint64_t largest_footprint() const;  // over every communication op
   double compute_seconds() const;
 };
 
 // One line per kind of communication in a step: what `scaleout plan` lists.
 struct OpSummary {
   Group group;
-  std::string collective;
+  Transfer transfer;
   std::uint64_t bytes;
   int count_per_step;
 };

@@ -16,6 +16,8 @@ struct PlanArguments {
   std::string config;
   std::vector<std::string> sets;
   int ranks = 0;
+  int ranks_per_node = 0;
+  std::string xml;
   bool json = false;
 };
 
@@ -23,7 +25,8 @@ CLI::App* add_plan_command(CLI::App& app, PlanArguments& arguments);
 int run_plan(const PlanArguments& arguments);
 
 // For tests: the plan of a resolved config fitted to its world.
-nlohmann::json plan_json(const RunConfig& config);
-std::string plan_text(const RunConfig& config);
+// ranks_per_node 0: placement not checked.
+nlohmann::json plan_json(const RunConfig& config, int ranks_per_node = 0);
+std::string plan_text(const RunConfig& config, int ranks_per_node = 0);
 
 }  // namespace scaleout::runs

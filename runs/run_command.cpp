@@ -13,7 +13,11 @@
 #include "comm/environment.hpp"
 #include "comm/gather.hpp"
 #include "comm/transport.hpp"
+#include "parallelism/memory.hpp"
 #include "parallelism/mpi_executor.hpp"
+#include "parallelism/process_groups.hpp"
+#include "parallelism/schedule.hpp"
+#include "parallelism/step_program.hpp"
 #include "runs/mpi_main.hpp"
 #include "runs/node_memory.hpp"
 #include "runs/output_file.hpp"
@@ -76,19 +80,64 @@ std::map<std::string, std::string> environment_facts(int world_size, const topol
   return facts;
 }
 
-std::map<std::string, double> workload_figures(const parallelism::Workload& w, const parallelism::Program& program) {
+std::map<std::string, double> workload_figures(const parallelism::Workload& w,
+                                               const std::vector<parallelism::Program>& programs,
+                                               const std::vector<parallelism::PlacementWarning>& placement) {
   const auto memory = parallelism::memory_per_device(w);
-  return {{"parameters", static_cast<double>(w.model.parameters())},
-          {"flops_per_step", w.flops_per_step()},
-          {"dp", static_cast<double>(w.dp)},
-          {"micro_batch", static_cast<double>(w.micro_batch)},
-          {"global_batch", static_cast<double>(w.global_batch)},
-          {"microbatches", static_cast<double>(w.microbatches())},
-          {"gradient_bytes", static_cast<double>(w.gradient_bytes())},
-          {"bucket_bytes", static_cast<double>(w.bucket_bytes())},
-          {"buckets", static_cast<double>(program.slots)},
-          {"compute_per_step_s", program.compute_seconds()},
-          {"memory_per_device_bytes", memory.total()}};
+  const auto& l = w.layout;
+  double compute = 0;
+  for (const auto& program : programs) compute = std::max(compute, program.compute_seconds());
+  std::map<std::string, double> figures = {
+      {"parameters", static_cast<double>(w.model.parameters())},
+      {"flops_per_step", w.flops_per_step()},
+      {"dp", l.dp}, {"tp", l.tp}, {"pp", l.pp}, {"cp", l.cp}, {"ep", l.ep},
+      {"virtual_stages", l.virtual_stages}, {"zero_stage", l.zero_stage},
+      {"micro_batch", static_cast<double>(w.micro_batch)},
+      {"global_batch", static_cast<double>(w.global_batch)},
+      {"microbatches", static_cast<double>(w.microbatches())},
+      {"gradient_bytes", static_cast<double>(parallelism::gradient_bytes(w, 0))},
+      {"bucket_bytes", static_cast<double>(w.bucket_bytes())},
+      {"compute_per_step_s", compute},
+      {"ideal_bubble_share", l.pp > 1 ? parallelism::ideal_bubble_share(l.schedule, l.pp, w.microbatches(),
+                                                                        l.virtual_stages)
+                                      : 0.0},
+      {"memory_per_device_bytes", memory.total()},
+      {"memory_parameters_bytes", memory.parameters},
+      {"memory_gradients_bytes", memory.gradients},
+      {"memory_optimizer_bytes", memory.optimizer_states},
+      {"memory_activations_bytes", memory.activations},
+      {"memory_capacity_bytes", w.device.memory_bytes},
+      {"memory_fits", memory.total() <= w.device.memory_bytes ? 1.0 : 0.0},
+      {"tp_groups_spanning_nodes", 0.0},
+      {"cp_groups_spanning_nodes", 0.0}};
+  for (const auto& warning : placement) {
+    figures[fmt::format("{}_groups_spanning_nodes", parallelism::to_string(warning.channel))] = warning.spanning;
+  }
+  return figures;
+}
+
+std::vector<parallelism::PlacementWarning> placement_of(const parallelism::Layout& layout,
+                                                        const topology::ClusterMap& cluster) {
+  std::vector<int> node_of_rank;
+  for (const auto& rank : cluster.ranks) node_of_rank.push_back(rank.node);
+  return parallelism::placement_warnings(layout, node_of_rank);
+}
+
+// The memory a device would need against its capacity: a warning, or with --strict-memory an error.
+void check_device_memory(const RunConfig& config, bool root) {
+  const auto& w = config.workload;
+  const auto memory = parallelism::memory_per_device(w);
+  if (memory.total() <= w.device.memory_bytes) return;
+  const std::string message = fmt::format(
+      "the layout needs {} per device (stage {}: parameters {}, gradients {}, optimizer {}, activations {}) but a {} "
+      "has {}; see scaleout plan for the breakdown",
+      format_bytes(static_cast<std::uint64_t>(memory.total())), memory.stage,
+      format_bytes(static_cast<std::uint64_t>(memory.parameters)), format_bytes(static_cast<std::uint64_t>(memory.gradients)),
+      format_bytes(static_cast<std::uint64_t>(memory.optimizer_states)),
+      format_bytes(static_cast<std::uint64_t>(memory.activations)), w.device.name,
+      format_bytes(static_cast<std::uint64_t>(w.device.memory_bytes)));
+  if (config.strict_memory) throw UsageError("memory: " + message + " (--strict-memory)");
+  if (root) fmt::print("warning: {}\n", message);
 }
 
 std::vector<OpRow> op_rows(int step, int rank, const parallelism::StepRecord& record) {
@@ -128,7 +177,9 @@ CLI::App* add_run_command(CLI::App& app, RunArguments& a) {
   run->add_option("--set", a.sets, "Override one option of the config: key=value (repeatable)");
   run->add_option("--output", a.output, "The run log (default: output.path of the config)");
   run->add_flag("--overwrite", a.overwrite, "Replace an existing run log");
-  run->add_flag("--check", a.check, "Verify every reduced bucket exactly (emulation.check); wrong data exits 3");
+  run->add_flag("--check", a.check, "Verify every transfer exactly (emulation.check); wrong data exits 3");
+  run->add_flag("--strict-memory", a.strict_memory,
+                "Refuse a layout whose memory does not fit the device (emulation.strict_memory)");
   return run;
 }
 
@@ -137,6 +188,7 @@ RunConfig plan_run(const RunArguments& a) {
   if (!a.output.empty()) settings.set("output.path", a.output);
   if (a.overwrite) settings.set("output.overwrite", "true");
   if (a.check) settings.set("emulation.check", "true");
+  if (a.strict_memory) settings.set("emulation.strict_memory", "true");
   return resolve(settings);
 }
 
@@ -147,33 +199,42 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     check_slurm_tasks(world.size());
     fit_to_world(config, world.size());
     const auto& workload = config.workload;
+    check_device_memory(config, root);
     const std::string problem = comm::broadcast_string(world, root ? output_problem(config) : "", 0);
     if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
 
-    parallelism::Program program = parallelism::data_parallel_step(workload);
+    // Every rank of a stage runs its stage's program; rank 0 logs them all.
+    const parallelism::GridPosition position = parallelism::position_of(workload.layout, world.rank());
+    std::vector<parallelism::Program> programs;
+    for (int stage = 0; stage < workload.layout.pp; ++stage) {
+      if (root || stage == position.pp) programs.push_back(parallelism::step_program(workload, stage));
+      else programs.emplace_back();
+    }
+    const auto& program = programs[static_cast<std::size_t>(position.pp)];
     const topology::NodeIdentity identity = topology::identify_node(world);
-    check_node_memory(world, identity, program.largest_message_bytes() * static_cast<std::uint64_t>(config.in_flight),
-                      fmt::format("emulation.in_flight x dp.bucket_mb: {} x {}", config.in_flight,
-                                  format_bytes(program.largest_message_bytes())),
+    const std::uint64_t largest = program.largest_footprint();
+    check_node_memory(world, identity, largest * static_cast<std::uint64_t>(config.in_flight + 1),
+                      fmt::format("(emulation.in_flight + 1) x largest transfer: ({} + 1) x {}", config.in_flight,
+                                  format_bytes(largest)),
                       "use smaller buckets, fewer in flight or fewer ranks per node");
     const topology::ClusterMap cluster = topology::gather_cluster_map(world);
 
-    const comm::Communicator dp = world.duplicate();
-    parallelism::Groups groups;
-    groups.of[static_cast<std::size_t>(parallelism::Group::dp)] = &dp;
-    parallelism::MpiExecutor executor(std::move(program), groups,
+    const parallelism::ProcessGroups process_groups(world, workload.layout);
+    parallelism::MpiExecutor executor(program, process_groups.view(),
                                       {config.compute, workload.gradient_type, config.in_flight, config.check,
                                        config.seed, config.trace, {}});
 
     std::unique_ptr<RunLogWriter> log;
     if (root) {
+      const auto placement = placement_of(workload.layout, cluster);
       RunHeader header{version(), SCALEOUT_GIT_REVISION, command_line, config.settings.effective_yaml(),
-                       environment_facts(world.size(), cluster), workload_figures(workload, executor.program())};
-      log = std::make_unique<RunLogWriter>(config.output, header, cluster, executor.program());
-      fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{}, {} warm-up + {} steps, log {}\n",
+                       environment_facts(world.size(), cluster), workload_figures(workload, programs, placement)};
+      log = std::make_unique<RunLogWriter>(config.output, header, cluster, workload.layout, programs);
+      fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} steps, log {}\n",
                  workload.model.name, workload.device.name, format_count(workload.model.parameters()), world.size(),
                  world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
-                 config.warmup, config.steps, config.output);
+                 parallelism::describe(workload.layout), config.warmup, config.steps, config.output);
+      for (const auto& warning : placement) fmt::print("warning: {}\n", warning.message);
       std::fflush(stdout);
     }
 

@@ -16,6 +16,7 @@ struct RunArguments {
   std::string output;
   bool overwrite = false;
   bool check = false;
+  bool strict_memory = false;
 };
 
 CLI::App* add_run_command(CLI::App& app, RunArguments& arguments);

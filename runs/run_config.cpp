@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
@@ -44,7 +48,19 @@ Model resolve_model(const Settings& s) {
   model.vocab = integer_or("model.vocab", model.vocab);
   model.seq_len = integer_or("model.seq_len", model.seq_len);
   if (const auto v = s.explicit_value("model.tied_embeddings")) model.tied_embeddings = s.boolean("model.tied_embeddings");
-  if (s.explicit_value("model.preset") && s.explicit_value("model.layers")) model.name += "-custom";
+  model.experts = static_cast<int>(integer_or("model.experts", model.experts));
+  model.top_k = static_cast<int>(integer_or("model.top_k", model.top_k == 0 && model.experts > 0 ? 1 : model.top_k));
+  if (model.experts > 0 && model.top_k > model.experts) {
+    throw UsageError(fmt::format("model.top_k: {} is more than the {} experts; use 1 to {}", model.top_k,
+                                 model.experts, model.experts));
+  }
+  if (model.experts == 0 && s.explicit_value("model.top_k")) {
+    throw UsageError("model.top_k: needs model.experts (a mixture-of-experts model)");
+  }
+  if (s.explicit_value("model.preset") &&
+      (s.explicit_value("model.layers") || s.explicit_value("model.experts") || s.explicit_value("model.hidden"))) {
+    model.name += "-custom";
+  }
 
   if (model.hidden % model.heads != 0) {
     throw UsageError(fmt::format("model.heads: {} does not divide model.hidden ({}); use a divisor of it", model.heads,
@@ -77,12 +93,97 @@ Device resolve_device(const Settings& s) {
 
 }  // namespace
 
+parallelism::Layout resolve_layout(const Settings& s) {
+  parallelism::Layout l;
+  l.tp = static_cast<int>(s.integer("parallel.tp"));
+  l.pp = static_cast<int>(s.integer("parallel.pp"));
+  l.cp = static_cast<int>(s.integer("parallel.cp"));
+  l.ep = static_cast<int>(s.integer("parallel.ep"));
+  l.sequence_parallel = s.boolean("parallel.sequence_parallel");
+  const std::string schedule = s.text("parallel.schedule");
+  l.schedule = schedule == "gpipe"         ? parallelism::Schedule::gpipe
+               : schedule == "interleaved" ? parallelism::Schedule::interleaved
+                                           : parallelism::Schedule::one_f_one_b;
+  l.virtual_stages = static_cast<int>(s.integer("parallel.virtual_stages"));
+  l.zero_stage = static_cast<int>(s.integer("parallel.zero"));
+  l.recompute = s.text("parallel.recompute") == "full" ? parallelism::Recompute::full : parallelism::Recompute::none;
+  return l;
+}
+
+std::string choices(const std::vector<int>& values) {
+  std::string text;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == values.size() ? " or " : ", ") + std::to_string(values[i]);
+  }
+  return text;
+}
+
+// Divisors of n that also satisfy `also`.
+template <class Predicate>
+std::vector<int> divisors_where(int n, Predicate also) {
+  std::vector<int> result;
+  for (const int d : parallelism::divisors(n)) {
+    if (also(d)) result.push_back(d);
+  }
+  return result;
+}
+
+// What does not depend on the world size: the layout against the model.
+void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
+  using parallelism::Schedule;
+  if (m.heads % l.tp != 0) {
+    throw UsageError(fmt::format("parallel.tp: {} does not divide the model's {} attention heads; use {}", l.tp, m.heads,
+                                 choices(parallelism::divisors(m.heads))));
+  }
+  const bool interleaved = l.schedule == Schedule::interleaved;
+  if (interleaved && l.virtual_stages < 2) {
+    throw UsageError("parallel.virtual_stages: the interleaved schedule needs at least 2 model chunks per rank");
+  }
+  if (!interleaved && l.virtual_stages != 1) {
+    throw UsageError(fmt::format("parallel.virtual_stages: {} chunks need parallel.schedule: interleaved",
+                                 l.virtual_stages));
+  }
+  if (interleaved && l.pp < 2) throw UsageError("parallel.schedule: interleaved needs parallel.pp of at least 2");
+  const int chunks = l.pp * l.virtual_stages;
+  if (m.layers % chunks != 0) {
+    const auto stage_choices = divisors_where(m.layers, [&](int d) { return d % l.virtual_stages == 0; });
+    std::vector<int> pps;
+    for (const int d : stage_choices) pps.push_back(d / l.virtual_stages);
+    throw UsageError(fmt::format("parallel.pp: {} stage{} x {} chunk{} do not divide the model's {} layers; with {} "
+                                 "chunk{} per rank, pp may be {}",
+                                 l.pp, l.pp == 1 ? "" : "s", l.virtual_stages, l.virtual_stages == 1 ? "" : "s",
+                                 m.layers, l.virtual_stages, l.virtual_stages == 1 ? "" : "s", choices(pps)));
+  }
+  if (m.seq_len % l.cp != 0) {
+    throw UsageError(fmt::format("parallel.cp: {} does not divide the sequence of {} tokens; use {}", l.cp, m.seq_len,
+                                 choices(divisors_where(64, [&](int d) { return m.seq_len % d == 0; }))));
+  }
+  if (l.ep > 1 && !m.moe()) {
+    throw UsageError(fmt::format("parallel.ep: {} needs a mixture-of-experts model (model.experts; preset "
+                                 "mixtral-8x7b or tiny-moe)", l.ep));
+  }
+  if (m.moe() && m.experts % l.ep != 0) {
+    throw UsageError(fmt::format("parallel.ep: {} does not divide the model's {} experts; use {}", l.ep, m.experts,
+                                 choices(parallelism::divisors(m.experts))));
+  }
+  if (l.zero_stage >= 2 && l.pp > 1) {
+    throw UsageError(fmt::format("parallel.zero: stage {} does not combine with pipeline parallelism (as in DeepSpeed); "
+                                 "use zero 0 or 1 (Megatron's distributed optimizer) with pp {}",
+                                 l.zero_stage, l.pp));
+  }
+  if (l.zero_stage == 3 && l.ep > 1) {
+    throw UsageError("parallel.zero: stage 3 is not emulated with expert parallelism; use zero 0, 1 or 2 with ep");
+  }
+}
+
 RunConfig resolve(const Settings& settings) {
   RunConfig config;
   config.settings = settings;
   auto& w = config.workload;
   w.model = resolve_model(settings);
   w.device = resolve_device(settings);
+  w.layout = resolve_layout(settings);
+  check_layout_against_model(w.layout, w.model);
   w.micro_batch = static_cast<int>(settings.integer("batch.micro"));
   w.bucket_mb = settings.number("dp.bucket_mb");
   w.overlap = settings.boolean("dp.overlap");
@@ -91,6 +192,7 @@ RunConfig resolve(const Settings& settings) {
   config.warmup = static_cast<int>(settings.integer("emulation.warmup"));
   config.compute = *parallelism::parse_compute_mode(settings.text("emulation.compute"));
   config.check = settings.boolean("emulation.check");
+  config.strict_memory = settings.boolean("emulation.strict_memory");
   config.seed = static_cast<std::uint64_t>(settings.integer("emulation.seed"));
   config.in_flight = static_cast<int>(settings.integer("emulation.in_flight"));
   config.output = settings.text("output.path");
@@ -102,23 +204,55 @@ RunConfig resolve(const Settings& settings) {
 
 void fit_to_world(RunConfig& config, int world_size) {
   auto& w = config.workload;
+  auto& l = w.layout;
   const auto dp = config.settings.integer("parallel.dp");
-  if (dp != 0 && dp != world_size) {
-    throw UsageError(fmt::format("parallel.dp: {} does not match the {} rank{} of this job; in a data-parallel layout "
-                                 "dp is the number of ranks (or 0 for all of them)",
-                                 dp, world_size, world_size == 1 ? "" : "s"));
+  const long long model_parallel = static_cast<long long>(l.tp) * l.pp * l.cp;
+  const std::string ranks = fmt::format("{} rank{}", world_size, world_size == 1 ? "" : "s");
+  if (dp == 0) {
+    if (world_size % model_parallel != 0) {
+      throw UsageError(fmt::format("parallel: tp x pp x cp = {} x {} x {} = {} does not divide the {} of this job; "
+                                   "with {}, tp x pp x cp may be {}",
+                                   l.tp, l.pp, l.cp, model_parallel, ranks, ranks,
+                                   choices(parallelism::divisors(world_size))));
+    }
+    l.dp = static_cast<int>(world_size / model_parallel);
+  } else if (dp * model_parallel != world_size) {
+    if (model_parallel == 1) {
+      throw UsageError(fmt::format("parallel.dp: {} does not match the {} of this job; in a data-parallel layout dp is "
+                                   "the number of ranks (or 0 for all of them)",
+                                   dp, ranks));
+    }
+    throw UsageError(fmt::format(
+        "parallel: dp x tp x pp x cp = {} x {} x {} x {} = {} but the job has {}; {}", dp, l.tp, l.pp, l.cp,
+        dp * model_parallel, ranks,
+        world_size % model_parallel == 0
+            ? fmt::format("use dp {} (or 0)", world_size / model_parallel)
+            : fmt::format("tp x pp x cp = {} does not divide it either; use a product of {}", model_parallel,
+                          choices(parallelism::divisors(world_size)))));
+  } else {
+    l.dp = static_cast<int>(dp);
   }
-  w.dp = world_size;
+  if (l.dp % l.ep != 0) {
+    throw UsageError(fmt::format("parallel.ep: {} does not divide dp = {}; use {}", l.ep, l.dp,
+                                 choices(divisors_where(l.dp, [&](int d) { return w.model.experts % d == 0; }))));
+  }
   const auto global = config.settings.integer("batch.global");
-  const long long per_step = static_cast<long long>(w.micro_batch) * w.dp;
+  const long long per_step = static_cast<long long>(w.micro_batch) * l.dp;
   if (global == 0) {
-    w.global_batch = static_cast<int>(per_step);
+    // A pipeline gets one microbatch per stage: the fewest that fill it.
+    w.global_batch = static_cast<int>(per_step * l.pp);
   } else if (global % per_step != 0) {
     throw UsageError(fmt::format("batch.global: {} is not a multiple of batch.micro x dp = {} x {} = {}; use {} or {}",
-                                 global, w.micro_batch, w.dp, per_step, std::max(per_step, global / per_step * per_step),
+                                 global, w.micro_batch, l.dp, per_step, std::max(per_step, global / per_step * per_step),
                                  (global / per_step + 1) * per_step));
   } else {
     w.global_batch = static_cast<int>(global);
+  }
+  if (l.schedule == parallelism::Schedule::interleaved && w.microbatches() % l.pp != 0) {
+    const long long unit = per_step * l.pp;
+    throw UsageError(fmt::format("batch.global: the interleaved schedule needs the microbatches ({}) to be a multiple "
+                                 "of pp ({}); use a global batch that is a multiple of micro x dp x pp = {}",
+                                 w.microbatches(), l.pp, unit));
   }
 }
 

@@ -19,6 +19,7 @@ struct RunConfig {
   int warmup = 2;
   parallelism::ComputeMode compute = parallelism::ComputeMode::sleep;
   bool check = false;
+  bool strict_memory = false;
   std::uint64_t seed = 1;
   int in_flight = 4;
   std::string output;

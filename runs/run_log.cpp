@@ -45,14 +45,15 @@ struct RankRow {
 };
 
 struct ProgramRow {
-  std::int32_t op;
+  std::int32_t stage, op;
   const char* kind;
   const char* phase;
   std::int32_t microbatch, layer;
   const char* group;
-  const char* collective;
+  const char* transfer;
+  std::int8_t expert;
   std::uint64_t bytes;
-  std::int32_t slot;
+  std::int32_t slot, peer, tag;
   double flops, memory_bytes, seconds;
 };
 
@@ -104,7 +105,7 @@ void write_topology(hid_t file, const topology::ClusterMap& cluster) {
   h5::write_strings(group.id(), "xml", distinct_xml);
 }
 
-void write_ranks(hid_t file, const topology::ClusterMap& cluster) {
+void write_ranks(hid_t file, const topology::ClusterMap& cluster, const parallelism::Layout& layout) {
   const h5::Object text = h5::string_type();
   h5::CompoundType type(sizeof(RankRow));
   type.SCALEOUT_FIELD(RankRow, rank, H5T_NATIVE_INT32)
@@ -121,37 +122,47 @@ void write_ranks(hid_t file, const topology::ClusterMap& cluster) {
       .SCALEOUT_FIELD(RankRow, cp, H5T_NATIVE_INT32);
   std::vector<RankRow> rows;
   for (const auto& r : cluster.ranks) {
-    // A pure data-parallel layout: every rank is its own replica.
+    const parallelism::GridPosition p = parallelism::position_of(layout, r.rank);
     rows.push_back({r.rank, r.node, r.local_rank, r.hostname.c_str(), r.binding.pus.c_str(), r.binding.cores.c_str(),
-                    static_cast<std::int8_t>(r.binding.bound), r.rank, 0, 0, 0, 0});
+                    static_cast<std::int8_t>(r.binding.bound), p.dp, p.tp, p.pp, p.ep, p.cp});
   }
   h5::Table(file, "ranks", type.id(), 256).append(rows.data(), rows.size());
 }
 
-void write_program(hid_t file, const parallelism::Program& program) {
+void write_program(hid_t file, const std::vector<parallelism::Program>& programs) {
   const h5::Object text = h5::string_type();
   h5::CompoundType type(sizeof(ProgramRow));
-  type.SCALEOUT_FIELD(ProgramRow, op, H5T_NATIVE_INT32)
+  type.SCALEOUT_FIELD(ProgramRow, stage, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, op, H5T_NATIVE_INT32)
       .SCALEOUT_FIELD(ProgramRow, kind, text.id())
       .SCALEOUT_FIELD(ProgramRow, phase, text.id())
       .SCALEOUT_FIELD(ProgramRow, microbatch, H5T_NATIVE_INT32)
       .SCALEOUT_FIELD(ProgramRow, layer, H5T_NATIVE_INT32)
       .SCALEOUT_FIELD(ProgramRow, group, text.id())
-      .SCALEOUT_FIELD(ProgramRow, collective, text.id())
+      .SCALEOUT_FIELD(ProgramRow, transfer, text.id())
+      .SCALEOUT_FIELD(ProgramRow, expert, H5T_NATIVE_INT8)
       .SCALEOUT_FIELD(ProgramRow, bytes, H5T_NATIVE_UINT64)
       .SCALEOUT_FIELD(ProgramRow, slot, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, peer, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, tag, H5T_NATIVE_INT32)
       .SCALEOUT_FIELD(ProgramRow, flops, H5T_NATIVE_DOUBLE)
       .SCALEOUT_FIELD(ProgramRow, memory_bytes, H5T_NATIVE_DOUBLE)
       .SCALEOUT_FIELD(ProgramRow, seconds, H5T_NATIVE_DOUBLE);
-  std::vector<ProgramRow> rows;
-  for (std::size_t i = 0; i < program.ops.size(); ++i) {
-    const auto& op = program.ops[i];
-    const bool compute = op.kind == parallelism::OpKind::compute;
-    rows.push_back({static_cast<std::int32_t>(i), parallelism::to_string(op.kind), parallelism::to_string(op.phase),
-                    op.microbatch, op.layer, compute ? "" : parallelism::to_string(op.group), op.collective.c_str(),
-                    op.bytes, op.slot, op.flops, op.memory_bytes, op.seconds});
+  h5::Table table(file, "program", type.id(), 1024);
+  for (std::size_t stage = 0; stage < programs.size(); ++stage) {
+    std::vector<ProgramRow> rows;
+    rows.reserve(programs[stage].ops.size());
+    for (std::size_t i = 0; i < programs[stage].ops.size(); ++i) {
+      const auto& op = programs[stage].ops[i];
+      const bool compute = op.kind == parallelism::OpKind::compute;
+      rows.push_back({static_cast<std::int32_t>(stage), static_cast<std::int32_t>(i), parallelism::to_string(op.kind),
+                      parallelism::to_string(op.phase), op.microbatch, op.layer,
+                      compute ? "" : parallelism::to_string(op.group), compute ? "" : parallelism::to_string(op.transfer),
+                      static_cast<std::int8_t>(op.expert), op.bytes, op.slot, op.peer, compute ? -1 : op.tag, op.flops,
+                      op.memory_bytes, op.seconds});
+    }
+    table.append(rows.data(), rows.size());
   }
-  h5::Table(file, "program", type.id(), 1024).append(rows.data(), rows.size());
 }
 
 }  // namespace
@@ -170,6 +181,7 @@ h5::CompoundType step_row_type() {
         .SCALEOUT_FIELD(StepRow, exposed_pp_s, H5T_NATIVE_DOUBLE)
         .SCALEOUT_FIELD(StepRow, exposed_ep_s, H5T_NATIVE_DOUBLE)
         .SCALEOUT_FIELD(StepRow, exposed_cp_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, bubble_s, H5T_NATIVE_DOUBLE)
         .SCALEOUT_FIELD(StepRow, overlapped_s, H5T_NATIVE_DOUBLE)
         .SCALEOUT_FIELD(StepRow, other_s, H5T_NATIVE_DOUBLE)
         .SCALEOUT_FIELD(StepRow, bytes_dp, H5T_NATIVE_UINT64)
@@ -219,6 +231,7 @@ StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRe
   row.exposed_pp_s = exposed(Group::pp);
   row.exposed_ep_s = exposed(Group::ep);
   row.exposed_cp_s = exposed(Group::cp);
+  row.bubble_s = r.bubble;
   row.overlapped_s = r.overlapped;
   row.other_s = r.other();
   row.bytes_dp = bytes(Group::dp);
@@ -241,7 +254,7 @@ const char* to_string(RunStatus status) {
 }
 
 RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
-                           const parallelism::Program& program)
+                           const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs)
     : file_(h5::create_file(path)) {
   const hid_t root = file_.id();
   h5::write_attribute(root, "schema_version", run_log_schema_version);
@@ -257,8 +270,8 @@ RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, con
     for (const auto& [name, value] : header.environment) h5::write_attribute(environment.id(), name.c_str(), value);
   }
   write_topology(root, cluster);
-  write_ranks(root, cluster);
-  write_program(root, program);
+  write_ranks(root, cluster, layout);
+  write_program(root, programs);
   steps_ = h5::Table(root, "steps", step_row_type().id(), 1024);
   ops_ = h5::Table(root, "ops", op_row_type().id(), 4096);
   flush();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "parallelism/layout.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/program.hpp"
 #include "runs/hdf5.hpp"
@@ -16,7 +17,9 @@
 
 namespace scaleout::runs {
 
-inline constexpr std::int64_t run_log_schema_version = 1;
+// 2: /steps has bubble_s; /ranks has every grid coordinate; /program has one program per pipeline
+// stage (column stage) and names each op's transfer, peer and tag.
+inline constexpr std::int64_t run_log_schema_version = 2;
 
 // One row of /steps: one rank's step. Times in seconds, sizes in bytes.
 struct StepRow {
@@ -25,7 +28,7 @@ struct StepRow {
   std::int8_t warmup = 0;
   double step_s = 0, compute_s = 0, compute_requested_s = 0;
   double exposed_dp_s = 0, exposed_tp_s = 0, exposed_pp_s = 0, exposed_ep_s = 0, exposed_cp_s = 0;
-  double overlapped_s = 0, other_s = 0;
+  double bubble_s = 0, overlapped_s = 0, other_s = 0;
   std::uint64_t bytes_dp = 0, bytes_tp = 0, bytes_pp = 0, bytes_ep = 0, bytes_cp = 0;
   std::uint64_t wrong = 0;
 
@@ -57,10 +60,10 @@ struct RunHeader {
 
 class RunLogWriter {
  public:
-  // Creates the file (replacing it) with status running, the header, the topology, the ranks and the
-  // step program.
+  // Creates the file (replacing it) with status running, the header, the topology, the ranks with
+  // their grid coordinates and the step program of every pipeline stage (index = stage).
   RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
-               const parallelism::Program& program);
+               const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs);
   void append_steps(const std::vector<StepRow>& rows);
   void append_ops(const std::vector<OpRow>& rows);
   void flush();

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "comm/stats.hpp"
+#include "parallelism/schedule.hpp"
 
 namespace scaleout::runs {
 
@@ -14,7 +15,7 @@ namespace {
 constexpr std::size_t groups = parallelism::group_count;
 
 struct StepTotals {
-  double slowest = 0, step = 0, compute = 0, overlapped = 0, other = 0;
+  double slowest = 0, step = 0, compute = 0, bubble = 0, overlapped = 0, other = 0;
   std::array<double, groups> exposed{};
   int ranks = 0;
 };
@@ -32,6 +33,7 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
     t.slowest = std::max(t.slowest, row.step_s);
     t.step += row.step_s;
     t.compute += row.compute_s;
+    t.bubble += row.bubble_s;
     t.overlapped += row.overlapped_s;
     t.other += row.other_s;
     const auto exposed = row.exposed_by_group();
@@ -44,13 +46,14 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
   s.steps = static_cast<int>(per_step.size());
   if (s.steps == 0) return s;
   s.ranks = per_step.begin()->second.ranks;
-  std::vector<double> slowest, step, compute, overlapped, other;
+  std::vector<double> slowest, step, compute, bubble, overlapped, other;
   std::array<std::vector<double>, groups> exposed;
   for (const auto& [index, t] : per_step) {
     const double n = t.ranks;
     slowest.push_back(t.slowest);
     step.push_back(t.step / n);
     compute.push_back(t.compute / n);
+    bubble.push_back(t.bubble / n);
     overlapped.push_back(t.overlapped / n);
     other.push_back(t.other / n);
     for (std::size_t g = 0; g < groups; ++g) exposed[g].push_back(t.exposed[g] / n);
@@ -59,6 +62,7 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
   s.step_p50 = job_step.p50;
   s.step_p95 = job_step.p95;
   s.compute = median(compute);
+  s.bubble = median(bubble);
   s.overlapped = median(overlapped);
   s.other = median(other);
   for (std::size_t g = 0; g < groups; ++g) {
@@ -69,6 +73,7 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
   }
   const double mean_step = median(step);
   s.comm_share = mean_step > 0 ? s.exposed_total / mean_step : 0;
+  s.bubble_share = mean_step > 0 ? s.bubble / mean_step : 0;
   s.mfu = workload.flops_per_step() / (s.step_p50 * s.ranks * workload.device.peak_flops);
   s.emulation_error = s.compute_requested > 0 ? s.compute_measured / s.compute_requested - 1 : 0;
   return s;
@@ -82,6 +87,8 @@ std::map<std::string, double> RunSummary::figures() const {
       {"step_p95_s", step_p95},
       {"compute_s", compute},
       {"exposed_s", exposed_total},
+      {"bubble_s", bubble},
+      {"bubble_share", bubble_share},
       {"overlapped_s", overlapped},
       {"other_s", other},
       {"comm_share", comm_share},
@@ -97,15 +104,21 @@ std::map<std::string, double> RunSummary::figures() const {
 
 std::string format_summary(const RunSummary& s, const parallelism::Workload& workload) {
   const auto ms = [](double seconds) { return seconds * 1e3; };
-  std::string text = fmt::format("summary over {} measured step{} on {} rank{} ({} on {}, dp {}, {} microbatch{} of {})\n",
+  std::string text = fmt::format("summary over {} measured step{} on {} rank{} ({} on {}, {}, {} microbatch{} of {})\n",
                                  s.steps, s.steps == 1 ? "" : "s", s.ranks, s.ranks == 1 ? "" : "s",
-                                 workload.model.name, workload.device.name, workload.dp, workload.microbatches(),
-                                 workload.microbatches() == 1 ? "" : "es", workload.micro_batch);
+                                 workload.model.name, workload.device.name, parallelism::describe(workload.layout),
+                                 workload.microbatches(), workload.microbatches() == 1 ? "" : "es", workload.micro_batch);
   text += fmt::format("  step time        p50 {:10.2f} ms   p95 {:10.2f} ms   (slowest rank per step)\n",
                       ms(s.step_p50), ms(s.step_p95));
   text += fmt::format("  compute              {:10.2f} ms\n", ms(s.compute));
   for (const auto& [group, value] : s.exposed) {
     text += fmt::format("  exposed comm {:<4}    {:10.2f} ms\n", group, ms(value));
+  }
+  if (workload.layout.pp > 1) {
+    text += fmt::format("  pipeline bubble      {:10.2f} ms   {:.1f} % of the step (ideal {:.1f} %)\n", ms(s.bubble),
+                        100 * s.bubble_share,
+                        100 * parallelism::ideal_bubble_share(workload.layout.schedule, workload.layout.pp,
+                                                              workload.microbatches(), workload.layout.virtual_stages));
   }
   text += fmt::format("  overlapped comm      {:10.2f} ms   (in flight during compute)\n", ms(s.overlapped));
   text += fmt::format("  other                {:10.2f} ms\n", ms(s.other));

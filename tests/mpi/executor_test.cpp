@@ -5,6 +5,8 @@
 
 #include "comm/communicator.hpp"
 #include "parallelism/mpi_executor.hpp"
+#include "parallelism/process_groups.hpp"
+#include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
 
 namespace p = scaleout::parallelism;
@@ -26,7 +28,7 @@ p::Workload tiny(int ranks, const Case& c) {
   w.model = *p::find_model_preset("tiny");
   w.device = *p::find_device_preset("h100-sxm");
   w.device.peak_flops = 2e12;  // spans of a few hundred microseconds
-  w.dp = ranks;
+  w.layout.dp = ranks;
   w.micro_batch = 1;
   w.global_batch = 2 * ranks;  // two microbatches
   w.bucket_mb = 1;
@@ -41,20 +43,19 @@ TEST_P(Executor, ReducesEveryBucketExactlyAndAccountsForTheStep) {
   const Case c = GetParam();
   const Communicator world = Communicator::world().duplicate();
   const auto workload = tiny(world.size(), c);
-  p::Groups groups;
-  groups.of[static_cast<std::size_t>(p::Group::dp)] = &world;
+  const p::ProcessGroups groups(world, workload.layout);
   p::ExecutorOptions options;
   options.compute = c.mode;
   options.type = c.type;
   options.in_flight = c.in_flight;
   options.check = true;
   options.trace = true;
-  p::MpiExecutor executor(p::data_parallel_step(workload), groups, options);
+  p::MpiExecutor executor(p::step_program(workload, 0), groups.view(), options);
   for (int step = 0; step < 2; ++step) {
     world.barrier();
     const auto record = executor.run_step(step);
     EXPECT_EQ(record.wrong, 0u) << "step " << step;
-    EXPECT_EQ(record.bytes[0], workload.gradient_bytes());
+    EXPECT_EQ(record.bytes[0], p::gradient_bytes(workload, 0));
     EXPECT_GE(record.compute, record.compute_requested * 0.999) << "spans never end early";
     EXPECT_NEAR(record.compute_requested, executor.program().compute_seconds(), 1e-12);
     EXPECT_GE(record.exposed_total(), 0.0);

@@ -4,6 +4,8 @@
 #include <map>
 #include <vector>
 
+#include "parallelism/memory.hpp"
+#include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
 
 namespace p = scaleout::parallelism;
@@ -13,19 +15,37 @@ p::Workload tiny_workload(int microbatches, bool overlap, double bucket_mb) {
   p::Workload w;
   w.model = *p::find_model_preset("tiny");
   w.device = *p::find_device_preset("h100-sxm");
-  w.dp = 4;
+  w.layout.dp = 4;
   w.micro_batch = 2;
   w.global_batch = 2 * 4 * microbatches;
   w.bucket_mb = bucket_mb;
   w.overlap = overlap;
   return w;
 }
+// Seconds of one microbatch's forward (layers, logits) and backward, and of the optimizer, from the
+// model's own figures: what the program's spans must add up to.
+struct Expected {
+  double forward, backward, optimizer;
+};
+Expected expected_seconds(const p::Workload& w) {
+  const auto& m = w.model;
+  const double tokens = static_cast<double>(w.tokens_per_microbatch());
+  const double layer = w.device.seconds(tokens * m.layer_forward_flops_per_token(), 2.0 * m.layer_parameters());
+  const double logits = w.device.seconds(tokens * m.logits_forward_flops_per_token(), 2.0 * m.vocab * m.hidden);
+  const double backward_layer =
+      w.device.seconds(2 * tokens * m.layer_forward_flops_per_token(), 4.0 * m.layer_parameters());
+  const double backward_logits =
+      w.device.seconds(2 * tokens * m.logits_forward_flops_per_token(), 4.0 * m.vocab * m.hidden);
+  const auto psi = static_cast<double>(m.parameters());
+  return {m.layers * layer + logits, m.layers * backward_layer + backward_logits,
+          w.device.seconds(12 * psi, (28 + 2) * psi)};
+}
 }  // namespace
 
 TEST(DataParallelStep, EveryGradientByteIsReducedOnceInBuckets) {
   const auto w = tiny_workload(3, true, 1.0);
-  const auto program = p::data_parallel_step(w);
-  const std::uint64_t total = w.gradient_bytes();
+  const auto program = p::step_program(w, 0);
+  const std::uint64_t total = p::gradient_bytes(w, 0);
   EXPECT_EQ(total, 3426560u * 2);
   EXPECT_EQ(program.slots, static_cast<int>((total + (1 << 20) - 1) >> 20));
   std::map<int, int> starts, waits;
@@ -74,31 +94,32 @@ TEST(DataParallelStep, BucketsStartWhenBackwardHasProducedThem) {
     return done;
   };
 
-  const auto program = p::data_parallel_step(w);
+  const auto program = p::step_program(w, 0);
   double done = 0;
   int started = 0;
   for (const auto& op : program.ops) {
     if (op.kind == p::OpKind::compute && op.phase == p::Phase::backward) done += op.seconds;
     if (op.kind != p::OpKind::start) continue;
     const double ready = std::min(static_cast<double>(op.slot + 1) * static_cast<double>(w.bucket_bytes()),
-                                  static_cast<double>(w.gradient_bytes()));
+                                  static_cast<double>(p::gradient_bytes(w, 0)));
     EXPECT_NEAR(done, seconds_when_ready(ready), 1e-12) << "bucket " << op.slot;
     EXPECT_EQ(op.slot, started++) << "buckets start in stream order";
   }
   EXPECT_EQ(started, program.slots);
-  EXPECT_NEAR(done, w.backward_seconds(), 1e-12);
+  EXPECT_NEAR(done, expected_seconds(w).backward, 1e-12);
 }
 
 TEST(DataParallelStep, ComputeAddsUpToTheWorkload) {
   const auto w = tiny_workload(3, true, 1.0);
-  const auto program = p::data_parallel_step(w);
-  const double expected = 3 * (w.forward_seconds() + w.backward_seconds()) + w.optimizer_seconds();
+  const auto program = p::step_program(w, 0);
+  const Expected e = expected_seconds(w);
+  const double expected = 3 * (e.forward + e.backward) + e.optimizer;
   EXPECT_NEAR(program.compute_seconds(), expected, expected * 1e-9);
 }
 
 TEST(DataParallelStep, WithoutOverlapBucketsAreBlockingAfterBackward) {
   const auto w = tiny_workload(2, false, 1.0);
-  const auto program = p::data_parallel_step(w);
+  const auto program = p::step_program(w, 0);
   bool backward_done = false;
   int blocking = 0;
   for (const auto& op : program.ops) {
@@ -110,17 +131,19 @@ TEST(DataParallelStep, WithoutOverlapBucketsAreBlockingAfterBackward) {
       EXPECT_EQ(op.phase, p::Phase::optimizer);
     }
   }
-  EXPECT_EQ(blocking, program.slots);
+  EXPECT_EQ(program.slots, 0) << "nothing in flight";
+  const std::uint64_t cap = w.bucket_bytes();
+  EXPECT_EQ(blocking, static_cast<int>((p::gradient_bytes(w, 0) + cap - 1) / cap));
 }
 
 TEST(DataParallelStep, SummaryCountsEachOperationOnce) {
   const auto w = tiny_workload(1, true, 1.0);
-  const auto summary = p::summarize_communication(p::data_parallel_step(w));
+  const auto summary = p::summarize_communication(p::step_program(w, 0));
   ASSERT_EQ(summary.size(), 2u);  // full buckets, and the last, smaller one
   EXPECT_EQ(summary[0].bytes, 1u << 20);
-  EXPECT_EQ(summary[0].count_per_step + summary[1].count_per_step, p::data_parallel_step(w).slots);
+  EXPECT_EQ(summary[0].count_per_step + summary[1].count_per_step, p::step_program(w, 0).slots);
   EXPECT_EQ(summary[0].bytes * static_cast<std::uint64_t>(summary[0].count_per_step) + summary[1].bytes,
-            w.gradient_bytes());
+            p::gradient_bytes(w, 0));
 }
 
 TEST(Memory, Llama2_7bFollowsTheMixedPrecisionRule) {
@@ -132,5 +155,6 @@ TEST(Memory, Llama2_7bFollowsTheMixedPrecisionRule) {
   EXPECT_DOUBLE_EQ(memory.gradients, 2 * psi);
   EXPECT_DOUBLE_EQ(memory.optimizer_states, 12 * psi);
   // s b h (34 + 5 a s / h) per layer: 4096 x 2 x 4096 x (34 + 5 x 32 x 4096 / 4096) x 32 layers.
-  EXPECT_DOUBLE_EQ(memory.activations, 4096.0 * 2 * 4096 * (34 + 160) * 32);
+  // Plus the fp32 logits of the microbatch: 4 x 4096 x 2 x 32000.
+  EXPECT_DOUBLE_EQ(memory.activations, 4096.0 * 2 * 4096 * (34 + 160) * 32 + 4.0 * 4096 * 2 * 32000);
 }

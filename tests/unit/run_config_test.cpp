@@ -25,7 +25,7 @@ TEST(RunConfig, PresetWithDefaults) {
   r::fit_to_world(config, 8);
   EXPECT_EQ(config.workload.model.parameters(), 6738415616);
   EXPECT_EQ(config.workload.device.name, "h100-sxm");
-  EXPECT_EQ(config.workload.dp, 8);
+  EXPECT_EQ(config.workload.layout.dp, 8);
   EXPECT_EQ(config.workload.global_batch, 8);
   EXPECT_EQ(config.workload.bucket_bytes(), 25u << 20);
   EXPECT_TRUE(config.workload.overlap);
@@ -77,7 +77,29 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
       {"model: {layers: 2, hidden: 100, heads: 3, vocab: 10, seq_len: 8}\n", "model.heads: 3 does not divide model.hidden (100)"},
       {"model: tiny\nbatch: {micro: 2, global: 12}\n", "batch.global: 12 is not a multiple of batch.micro x dp = 2 x 4 = 8; use 8 or 16"},
       {"model: tiny\nparallel: {dp: 3}\n", "parallel.dp: 3 does not match the 4 ranks of this job"},
-      {"model: tiny\nparallel: {tp: 2}\n", "parallel.tp: '2' is not allowed; expected a whole number from 1 to 1"},
+      {"model: tiny\nparallel: {tp: 3}\n", "parallel.tp: 3 does not divide the model's 4 attention heads; use 1, 2 or 4"},
+      {"model: tiny\nparallel: {pp: 3}\n",
+       "parallel.pp: 3 stages x 1 chunk do not divide the model's 4 layers; with 1 chunk per rank, pp may be 1, 2 or 4"},
+      {"model: tiny\nparallel: {tp: 2, dp: 3}\n",
+       "parallel: dp x tp x pp x cp = 3 x 2 x 1 x 1 = 6 but the job has 4 ranks; use dp 2 (or 0)"},
+      {"model: tiny\nparallel: {tp: 4, pp: 2}\n",
+       "parallel: tp x pp x cp = 4 x 2 x 1 = 8 does not divide the 4 ranks of this job; with 4 ranks, tp x pp x cp may "
+       "be 1, 2 or 4"},
+      {"model: tiny\nparallel: {cp: 3}\n", "parallel.cp: 3 does not divide the sequence of 128 tokens; use 1, 2, 4"},
+      {"model: tiny\nparallel: {ep: 2}\n", "parallel.ep: 2 needs a mixture-of-experts model"},
+      {"model: tiny-moe\nparallel: {ep: 3}\n", "parallel.ep: 3 does not divide the model's 4 experts; use 1, 2 or 4"},
+      {"model: tiny-moe\nparallel: {ep: 4, tp: 2}\n", "parallel.ep: 4 does not divide dp = 2; use 1 or 2"},
+      {"model: {preset: tiny-moe, top_k: 5}\n", "model.top_k: 5 is more than the 4 experts"},
+      {"model: tiny\nparallel: {zero: 3, pp: 2}\n", "parallel.zero: stage 3 does not combine with pipeline parallelism"},
+      {"model: tiny-moe\nparallel: {zero: 3, ep: 2}\n", "parallel.zero: stage 3 is not emulated with expert parallelism"},
+      {"model: tiny\nparallel: {zero: 4}\n", "parallel.zero: '4' is not allowed; expected one of 0, 1, 2, 3"},
+      {"model: tiny\nparallel: {schedule: interleaved, pp: 2}\n",
+       "parallel.virtual_stages: the interleaved schedule needs at least 2 model chunks per rank"},
+      {"model: tiny\nparallel: {virtual_stages: 2, pp: 2}\n", "parallel.virtual_stages: 2 chunks need parallel.schedule: interleaved"},
+      {"model: tiny\nparallel: {schedule: interleaved, pp: 2, virtual_stages: 2}\nbatch: {global: 6}\n",
+       "batch.global: the interleaved schedule needs the microbatches (3) to be a multiple of pp (2)"},
+      {"model: tiny\nparallel: {schedule: interleaved, pp: 4, virtual_stages: 2}\n",
+       "parallel.pp: 4 stages x 2 chunks do not divide the model's 4 layers; with 2 chunks per rank, pp may be 1 or 2"},
       {"model: tiny\n  bad: [\n", "test.yaml: not valid YAML"},
       {"", "test.yaml: the config is empty"},
       {"- a\n- b\n", "test.yaml: expected a map of sections"},

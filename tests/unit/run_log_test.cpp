@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/hdf5.hpp"
 #include "runs/run_log.hpp"
@@ -28,13 +29,17 @@ scaleout::topology::ClusterMap two_ranks() {
   return cluster;
 }
 
-p::Program small_program() {
+// tp 1 x pp 2: two stages, one program each.
+p::Workload small_workload() {
   p::Workload w;
   w.model = *p::find_model_preset("tiny");
   w.device = *p::find_device_preset("h100-sxm");
-  w.dp = 2;
+  w.layout.pp = 2;
   w.global_batch = 2;
-  return p::data_parallel_step(w);
+  return w;
+}
+std::vector<p::Program> small_programs() {
+  return {p::step_program(small_workload(), 0), p::step_program(small_workload(), 1)};
 }
 }  // namespace
 
@@ -42,7 +47,7 @@ TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   const auto path = temporary("log.h5");
   {
     r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {{"mpi_library", "test"}}, {{"parameters", 1.0}}},
-                           two_ranks(), small_program());
+                           two_ranks(), small_workload().layout, small_programs());
     for (int step = 0; step < 3; ++step) {
       std::vector<r::StepRow> rows(2);
       for (int rank = 0; rank < 2; ++rank) {
@@ -72,7 +77,7 @@ TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   EXPECT_EQ(log.op_rows, 1u);
   EXPECT_EQ(log.rank_rows, 2u);
   EXPECT_EQ(log.node_rows, 1u);
-  EXPECT_EQ(log.program_ops, small_program().ops.size());
+  EXPECT_EQ(log.program_ops, small_programs()[0].ops.size() + small_programs()[1].ops.size());
   EXPECT_DOUBLE_EQ(log.summary.at("step_p50_s"), 1.5);
   std::filesystem::remove(path);
 }

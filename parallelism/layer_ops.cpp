@@ -1,0 +1,102 @@
+// What one transformer layer does on one rank, forward and backward: compute spans split where
+// communication sits between them (TP around attention and MLP, CP around the attention core, EP
+// around the experts). Backward spans are twice the forward's FLOPs and read the weights twice.
+#include <cmath>
+
+#include "parallelism/step_builder.hpp"
+
+namespace scaleout::parallelism::detail {
+
+void StepBuilder::tp_reduce(Phase phase, int microbatch, int layer) {
+  if (l_.tp == 1) return;
+  const double bytes = tokens_ * static_cast<double>(m_.hidden) * activation_bytes;
+  if (l_.sequence_parallel) {
+    blocking(Group::tp, Transfer::reduce_scatter, phase, microbatch, layer, padded(bytes, l_.tp, element_));
+  } else {
+    blocking(Group::tp, Transfer::allreduce, phase, microbatch, layer, padded(bytes, 1, element_));
+  }
+}
+
+void StepBuilder::tp_gather(Phase phase, int microbatch, int layer) {
+  if (l_.tp == 1 || !l_.sequence_parallel) return;
+  const double bytes = tokens_ * static_cast<double>(m_.hidden) * activation_bytes;
+  blocking(Group::tp, Transfer::allgather, phase, microbatch, layer, padded(bytes, l_.tp, element_));
+}
+
+void StepBuilder::attention_core(Phase phase, int microbatch, int layer, double scale) {
+  const double flops = scale * tokens_ * m_.attention_core_flops_per_token() / l_.tp;
+  if (l_.cp == 1) {
+    compute(phase, microbatch, layer, flops, 0.0);
+    return;
+  }
+  // Ring attention: the rank's K and V blocks (its kv heads under TP) travel around the CP ring; each
+  // step's transfer runs while the rank attends to the block it already holds.
+  const double kv_heads = std::ceil(static_cast<double>(m_.kv_heads) / l_.tp);
+  const double block = tokens_ * 2.0 * kv_heads * static_cast<double>(m_.head_dim()) * activation_bytes;
+  const std::uint64_t bytes = padded(block, 1, element_);
+  for (int step = 0; step < l_.cp; ++step) {
+    const bool more = step + 1 < l_.cp;
+    const int slot = more ? start(Group::cp, Transfer::exchange, phase, microbatch, layer, bytes) : -1;
+    compute(phase, microbatch, layer, flops / l_.cp, 0.0);
+    if (more) wait(slot, phase);
+  }
+}
+
+void StepBuilder::moe_mlp(Phase phase, int microbatch, int layer, double scale) {
+  const auto h = static_cast<double>(m_.hidden);
+  const auto mlp = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp;
+  const auto router = static_cast<double>(m_.router_parameters());
+  compute(phase, microbatch, layer, scale * tokens_ * 2.0 * router, scale * parameter_bytes * router);
+  // Each of the rank's tokens goes to top_k experts, spread evenly over the EP group.
+  const std::uint64_t bytes = padded(tokens_ * m_.top_k * h * activation_bytes / l_.tp, l_.ep, element_);
+  if (l_.ep > 1) blocking(Group::ep, Transfer::alltoall, phase, microbatch, layer, bytes);
+  compute(phase, microbatch, layer, scale * tokens_ * m_.top_k * 2.0 * mlp,
+          scale * parameter_bytes * (m_.experts / l_.ep) * mlp);
+  if (l_.ep > 1) blocking(Group::ep, Transfer::alltoall, phase, microbatch, layer, bytes);
+}
+
+void StepBuilder::layer_forward(int microbatch, int layer, Phase phase) {
+  const auto h = static_cast<double>(m_.hidden);
+  const double t = l_.tp;
+  const auto qkv = static_cast<double>(m_.qkv_parameters()) / t;
+  const auto unsplit = static_cast<double>(m_.layer_parameters() - m_.layer_matmul_parameters());
+  tp_gather(phase, microbatch, layer);
+  compute(phase, microbatch, layer, tokens_ * 2.0 * qkv, parameter_bytes * (qkv + unsplit));
+  attention_core(phase, microbatch, layer, 1.0);
+  compute(phase, microbatch, layer, tokens_ * 2.0 * h * h / t, parameter_bytes * h * h / t);
+  tp_reduce(phase, microbatch, layer);
+  tp_gather(phase, microbatch, layer);
+  if (m_.moe()) {
+    moe_mlp(phase, microbatch, layer, 1.0);
+  } else {
+    const auto mlp = static_cast<double>(m_.mlp_matmul_parameters()) / t;
+    compute(phase, microbatch, layer, tokens_ * 2.0 * mlp, parameter_bytes * mlp);
+  }
+  tp_reduce(phase, microbatch, layer);
+}
+
+void StepBuilder::layer_backward(int microbatch, int layer) {
+  // Full recomputation replays the layer's forward (its compute and its communication) first.
+  if (l_.recompute == Recompute::full) layer_forward(microbatch, layer, Phase::recompute);
+  const auto h = static_cast<double>(m_.hidden);
+  const double t = l_.tp;
+  const auto qkv = static_cast<double>(m_.qkv_parameters()) / t;
+  const auto unsplit = static_cast<double>(m_.layer_parameters() - m_.layer_matmul_parameters());
+  const Phase phase = Phase::backward;
+  // The transposes of forward's operators, in reverse: an allgather's gradient is a reduce-scatter.
+  tp_gather(phase, microbatch, layer);
+  if (m_.moe()) {
+    moe_mlp(phase, microbatch, layer, 2.0);
+  } else {
+    const auto mlp = static_cast<double>(m_.mlp_matmul_parameters()) / t;
+    compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * mlp, 2.0 * parameter_bytes * mlp);
+  }
+  tp_reduce(phase, microbatch, layer);
+  tp_gather(phase, microbatch, layer);
+  compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * h * h / t, 2.0 * parameter_bytes * h * h / t);
+  attention_core(phase, microbatch, layer, 2.0);
+  compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * qkv, 2.0 * parameter_bytes * (qkv + unsplit));
+  tp_reduce(phase, microbatch, layer);
+}
+
+}  // namespace scaleout::parallelism::detail

@@ -1,0 +1,76 @@
+#pragma once
+// Internal to step_program: builds one stage's program op by op. layer_ops.cpp emits what one
+// transformer layer does (compute, TP, CP, EP); step_program.cpp the pipeline, the gradient
+// reduction and the optimizer.
+
+#include <array>
+#include <vector>
+
+#include "parallelism/program.hpp"
+#include "parallelism/schedule.hpp"
+#include "parallelism/workload.hpp"
+
+namespace scaleout::parallelism::detail {
+
+// Bytes rounded up to whole elements for every rank of a group of `ranks` (reduce-scatter, allgather
+// and all-to-all need equal blocks; frameworks pad the same way).
+std::uint64_t padded(double bytes, int ranks, double element_bytes);
+
+class StepBuilder {
+ public:
+  StepBuilder(const Workload& workload, int stage);
+  Program build();
+
+ private:
+  // Per stream (dense, expert) of gradients: where the reduction of this backward stands.
+  struct GradientStream {
+    double total = 0;          // bytes this chunk's backward produces
+    double produced = 0;
+    int next_bucket = 0;
+    std::vector<int> slots;    // started buckets, waited in the sync
+  };
+
+  // --- layer_ops.cpp
+  void layer_forward(int microbatch, int layer, Phase phase);  // phase recompute when replayed
+  void layer_backward(int microbatch, int layer);
+  void attention_core(Phase phase, int microbatch, int layer, double scale);
+  void moe_mlp(Phase phase, int microbatch, int layer, double scale);
+  void tp_reduce(Phase phase, int microbatch, int layer);  // allreduce, or reduce-scatter with SP
+  void tp_gather(Phase phase, int microbatch, int layer);  // allgather with SP; nothing without
+
+  // --- step_program.cpp
+  void forward_action(const PipelineAction& action);
+  void backward_action(const PipelineAction& action, bool reduce_gradients);
+  void gradient_segment(std::size_t first_op, double dense_bytes, double expert_bytes, int microbatch, int layer);
+  void finish_gradient_streams();
+  std::array<double, 2> chunk_gradient_bytes(int chunk) const;  // dense, expert
+  Op bucket(int stream, std::uint64_t bytes, OpKind kind, Phase phase, int microbatch, int layer);
+  std::uint64_t bucket_size(const GradientStream& stream, int k) const;
+  int bucket_count(const GradientStream& stream) const;
+  void synchronize();
+  void optimizer();
+
+  // --- op helpers (step_program.cpp)
+  void compute(Phase phase, int microbatch, int layer, double flops, double bytes);
+  Op communication(OpKind kind, Group group, Transfer transfer, Phase phase, int microbatch, int layer,
+                   std::uint64_t bytes);
+  void blocking(Group group, Transfer transfer, Phase phase, int microbatch, int layer, std::uint64_t bytes,
+                int peer = -1, int tag = -1, bool expert = false);
+  int start(Group group, Transfer transfer, Phase phase, int microbatch, int layer, std::uint64_t bytes,
+            bool expert = false, int peer = -1, int tag = -1);
+  void wait(int slot, Phase phase = Phase::sync);
+
+  const Workload& w_;
+  const Layout& l_;
+  const Model& m_;
+  int stage_;
+  double tokens_;        // per rank and microbatch
+  double element_;       // gradient element bytes
+  Program program_;
+  int next_tag_ = 0;
+  std::vector<Op> started_;   // by slot
+  std::vector<int> pending_;  // started ops waited in the sync: sends, ZeRO-3 reduce-scatters
+  std::array<GradientStream, 2> streams_;
+};
+
+}  // namespace scaleout::parallelism::detail

@@ -1,0 +1,224 @@
+#include "parallelism/step_program.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "parallelism/step_builder.hpp"
+
+namespace scaleout::parallelism {
+
+namespace detail {
+
+namespace {
+
+// Consecutive compute spans of one layer and phase are one span: communication is what splits them.
+void merge_compute(std::vector<Op>& ops) {
+  std::vector<Op> merged;
+  merged.reserve(ops.size());
+  for (auto& op : ops) {
+    if (!merged.empty() && op.kind == OpKind::compute && merged.back().kind == OpKind::compute &&
+        merged.back().phase == op.phase && merged.back().microbatch == op.microbatch &&
+        merged.back().layer == op.layer) {
+      merged.back().flops += op.flops;
+      merged.back().memory_bytes += op.memory_bytes;
+      merged.back().seconds += op.seconds;
+    } else {
+      merged.push_back(std::move(op));
+    }
+  }
+  ops = std::move(merged);
+}
+
+}  // namespace
+
+std::uint64_t padded(double bytes, int ranks, double element_bytes) {
+  const double unit = element_bytes * ranks;
+  return static_cast<std::uint64_t>(std::max(1.0, std::ceil(bytes / unit - 1e-9)) * unit);
+}
+
+StepBuilder::StepBuilder(const Workload& workload, int stage)
+    : w_(workload),
+      l_(workload.layout),
+      m_(workload.model),
+      stage_(stage),
+      tokens_(workload.local_tokens_per_microbatch()),
+      element_(static_cast<double>(comm::size_of(workload.gradient_type))) {}
+
+void StepBuilder::compute(Phase phase, int microbatch, int layer, double flops, double bytes) {
+  Op op;
+  op.kind = OpKind::compute;
+  op.phase = phase;
+  op.microbatch = microbatch;
+  op.layer = layer;
+  op.flops = flops;
+  op.memory_bytes = bytes;
+  op.seconds = w_.device.seconds(flops, bytes);
+  program_.ops.push_back(op);
+}
+
+Op StepBuilder::communication(OpKind kind, Group group, Transfer transfer, Phase phase, int microbatch, int layer,
+                              std::uint64_t bytes) {
+  Op op;
+  op.kind = kind;
+  op.phase = phase;
+  op.microbatch = microbatch;
+  op.layer = layer;
+  op.group = group;
+  op.transfer = transfer;
+  op.bytes = bytes;
+  op.tag = next_tag_++;
+  if (kind == OpKind::start) op.slot = program_.slots++;
+  return op;
+}
+
+void StepBuilder::blocking(Group group, Transfer transfer, Phase phase, int microbatch, int layer, std::uint64_t bytes,
+                           int peer, int tag, bool expert) {
+  Op op = communication(OpKind::blocking, group, transfer, phase, microbatch, layer, bytes);
+  op.peer = peer;
+  if (tag >= 0) op.tag = tag;
+  op.expert = expert;
+  program_.ops.push_back(op);
+}
+
+int StepBuilder::start(Group group, Transfer transfer, Phase phase, int microbatch, int layer, std::uint64_t bytes,
+                       bool expert, int peer, int tag) {
+  Op op = communication(OpKind::start, group, transfer, phase, microbatch, layer, bytes);
+  op.expert = expert;
+  op.peer = peer;
+  if (tag >= 0) op.tag = tag;
+  program_.ops.push_back(op);
+  started_.push_back(op);
+  return op.slot;
+}
+
+void StepBuilder::wait(int slot, Phase phase) {
+  // The wait names the same operation as its start.
+  Op op = started_.at(static_cast<std::size_t>(slot));
+  op.kind = OpKind::wait;
+  op.phase = phase;
+  if (phase == Phase::sync) op.microbatch = op.layer = -1;  // the step's, not the microbatch's
+  program_.ops.push_back(op);
+}
+
+Program StepBuilder::build() {
+  const auto order = pipeline_order(l_.schedule, l_.pp, stage_, w_.microbatches(), l_.virtual_stages);
+  std::vector<std::size_t> last_backward(static_cast<std::size_t>(l_.virtual_stages), order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (!order[i].forward) last_backward[static_cast<std::size_t>(order[i].chunk)] = i;
+  }
+  if (l_.zero_stage == 3) {
+    // FSDP's root unit (embedding, head, final norm) is gathered once per step and kept.
+    const double root = embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_);
+    blocking(Group::dp, Transfer::allgather, Phase::forward, -1, -1,
+             padded(root * parameter_bytes, l_.gradient_group_size(), element_));
+  }
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i].forward) {
+      forward_action(order[i]);
+    } else {
+      const bool reduce = w_.overlap && l_.zero_stage < 3 && last_backward[static_cast<std::size_t>(order[i].chunk)] == i;
+      backward_action(order[i], reduce);
+    }
+  }
+  synchronize();
+  optimizer();
+  merge_compute(program_.ops);
+  return std::move(program_);
+}
+
+void StepBuilder::forward_action(const PipelineAction& a) {
+  const int p = l_.pp, stages = p * l_.virtual_stages;
+  const int virtual_stage = a.chunk * p + stage_;
+  const int mb = a.microbatch;
+  const std::uint64_t activation = padded(tokens_ * static_cast<double>(m_.hidden) * activation_bytes, 1, element_);
+  // Message tags name (microbatch, receiving virtual stage, direction) alike on both ends.
+  if (virtual_stage > 0) {
+    blocking(Group::pp, Transfer::recv, Phase::forward, mb, -1, activation, (stage_ + p - 1) % p,
+             2 * (mb * stages + virtual_stage));
+  }
+  const int first = virtual_stage * w_.layers_per_chunk();
+  const int end = first + w_.layers_per_chunk();
+  const bool zero3 = l_.zero_stage == 3;
+  const auto layer_gather = [&](int layer) {
+    return start(Group::dp, Transfer::allgather, Phase::forward, mb, layer,
+                 padded(layer_parameters_per_rank(w_).total() * parameter_bytes, l_.gradient_group_size(), element_));
+  };
+  int gathered = zero3 ? layer_gather(first) : -1;
+  for (int layer = first; layer < end; ++layer) {
+    if (zero3) {
+      // The next layer's parameters arrive while this one computes.
+      wait(gathered, Phase::forward);
+      if (layer + 1 < end) gathered = layer_gather(layer + 1);
+    }
+    layer_forward(mb, layer, Phase::forward);
+  }
+  if (virtual_stage == stages - 1) {
+    const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
+    compute(Phase::forward, mb, -1, tokens_ * 2.0 * head, parameter_bytes * head);
+  } else {
+    pending_.push_back(start(Group::pp, Transfer::send, Phase::forward, mb, -1, activation, false, (stage_ + 1) % p,
+                             2 * (mb * stages + virtual_stage + 1)));
+  }
+}
+
+void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients) {
+  const int p = l_.pp, stages = p * l_.virtual_stages;
+  const int virtual_stage = a.chunk * p + stage_;
+  const int mb = a.microbatch;
+  const std::uint64_t activation = padded(tokens_ * static_cast<double>(m_.hidden) * activation_bytes, 1, element_);
+  const bool last = virtual_stage == stages - 1, first_stage = virtual_stage == 0;
+  if (!last) {
+    blocking(Group::pp, Transfer::recv, Phase::backward, mb, -1, activation, (stage_ + 1) % p,
+             2 * (mb * stages + virtual_stage) + 1);
+  }
+  const RankParameters layer = layer_parameters_per_rank(w_);
+  const int first = virtual_stage * w_.layers_per_chunk();
+  const int end = first + w_.layers_per_chunk();
+  if (reduce_gradients) {
+    const auto totals = chunk_gradient_bytes(a.chunk);
+    for (std::size_t s = 0; s < streams_.size(); ++s) {
+      streams_[s].total = totals[s];
+      streams_[s].produced = 0;
+      streams_[s].next_bucket = 0;
+    }
+  }
+  if (last) {
+    const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
+    const std::size_t first_op = program_.ops.size();
+    compute(Phase::backward, mb, -1, 2.0 * tokens_ * 2.0 * head, 2.0 * parameter_bytes * head);
+    if (reduce_gradients) gradient_segment(first_op, element_ * head_parameters_per_rank(w_), 0.0, mb, -1);
+  }
+  const bool zero3 = l_.zero_stage == 3;
+  const auto layer_gather = [&](int l) {
+    return start(Group::dp, Transfer::allgather, Phase::backward, mb, l,
+                 padded(layer.total() * parameter_bytes, l_.gradient_group_size(), element_));
+  };
+  int gathered = zero3 ? layer_gather(end - 1) : -1;
+  for (int l = end - 1; l >= first; --l) {
+    if (zero3) {
+      wait(gathered, Phase::backward);
+      if (l > first) gathered = layer_gather(l - 1);
+    }
+    const std::size_t first_op = program_.ops.size();
+    layer_backward(mb, l);
+    if (reduce_gradients) gradient_segment(first_op, element_ * layer.dense, element_ * layer.expert, mb, l);
+    if (zero3) {
+      pending_.push_back(start(Group::dp, Transfer::reduce_scatter, Phase::backward, mb, l,
+                               padded(layer.total() * element_, l_.gradient_group_size(), element_)));
+    }
+  }
+  if (first_stage && reduce_gradients) {
+    gradient_segment(program_.ops.size(), element_ * embedding_parameters_per_rank(w_), 0.0, mb, -1);
+  }
+  if (reduce_gradients) finish_gradient_streams();
+  if (!first_stage) {
+    pending_.push_back(start(Group::pp, Transfer::send, Phase::backward, mb, -1, activation, false, (stage_ + p - 1) % p,
+                             2 * (mb * stages + virtual_stage - 1) + 1));
+  }
+}
+
+}  // namespace detail
+
+Program step_program(const Workload& workload, int stage) { return detail::StepBuilder(workload, stage).build(); }
+
+}  // namespace scaleout::parallelism

@@ -1,0 +1,90 @@
+// Hybrid layouts on 4 ranks, run for real with --check: every reduction and every transfer of every
+// group exact, the bytes of each group as the program says, and the step's time fully accounted for
+// (compute + exposed + bubble + other = step).
+#include <gtest/gtest.h>
+
+#include "comm/communicator.hpp"
+#include "parallelism/process_groups.hpp"
+#include "parallelism/step_program.hpp"
+
+namespace p = scaleout::parallelism;
+using scaleout::comm::Communicator;
+
+namespace {
+
+struct Case {
+  const char* name;
+  const char* model;
+  int dp, tp, pp, cp, ep, zero, microbatches;
+  p::Schedule schedule = p::Schedule::one_f_one_b;
+  int virtual_stages = 1;
+  bool sequence_parallel = false;
+  bool recompute = false;
+};
+
+class Hybrid : public ::testing::TestWithParam<Case> {};
+
+p::Workload workload(const Case& c) {
+  p::Workload w;
+  w.model = *p::find_model_preset(c.model);
+  w.device = *p::find_device_preset("h100-sxm");
+  w.device.peak_flops = 5e12;  // spans of tens of microseconds: the test is about data, not time
+  w.layout.dp = c.dp, w.layout.tp = c.tp, w.layout.pp = c.pp, w.layout.cp = c.cp, w.layout.ep = c.ep;
+  w.layout.zero_stage = c.zero;
+  w.layout.schedule = c.schedule;
+  w.layout.virtual_stages = c.virtual_stages;
+  w.layout.sequence_parallel = c.sequence_parallel;
+  w.layout.recompute = c.recompute ? p::Recompute::full : p::Recompute::none;
+  w.micro_batch = 1;
+  w.global_batch = c.dp * c.microbatches;
+  w.bucket_mb = 0.25;  // several buckets
+  return w;
+}
+
+}  // namespace
+
+TEST_P(Hybrid, EveryTransferOfEveryGroupIsExact) {
+  const Case c = GetParam();
+  const Communicator world = Communicator::world().duplicate();
+  const auto w = workload(c);
+  if (world.size() != w.layout.world()) GTEST_SKIP() << "a 4-rank layout";
+  const auto position = p::position_of(w.layout, world.rank());
+  const p::ProcessGroups groups(world, w.layout);
+  p::ExecutorOptions options;
+  options.check = true;
+  options.in_flight = 2;  // the pool's pressure path too
+  p::MpiExecutor executor(p::step_program(w, position.pp), groups.view(), options);
+
+  std::array<std::uint64_t, p::group_count> expected{};
+  for (const auto& op : executor.program().ops) {
+    const bool issued = op.kind == p::OpKind::start || op.kind == p::OpKind::blocking;
+    if (issued && op.transfer != p::Transfer::recv) expected[static_cast<std::size_t>(op.group)] += op.bytes;
+  }
+  for (int step = 0; step < 2; ++step) {
+    world.barrier();
+    const auto record = executor.run_step(step);
+    EXPECT_EQ(record.wrong, 0u) << c.name << " rank " << world.rank() << " step " << step;
+    EXPECT_EQ(record.bytes, expected);
+    EXPECT_NEAR(record.compute + record.exposed_total() + record.bubble + record.other(), record.step, 1e-12);
+    EXPECT_GT(record.other(), -1e-6);
+    if (c.pp > 1) {
+      EXPECT_GT(record.bytes[static_cast<std::size_t>(p::Group::pp)], 0u);
+    } else {
+      EXPECT_EQ(record.bubble, 0.0);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layouts, Hybrid,
+    ::testing::Values(Case{"tp2_dp2", "tiny", 2, 2, 1, 1, 1, 0, 2},
+                      Case{"tp2_pp2", "tiny", 1, 2, 2, 1, 1, 0, 4},
+                      Case{"pp4_1f1b_m8", "tiny", 1, 1, 4, 1, 1, 0, 8},
+                      Case{"pp2_interleaved_dp2", "tiny", 2, 1, 2, 1, 1, 1, 4, p::Schedule::interleaved, 2},
+                      Case{"pp2_gpipe_recompute_dp2", "tiny", 2, 1, 2, 1, 1, 0, 2, p::Schedule::gpipe, 1, false, true},
+                      Case{"zero3_dp4", "tiny", 4, 1, 1, 1, 1, 3, 2},
+                      Case{"zero2_dp2_tp2_sp", "tiny", 2, 2, 1, 1, 1, 2, 1, p::Schedule::one_f_one_b, 1, true},
+                      Case{"moe_ep2_dp4", "tiny-moe", 4, 1, 1, 1, 2, 0, 2},
+                      Case{"moe_ep2_zero1_tp2", "tiny-moe", 2, 2, 1, 1, 2, 1, 1},
+                      Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1}),
+    [](const auto& info) { return std::string(info.param.name); });

@@ -1,0 +1,248 @@
+// Step programs of hybrid layouts against the formulas of DESIGN section 5: op counts and bytes per
+// step for TP (with and without sequence parallelism and recomputation), PP under each schedule,
+// DP with each ZeRO stage, EP and CP; and FLOPs conserved over the job whatever the layout.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "parallelism/step_program.hpp"
+
+namespace p = scaleout::parallelism;
+
+namespace {
+
+p::Workload tiny(const char* model = "tiny") {
+  p::Workload w;
+  w.model = *p::find_model_preset(model);
+  w.device = *p::find_device_preset("h100-sxm");
+  w.micro_batch = 2;
+  w.bucket_mb = 1;
+  return w;
+}
+
+p::Workload with(p::Workload w, int dp, int tp, int pp, int microbatches, int cp = 1) {
+  w.layout.dp = dp, w.layout.tp = tp, w.layout.pp = pp, w.layout.cp = cp;
+  w.global_batch = w.micro_batch * dp * microbatches;
+  return w;
+}
+
+struct Tally {
+  int count = 0;
+  std::uint64_t bytes = 0;
+};
+// Operations issued per step (starts and blocking calls), by group, transfer and expert flag.
+std::map<std::tuple<p::Group, p::Transfer, bool>, Tally> tally(const p::Program& program) {
+  std::map<std::tuple<p::Group, p::Transfer, bool>, Tally> t;
+  for (const auto& op : program.ops) {
+    if (op.kind != p::OpKind::start && op.kind != p::OpKind::blocking) continue;
+    auto& entry = t[{op.group, op.transfer, op.expert}];
+    ++entry.count;
+    entry.bytes += op.bytes;
+  }
+  return t;
+}
+Tally of(const p::Program& program, p::Group g, p::Transfer x, bool expert = false) {
+  const auto t = tally(program);
+  const auto found = t.find({g, x, expert});
+  return found == t.end() ? Tally{} : found->second;
+}
+
+constexpr std::uint64_t activation = 2 * 128 * 256 * 2;  // b s h B of tiny with micro 2
+
+}  // namespace
+
+TEST(TensorParallel, TwoAllreducesForwardAndTwoBackwardPerLayer) {
+  const auto w = with(tiny(), 2, 2, 1, 3);
+  const auto program = p::step_program(w, 0);
+  const Tally tp = of(program, p::Group::tp, p::Transfer::allreduce);
+  EXPECT_EQ(tp.count, 4 * 4 * 3);  // 4 per layer and microbatch, 4 layers, 3 microbatches
+  EXPECT_EQ(tp.bytes, 4u * 4 * 3 * activation);
+}
+
+TEST(TensorParallel, SequenceParallelTurnsEachIntoReduceScatterAndAllgather) {
+  auto w = with(tiny(), 1, 4, 1, 2);
+  w.layout.sequence_parallel = true;
+  const auto program = p::step_program(w, 0);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allreduce).count, 0);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::reduce_scatter).count, 4 * 4 * 2);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allgather).count, 4 * 4 * 2);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allgather).bytes, 4u * 4 * 2 * activation);
+}
+
+TEST(TensorParallel, FullRecomputationReplaysTheForward) {
+  auto w = with(tiny(), 1, 2, 1, 2);
+  w.layout.recompute = p::Recompute::full;
+  const auto program = p::step_program(w, 0);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allreduce).count, 6 * 4 * 2);
+  double forward = 0, recompute = 0;
+  for (const auto& op : program.ops) {
+    if (op.kind != p::OpKind::compute || op.layer < 0) continue;
+    if (op.phase == p::Phase::forward) forward += op.flops;
+    if (op.phase == p::Phase::recompute) recompute += op.flops;
+  }
+  EXPECT_GT(forward, 0.0);
+  EXPECT_DOUBLE_EQ(recompute, forward);
+}
+
+TEST(PipelineParallel, ActivationsForwardAndGradientsBackwardPerMicrobatch) {
+  const auto w = with(tiny(), 1, 1, 2, 4);
+  for (int stage = 0; stage < 2; ++stage) {
+    const auto program = p::step_program(w, stage);
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::send).count, 4) << "stage " << stage;
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::recv).count, 4) << "stage " << stage;
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::send).bytes, 4 * activation);
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::allreduce).count, 1) << "the stages meet once per step";
+    for (const auto& op : program.ops) {
+      if (op.transfer == p::Transfer::send && op.kind == p::OpKind::start) {
+        EXPECT_EQ(op.peer, 1 - stage);
+        EXPECT_EQ(op.tag % 2, stage == 0 ? 0 : 1) << "activations even, gradients odd";
+      }
+    }
+  }
+}
+
+TEST(PipelineParallel, InterleavedSendsBetweenEveryVirtualStage) {
+  auto w = with(tiny(), 1, 1, 2, 4);
+  w.layout.schedule = p::Schedule::interleaved;
+  w.layout.virtual_stages = 2;
+  for (int stage = 0; stage < 2; ++stage) {
+    const auto program = p::step_program(w, stage);
+    // 4 virtual stages: 3 boundaries, each crossed by 4 activations and 4 gradients; each stage
+    // sends across 3 of the 6 (boundary, direction) pairs.
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::send).count, 12) << "stage " << stage;
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::recv).count, 12) << "stage " << stage;
+  }
+}
+
+TEST(PipelineParallel, LayersSplitOverStagesWithEmbeddingFirstAndLogitsLast) {
+  const auto w = with(tiny(), 1, 1, 4, 4);
+  for (int stage = 0; stage < 4; ++stage) {
+    std::set<int> layers;
+    bool logits = false;
+    for (const auto& op : p::step_program(w, stage).ops) {
+      if (op.kind != p::OpKind::compute || op.phase != p::Phase::forward) continue;
+      if (op.layer >= 0) layers.insert(op.layer);
+      if (op.layer < 0) logits = true;
+    }
+    EXPECT_EQ(layers, std::set<int>{stage});
+    EXPECT_EQ(logits, stage == 3);
+  }
+  EXPECT_GT(p::gradient_bytes(w, 0), p::gradient_bytes(w, 1)) << "the embedding is on the first stage";
+}
+
+TEST(DataParallel, EveryStageReducesItsOwnGradients) {
+  const auto w = with(tiny(), 2, 1, 2, 2);
+  for (int stage = 0; stage < 2; ++stage) {
+    EXPECT_EQ(of(p::step_program(w, stage), p::Group::dp, p::Transfer::allreduce).bytes, p::gradient_bytes(w, stage));
+  }
+}
+
+TEST(DataParallel, ZeroOneAndTwoReduceScatterGradientsAndGatherParameters) {
+  for (const int stage : {1, 2}) {
+    auto w = with(tiny(), 4, 1, 1, 1);
+    w.layout.zero_stage = stage;
+    const auto program = p::step_program(w, 0);
+    const auto gradients = static_cast<double>(p::gradient_bytes(w, 0));
+    const Tally rs = of(program, p::Group::dp, p::Transfer::reduce_scatter);
+    const Tally ag = of(program, p::Group::dp, p::Transfer::allgather);
+    EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allreduce).count, 0);
+    EXPECT_NEAR(static_cast<double>(rs.bytes), gradients, 8.0 * rs.count) << "padded to whole elements per rank";
+    EXPECT_NEAR(static_cast<double>(ag.bytes), 2.0 * static_cast<double>(w.model.parameters()), 8.0 * ag.count);
+    double optimizer = 0;
+    for (const auto& op : program.ops) optimizer += op.phase == p::Phase::optimizer ? op.flops : 0.0;
+    EXPECT_DOUBLE_EQ(optimizer, 12.0 * static_cast<double>(w.model.parameters()) / 4) << "the optimizer's shard";
+  }
+}
+
+TEST(DataParallel, ZeroThreeGathersEveryLayerTwiceAndMovesHalfAgainTheAllreduce) {
+  auto w = with(tiny(), 4, 1, 1, 2);
+  w.layout.zero_stage = 3;
+  const auto program = p::step_program(w, 0);
+  const Tally ag = of(program, p::Group::dp, p::Transfer::allgather);
+  const Tally rs = of(program, p::Group::dp, p::Transfer::reduce_scatter);
+  EXPECT_EQ(ag.count, 2 * 4 * 2 + 1);  // per layer and microbatch forward and backward, and the root unit
+  EXPECT_EQ(rs.count, 4 * 2 + 1);
+  // With one microbatch, a layer's parameters are gathered twice and its gradients reduce-scattered
+  // once: 1.5x the traffic of allreducing them (an allreduce moves its size twice). The root unit
+  // (embedding, head) is gathered once and kept, as FSDP does.
+  w = with(w, 4, 1, 1, 1);
+  double layers = 0;
+  for (const auto& op : p::step_program(w, 0).ops) {
+    if (op.layer >= 0 && (op.kind == p::OpKind::start || op.kind == p::OpKind::blocking)) {
+      layers += static_cast<double>(op.bytes);
+    }
+  }
+  EXPECT_NEAR(layers / (2.0 * 2.0 * w.model.layers * w.model.layer_parameters()), 1.5, 1e-6);
+  int prefetched = 0;  // an allgather started before the previous layer's compute
+  for (std::size_t i = 0; i + 1 < program.ops.size(); ++i) {
+    if (program.ops[i].kind == p::OpKind::start && program.ops[i].transfer == p::Transfer::allgather &&
+        program.ops[i + 1].kind == p::OpKind::compute && program.ops[i + 1].layer == program.ops[i].layer - 1) {
+      ++prefetched;
+    }
+  }
+  EXPECT_EQ(prefetched, 3 * 2) << "one layer ahead in every microbatch's forward";
+}
+
+TEST(ExpertParallel, TwoAllToAllsForwardAndTwoBackwardPerMoELayer) {
+  auto w = with(tiny("tiny-moe"), 4, 1, 1, 1);
+  w.layout.ep = 2;
+  const auto program = p::step_program(w, 0);
+  const Tally a2a = of(program, p::Group::ep, p::Transfer::alltoall);
+  EXPECT_EQ(a2a.count, 4 * 4);
+  EXPECT_EQ(a2a.bytes, 16u * 2 * 128 * 2 * 256 * 2) << "b s k h B per rank";
+  // Expert gradients reduce over the ranks holding the same experts: half of them per rank.
+  const auto& m = w.model;
+  EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allreduce, true).bytes,
+            static_cast<std::uint64_t>(m.layers) * (m.experts / 2) * m.mlp_matmul_parameters() * 2);
+}
+
+TEST(ContextParallel, RingExchangesAroundEveryAttention) {
+  const auto w1 = with(tiny(), 1, 1, 1, 1);
+  const auto w2 = with(tiny(), 1, 1, 1, 1, 2);
+  const auto program = p::step_program(w2, 0);
+  const Tally ring = of(program, p::Group::cp, p::Transfer::exchange);
+  EXPECT_EQ(ring.count, 2 * 1 * 4);  // cp - 1 steps, forward and backward, per layer
+  EXPECT_EQ(ring.bytes, 8u * 2 * 64 * 2 * 2 * 64 * 2) << "K and V of the rank's tokens: b (s/cp) 2 kv_heads d B";
+  double c1 = 0, c2 = 0;
+  for (const auto& op : p::step_program(w1, 0).ops) c1 += op.phase == p::Phase::forward ? op.flops : 0;
+  for (const auto& op : program.ops) c2 += op.phase == p::Phase::forward ? op.flops : 0;
+  EXPECT_DOUBLE_EQ(c2, c1 / 2) << "each rank computes half the sequence";
+}
+
+TEST(StepProgram, FlopsOfEveryLayoutAddUpToTheModel) {
+  struct Case {
+    const char* model;
+    int dp, tp, pp, cp, ep;
+  };
+  for (const Case c : {Case{"tiny", 4, 1, 1, 1, 1}, Case{"tiny", 1, 2, 2, 1, 1}, Case{"tiny", 1, 1, 4, 2, 1},
+                       Case{"tiny", 2, 4, 1, 2, 1}, Case{"tiny-moe", 4, 1, 2, 1, 2}}) {
+    // (With TP, MoE ranks each run the small router on all their tokens, as Megatron-LM does without
+    // sequence parallelism: the job computes it tp times.)
+    auto w = with(tiny(c.model), c.dp, c.tp, c.pp, 4, c.cp);
+    w.layout.ep = c.ep;
+    double job = 0;
+    for (int stage = 0; stage < c.pp; ++stage) {
+      for (const auto& op : p::step_program(w, stage).ops) {
+        if (op.phase == p::Phase::forward || op.phase == p::Phase::backward) job += op.flops;
+      }
+    }
+    job *= c.dp * c.tp * c.cp;
+    EXPECT_NEAR(job / w.flops_per_step(), 1.0, 1e-9) << c.model << " dp " << c.dp << " tp " << c.tp << " pp " << c.pp;
+  }
+}
+
+TEST(StepProgram, SplitTransfersAreWholeElementsPerRank) {
+  auto w = with(tiny("tiny-moe"), 6, 2, 1, 1);
+  w.layout.ep = 2;
+  w.layout.zero_stage = 1;
+  w.layout.sequence_parallel = true;
+  for (const auto& op : p::step_program(w, 0).ops) {
+    const int ranks = op.group == p::Group::tp ? 2 : op.group == p::Group::ep ? 2 : op.expert ? 3 : 6;
+    if (op.transfer == p::Transfer::reduce_scatter || op.transfer == p::Transfer::allgather ||
+        op.transfer == p::Transfer::alltoall) {
+      EXPECT_EQ(op.bytes % (2u * static_cast<unsigned>(ranks)), 0u) << p::to_string(op.transfer);
+    }
+  }
+}
