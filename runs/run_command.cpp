@@ -251,16 +251,22 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
         const parallelism::StepRecord record = executor.run_step(step);
         // Bookkeeping after the timed region: records to rank 0, one flush per step.
         const auto gathered = comm::gather_values(world, make_step_row(step, world.rank(), warmup, record), 0);
-        std::vector<std::byte> ops;
+        // Op rows: as many as the rank's stage program has ops, so the blocks differ in size.
+        std::vector<std::string> ops;
         if (config.trace) {
           const auto mine = op_rows(step, world.rank(), record);
-          ops = comm::gather_blocks(world, std::as_bytes(std::span(mine)), 0);
+          ops = comm::gather_strings(
+              world, std::string(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(OpRow)), 0);
         }
         if (root) {
           log->append_steps(gathered);
           if (!ops.empty()) {
-            std::vector<OpRow> all(ops.size() / sizeof(OpRow));
-            std::memcpy(all.data(), ops.data(), ops.size());
+            std::vector<OpRow> all;
+            for (const auto& block : ops) {
+              const std::size_t first = all.size();
+              all.resize(first + block.size() / sizeof(OpRow));
+              std::memcpy(all.data() + first, block.data(), block.size());
+            }
             log->append_ops(all);
           }
           log->flush();

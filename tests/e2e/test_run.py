@@ -37,7 +37,7 @@ class Run(unittest.TestCase):
                 self.assertIn(line, out)
             self.assertIn(f"run log: {log} (complete)", out)
             with h5py.File(log, "r") as f:
-                self.assertEqual(f.attrs["schema_version"], 1)
+                self.assertEqual(f.attrs["schema_version"], 2)
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertIn("preset: tiny", f.attrs["config"])
                 self.assertIn("check: true", f.attrs["config"])
@@ -46,11 +46,13 @@ class Run(unittest.TestCase):
                 self.assertEqual(sorted(set(zip(steps["step"], steps["rank"]))),
                                  [(s, r) for s in range(10) for r in range(4)])
                 self.assertEqual(list(steps["warmup"][steps["rank"] == 0]), [1, 1] + [0] * 8)
-                total = steps["compute_s"] + steps["exposed_dp_s"] + steps["other_s"]
+                total = steps["compute_s"] + steps["exposed_dp_s"] + steps["bubble_s"] + steps["other_s"]
+                self.assertTrue(np.all(steps["bubble_s"] == 0), "no pipeline, no bubble")
                 self.assertLess(np.max(np.abs(total - steps["step_s"]) / steps["step_s"]), 0.01)
                 self.assertTrue(np.all(steps["wrong"] == 0))
                 self.assertTrue(np.all(steps["bytes_dp"] == f.attrs["gradient_bytes"]))
                 self.assertEqual(len(f["ranks"]), 4)
+                self.assertEqual(list(f["ranks"]["dp"]), [0, 1, 2, 3])
                 self.assertEqual(f["topology/nodes"][0]["ranks"], 4)
                 self.assertIn("<topology", f["topology/xml"][0].decode())
                 self.assertEqual(len(f["ops"]), 10 * 4 * len(f["program"]))
@@ -153,8 +155,13 @@ class Plan(unittest.TestCase):
         self.assertEqual(plan["parameters"], 3426560)
         self.assertGreater(plan["flops_per_step"], 0)
         self.assertGreater(plan["memory_per_device_bytes"], 0)
-        self.assertEqual(sum(op["bytes"] * op["count_per_step"] for op in plan["ops"]), 2 * 3426560)
-        self.assertTrue(all(set(op) == {"group", "kind", "bytes", "count_per_step"} for op in plan["ops"]))
+        self.assertEqual(plan["layout"]["dp"], 4)
+        self.assertEqual(len(plan["stages"]), 1)
+        ops = plan["stages"][0]["ops"]
+        self.assertEqual(sum(op["bytes"] * op["count_per_step"] for op in ops), 2 * 3426560)
+        self.assertTrue(all(set(op) == {"group", "kind", "bytes", "count_per_step"} for op in ops))
+        self.assertEqual(set(plan["memory"]), {"stage", "parameters", "gradients", "optimizer_states", "activations",
+                                               "microbatches_in_flight", "total", "capacity", "fits"})
 
 
 if __name__ == "__main__":
