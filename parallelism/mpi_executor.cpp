@@ -97,17 +97,34 @@ void MpiExecutor::release(InFlight& entry, StepRecord& record, double step_start
   entry.op = -1;
 }
 
-void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step_start) {
-  auto free = std::find_if(pool_.begin(), pool_.end(), [](const InFlight& e) { return e.slot < 0; });
-  if (free == pool_.end()) {
-    free = std::min_element(pool_.begin(), pool_.end(),
-                            [](const InFlight& a, const InFlight& b) { return a.issued_at < b.issued_at; });
-    const Group waited_for = program_.ops[static_cast<std::size_t>(free->op)].group;
-    const double waited = complete(*free);
-    record.exposed[static_cast<std::size_t>(waited_for)] += waited;
-    if (options_.trace) record.ops[static_cast<std::size_t>(index)].waited = waited;
-    release(*free, record, step_start);
+MpiExecutor::InFlight& MpiExecutor::free_entry(int index, StepRecord& record, double step_start) {
+  const auto free = std::find_if(pool_.begin(), pool_.end(), [](const InFlight& e) { return e.slot < 0; });
+  if (free != pool_.end()) return *free;
+  // Wait for the oldest operation, but never for a pipeline send: its receiver may be waiting for
+  // this rank's next message (interleaved schedules make a ring of stages), so blocking on it before
+  // posting that message could deadlock. Megatron-LM posts each send with the next receive for the
+  // same reason. When every buffer holds a pipeline send, the pool grows by one.
+  InFlight* oldest = nullptr;
+  for (auto& entry : pool_) {
+    const Op& started = program_.ops[static_cast<std::size_t>(entry.op)];
+    if (started.group == Group::pp && started.transfer == Transfer::send) continue;
+    if (oldest == nullptr || entry.issued_at < oldest->issued_at) oldest = &entry;
   }
+  if (oldest == nullptr) {
+    pool_.emplace_back();
+    pool_.back().buffer = comm::Buffer(pool_.front().buffer.size());
+    return pool_.back();
+  }
+  const Group waited_for = program_.ops[static_cast<std::size_t>(oldest->op)].group;
+  const double waited = complete(*oldest);
+  record.exposed[static_cast<std::size_t>(waited_for)] += waited;
+  if (options_.trace) record.ops[static_cast<std::size_t>(index)].waited = waited;
+  release(*oldest, record, step_start);
+  return *oldest;
+}
+
+void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step_start) {
+  InFlight* free = &free_entry(index, record, step_start);
   if (options_.check) fill(free->buffer, op);
   const double issuing = comm::now();
   issue_transfer(op, {groups_.of_op(op), options_.type, sum_}, free->buffer.bytes(), free->requests);
@@ -116,7 +133,7 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
   free->slot = op.slot;
   free->op = index;
   free->issued_at = issuing;
-  entry_of_slot_[static_cast<std::size_t>(op.slot)] = static_cast<int>(free - pool_.begin());
+  entry_of_slot_[static_cast<std::size_t>(op.slot)] = static_cast<int>(free - pool_.data());
   record.bytes[static_cast<std::size_t>(op.group)] += op.bytes;
   if (options_.trace) record.ops[static_cast<std::size_t>(index)].begin = free->issued_at - step_start;
 }

@@ -7,7 +7,9 @@
 // and one buffer for blocking operations, so memory is bounded by in_flight x largest message
 // whatever the model's size. When an operation starts and every buffer is in flight, the executor
 // waits for the oldest (as a real framework's communication stream runs its operations in order);
-// that wait is exposed communication of the oldest's group.
+// that wait is exposed communication of the oldest's group. Pipeline sends are never waited for
+// there (it could deadlock a ring of stages): when only they are in flight, the pool grows, by as
+// many buffers as sends the schedule keeps outstanding.
 //
 // Time: a blocking operation is exposed communication of its group, except the pipeline's (a receive,
 // and the stages' meeting after backward), whose wait is the bubble: the stage idles until its
@@ -89,6 +91,7 @@ class MpiExecutor {
   };
 
   void start(const Op& op, int index, StepRecord& record, double step_start);
+  InFlight& free_entry(int index, StepRecord& record, double step_start);
   double complete(InFlight& entry);  // waits; returns the time blocked
   void release(InFlight& entry, StepRecord& record, double step_start);
   Group progressed_group() const;

@@ -20,6 +20,8 @@ struct Case {
   int virtual_stages = 1;
   bool sequence_parallel = false;
   bool recompute = false;
+  int in_flight = 2;  // 2: the pool's pressure path too
+  int layers = 0;     // 0: the preset's
 };
 
 class Hybrid : public ::testing::TestWithParam<Case> {};
@@ -27,6 +29,7 @@ class Hybrid : public ::testing::TestWithParam<Case> {};
 p::Workload workload(const Case& c) {
   p::Workload w;
   w.model = *p::find_model_preset(c.model);
+  if (c.layers > 0) w.model.layers = c.layers;
   w.device = *p::find_device_preset("h100-sxm");
   w.device.peak_flops = 5e12;  // spans of tens of microseconds: the test is about data, not time
   w.layout.dp = c.dp, w.layout.tp = c.tp, w.layout.pp = c.pp, w.layout.cp = c.cp, w.layout.ep = c.ep;
@@ -52,7 +55,7 @@ TEST_P(Hybrid, EveryTransferOfEveryGroupIsExact) {
   const p::ProcessGroups groups(world, w.layout);
   p::ExecutorOptions options;
   options.check = true;
-  options.in_flight = 2;  // the pool's pressure path too
+  options.in_flight = c.in_flight;
   p::MpiExecutor executor(p::step_program(w, position.pp), groups.view(), options);
 
   std::array<std::uint64_t, p::group_count> expected{};
@@ -86,5 +89,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"zero2_dp2_tp2_sp", "tiny", 2, 2, 1, 1, 1, 2, 1, p::Schedule::one_f_one_b, 1, true},
                       Case{"moe_ep2_dp4", "tiny-moe", 4, 1, 1, 1, 2, 0, 2},
                       Case{"moe_ep2_zero1_tp2", "tiny-moe", 2, 2, 1, 1, 2, 1, 1},
-                      Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1}),
+                      Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
+                      // A pool of one buffer under an interleaved ring of 4 stages: waiting for an old
+                      // send before posting the next receive would deadlock here.
+                      Case{"pp4_interleaved_pool1", "tiny", 1, 1, 4, 1, 1, 0, 8, p::Schedule::interleaved, 2, false,
+                           false, 1, 8}),
     [](const auto& info) { return std::string(info.param.name); });
