@@ -23,6 +23,14 @@ def run(*args, ranks=None, timeout=120):
     return done.returncode, done.stdout, done.stderr
 
 
+def write(folder, name, text):
+    """A file `name` in `folder` holding `text`; its path."""
+    path = os.path.join(folder, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def scaleout_lines(stderr):
     """The lines scaleout itself printed (mpiexec adds its own banner when a rank exits non-zero)."""
     return [line for line in stderr.splitlines() if line.startswith("scaleout")]

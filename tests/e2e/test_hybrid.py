@@ -10,7 +10,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_cli import DATA, run, scaleout_lines
+from test_cli import DATA, run, scaleout_lines, write
 
 CONFIGS = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs")
 HYBRID = os.path.join(CONFIGS, "tiny-hybrid.yaml")
@@ -24,13 +24,6 @@ batch: {micro: 1, global: 8}
 parallel: {pp: 4}
 emulation: {steps: 3, warmup: 1}
 """
-
-
-def write(folder, name, text):
-    path = os.path.join(folder, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 class HybridRun(unittest.TestCase):

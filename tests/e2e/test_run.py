@@ -11,17 +11,10 @@ import unittest
 import h5py
 import numpy as np
 
-from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines
+from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, write
 
 CONFIGS = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs")
 TINY = os.path.join(CONFIGS, "tiny.yaml")
-
-
-def write(folder, name, text):
-    path = os.path.join(folder, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 class Run(unittest.TestCase):
