@@ -29,6 +29,14 @@ void merge_compute(std::vector<Op>& ops) {
   ops = std::move(merged);
 }
 
+// Names a pipeline message alike on both ends: (microbatch, receiving virtual stage, direction), the
+// direction in the parity, which the modulus (even) keeps.
+int pipeline_tag(int microbatch, int virtual_stages, int receiving_stage, bool gradient) {
+  const std::int64_t message = static_cast<std::int64_t>(microbatch) * virtual_stages + receiving_stage;
+  const std::int64_t tag = 2 * message + (gradient ? 1 : 0);
+  return static_cast<int>(tag % (std::int64_t{1} << 30));
+}
+
 }  // namespace
 
 std::uint64_t padded(double bytes, int ranks, double element_bytes) {
@@ -131,10 +139,9 @@ void StepBuilder::forward_action(const PipelineAction& a) {
   const int virtual_stage = a.chunk * p + stage_;
   const int mb = a.microbatch;
   const std::uint64_t activation = padded(tokens_ * static_cast<double>(m_.hidden) * activation_bytes, 1, element_);
-  // Message tags name (microbatch, receiving virtual stage, direction) alike on both ends.
   if (virtual_stage > 0) {
     blocking(Group::pp, Transfer::recv, Phase::forward, mb, -1, activation, (stage_ + p - 1) % p,
-             2 * (mb * stages + virtual_stage));
+             pipeline_tag(mb, stages, virtual_stage, false));
   }
   const int first = virtual_stage * w_.layers_per_chunk();
   const int end = first + w_.layers_per_chunk();
@@ -157,7 +164,7 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     compute(Phase::forward, mb, -1, tokens_ * 2.0 * head, parameter_bytes * head);
   } else {
     pending_.push_back(start(Group::pp, Transfer::send, Phase::forward, mb, -1, activation, false, (stage_ + 1) % p,
-                             2 * (mb * stages + virtual_stage + 1)));
+                             pipeline_tag(mb, stages, virtual_stage + 1, false)));
   }
 }
 
@@ -169,7 +176,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   const bool last = virtual_stage == stages - 1, first_stage = virtual_stage == 0;
   if (!last) {
     blocking(Group::pp, Transfer::recv, Phase::backward, mb, -1, activation, (stage_ + 1) % p,
-             2 * (mb * stages + virtual_stage) + 1);
+             pipeline_tag(mb, stages, virtual_stage, true));
   }
   const RankParameters layer = layer_parameters_per_rank(w_);
   const int first = virtual_stage * w_.layers_per_chunk();
@@ -213,7 +220,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   if (reduce_gradients) finish_gradient_streams();
   if (!first_stage) {
     pending_.push_back(start(Group::pp, Transfer::send, Phase::backward, mb, -1, activation, false, (stage_ + p - 1) % p,
-                             2 * (mb * stages + virtual_stage - 1) + 1));
+                             pipeline_tag(mb, stages, virtual_stage - 1, true)));
   }
 }
 
