@@ -13,7 +13,8 @@
 //
 // Time: a blocking operation is exposed communication of its group, except the pipeline's (a receive,
 // and the stages' meeting after backward), whose wait is the bubble: the stage idles until its
-// neighbour's activation or gradient arrives (transfer included), or until the other stages drain. docs/parallelism.md says how each group's time is attributed.
+// neighbour's activation or gradient arrives (transfer included), or until the other stages drain.
+// docs/parallelism.md says how each group's time is attributed.
 
 #include <array>
 #include <cstdint>

@@ -23,7 +23,9 @@ ProcessGroups::ProcessGroups(const comm::Communicator& world, const Layout& layo
 
 Groups ProcessGroups::view() const {
   Groups groups;
-  for (int c = 0; c < channel_count; ++c) groups.set(static_cast<Channel>(c), communicators_[static_cast<std::size_t>(c)]);
+  for (int c = 0; c < channel_count; ++c) {
+    groups.set(static_cast<Channel>(c), communicators_[static_cast<std::size_t>(c)]);
+  }
   return groups;
 }
 

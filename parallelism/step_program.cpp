@@ -124,7 +124,8 @@ Program StepBuilder::build() {
     if (order[i].forward) {
       forward_action(order[i]);
     } else {
-      const bool reduce = w_.overlap && l_.zero_stage < 3 && last_backward[static_cast<std::size_t>(order[i].chunk)] == i;
+      const bool last_of_chunk = last_backward[static_cast<std::size_t>(order[i].chunk)] == i;
+      const bool reduce = w_.overlap && l_.zero_stage < 3 && last_of_chunk;
       backward_action(order[i], reduce);
     }
   }
@@ -219,7 +220,8 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   }
   if (reduce_gradients) finish_gradient_streams();
   if (!first_stage) {
-    pending_.push_back(start(Group::pp, Transfer::send, Phase::backward, mb, -1, activation, false, (stage_ + p - 1) % p,
+    pending_.push_back(start(Group::pp, Transfer::send, Phase::backward, mb, -1, activation, false,
+                             (stage_ + p - 1) % p,
                              pipeline_tag(mb, stages, virtual_stage - 1, true)));
   }
 }
