@@ -91,8 +91,6 @@ Device resolve_device(const Settings& s) {
   return device;
 }
 
-}  // namespace
-
 parallelism::Layout resolve_layout(const Settings& s) {
   parallelism::Layout l;
   l.tp = static_cast<int>(s.integer("parallel.tp"));
@@ -175,6 +173,8 @@ void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
     throw UsageError("parallel.zero: stage 3 is not emulated with expert parallelism; use zero 0, 1 or 2 with ep");
   }
 }
+
+}  // namespace
 
 RunConfig resolve(const Settings& settings) {
   RunConfig config;
