@@ -65,6 +65,20 @@ def leftovers():
 class ClusterRefusals(unittest.TestCase):
     """Before any cluster is up: bad input and a taken port exit 2 and make nothing."""
 
+    def test_a_sweep_checks_every_scale_before_submitting(self):
+        with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
+            hybrid = os.path.join(ROOT, "runs", "configs", "tiny-hybrid.yaml")
+            done = subprocess.run([SWEEP, "--nodes", "1,2", "--ranks-per-node", "2", hybrid, "--scaleout", SCALEOUT,
+                                   "--output", os.path.join(folder, "s")], capture_output=True, text=True)
+            self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+            self.assertIn("sweep: 2 ranks: scaleout plan: parallel: tp x pp x cp = 2 x 2 x 1 = 4 does not divide "
+                          "the 2 ranks", done.stderr)
+            self.assertFalse(os.path.exists(os.path.join(folder, "s")), "nothing is submitted or written")
+            done = subprocess.run([SWEEP, "--nodes", "one", "--ranks-per-node", "2", TINY], capture_output=True,
+                                  text=True)
+            self.assertEqual(done.returncode, 2)
+            self.assertIn("--nodes: 'one' is not a list of node counts", done.stderr)
+
     def test_bad_arguments_and_a_taken_port_exit_two_and_make_nothing(self):
         for args, message in ((["up", "--nodes", "1"], "--nodes: '1' is not allowed; use 2 to 64"),
                               (["up", "--link-rate", "fast"], "--link-rate: 'fast' is not a rate"),
@@ -75,6 +89,9 @@ class ClusterRefusals(unittest.TestCase):
             self.assertIn(message, done.stderr)
         if os.geteuid() != 0:
             self.skipTest("needs root")
+        done = subprocess.run(["runuser", "-u", "nobody", "--", VCLUSTER, "up"], capture_output=True, text=True)
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("needs root", done.stderr)
         with socket.socket() as taken:
             taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             taken.bind(("0.0.0.0", 6817))
@@ -157,22 +174,36 @@ class VirtualCluster(unittest.TestCase):
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertEqual(f["environment"].attrs["nodes"], str(nodes))
 
-    def test_scancel_leaves_an_interrupted_log(self):
-        log = os.path.join(self.folder, "cancelled.h5")
-        job = self.sbatch(2, 1, log, "--set", "emulation.steps=100000", wait=False)
-        deadline = time.monotonic() + 60
-        while "step " not in self.output_of(log) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        self.assertIn("step ", self.output_of(log), "the run never started stepping")
-        subprocess.run(["scancel", job], env=self.env, check=True)
-        while time.monotonic() < deadline:
-            queue = subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True, env=self.env)
-            if job not in queue.stdout:
-                break
-            time.sleep(0.2)
+    def test_scancel_and_the_time_limit_warning_leave_an_interrupted_log(self):
+        # scancel sends SIGTERM; --signal=USR1@120 (run.sbatch) warns of the time limit with SIGUSR1.
+        for name, signal in (("cancelled", None), ("warned", "USR1")):
+            with self.subTest(signal=signal or "TERM"):
+                log = os.path.join(self.folder, name + ".h5")
+                job = self.sbatch(2, 1, log, "--set", "emulation.steps=100000", wait=False)
+                deadline = time.monotonic() + 60
+                while "step " not in self.output_of(log) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                self.assertIn("step ", self.output_of(log), "the run never started stepping")
+                subprocess.run(["scancel", *(["--signal", signal] if signal else []), job], env=self.env, check=True)
+                while time.monotonic() < deadline:
+                    queue = subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True, env=self.env)
+                    if job not in queue.stdout:
+                        break
+                    time.sleep(0.2)
+                with h5py.File(log, "r") as f:
+                    self.assertEqual(f.attrs["status"], "interrupted", self.output_of(log))
+                    self.assertGreater(len(f["steps"]), 0)
+
+    def test_mpirun_runs_on_the_same_nodes_without_slurm(self):
+        log = os.path.join(self.folder, "mpirun.h5")
+        command = ["mpirun", "--hostfile", self.env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                   *self.env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", "3", "--map-by", "node",
+                   SCALEOUT, "run", TINY, "--output", log, "--set", "emulation.steps=2", "--check"]
+        done = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         with h5py.File(log, "r") as f:
-            self.assertEqual(f.attrs["status"], "interrupted", self.output_of(log))
-            self.assertGreater(len(f["steps"]), 0)
+            self.assertEqual(f.attrs["status"], "complete")
+            self.assertEqual(f["environment"].attrs["hostnames"], "vnode0,vnode1,vnode2")
 
     def test_a_slower_link_grows_the_exposed_data_parallel_time(self):
         def exposed_dp(name):
