@@ -162,13 +162,17 @@ class VirtualCluster(unittest.TestCase):
     def test_a_sweep_over_one_two_and_four_nodes(self):
         folder = os.path.join(self.folder, "sweep")
         done = subprocess.run([SWEEP, "--nodes", "1,2,4", "--ranks-per-node", "1", TINY, "--scaleout", SCALEOUT,
-                               "--output", folder, "--set", "emulation.steps=2", "--wait"],
+                               "--output", folder, "--set", "emulation.steps=2", "--wait", "--", "--time=10"],
                               capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=300)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         with open(os.path.join(folder, "manifest.json")) as f:
             manifest = json.load(f)
         self.assertEqual([run["nodes"] for run in manifest["runs"]], [1, 2, 4])
         self.assertEqual({run["global_batch"] for run in manifest["runs"]}, {8}, "strong scaling: one global batch")
+        self.assertEqual(manifest["sbatch_options"], ["--time=10"])
+        jobs = subprocess.run(["scontrol", "show", "job", manifest["runs"][0]["job_id"]], capture_output=True,
+                              text=True, env=self.env).stdout
+        self.assertIn("TimeLimit=00:10:00", jobs, "extra sbatch options reach the jobs")
         for nodes in (1, 2, 4):
             with h5py.File(os.path.join(folder, f"nodes-{nodes}.h5"), "r") as f:
                 self.assertEqual(f.attrs["status"], "complete")
