@@ -119,6 +119,26 @@ void write_attribute(hid_t object, const char* name, std::int64_t value) {
 
 bool has_attribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
 
+namespace {
+herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> attribute_names(hid_t object) {
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  check(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute_name, &names), "attributes");
+  return names;
+}
+
+bool is_string_attribute(hid_t object, const char* name) {
+  const Object attribute = open_attribute(object, name);
+  const Object stored(check(H5Aget_type(attribute.id()), name), H5Tclose);
+  return H5Tget_class(stored.id()) == H5T_STRING;
+}
+
 std::string read_string_attribute(hid_t object, const char* name) {
   const Object attribute = open_attribute(object, name);
   const Object stored(check(H5Aget_type(attribute.id()), name), H5Tclose);

@@ -56,6 +56,8 @@ std::string read_string_attribute(hid_t object, const char* name);
 double read_double_attribute(hid_t object, const char* name);
 std::int64_t read_int_attribute(hid_t object, const char* name);
 bool has_attribute(hid_t object, const char* name);
+std::vector<std::string> attribute_names(hid_t object);
+bool is_string_attribute(hid_t object, const char* name);
 
 // A compound type built field by field: name, offset in the C++ struct, HDF5 type.
 class CompoundType {

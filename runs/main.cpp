@@ -13,6 +13,7 @@
 #include "runs/bench_command.hpp"
 #include "runs/mpi_main.hpp"
 #include "runs/plan_command.hpp"
+#include "runs/report_command.hpp"
 #include "runs/run_command.hpp"
 #include "runs/topo_command.hpp"
 #include "runs/usage_error.hpp"
@@ -27,18 +28,20 @@ int main(int argc, char** argv) {
   TopoArguments topo_arguments;
   RunArguments run_arguments;
   PlanArguments plan_arguments;
+  ReportArguments report_arguments;
   CLI::App* run = add_run_command(app, run_arguments);
   CLI::App* plan = add_plan_command(app, plan_arguments);
   CLI::App* bench = add_bench_command(app, bench_arguments);
   CLI::App* topo = add_topo_command(app, topo_arguments);
-  const std::vector<CLI::App*> commands = {run, plan, bench, topo};
+  CLI::App* report = add_report_command(app, report_arguments);
+  const std::vector<CLI::App*> commands = {run, plan, bench, topo, report};
 
   // CLI11 would call an unknown command "a missing subcommand"; name it instead.
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' &&
       std::none_of(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->get_name() == first; })) {
     return exit_with_usage_error(
-        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo (see scaleout --help)", first), argc,
+        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo, report (see scaleout --help)", first), argc,
         argv);
   }
   std::string command_line;
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return run_run(plan_run(run_arguments), command_line, argc, argv);
     if (plan->parsed()) return run_plan(plan_arguments);
     if (bench->parsed()) return run_bench(plan_bench(bench_arguments), argc, argv);
+    if (report->parsed()) return run_report(report_arguments);
     return run_topo(topo_arguments, argc, argv);
   } catch (const UsageError& error) {
     return exit_with_usage_error(command, error.what(), argc, argv);

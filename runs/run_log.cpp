@@ -209,13 +209,6 @@ h5::CompoundType op_row_type() {
 
 #undef SCALEOUT_FIELD
 
-namespace {
-herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* data) {
-  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-  return 0;
-}
-}  // namespace
-
 StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRecord& r) {
   StepRow row;
   row.step = step;
@@ -314,7 +307,16 @@ RunLog read_run_log(const std::string& path) {
       if (!log.steps.empty()) h5::read_rows(steps.id(), step_row_type().id(), log.steps.data());
     }
     log.op_rows = h5::row_count(h5::open_dataset(root, "ops").id());
-    log.rank_rows = h5::row_count(h5::open_dataset(root, "ranks").id());
+    {
+      const h5::Object ranks = h5::open_dataset(root, "ranks");
+      log.rank_rows = h5::row_count(ranks.id());
+      // HDF5 reads the fields a type names: here only each rank's node.
+      h5::CompoundType node_only(sizeof(std::int32_t));
+      node_only.field("node", 0, H5T_NATIVE_INT32);
+      std::vector<std::int32_t> nodes(log.rank_rows);
+      if (!nodes.empty()) h5::read_rows(ranks.id(), node_only.id(), nodes.data());
+      log.node_of_rank.assign(nodes.begin(), nodes.end());
+    }
     log.program_ops = h5::row_count(h5::open_dataset(root, "program").id());
     {
       const h5::Object topology = h5::open_group(root, "topology");
@@ -322,10 +324,18 @@ RunLog read_run_log(const std::string& path) {
     }
     if (h5::exists(root, "summary")) {
       const h5::Object summary = h5::open_group(root, "summary");
-      std::vector<std::string> names;
-      hsize_t index = 0;
-      h5::check(H5Aiterate2(summary.id(), H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute_name, &names), "summary");
-      for (const auto& name : names) log.summary[name] = h5::read_double_attribute(summary.id(), name.c_str());
+      for (const auto& name : h5::attribute_names(summary.id())) {
+        log.summary[name] = h5::read_double_attribute(summary.id(), name.c_str());
+      }
+    }
+    for (const auto& name : h5::attribute_names(root)) {
+      if (!h5::is_string_attribute(root, name.c_str())) log.figures[name] = h5::read_double_attribute(root, name.c_str());
+    }
+    {
+      const h5::Object environment = h5::open_group(root, "environment");
+      for (const auto& name : h5::attribute_names(environment.id())) {
+        log.environment[name] = h5::read_string_attribute(environment.id(), name.c_str());
+      }
     }
     return log;
   } catch (const h5::Error& error) {

@@ -177,6 +177,15 @@ class VirtualCluster(unittest.TestCase):
             with h5py.File(os.path.join(folder, f"nodes-{nodes}.h5"), "r") as f:
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertEqual(f["environment"].attrs["nodes"], str(nodes))
+        # The report of the sweep: scales by node count, with its manifest's scaling mode. The tiny
+        # model's data-parallel allreduce crosses compute between 1 and 4 nodes on 1 Gbit links.
+        done = subprocess.run([SCALEOUT, "report", folder, "--format", "json"], capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        report = json.loads(done.stdout)
+        self.assertEqual((report["scale"], report["scaling"]), ("nodes", "strong"))
+        self.assertEqual([p["nodes"] for p in report["points"]], [1, 2, 4])
+        self.assertTrue(report["crossover"]["reached"], report["crossover"]["text"])
+        self.assertEqual(report["points"][-1]["binding"], "dp communication")
 
     def test_scancel_and_the_time_limit_warning_leave_an_interrupted_log(self):
         # scancel sends SIGTERM; --signal=USR1@120 (run.sbatch) warns of the time limit with SIGUSR1.

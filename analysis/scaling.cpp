@@ -1,0 +1,138 @@
+#include "analysis/scaling.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "comm/stats.hpp"
+
+namespace scaleout::analysis {
+
+namespace {
+
+constexpr std::size_t groups = parallelism::group_count;
+
+double quantile_of(std::vector<double> values, double q) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  return comm::quantile(values, q);
+}
+double median(std::vector<double> values) { return quantile_of(std::move(values), 0.5); }
+
+struct StepTotals {
+  double slowest = 0, step = 0, compute = 0, bubble = 0, overlapped = 0, other = 0;
+  std::array<double, groups> exposed{};
+  int ranks = 0;
+};
+
+// The largest share of the step, named for a reader.
+void bind(ScalePoint& p) {
+  std::vector<std::pair<std::string, double>> parts = {{"compute", p.compute}, {"pipeline bubble", p.bubble}};
+  for (const auto& [group, seconds] : p.exposed) parts.emplace_back(group + " communication", seconds);
+  const auto largest = std::max_element(parts.begin(), parts.end(),
+                                        [](const auto& a, const auto& b) { return a.second < b.second; });
+  p.binding = largest->first;
+  p.binding_share = p.mean_step > 0 ? largest->second / p.mean_step : 0.0;
+}
+
+}  // namespace
+
+const char* to_string(Scaling scaling) { return scaling == Scaling::strong ? "strong" : "weak"; }
+
+ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& samples) {
+  ScalePoint p;
+  p.run = run;
+  std::map<int, StepTotals> per_step;
+  for (const auto& s : samples) {
+    auto& t = per_step[s.step];
+    t.slowest = std::max(t.slowest, s.step_s);
+    t.step += s.step_s;
+    t.compute += s.compute_s;
+    t.bubble += s.bubble_s;
+    t.overlapped += s.overlapped_s;
+    t.other += s.other_s;
+    for (std::size_t g = 0; g < groups; ++g) t.exposed[g] += s.exposed[g];
+    ++t.ranks;
+  }
+  p.steps = static_cast<int>(per_step.size());
+  if (p.steps == 0) return p;
+  std::vector<double> slowest, step, compute, bubble, overlapped, other;
+  std::array<std::vector<double>, groups> exposed;
+  for (const auto& [index, t] : per_step) {
+    const double n = t.ranks;
+    slowest.push_back(t.slowest);
+    step.push_back(t.step / n);
+    compute.push_back(t.compute / n);
+    bubble.push_back(t.bubble / n);
+    overlapped.push_back(t.overlapped / n);
+    other.push_back(t.other / n);
+    for (std::size_t g = 0; g < groups; ++g) exposed[g].push_back(t.exposed[g] / n);
+  }
+  p.step_p5 = quantile_of(slowest, 0.05);
+  p.step_p50 = quantile_of(slowest, 0.5);
+  p.step_p95 = quantile_of(slowest, 0.95);
+  p.mean_step = median(step);
+  p.compute = median(compute);
+  p.bubble = median(bubble);
+  p.overlapped = median(overlapped);
+  p.other = median(other);
+  for (std::size_t g = 0; g < groups; ++g) {
+    const double value = median(exposed[g]);
+    if (std::any_of(exposed[g].begin(), exposed[g].end(), [](double v) { return v > 0; })) {
+      p.exposed[parallelism::to_string(static_cast<parallelism::Group>(g))] = value;
+    }
+    p.exposed_total += value;
+  }
+  p.comm_share = p.mean_step > 0 ? p.exposed_total / p.mean_step : 0.0;
+  if (p.step_p50 > 0) {
+    p.tokens_per_second = run.tokens_per_step / p.step_p50;
+    p.tflops_per_device = run.flops_per_step / p.step_p50 / run.ranks / 1e12;
+  }
+  bind(p);
+  return p;
+}
+
+double scale_of(const ScalingReport& report, const ScalePoint& point) {
+  return report.by_nodes ? point.run.nodes : point.run.ranks;
+}
+
+ScalingReport analyse(std::vector<ScalePoint> points, Scaling scaling) {
+  ScalingReport report;
+  report.scaling = scaling;
+  report.by_nodes = std::any_of(points.begin(), points.end(), [](const ScalePoint& p) { return p.run.nodes > 1; });
+  std::sort(points.begin(), points.end(), [](const ScalePoint& a, const ScalePoint& b) {
+    return a.run.nodes != b.run.nodes ? a.run.nodes < b.run.nodes : a.run.ranks < b.run.ranks;
+  });
+  report.points = std::move(points);
+  if (report.points.empty()) return report;
+  // Throughput per rank against the smallest scale: strong and weak scaling alike (with weak scaling,
+  // work per rank is fixed, so this is the smallest scale's step time over this one's).
+  const ScalePoint& first = report.points.front();
+  const double base = first.tokens_per_second / first.run.ranks;
+  for (auto& p : report.points) p.efficiency = base > 0 ? p.tokens_per_second / p.run.ranks / base : 0.0;
+
+  // Exposed communication against compute, per scale: the crossover is where their difference
+  // changes sign, interpolated linearly in the scale.
+  const auto excess = [](const ScalePoint& p) { return p.exposed_total - p.compute; };
+  Crossover& c = report.crossover;
+  if (excess(first) > 0) {
+    c.reached = true;
+    c.already = true;
+    c.at = c.below = c.above = scale_of(report, first);
+    return report;
+  }
+  for (std::size_t i = 1; i < report.points.size(); ++i) {
+    const ScalePoint& lo = report.points[i - 1];
+    const ScalePoint& hi = report.points[i];
+    if (excess(hi) <= 0) continue;
+    const double x0 = scale_of(report, lo), x1 = scale_of(report, hi);
+    const double f = excess(lo) / (excess(lo) - excess(hi));  // where the line through both crosses 0
+    c.reached = true;
+    c.below = x0;
+    c.above = x1;
+    c.at = x0 + f * (x1 - x0);
+    break;
+  }
+  return report;
+}
+
+}  // namespace scaleout::analysis

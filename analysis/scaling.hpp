@@ -1,0 +1,71 @@
+#pragma once
+// The scaling analysis of a sweep: one point per run (one node count), computed from the run's /steps
+// rows and workload figures alone, then the crossover and the binding constraint. Measurement only:
+// runs/report_*.cpp print it. docs/report.md defines every figure.
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parallelism/program.hpp"
+
+namespace scaleout::analysis {
+
+// One rank's measured step, as the run log holds it (warm-up steps are left out by the caller).
+struct StepSample {
+  int step = 0, rank = 0;
+  double step_s = 0, compute_s = 0, bubble_s = 0, overlapped_s = 0, other_s = 0;
+  std::array<double, parallelism::group_count> exposed{};
+};
+
+// What a run was: its size and workload, from the log's attributes.
+struct RunFacts {
+  std::string path;
+  int nodes = 1, ranks = 1;
+  double tokens_per_step = 0, flops_per_step = 0, global_batch = 0;
+};
+
+struct ScalePoint {
+  RunFacts run;
+  int steps = 0;
+  double step_p5 = 0, step_p50 = 0, step_p95 = 0;  // the job's step (slowest rank) over steps
+  // Per step the mean over ranks, then the median over steps (as the run's summary).
+  double compute = 0, bubble = 0, overlapped = 0, other = 0, mean_step = 0;
+  std::map<std::string, double> exposed;  // per group with any communication
+  double exposed_total = 0;
+  double comm_share = 0;       // exposed_total / mean_step
+  double tokens_per_second = 0;  // tokens_per_step / step_p50
+  double tflops_per_device = 0;  // emulated: model FLOPs per step / step_p50 / ranks
+  double efficiency = 1;       // throughput per rank against the smallest scale
+  std::string binding;         // the largest share of the step: "compute", "dp communication", ...
+  double binding_share = 0;
+};
+
+ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& samples);
+
+enum class Scaling { strong, weak };
+const char* to_string(Scaling scaling);
+
+// Where exposed communication first exceeds compute, linearly interpolated in the node count between
+// the last scale below and the first above (in ranks when every run has one node).
+struct Crossover {
+  bool reached = false;
+  double at = 0;            // interpolated scale
+  double below = 0, above = 0;  // the measured scales around it
+  bool already = false;     // exceeded at the smallest scale measured
+};
+
+struct ScalingReport {
+  Scaling scaling = Scaling::strong;
+  bool by_nodes = true;     // scales are node counts (else rank counts, all on one node)
+  std::vector<ScalePoint> points;  // ordered by scale
+  Crossover crossover;
+};
+
+// Orders the points, sets each one's efficiency against the smallest, and finds the crossover.
+ScalingReport analyse(std::vector<ScalePoint> points, Scaling scaling);
+double scale_of(const ScalingReport& report, const ScalePoint& point);
+
+}  // namespace scaleout::analysis

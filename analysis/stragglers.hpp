@@ -1,0 +1,26 @@
+#pragma once
+// Stragglers: ranks that are persistently slower than the others, so that the others wait for them.
+// In a synchronous step every rank ends together (its collectives wait for the slowest), so a
+// straggler shows in its busy time (step − exposed − bubble: what it spent computing and on its own
+// work), not in its step time. docs/report.md gives the rule.
+
+#include <string>
+#include <vector>
+
+#include "analysis/scaling.hpp"
+
+namespace scaleout::analysis {
+
+struct Straggler {
+  int rank = 0;
+  int node = -1;          // the rank's node, when known
+  double late_share = 0;  // of the measured steps, those in which it was late
+  double excess = 0;      // median over steps of its busy time above the ranks' median: what it costs the step
+};
+
+// A rank is a straggler when its busy time exceeds the median over ranks by more than `threshold`
+// (relative) in at least `persistence` of the steps. `node_of_rank` may be empty.
+std::vector<Straggler> find_stragglers(const std::vector<StepSample>& samples, const std::vector<int>& node_of_rank,
+                                       double threshold = 0.05, double persistence = 0.8);
+
+}  // namespace scaleout::analysis

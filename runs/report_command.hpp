@@ -1,0 +1,35 @@
+#pragma once
+// `scaleout report SWEEP_DIR | RUN.h5 ...`: the scaling report of a sweep (docs/report.md). Reads run
+// logs, has analysis/ measure them, and prints with one of runs/report_format's reporters.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "analysis/scaling.hpp"
+#include "analysis/stragglers.hpp"
+
+namespace scaleout::runs {
+
+struct ReportArguments {
+  std::vector<std::string> inputs;
+  std::string format = "text";
+};
+
+CLI::App* add_report_command(CLI::App& app, ReportArguments& arguments);
+int run_report(const ReportArguments& arguments);
+
+// What the reporters print: the analysis, and the stragglers of each run (same order as points).
+struct ReportData {
+  analysis::ScalingReport scaling;
+  std::vector<std::vector<analysis::Straggler>> stragglers;
+  std::string source;  // the sweep folder or the list of logs
+};
+
+// Reads the logs of a sweep folder (its manifest says the scaling mode) or of the files given.
+// UsageError naming the file when one is missing, not a run log, of another schema, or holds no
+// measured step.
+ReportData load_report(const std::vector<std::string>& inputs);
+
+}  // namespace scaleout::runs

@@ -1,0 +1,104 @@
+"""End-to-end tests of `scaleout report`: logs the test makes itself, and the report's numbers checked
+against what those logs hold; every format; logs it must refuse."""
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+from test_cli import run, scaleout_lines, write
+
+TINY = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs", "tiny.yaml")
+
+
+def expected(path):
+    """The report's figures recomputed from a log's /steps rows."""
+    with h5py.File(path, "r") as f:
+        steps = f["steps"][:]
+        tokens = f.attrs["tokens_per_step"]
+    steps = steps[steps["warmup"] == 0]
+    numbers = sorted(set(steps["step"]))
+    slowest = [steps["step_s"][steps["step"] == s].max() for s in numbers]
+    mean = lambda column: [steps[column][steps["step"] == s].mean() for s in numbers]
+    return {"step_p50_s": float(np.percentile(slowest, 50)), "step_p95_s": float(np.percentile(slowest, 95)),
+            "compute_s": float(np.median(mean("compute_s"))), "exposed_dp_s": float(np.median(mean("exposed_dp_s"))),
+            "tokens_per_s": float(tokens / np.percentile(slowest, 50)), "ranks": len(set(steps["rank"]))}
+
+
+class Report(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp()
+        cls.logs = []
+        for ranks in (1, 2):
+            log = os.path.join(cls.folder, f"ranks-{ranks}.h5")
+            code, out, err = run("run", TINY, "--output", log, "--set", "batch.global=4", "--set", "emulation.steps=4",
+                                 ranks=ranks, timeout=300)
+            assert code == 0, out + err
+            cls.logs.append(log)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.folder)
+
+    def test_figures_match_the_logs(self):
+        code, out, err = run("report", *reversed(self.logs), "--format", "json")
+        self.assertEqual(code, 0, err)
+        report = json.loads(out)
+        self.assertEqual(report["scaling"], "strong", "one global batch at every scale")
+        self.assertEqual(report["scale"], "ranks", "every run on one node: scales are rank counts")
+        self.assertEqual([p["ranks"] for p in report["points"]], [1, 2])
+        for point, log in zip(report["points"], self.logs):
+            want = expected(log)
+            for name in ("step_p50_s", "step_p95_s", "compute_s", "tokens_per_s"):
+                self.assertAlmostEqual(point[name], want[name], delta=1e-9 * max(1, want[name]), msg=name)
+            self.assertAlmostEqual(point["exposed_s"].get("dp", 0.0), want["exposed_dp_s"], delta=1e-12)
+        first, second = report["points"]
+        self.assertAlmostEqual(second["efficiency"], (second["tokens_per_s"] / 2) / first["tokens_per_s"], places=12)
+        self.assertIn(report["crossover"]["reached"], (True, False))
+        self.assertTrue(report["crossover"]["text"])
+
+    def test_text_markdown_and_csv(self):
+        code, out, err = run("report", *self.logs)
+        self.assertEqual(code, 0, err)
+        self.assertIn("scaling report:", out)
+        self.assertIn("crossover: ", out)
+        self.assertIn("bound by", out)
+        code, out, err = run("report", *self.logs, "--format", "markdown")
+        self.assertEqual(code, 0, err)
+        rows = [line for line in out.splitlines() if line.startswith("| 1 | ")]  # one node; 1 and 2 ranks
+        self.assertEqual([row.split("|")[2].strip() for row in rows], ["1", "2"])
+        code, out, err = run("report", *self.logs, "--format", "csv")
+        self.assertEqual(code, 0, err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([row["ranks"] for row in rows], ["1", "2"])
+        self.assertEqual(rows[1]["log"], self.logs[1])
+
+    def test_logs_it_cannot_read_are_refused_with_a_message(self):
+        old = os.path.join(self.folder, "old.h5")
+        shutil.copy(self.logs[0], old)
+        with h5py.File(old, "r+") as f:
+            f.attrs["schema_version"] = 1
+        cases = [
+            ((old,), "written with run-log schema version 1; this scaleout reads version 2"),
+            ((write(self.folder, "notes.h5", "not a log"),), "not an HDF5 file"),
+            ((os.path.join(self.folder, "missing.h5"),), "missing.h5"),
+            ((self.folder,), "a folder without manifest.json is not a sweep"),
+            ((self.logs[0], "--format", "xml"), "--format"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                code, out, err = run("report", *args)
+                self.assertEqual(code, 2, out + err)
+                self.assertEqual(len(scaleout_lines(err)), 1, err)
+                self.assertIn(message, err)
+
+
+if __name__ == "__main__":
+    unittest.main()
