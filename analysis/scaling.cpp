@@ -38,9 +38,7 @@ void bind(ScalePoint& p) {
 
 const char* to_string(Scaling scaling) { return scaling == Scaling::strong ? "strong" : "weak"; }
 
-ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& samples) {
-  ScalePoint p;
-  p.run = run;
+std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepSample>& samples) {
   std::map<int, StepTotals> per_step;
   for (const auto& s : samples) {
     auto& t = per_step[s.step];
@@ -53,33 +51,44 @@ ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& sam
     for (std::size_t g = 0; g < groups; ++g) t.exposed[g] += s.exposed[g];
     ++t.ranks;
   }
-  p.steps = static_cast<int>(per_step.size());
-  if (p.steps == 0) return p;
-  std::vector<double> slowest, step, compute, bubble, overlapped, other;
-  std::array<std::vector<double>, groups> exposed;
+  std::map<std::string, std::vector<double>> series;
+  std::array<bool, groups> used{};
+  for (const auto& s : samples) {
+    for (std::size_t g = 0; g < groups; ++g) used[g] = used[g] || s.exposed[g] > 0;
+  }
   for (const auto& [index, t] : per_step) {
     const double n = t.ranks;
-    slowest.push_back(t.slowest);
-    step.push_back(t.step / n);
-    compute.push_back(t.compute / n);
-    bubble.push_back(t.bubble / n);
-    overlapped.push_back(t.overlapped / n);
-    other.push_back(t.other / n);
-    for (std::size_t g = 0; g < groups; ++g) exposed[g].push_back(t.exposed[g] / n);
-  }
-  p.step_p5 = quantile_of(slowest, 0.05);
-  p.step_p50 = quantile_of(slowest, 0.5);
-  p.step_p95 = quantile_of(slowest, 0.95);
-  p.mean_step = median(step);
-  p.compute = median(compute);
-  p.bubble = median(bubble);
-  p.overlapped = median(overlapped);
-  p.other = median(other);
-  for (std::size_t g = 0; g < groups; ++g) {
-    const double value = median(exposed[g]);
-    if (std::any_of(exposed[g].begin(), exposed[g].end(), [](double v) { return v > 0; })) {
-      p.exposed[parallelism::to_string(static_cast<parallelism::Group>(g))] = value;
+    series["step"].push_back(t.slowest);
+    series["rank_step"].push_back(t.step / n);
+    series["compute"].push_back(t.compute / n);
+    series["bubble"].push_back(t.bubble / n);
+    series["overlapped"].push_back(t.overlapped / n);
+    series["other"].push_back(t.other / n);
+    for (std::size_t g = 0; g < groups; ++g) {
+      if (used[g]) series[std::string("exposed_") + parallelism::to_string(static_cast<parallelism::Group>(g))].push_back(t.exposed[g] / n);
     }
+  }
+  return series;
+}
+
+ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& samples) {
+  ScalePoint p;
+  p.run = run;
+  const auto series = per_step_series(samples);
+  if (series.empty()) return p;
+  p.steps = static_cast<int>(series.at("step").size());
+  p.step_p5 = quantile_of(series.at("step"), 0.05);
+  p.step_p50 = quantile_of(series.at("step"), 0.5);
+  p.step_p95 = quantile_of(series.at("step"), 0.95);
+  p.mean_step = median(series.at("rank_step"));
+  p.compute = median(series.at("compute"));
+  p.bubble = median(series.at("bubble"));
+  p.overlapped = median(series.at("overlapped"));
+  p.other = median(series.at("other"));
+  for (const auto& [name, values] : series) {
+    if (name.rfind("exposed_", 0) != 0) continue;
+    const double value = median(values);
+    p.exposed[name.substr(8)] = value;
     p.exposed_total += value;
   }
   p.comm_share = p.mean_step > 0 ? p.exposed_total / p.mean_step : 0.0;

@@ -43,6 +43,11 @@ struct ScalePoint {
   double binding_share = 0;
 };
 
+// Per measured step (in step order): "step" the job's step time (the slowest rank), and the mean over
+// ranks of "rank_step", "compute", "bubble", "overlapped", "other" and "exposed_<group>" for each
+// group with any communication. What the report's medians and compare's statistics are taken over.
+std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepSample>& samples);
+
 ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& samples);
 
 enum class Scaling { strong, weak };

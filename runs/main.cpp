@@ -13,6 +13,7 @@
 #include "runs/bench_command.hpp"
 #include "runs/mpi_main.hpp"
 #include "runs/plan_command.hpp"
+#include "runs/compare_command.hpp"
 #include "runs/report_command.hpp"
 #include "runs/run_command.hpp"
 #include "runs/topo_command.hpp"
@@ -29,19 +30,21 @@ int main(int argc, char** argv) {
   RunArguments run_arguments;
   PlanArguments plan_arguments;
   ReportArguments report_arguments;
+  CompareArguments compare_arguments;
   CLI::App* run = add_run_command(app, run_arguments);
   CLI::App* plan = add_plan_command(app, plan_arguments);
   CLI::App* bench = add_bench_command(app, bench_arguments);
   CLI::App* topo = add_topo_command(app, topo_arguments);
   CLI::App* report = add_report_command(app, report_arguments);
-  const std::vector<CLI::App*> commands = {run, plan, bench, topo, report};
+  CLI::App* compare = add_compare_command(app, compare_arguments);
+  const std::vector<CLI::App*> commands = {run, plan, bench, topo, report, compare};
 
   // CLI11 would call an unknown command "a missing subcommand"; name it instead.
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' &&
       std::none_of(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->get_name() == first; })) {
     return exit_with_usage_error(
-        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo, report (see scaleout --help)", first), argc,
+        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo, report, compare (see scaleout --help)", first), argc,
         argv);
   }
   std::string command_line;
@@ -64,6 +67,7 @@ int main(int argc, char** argv) {
     if (plan->parsed()) return run_plan(plan_arguments);
     if (bench->parsed()) return run_bench(plan_bench(bench_arguments), argc, argv);
     if (report->parsed()) return run_report(report_arguments);
+    if (compare->parsed()) return run_compare(compare_arguments);
     return run_topo(topo_arguments, argc, argv);
   } catch (const UsageError& error) {
     return exit_with_usage_error(command, error.what(), argc, argv);

@@ -17,5 +17,6 @@ inline constexpr int exit_failure = 1;    // the run failed (an MPI or system er
 inline constexpr int exit_usage = 2;      // bad arguments or input files
 inline constexpr int exit_wrong_data = 3; // --check found wrong elements
 inline constexpr int exit_interrupted = 4; // a signal stopped the run; its log says interrupted
+inline constexpr int exit_regression = 5;  // compare --fail-on-regression: something regressed
 
 }  // namespace scaleout::runs

@@ -235,6 +235,31 @@ class VirtualCluster(unittest.TestCase):
         # times longer (latency and the shared-memory part do not scale with the link).
         self.assertGreater(slow, 3 * fast, f"1gbit {fast:.3f} s, 100mbit {slow:.3f} s")
 
+    def test_compare_sees_the_network_upgrade(self):
+        def sweep(name, rate):
+            self.assertEqual(vcluster("relink", "--link-rate", rate).returncode, 0)
+            folder = os.path.join(self.folder, name)
+            done = subprocess.run([SWEEP, "--nodes", "1,2", "--ranks-per-node", "1", TINY, "--scaleout", SCALEOUT,
+                                   "--output", folder, "--set", "emulation.steps=8", "--wait"],
+                                  capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=300)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            return folder
+
+        try:
+            before = sweep("before-200mbit", "200mbit")
+        finally:
+            vcluster("relink", "--link-rate", "1gbit")
+        after = sweep("after-1gbit", "1gbit")
+        done = subprocess.run([SCALEOUT, "compare", before, after, "--format", "json"], capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        two_nodes = {m["metric"]: m for m in json.loads(done.stdout)["scales"][1]["metrics"]}
+        dp = two_nodes["exposed_dp"]
+        self.assertEqual(dp["verdict"], "improved", dp)
+        self.assertLess(dp["high"], 1.0, "the interval excludes 1")
+        done = subprocess.run([SCALEOUT, "compare", after, after], capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("overall: no significant change", done.stdout)
+
     def test_both_transports_complete_and_are_recorded(self):
         for transport in ("ob1-tcp", "ucx"):
             with self.subTest(transport=transport):

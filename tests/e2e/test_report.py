@@ -1,5 +1,6 @@
-"""End-to-end tests of `scaleout report`: logs the test makes itself, and the report's numbers checked
-against what those logs hold; every format; logs it must refuse."""
+"""End-to-end tests of `scaleout report` and `scaleout compare`: logs the test makes itself, the
+report's numbers checked against what those logs hold, every format, logs it must refuse; compare's
+verdicts on a run against itself, against a slower device, and on inputs that do not match."""
 
 import csv
 import io
@@ -98,6 +99,65 @@ class Report(unittest.TestCase):
                 self.assertEqual(code, 2, out + err)
                 self.assertEqual(len(scaleout_lines(err)), 1, err)
                 self.assertIn(message, err)
+
+
+class Compare(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp()
+
+        def make(name, *sets, ranks=2):
+            log = os.path.join(cls.folder, name + ".h5")
+            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.steps=12", *sets, ranks=ranks,
+                                 timeout=300)
+            assert code == 0, out + err
+            return log
+
+        cls.base = make("base")
+        cls.slower = make("slower", "--set", "device.peak_tflops=0.25")  # half the device: compute twice as long
+        cls.bigger = make("bigger", "--set", "batch.global=8")
+        cls.one_rank = make("one", ranks=1)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.folder)
+
+    def test_a_run_against_itself_has_no_significant_change(self):
+        code, out, err = run("compare", self.base, self.base, "--format", "json", "--fail-on-regression")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        self.assertEqual(result["overall"], "no significant change")
+        for metric in result["scales"][0]["metrics"]:
+            # The same steps, resampled independently on each side: a ratio of 1 inside its interval.
+            self.assertEqual(metric["ratio"], 1.0)
+            self.assertLessEqual(metric["low"], 1.0)
+            self.assertGreaterEqual(metric["high"], 1.0)
+            self.assertEqual(metric["verdict"], "no significant change")
+
+    def test_a_slower_device_regresses_compute_and_fails_on_request(self):
+        code, out, err = run("compare", self.base, self.slower, "--format", "json")
+        self.assertEqual(code, 0, err)
+        metrics = {m["metric"]: m for m in json.loads(out)["scales"][0]["metrics"]}
+        self.assertEqual(metrics["compute"]["verdict"], "regressed")
+        self.assertAlmostEqual(metrics["compute"]["ratio"], 2.0, delta=0.1)
+        self.assertGreater(metrics["compute"]["low"], 1.0)
+        code, out, err = run("compare", self.base, self.slower, "--fail-on-regression")
+        self.assertEqual(code, 5, err)
+        self.assertIn("overall: regressed", out)
+        # The other way round, compute and the step improve; with less compute to hide behind, the
+        # data-parallel allreduce is less overlapped, which compare reports as it is.
+        code, out, err = run("compare", self.slower, self.base, "--format", "json")
+        self.assertEqual(code, 0, err)
+        metrics = {m["metric"]: m for m in json.loads(out)["scales"][0]["metrics"]}
+        self.assertEqual((metrics["step"]["verdict"], metrics["compute"]["verdict"]), ("improved", "improved"))
+
+    def test_inputs_that_do_not_match_are_refused(self):
+        code, out, err = run("compare", self.base, self.bigger)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("BEFORE and AFTER are different workloads at 1 node (2 ranks): flops_per_step is", err)
+        code, out, err = run("compare", self.base, self.one_rank)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("no scale in common", err)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,93 @@
+#include "runs/run_inputs.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runs/run_log.hpp"
+#include "runs/usage_error.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+double figure(const RunLog& log, const char* name, const std::string& path) {
+  const auto found = log.figures.find(name);
+  if (found == log.figures.end()) throw UsageError(fmt::format("{}: the run log has no {}", path, name));
+  return found->second;
+}
+
+std::vector<analysis::StepSample> samples_of(const RunLog& log) {
+  std::vector<analysis::StepSample> samples;
+  for (const auto& row : log.steps) {
+    if (row.warmup != 0) continue;
+    samples.push_back({row.step, row.rank, row.step_s, row.compute_s, row.bubble_s, row.overlapped_s, row.other_s,
+                       row.exposed_by_group()});
+  }
+  return samples;
+}
+
+struct Inputs {
+  std::vector<std::string> logs;
+  std::optional<analysis::Scaling> scaling;  // from a sweep's manifest
+};
+
+Inputs resolve_inputs(const std::vector<std::string>& given) {
+  Inputs inputs;
+  for (const auto& path : given) {
+    std::error_code error;
+    if (!fs::is_directory(path, error)) {
+      inputs.logs.push_back(path);
+      continue;
+    }
+    const fs::path manifest = fs::path(path) / "manifest.json";
+    if (!fs::exists(manifest, error)) {
+      throw UsageError(fmt::format("{}: a folder without manifest.json is not a sweep (slurm/sweep writes one)", path));
+    }
+    try {
+      std::ifstream in(manifest);
+      const auto json = nlohmann::json::parse(in);
+      inputs.scaling = json.at("scaling").get<std::string>() == "weak" ? analysis::Scaling::weak : analysis::Scaling::strong;
+      for (const auto& run : json.at("runs")) inputs.logs.push_back(run.at("log").get<std::string>());
+    } catch (const nlohmann::json::exception& e) {
+      throw UsageError(fmt::format("{}: not a sweep manifest: {}", manifest.string(), e.what()));
+    }
+  }
+  return inputs;
+}
+
+}  // namespace
+
+LoadedRuns load_runs(const std::vector<std::string>& given) {
+  const Inputs inputs = resolve_inputs(given);
+  LoadedRuns loaded;
+  loaded.scaling = inputs.scaling;
+  for (const auto& path : inputs.logs) {
+    RunLog log;
+    try {
+      log = read_run_log(path);
+    } catch (const std::exception& error) {
+      throw UsageError(error.what());
+    }
+    LoadedRun run;
+    run.facts.path = path;
+    run.facts.ranks = static_cast<int>(log.rank_rows);
+    const auto nodes = log.environment.find("nodes");
+    run.facts.nodes = nodes == log.environment.end() ? 1 : std::stoi(nodes->second);
+    run.facts.flops_per_step = figure(log, "flops_per_step", path);
+    run.facts.global_batch = figure(log, "global_batch", path);
+    run.facts.tokens_per_step = figure(log, "tokens_per_step", path);
+    run.samples = samples_of(log);
+    if (run.samples.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
+    run.node_of_rank = log.node_of_rank;
+    run.figures = log.figures;
+    loaded.runs.push_back(std::move(run));
+  }
+  return loaded;
+}
+
+}  // namespace scaleout::runs
