@@ -65,7 +65,9 @@ std::map<std::string, std::vector<double>> per_step_series(const std::vector<Ste
     series["overlapped"].push_back(t.overlapped / n);
     series["other"].push_back(t.other / n);
     for (std::size_t g = 0; g < groups; ++g) {
-      if (used[g]) series[std::string("exposed_") + parallelism::to_string(static_cast<parallelism::Group>(g))].push_back(t.exposed[g] / n);
+      if (!used[g]) continue;
+      const std::string name = std::string("exposed_") + parallelism::to_string(static_cast<parallelism::Group>(g));
+      series[name].push_back(t.exposed[g] / n);
     }
   }
   return series;

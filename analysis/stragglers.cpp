@@ -54,7 +54,8 @@ std::vector<Straggler> find_stragglers(const std::vector<StepSample>& samples, c
     s.excess = median_of(seconds);
     stragglers.push_back(s);
   }
-  std::sort(stragglers.begin(), stragglers.end(), [](const Straggler& a, const Straggler& b) { return a.excess > b.excess; });
+  std::sort(stragglers.begin(), stragglers.end(),
+            [](const Straggler& a, const Straggler& b) { return a.excess > b.excess; });
   return stragglers;
 }
 

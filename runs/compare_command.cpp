@@ -80,7 +80,9 @@ std::vector<ScaleComparison> compare_runs(const std::vector<std::string>& before
     throw UsageError("BEFORE and AFTER have no scale in common (node and rank counts); compare runs of the same scale");
   }
   std::sort(scales.begin(), scales.end(),
-            [](const ScaleComparison& x, const ScaleComparison& y) { return x.nodes != y.nodes ? x.nodes < y.nodes : x.ranks < y.ranks; });
+            [](const ScaleComparison& x, const ScaleComparison& y) {
+              return x.nodes != y.nodes ? x.nodes < y.nodes : x.ranks < y.ranks;
+            });
   return scales;
 }
 

@@ -79,7 +79,8 @@ std::vector<Column> columns(const ReportData& d) {
       {"compute_ms", "compute", [=](const ScalePoint& p) { return ms(p.compute); }},
   };
   for (const auto& group : groups_used(d)) {
-    c.push_back({"exposed_" + group + "_ms", "exp " + group, [=](const ScalePoint& p) { return ms(exposed_of(p, group)); }});
+    c.push_back({"exposed_" + group + "_ms", "exp " + group,
+                 [=](const ScalePoint& p) { return ms(exposed_of(p, group)); }});
   }
   if (any_bubble(d)) c.push_back({"bubble_ms", "bubble", [=](const ScalePoint& p) { return ms(p.bubble); }});
   c.push_back({"overlapped_ms", "overlap", [=](const ScalePoint& p) { return ms(p.overlapped); }});

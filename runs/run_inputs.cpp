@@ -51,7 +51,8 @@ Inputs resolve_inputs(const std::vector<std::string>& given) {
     try {
       std::ifstream in(manifest);
       const auto json = nlohmann::json::parse(in);
-      inputs.scaling = json.at("scaling").get<std::string>() == "weak" ? analysis::Scaling::weak : analysis::Scaling::strong;
+      const bool weak = json.at("scaling").get<std::string>() == "weak";
+      inputs.scaling = weak ? analysis::Scaling::weak : analysis::Scaling::strong;
       for (const auto& run : json.at("runs")) inputs.logs.push_back(run.at("log").get<std::string>());
     } catch (const nlohmann::json::exception& e) {
       throw UsageError(fmt::format("{}: not a sweep manifest: {}", manifest.string(), e.what()));
