@@ -79,6 +79,7 @@ ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& sam
   const auto series = per_step_series(samples);
   if (series.empty()) return p;
   p.steps = static_cast<int>(series.at("step").size());
+  p.step_times = series.at("step");
   p.step_p5 = quantile_of(series.at("step"), 0.05);
   p.step_p50 = quantile_of(series.at("step"), 0.5);
   p.step_p95 = quantile_of(series.at("step"), 0.95);

@@ -31,6 +31,7 @@ struct ScalePoint {
   RunFacts run;
   int steps = 0;
   double step_p5 = 0, step_p50 = 0, step_p95 = 0;  // the job's step (slowest rank) over steps
+  std::vector<double> step_times;                 // the job's step time of every measured step
   // Per step the mean over ranks, then the median over steps (as the run's summary).
   double compute = 0, bubble = 0, overlapped = 0, other = 0, mean_step = 0;
   std::map<std::string, double> exposed;  // per group with any communication

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "runs/report_format.hpp"
+#include "runs/report_plots.hpp"
 #include "runs/run_inputs.hpp"
 #include "runs/usage_error.hpp"
 
@@ -20,6 +21,7 @@ CLI::App* add_report_command(CLI::App& app, ReportArguments& a) {
   report->add_option("inputs", a.inputs, "A sweep folder (slurm/sweep) or run logs (.h5), one per scale")->required();
   report->add_option("--format", a.format, "text, markdown, csv or json")
       ->check(CLI::IsMember({"text", "markdown", "csv", "json"}));
+  report->add_option("--plots", a.plots, "Also draw the plots (PNG, SVG) and a Markdown report into this folder");
   return report;
 }
 
@@ -46,6 +48,10 @@ ReportData load_report(const std::vector<std::string>& given) {
 int run_report(const ReportArguments& a) {
   const ReportData data = load_report(a.inputs);
   fmt::print("{}", format_report(data, a.format));
+  if (!a.plots.empty()) {
+    std::fflush(stdout);
+    for (const auto& path : draw_plots(data, a.plots)) fmt::print("plot: {}\n", path);
+  }
   return exit_ok;
 }
 

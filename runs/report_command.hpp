@@ -15,6 +15,7 @@ namespace scaleout::runs {
 struct ReportArguments {
   std::vector<std::string> inputs;
   std::string format = "text";
+  std::string plots;  // a folder for the plots (analysis/plots.py)
 };
 
 CLI::App* add_report_command(CLI::App& app, ReportArguments& arguments);

@@ -161,6 +161,7 @@ std::string json(const ReportData& d) {
     }
     points.push_back({{"log", p.run.path}, {"nodes", p.run.nodes}, {"ranks", p.run.ranks}, {"steps", p.steps},
                       {"step_p5_s", p.step_p5}, {"step_p50_s", p.step_p50}, {"step_p95_s", p.step_p95},
+                      {"step_times_s", p.step_times},
                       {"compute_s", p.compute}, {"exposed_s", p.exposed}, {"exposed_total_s", p.exposed_total},
                       {"bubble_s", p.bubble}, {"overlapped_s", p.overlapped}, {"other_s", p.other},
                       {"comm_share", p.comm_share}, {"tokens_per_s", p.tokens_per_second},

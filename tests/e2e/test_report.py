@@ -6,6 +6,9 @@ import csv
 import io
 import json
 import os
+import re
+import subprocess
+import sys
 import shutil
 import tempfile
 import unittest
@@ -81,6 +84,31 @@ class Report(unittest.TestCase):
         self.assertEqual([row["ranks"] for row in rows], ["1", "2"])
         self.assertEqual(rows[1]["log"], self.logs[1])
 
+    def test_plots_show_every_scale_and_the_markdown_embeds_them(self):
+        plots = os.path.join(self.folder, "plots")
+        code, out, err = run("report", *self.logs, "--plots", plots)
+        self.assertEqual(code, 0, err)
+        for name in ("breakdown", "efficiency", "step_times"):
+            for extension in ("png", "svg"):
+                path = os.path.join(plots, f"{name}.{extension}")
+                self.assertIn(f"plot: {path}", out)
+                self.assertGreater(os.path.getsize(path), 1000, path)
+        with open(os.path.join(plots, "breakdown.svg")) as f:
+            svg = f.read()
+        # One bar per scale (scales are rank counts here) for compute, and its legend.
+        self.assertEqual(sorted(re.findall(r'id="compute-(\d+)"', svg)), ["1", "2"])
+        self.assertIn(">compute<", svg)
+        with open(os.path.join(plots, "report.md")) as f:
+            markdown = f.read()
+        self.assertEqual(len(re.findall(r"!\[[^]]*\]\((breakdown|efficiency|step_times)\.png\)", markdown)), 3)
+        self.assertIn("| 1 | 2 |", markdown, "the scaling table")
+
+    def test_plots_say_what_is_missing(self):
+        code, out, err = run("report", self.logs[0], "--plots", os.path.join(self.folder, "p2"),
+                             env={"SCALEOUT_PLOTS_SCRIPT": "/nonexistent/plots.py"})
+        self.assertEqual(code, 1, err)
+        self.assertIn("the plots script /nonexistent/plots.py is missing", err)
+
     def test_logs_it_cannot_read_are_refused_with_a_message(self):
         old = os.path.join(self.folder, "old.h5")
         shutil.copy(self.logs[0], old)
@@ -99,6 +127,27 @@ class Report(unittest.TestCase):
                 self.assertEqual(code, 2, out + err)
                 self.assertEqual(len(scaleout_lines(err)), 1, err)
                 self.assertIn(message, err)
+
+
+class BenchPlots(unittest.TestCase):
+    def test_busbw_against_size_one_line_per_run(self):
+        with tempfile.TemporaryDirectory() as folder:
+            outputs = []
+            for name in ("before", "after"):
+                path = os.path.join(folder, name + ".json")
+                code, out, err = run("bench", "allreduce", "alltoall", "--sizes", "4K:64K:4", "--iters", "3",
+                                     "--output", path, ranks=2)
+                self.assertEqual(code, 0, err)
+                outputs.append(path)
+            script = os.path.join(os.path.dirname(__file__), "..", "..", "analysis", "plots.py")
+            # The test runs under Debian's python3 (tests/CMakeLists.txt), which has matplotlib.
+            done = subprocess.run([sys.executable, script,
+                                   "bench", *outputs, "--labels", "before,after", "--output", folder],
+                                  capture_output=True, text=True)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(os.path.join(folder, "busbw.svg")) as f:
+                lines = set(re.findall(r'id="((?:before|after)-\w+)"', f.read()))
+            self.assertEqual(lines, {"before-allreduce", "before-alltoall", "after-allreduce", "after-alltoall"})
 
 
 class Compare(unittest.TestCase):

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Plots of scaleout's reports (Debian's python3-matplotlib; nothing else).
+
+    plots.py report REPORT.json --output DIR     # what `scaleout report --plots DIR` runs
+    plots.py bench BENCH.json [BENCH.json ...] --output DIR [--labels before,after]
+
+report: from `scaleout report --format json`: compute and exposed communication per group stacked
+against the scale with the crossover marked, scaling efficiency, and the step-time distribution per
+scale; then DIR/report.md, the scaling table with the plots embedded.
+bench: busbw against message size from `scaleout bench --output X.json` files, one line per file and
+collective (before/after an upgrade, say).
+Every plot is written as PNG and SVG. The names of the files written are printed, one per line.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+# Text stays text in SVG, and every bar and line carries an id (part-scale, run-collective), so that
+# what a plot shows can be read back from its SVG.
+plt.rcParams["svg.fonttype"] = "none"
+
+
+def save(figure, folder, name, written):
+    for extension in ("png", "svg"):
+        path = os.path.join(folder, f"{name}.{extension}")
+        figure.savefig(path, dpi=120, bbox_inches="tight")
+        written.append(path)
+    plt.close(figure)
+
+
+def report_plots(report, folder):
+    points = report["points"]
+    unit = report["scale"]
+    scales = [p[unit] for p in points]
+    labels = [str(s) for s in scales]
+    positions = list(range(len(points)))
+    written = []
+
+    # 1. Where the step goes: compute and each group's exposed communication, stacked, per scale.
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    bottom = [0.0] * len(points)
+    parts = [("compute", [p["compute_s"] * 1e3 for p in points])]
+    groups = sorted({g for p in points for g in p["exposed_s"]})
+    parts += [(f"exposed {g}", [p["exposed_s"].get(g, 0.0) * 1e3 for p in points]) for g in groups]
+    if any(p["bubble_s"] > 0 for p in points):
+        parts.append(("pipeline bubble", [p["bubble_s"] * 1e3 for p in points]))
+    for name, values in parts:
+        bars = axes.bar(positions, values, bottom=bottom, label=name)
+        for bar, label in zip(bars, labels):
+            bar.set_gid(f"{name.replace(' ', '_')}-{label}")
+        bottom = [b + v for b, v in zip(bottom, values)]
+    crossover = report["crossover"]
+    if crossover["reached"] and not crossover["at_smallest_scale"]:
+        # The crossover between two measured scales, placed by interpolation on the bar axis.
+        lower = scales.index(crossover["below"])
+        fraction = (crossover["at"] - crossover["below"]) / (crossover["above"] - crossover["below"])
+        axes.axvline(lower + fraction, color="black", linestyle="--",
+                     label=f"crossover at {crossover['at']:.2f} {unit}")
+    axes.set_xticks(positions, labels)
+    axes.set_xlabel(unit)
+    axes.set_ylabel("ms per step (median over steps, mean over ranks)")
+    axes.set_title("Compute and exposed communication per step")
+    axes.legend()
+    save(figure, folder, "breakdown", written)
+
+    # 2. Scaling efficiency.
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.plot(scales, [100 * p["efficiency"] for p in points], marker="o", gid="efficiency")
+    axes.axhline(100, color="grey", linewidth=0.8)
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(scales, labels)
+    axes.set_xlabel(unit)
+    axes.set_ylabel("efficiency (%)")
+    axes.set_ylim(bottom=0)
+    axes.set_title(f"{report['scaling'].capitalize()} scaling efficiency")
+    save(figure, folder, "efficiency", written)
+
+    # 3. The step time's distribution at every scale.
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.boxplot([[t * 1e3 for t in p["step_times_s"]] for p in points], positions=positions, widths=0.5)
+    axes.set_xticks(positions, labels)
+    axes.set_xlabel(unit)
+    axes.set_ylabel("job step time (ms)")
+    axes.set_title("Step time per scale (slowest rank per step)")
+    save(figure, folder, "step_times", written)
+
+    markdown = os.path.join(folder, "report.md")
+    with open(markdown, "w") as f:
+        f.write(report.get("markdown", "") + "\n")
+        for name, title in (("breakdown", "Compute and exposed communication"), ("efficiency", "Scaling efficiency"),
+                            ("step_times", "Step time per scale")):
+            f.write(f"## {title}\n\n![{title}]({name}.png)\n\n")
+    written.append(markdown)
+    return written
+
+
+def bench_plots(files, labels, folder):
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for path, label in zip(files, labels):
+        with open(path) as f:
+            bench = json.load(f)
+        collectives = sorted({r["collective"] for r in bench["results"]})
+        for collective in collectives:
+            rows = sorted((r for r in bench["results"] if r["collective"] == collective), key=lambda r: r["bytes"])
+            axes.plot([r["bytes"] for r in rows], [r["busbw_gbs"] for r in rows], marker="o",
+                      label=f"{label}: {collective}", gid=f"{label}-{collective}")
+    axes.set_xscale("log", base=2)
+    axes.set_xlabel("message size (bytes)")
+    axes.set_ylabel("busbw (GB/s)")
+    axes.set_title("Bus bandwidth against message size")
+    axes.legend()
+    written = []
+    save(figure, folder, "busbw", written)
+    return written
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kind", choices=["report", "bench"])
+    parser.add_argument("inputs", nargs="+")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--labels", help="bench: one label per file, comma-separated (default: the file names)")
+    args = parser.parse_args(argv)
+    os.makedirs(args.output, exist_ok=True)
+    if args.kind == "report":
+        with open(args.inputs[0]) as f:
+            written = report_plots(json.load(f), args.output)
+    else:
+        labels = args.labels.split(",") if args.labels else [os.path.basename(p) for p in args.inputs]
+        if len(labels) != len(args.inputs):
+            parser.error("--labels: one label per file")
+        written = bench_plots(args.inputs, labels, args.output)
+    print("\n".join(written))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
