@@ -40,6 +40,8 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
   nlohmann::json results = nlohmann::json::array();
   for (const comm::BenchRecord& r : records) {
     const comm::BenchFigures f = comm::figures(r);
+    std::vector<double> iterations_us;
+    for (const double seconds : r.seconds) iterations_us.push_back(seconds * 1e6);
     results.push_back({{"collective", r.collective},
                        {"bytes", r.bytes},
                        {"requested_bytes", r.requested_bytes},
@@ -52,6 +54,7 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
                        {"algbw_gbs", f.algbw_gbs},
                        {"busbw_gbs", f.busbw_gbs},
                        {"bus_factor", r.bus_factor},
+                       {"iterations_us", iterations_us},
                        {"wrong", r.wrong ? nlohmann::json(*r.wrong) : nlohmann::json(nullptr)}});
   }
   return {{"results", results},

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
 
 #include "runs/run_inputs.hpp"
@@ -32,14 +33,62 @@ void check_same_workload(const LoadedRun& before, const LoadedRun& after) {
   }
 }
 
-std::string ms(double seconds) { return fmt::format("{:.2f}", seconds * 1e3); }
+// Milliseconds for steps, microseconds for benchmark iterations.
+std::string shown(double seconds, bool bench) { return fmt::format("{:.2f}", seconds * (bench ? 1e6 : 1e3)); }
+
+bool is_bench_output(const std::string& path) { return path.size() > 5 && path.substr(path.size() - 5) == ".json"; }
+
+nlohmann::json read_bench(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError(fmt::format("{}: cannot be read", path));
+  try {
+    auto json = nlohmann::json::parse(in);
+    for (const auto& r : json.at("results")) {
+      if (!r.contains("iterations_us")) {
+        throw UsageError(fmt::format("{}: has no iterations_us (written by an older scaleout bench); run it again",
+                                     path));
+      }
+    }
+    json.at("ranks");
+    return json;
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(fmt::format("{}: not a scaleout bench output: {}", path, e.what()));
+  }
+}
 
 }  // namespace
 
+std::vector<ScaleComparison> compare_bench(const std::string& before_path, const std::string& after_path,
+                                           const analysis::CompareOptions& options) {
+  const auto before = read_bench(before_path), after = read_bench(after_path);
+  if (before["ranks"] != after["ranks"]) {
+    throw UsageError(fmt::format("BEFORE and AFTER ran on different rank counts: {} in {} and {} in {}",
+                                 before["ranks"].dump(), before_path, after["ranks"].dump(), after_path));
+  }
+  ScaleComparison scale;
+  scale.nodes = before.value("nodes", 1);
+  scale.ranks = before["ranks"].get<int>();
+  for (const auto& b : before["results"]) {
+    for (const auto& a : after["results"]) {
+      if (a["collective"] != b["collective"] || a["bytes"] != b["bytes"]) continue;
+      // Seconds, as for runs: the iteration times of the slowest rank.
+      std::vector<double> tb, ta;
+      for (const double us : b["iterations_us"]) tb.push_back(us * 1e-6);
+      for (const double us : a["iterations_us"]) ta.push_back(us * 1e-6);
+      const std::string metric = fmt::format("{} {}", b["collective"].get<std::string>(), b["bytes"].get<std::uint64_t>());
+      scale.metrics.push_back(analysis::compare_metric(metric, tb, ta, options));
+    }
+  }
+  if (scale.metrics.empty()) {
+    throw UsageError("BEFORE and AFTER have no collective and size in common; benchmark the same ones");
+  }
+  return {scale};
+}
+
 CLI::App* add_compare_command(CLI::App& app, CompareArguments& a) {
   CLI::App* compare = app.add_subcommand("compare", "Compare two runs or sweeps, before and after a change (no MPI)");
-  compare->add_option("before", a.before, "A run log or a sweep folder")->required();
-  compare->add_option("after", a.after, "A run log or a sweep folder of the same workload")->required();
+  compare->add_option("before", a.before, "A run log, a sweep folder, or a bench output (.json)")->required();
+  compare->add_option("after", a.after, "The same kind of input, of the same workload or benchmark")->required();
   compare->add_option("--confidence", a.confidence, "Confidence of the intervals (default 0.95)")
       ->check(CLI::Range(0.5, 0.999));
   compare->add_flag("--fail-on-regression", a.fail_on_regression, "Exit with status 5 when anything regressed");
@@ -89,7 +138,11 @@ std::vector<ScaleComparison> compare_runs(const std::vector<std::string>& before
 int run_compare(const CompareArguments& a) {
   analysis::CompareOptions options;
   options.confidence = a.confidence;
-  const auto scales = compare_runs({a.before}, {a.after}, options);
+  if (is_bench_output(a.before) != is_bench_output(a.after)) {
+    throw UsageError("BEFORE and AFTER must both be runs (or sweeps) or both bench outputs (.json)");
+  }
+  const bool bench = is_bench_output(a.before);
+  const auto scales = bench ? compare_bench(a.before, a.after, options) : compare_runs({a.before}, {a.after}, options);
   bool regressed = false, improved = false;
   for (const auto& scale : scales) {
     for (const auto& m : scale.metrics) {
@@ -111,20 +164,32 @@ int run_compare(const CompareArguments& a) {
     }
     fmt::print("{}\n", out.dump(2));
   } else {
-    fmt::print("compare: before {}, after {} (ratio after/before of medians over steps, {:.0f} % bootstrap "
+    fmt::print("compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap "
                "interval)\n",
-               a.before, a.after, 100 * a.confidence);
+               a.before, a.after, bench ? "iterations" : "steps", 100 * a.confidence);
     for (const auto& scale : scales) {
       fmt::print("\n{} node{}, {} ranks\n", scale.nodes, scale.nodes == 1 ? "" : "s", scale.ranks);
-      fmt::print("  {:<12} {:>11} {:>11} {:>7}  {:<17} {}\n", "metric", "before ms", "after ms", "ratio", "interval",
-                 "verdict");
+      std::size_t width = 12;
+      for (const auto& m : scale.metrics) width = std::max(width, m.metric.size());
+      const char* unit = bench ? "us" : "ms";
+      fmt::print("  {:<{}} {:>11} {:>11} {:>7}  {:<17} {}\n", "metric", width, fmt::format("before {}", unit),
+                 fmt::format("after {}", unit), "ratio", "interval", "verdict");
       for (const auto& m : scale.metrics) {
-        fmt::print("  {:<12} {:>11} {:>11} {:>7.3f}  [{:.3f}, {:.3f}]   {}\n", m.metric, ms(m.before), ms(m.after),
-                   m.ratio, m.low, m.high, analysis::to_string(m.verdict));
+        fmt::print("  {:<{}} {:>11} {:>11} {:>7.3f}  [{:.3f}, {:.3f}]   {}\n", m.metric, width, shown(m.before, bench),
+                   shown(m.after, bench), m.ratio, m.low, m.high, analysis::to_string(m.verdict));
       }
-      const auto& step = scale.metrics.front();
-      fmt::print("  summary: step time x{:.3f} [{:.3f}, {:.3f}]: {}\n", step.ratio, step.low, step.high,
-                 analysis::to_string(step.verdict));
+      const auto& first = scale.metrics.front();
+      if (first.metric == "step") {
+        fmt::print("  summary: step time x{:.3f} [{:.3f}, {:.3f}]: {}\n", first.ratio, first.low, first.high,
+                   analysis::to_string(first.verdict));
+      } else {
+        int better = 0, worse = 0;
+        for (const auto& m : scale.metrics) {
+          better += m.verdict == analysis::Verdict::improved ? 1 : 0;
+          worse += m.verdict == analysis::Verdict::regressed ? 1 : 0;
+        }
+        fmt::print("  summary: {} of {} sizes improved, {} regressed\n", better, scale.metrics.size(), worse);
+      }
     }
     fmt::print("\noverall: {}\n", overall);
   }

@@ -27,6 +27,11 @@ struct ScaleComparison {
   std::vector<analysis::MetricComparison> metrics;  // "step" first
 };
 
+// Bench outputs (`scaleout bench --output X.json`), matched by collective and size: per size the
+// iteration time. UsageError when the rank counts differ or nothing matches.
+std::vector<ScaleComparison> compare_bench(const std::string& before, const std::string& after,
+                                           const analysis::CompareOptions& options);
+
 // UsageError when the inputs do not match: no scale in common, or a workload that differs (naming
 // the figure, its value before and after).
 std::vector<ScaleComparison> compare_runs(const std::vector<std::string>& before, const std::vector<std::string>& after,

@@ -200,6 +200,24 @@ class Compare(unittest.TestCase):
         metrics = {m["metric"]: m for m in json.loads(out)["scales"][0]["metrics"]}
         self.assertEqual((metrics["step"]["verdict"], metrics["compute"]["verdict"]), ("improved", "improved"))
 
+    def test_bench_outputs_are_matched_by_collective_and_size(self):
+        outputs = []
+        for name, sizes in (("b1", "16K:64K:4"), ("b2", "16K:256K:4")):
+            path = os.path.join(self.folder, name + ".json")
+            code, out, err = run("bench", "allreduce", "--sizes", sizes, "--iters", "10", "--output", path, ranks=2)
+            self.assertEqual(code, 0, err)
+            outputs.append(path)
+        code, out, err = run("compare", *outputs, "--format", "json")
+        self.assertEqual(code, 0, err)
+        metrics = json.loads(out)["scales"][0]["metrics"]
+        self.assertEqual([m["metric"] for m in metrics], ["allreduce 16384", "allreduce 65536"], "sizes in both")
+        for m in metrics:
+            self.assertLessEqual(m["low"], m["ratio"])
+            self.assertLessEqual(m["ratio"], m["high"])
+        code, out, err = run("compare", outputs[0], self.base)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("must both be runs (or sweeps) or both bench outputs", err)
+
     def test_inputs_that_do_not_match_are_refused(self):
         code, out, err = run("compare", self.base, self.bigger)
         self.assertEqual(code, 2, out + err)
