@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "runs/run_log.hpp"
+#include "runs/run_summary.hpp"
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
@@ -21,15 +22,6 @@ double figure(const RunLog& log, const char* name, const std::string& path) {
   return found->second;
 }
 
-std::vector<analysis::StepSample> samples_of(const RunLog& log) {
-  std::vector<analysis::StepSample> samples;
-  for (const auto& row : log.steps) {
-    if (row.warmup != 0) continue;
-    samples.push_back({row.step, row.rank, row.step_s, row.compute_s, row.bubble_s, row.overlapped_s, row.other_s,
-                       row.exposed_by_group()});
-  }
-  return samples;
-}
 
 struct Inputs {
   std::vector<std::string> logs;
@@ -82,7 +74,7 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.facts.flops_per_step = figure(log, "flops_per_step", path);
     run.facts.global_batch = figure(log, "global_batch", path);
     run.facts.tokens_per_step = figure(log, "tokens_per_step", path);
-    run.samples = samples_of(log);
+    run.samples = measured_samples(log.steps);
     if (run.samples.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
     run.node_of_rank = log.node_of_rank;
     run.figures = log.figures;

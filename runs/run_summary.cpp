@@ -2,78 +2,50 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
+#include <set>
 
-#include "comm/stats.hpp"
 #include "parallelism/schedule.hpp"
 
 namespace scaleout::runs {
 
-namespace {
-
-constexpr std::size_t groups = parallelism::group_count;
-
-struct StepTotals {
-  double slowest = 0, step = 0, compute = 0, bubble = 0, overlapped = 0, other = 0;
-  std::array<double, groups> exposed{};
-  int ranks = 0;
-};
-
-double median(const std::vector<double>& values) { return comm::percentiles(values).p50; }
-
-}  // namespace
+std::vector<analysis::StepSample> measured_samples(const std::vector<StepRow>& rows) {
+  std::vector<analysis::StepSample> samples;
+  for (const auto& row : rows) {
+    if (row.warmup != 0) continue;
+    samples.push_back({row.step, row.rank, row.step_s, row.compute_s, row.bubble_s, row.overlapped_s, row.other_s,
+                       row.exposed_by_group()});
+  }
+  return samples;
+}
 
 RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload) {
   RunSummary s;
-  std::map<int, StepTotals> per_step;
+  std::set<int> ranks;
   for (const auto& row : rows) {
     if (row.warmup != 0) continue;
-    auto& t = per_step[row.step];
-    t.slowest = std::max(t.slowest, row.step_s);
-    t.step += row.step_s;
-    t.compute += row.compute_s;
-    t.bubble += row.bubble_s;
-    t.overlapped += row.overlapped_s;
-    t.other += row.other_s;
-    const auto exposed = row.exposed_by_group();
-    for (std::size_t g = 0; g < groups; ++g) t.exposed[g] += exposed[g];
-    ++t.ranks;
+    ranks.insert(row.rank);
     s.compute_requested += row.compute_requested_s;
     s.compute_measured += row.compute_s;
     s.wrong += static_cast<double>(row.wrong);
   }
-  s.steps = static_cast<int>(per_step.size());
-  if (s.steps == 0) return s;
-  s.ranks = per_step.begin()->second.ranks;
-  std::vector<double> slowest, step, compute, bubble, overlapped, other;
-  std::array<std::vector<double>, groups> exposed;
-  for (const auto& [index, t] : per_step) {
-    const double n = t.ranks;
-    slowest.push_back(t.slowest);
-    step.push_back(t.step / n);
-    compute.push_back(t.compute / n);
-    bubble.push_back(t.bubble / n);
-    overlapped.push_back(t.overlapped / n);
-    other.push_back(t.other / n);
-    for (std::size_t g = 0; g < groups; ++g) exposed[g].push_back(t.exposed[g] / n);
-  }
-  const comm::Percentiles job_step = comm::percentiles(slowest);
-  s.step_p50 = job_step.p50;
-  s.step_p95 = job_step.p95;
-  s.compute = median(compute);
-  s.bubble = median(bubble);
-  s.overlapped = median(overlapped);
-  s.other = median(other);
-  for (std::size_t g = 0; g < groups; ++g) {
-    const double value = median(exposed[g]);
-    const bool used = std::any_of(exposed[g].begin(), exposed[g].end(), [](double v) { return v > 0; });
-    if (used || g == 0) s.exposed[parallelism::to_string(static_cast<parallelism::Group>(g))] = value;
-    s.exposed_total += value;
-  }
-  const double mean_step = median(step);
-  s.comm_share = mean_step > 0 ? s.exposed_total / mean_step : 0;
-  s.bubble_share = mean_step > 0 ? s.bubble / mean_step : 0;
+  const auto samples = measured_samples(rows);
+  if (samples.empty()) return s;
+  // The same figures as scaleout report's, from the same code.
+  analysis::RunFacts facts;
+  facts.ranks = static_cast<int>(ranks.size());
+  const analysis::ScalePoint p = analysis::measure_scale(facts, samples);
+  s.steps = p.steps;
+  s.ranks = facts.ranks;
+  s.step_p50 = p.step_p50;
+  s.step_p95 = p.step_p95;
+  s.compute = p.compute;
+  s.bubble = p.bubble;
+  s.overlapped = p.overlapped;
+  s.other = p.other;
+  s.exposed = p.exposed;
+  s.exposed_total = p.exposed_total;
+  s.comm_share = p.comm_share;
+  s.bubble_share = p.mean_step > 0 ? p.bubble / p.mean_step : 0;
   s.mfu = workload.flops_per_step() / (s.step_p50 * s.ranks * workload.device.peak_flops);
   s.emulation_error = s.compute_requested > 0 ? s.compute_measured / s.compute_requested - 1 : 0;
   return s;

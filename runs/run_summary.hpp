@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/scaling.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/run_log.hpp"
 
@@ -29,6 +30,9 @@ struct RunSummary {
 };
 
 RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload);
+
+// The measured (not warm-up) rows as the analysis reads them.
+std::vector<analysis::StepSample> measured_samples(const std::vector<StepRow>& rows);
 
 // The summary as rank 0 prints it at the end of a run.
 std::string format_summary(const RunSummary& summary, const parallelism::Workload& workload);
