@@ -61,9 +61,13 @@ nlohmann::json read_bench(const std::string& path) {
 std::vector<ScaleComparison> compare_bench(const std::string& before_path, const std::string& after_path,
                                            const analysis::CompareOptions& options) {
   const auto before = read_bench(before_path), after = read_bench(after_path);
-  if (before["ranks"] != after["ranks"]) {
-    throw UsageError(fmt::format("BEFORE and AFTER ran on different rank counts: {} in {} and {} in {}",
-                                 before["ranks"].dump(), before_path, after["ranks"].dump(), after_path));
+  // The same benchmark: rank count, element type, blocking or not.
+  for (const char* setting : {"ranks", "dtype", "nonblocking"}) {
+    if (before.value(setting, nlohmann::json()) != after.value(setting, nlohmann::json())) {
+      throw UsageError(fmt::format("BEFORE and AFTER are different benchmarks: {} is {} in {} and {} in {}", setting,
+                                   before.value(setting, nlohmann::json()).dump(), before_path,
+                                   after.value(setting, nlohmann::json()).dump(), after_path));
+    }
   }
   ScaleComparison scale;
   scale.nodes = before.value("nodes", 1);

@@ -214,6 +214,13 @@ class Compare(unittest.TestCase):
         for m in metrics:
             self.assertLessEqual(m["low"], m["ratio"])
             self.assertLessEqual(m["ratio"], m["high"])
+        other = os.path.join(self.folder, "b3.json")
+        code, out, err = run("bench", "allreduce", "--sizes", "16K", "--iters", "3", "--dtype", "bf16",
+                             "--output", other, ranks=2)
+        self.assertEqual(code, 0, err)
+        code, out, err = run("compare", outputs[0], other)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn('BEFORE and AFTER are different benchmarks: dtype is "fp32"', err)
         code, out, err = run("compare", outputs[0], self.base)
         self.assertEqual(code, 2, out + err)
         self.assertIn("must both be runs (or sweeps) or both bench outputs", err)
