@@ -55,47 +55,52 @@ void StepBuilder::moe_mlp(Phase phase, int microbatch, int layer, double scale) 
   if (l_.ep > 1) blocking(Group::ep, Transfer::alltoall, phase, microbatch, layer, bytes);
 }
 
-void StepBuilder::layer_forward(int microbatch, int layer, Phase phase) {
-  const auto h = static_cast<double>(m_.hidden);
-  const double t = l_.tp;
-  const auto qkv = static_cast<double>(m_.qkv_parameters()) / t;
+// The layer's matmul blocks on this rank (split over TP), `scale` times the forward: 2 in backward,
+// whose FLOPs and weight reads are twice the forward's.
+void StepBuilder::qkv_projection(Phase phase, int microbatch, int layer, double scale) {
+  const auto qkv = static_cast<double>(m_.qkv_parameters()) / l_.tp;
+  // Norms and biases are read whole by every TP rank, with the block that starts the layer.
   const auto unsplit = static_cast<double>(m_.layer_parameters() - m_.layer_matmul_parameters());
+  compute(phase, microbatch, layer, scale * tokens_ * 2.0 * qkv, scale * parameter_bytes * (qkv + unsplit));
+}
+
+void StepBuilder::output_projection(Phase phase, int microbatch, int layer, double scale) {
+  const auto h = static_cast<double>(m_.hidden);
+  compute(phase, microbatch, layer, scale * tokens_ * 2.0 * h * h / l_.tp, scale * parameter_bytes * h * h / l_.tp);
+}
+
+void StepBuilder::mlp(Phase phase, int microbatch, int layer, double scale) {
+  if (m_.moe()) {
+    moe_mlp(phase, microbatch, layer, scale);
+    return;
+  }
+  const auto weights = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp;
+  compute(phase, microbatch, layer, scale * tokens_ * 2.0 * weights, scale * parameter_bytes * weights);
+}
+
+void StepBuilder::layer_forward(int microbatch, int layer, Phase phase) {
   tp_gather(phase, microbatch, layer);
-  compute(phase, microbatch, layer, tokens_ * 2.0 * qkv, parameter_bytes * (qkv + unsplit));
+  qkv_projection(phase, microbatch, layer, 1.0);
   attention_core(phase, microbatch, layer, 1.0);
-  compute(phase, microbatch, layer, tokens_ * 2.0 * h * h / t, parameter_bytes * h * h / t);
+  output_projection(phase, microbatch, layer, 1.0);
   tp_reduce(phase, microbatch, layer);
   tp_gather(phase, microbatch, layer);
-  if (m_.moe()) {
-    moe_mlp(phase, microbatch, layer, 1.0);
-  } else {
-    const auto mlp = static_cast<double>(m_.mlp_matmul_parameters()) / t;
-    compute(phase, microbatch, layer, tokens_ * 2.0 * mlp, parameter_bytes * mlp);
-  }
+  mlp(phase, microbatch, layer, 1.0);
   tp_reduce(phase, microbatch, layer);
 }
 
 void StepBuilder::layer_backward(int microbatch, int layer) {
   // Full recomputation replays the layer's forward (its compute and its communication) first.
   if (l_.recompute == Recompute::full) layer_forward(microbatch, layer, Phase::recompute);
-  const auto h = static_cast<double>(m_.hidden);
-  const double t = l_.tp;
-  const auto qkv = static_cast<double>(m_.qkv_parameters()) / t;
-  const auto unsplit = static_cast<double>(m_.layer_parameters() - m_.layer_matmul_parameters());
-  const Phase phase = Phase::backward;
   // The transposes of forward's operators, in reverse: an allgather's gradient is a reduce-scatter.
+  const Phase phase = Phase::backward;
   tp_gather(phase, microbatch, layer);
-  if (m_.moe()) {
-    moe_mlp(phase, microbatch, layer, 2.0);
-  } else {
-    const auto mlp = static_cast<double>(m_.mlp_matmul_parameters()) / t;
-    compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * mlp, 2.0 * parameter_bytes * mlp);
-  }
+  mlp(phase, microbatch, layer, 2.0);
   tp_reduce(phase, microbatch, layer);
   tp_gather(phase, microbatch, layer);
-  compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * h * h / t, 2.0 * parameter_bytes * h * h / t);
+  output_projection(phase, microbatch, layer, 2.0);
   attention_core(phase, microbatch, layer, 2.0);
-  compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * qkv, 2.0 * parameter_bytes * (qkv + unsplit));
+  qkv_projection(phase, microbatch, layer, 2.0);
   tp_reduce(phase, microbatch, layer);
 }
 

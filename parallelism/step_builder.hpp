@@ -33,7 +33,10 @@ class StepBuilder {
   // --- layer_ops.cpp
   void layer_forward(int microbatch, int layer, Phase phase);  // phase recompute when replayed
   void layer_backward(int microbatch, int layer);
+  void qkv_projection(Phase phase, int microbatch, int layer, double scale);
   void attention_core(Phase phase, int microbatch, int layer, double scale);
+  void output_projection(Phase phase, int microbatch, int layer, double scale);
+  void mlp(Phase phase, int microbatch, int layer, double scale);  // dense, or the experts
   void moe_mlp(Phase phase, int microbatch, int layer, double scale);
   void tp_reduce(Phase phase, int microbatch, int layer);  // allreduce, or reduce-scatter with SP
   void tp_gather(Phase phase, int microbatch, int layer);  // allgather with SP; nothing without
