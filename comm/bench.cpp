@@ -1,6 +1,7 @@
 #include "comm/bench.hpp"
 
 #include <climits>
+#include <thread>
 
 #include "comm/environment.hpp"
 #include "comm/error.hpp"
@@ -11,12 +12,20 @@ namespace {
 
 // One iteration's timed region; everything around it (fill, poison, barrier, verify) is untimed.
 double timed_iteration(const Collective& collective, const Communicator& comm, Call& call,
-                       std::vector<Request>& requests, bool nonblocking) {
-  if (!nonblocking) return collective.run(comm, call).seconds();
+                       std::vector<Request>& requests, const BenchOptions& options) {
+  if (!options.nonblocking) return collective.run(comm, call).seconds();
   requests.clear();
   const double begin = now();
   collective.start(comm, call, requests);
-  for (Request& request : requests) request.wait();
+  if (options.poll_interval.count() == 0) {
+    for (Request& request : requests) request.wait();
+  } else {
+    for (bool pending = true; pending;) {
+      std::this_thread::sleep_for(options.poll_interval);
+      pending = false;
+      for (Request& request : requests) pending = (request.pending() && !request.test()) || pending;
+    }
+  }
   return now() - begin;
 }
 
@@ -50,7 +59,7 @@ BenchRecord measure(const Collective& collective, const Communicator& comm, std:
       collective.fill(payload, iteration, rank, call);
     }
     comm.barrier();
-    const double seconds = timed_iteration(collective, comm, call, requests, options.nonblocking);
+    const double seconds = timed_iteration(collective, comm, call, requests, options);
     if (options.check) wrong += collective.verify(payload, iteration, rank, ranks, call);
     if (iteration >= options.warmup) record.seconds.push_back(seconds);
   }

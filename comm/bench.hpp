@@ -4,9 +4,10 @@
 //
 // One iteration: (with --check: write this iteration's inputs and poison the outputs), barrier, then
 // the timed region: the collective (blocking), or its issue plus the wait for all its requests
-// (non-blocking). After the last iteration, every iteration's time is reduced to its maximum over
+// (non-blocking), or its issue plus tests until it completes (polled). After the last iteration, every iteration's time is reduced to its maximum over
 // ranks, and wrong elements are summed over ranks.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -27,6 +28,9 @@ struct BenchOptions {
   bool nonblocking = false;
   ElementType type = ElementType::fp32;
   std::uint64_t seed = 1;
+  // Non-blocking only: 0 waits for the requests; otherwise the operation is progressed as a run's
+  // compute spans progress it, by a test every poll interval with sleeps between (calibrate uses this).
+  std::chrono::nanoseconds poll_interval{0};
 };
 
 struct BenchRecord {

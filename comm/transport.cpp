@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include <cstdlib>
+
 #include "comm/error.hpp"
 
 namespace scaleout::comm {
@@ -14,6 +16,16 @@ std::string mpi_library() {
   if (const auto end = version.find_first_of("\n,"); end != std::string::npos) version.resize(end);
   while (!version.empty() && (version.back() == ' ' || version.back() == '\0')) version.pop_back();
   return version;
+}
+
+std::string transport_in_effect() {
+  if (const char* named = std::getenv("SCALEOUT_TRANSPORT"); named != nullptr && *named != '\0') return named;
+  const char* pml = std::getenv("OMPI_MCA_pml");
+  if (pml == nullptr) return "default";
+  const char* btl = std::getenv("OMPI_MCA_btl");
+  const std::string choice = pml;
+  if (choice == "ob1" && btl != nullptr && std::string(btl).find("tcp") != std::string::npos) return "ob1-tcp";
+  return choice;
 }
 
 }  // namespace scaleout::comm

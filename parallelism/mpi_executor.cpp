@@ -1,7 +1,6 @@
 #include "parallelism/mpi_executor.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -17,8 +16,6 @@ const comm::Communicator& Groups::operator[](Channel channel) const {
   if (comm == nullptr) throw std::logic_error(fmt::format("the layout has no {} group", to_string(channel)));
   return *comm;
 }
-
-double StepRecord::exposed_total() const { return std::accumulate(exposed.begin(), exposed.end(), 0.0); }
 
 MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options)
     : program_(std::move(program)), groups_(groups), options_(options), sum_(options.type) {

@@ -62,6 +62,11 @@ void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world,
 
 }  // namespace
 
+void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world, const topology::NodeIdentity& identity) {
+  check_sizes_fit(plan, world.size());
+  check_memory_fits(plan, world, identity);
+}
+
 CLI::App* add_bench_command(CLI::App& app, BenchArguments& a) {
   CLI::App* bench = app.add_subcommand("bench", "Measure collectives: time percentiles, algbw and busbw");
   bench->add_option("collectives", a.collectives, "Collectives to run (default allreduce): " + collective_names());
@@ -107,9 +112,8 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
   return with_mpi(argc, argv, "bench", [&]() -> int {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     const bool root = world.rank() == 0;
-    check_sizes_fit(plan, world.size());
     const topology::NodeIdentity identity = topology::identify_node(world);
-    check_memory_fits(plan, world, identity);
+    check_bench_plan_fits(plan, world, identity);
     if (!plan.output.empty()) {
       const std::string why = comm::broadcast_string(world, root ? unwritable_reason(plan.output) : "", 0);
       if (!why.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", plan.output, why));

@@ -9,6 +9,8 @@
 
 #include "comm/bench.hpp"
 #include "comm/collective.hpp"
+#include "comm/communicator.hpp"
+#include "topology/cluster_map.hpp"
 
 namespace scaleout::runs {
 
@@ -36,5 +38,9 @@ CLI::App* add_bench_command(CLI::App& app, BenchArguments& arguments);
 // Throws UsageError naming the argument at fault.
 BenchPlan plan_bench(const BenchArguments& arguments);
 int run_bench(const BenchPlan& plan, int& argc, char**& argv);
+
+// Every size fits MPI's int counts on the world's ranks, and its buffers fit every node's memory:
+// UsageError on every rank alike otherwise. Collective over `world`.
+void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world, const topology::NodeIdentity& identity);
 
 }  // namespace scaleout::runs

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "runs/bench_command.hpp"
+#include "runs/calibrate_command.hpp"
 #include "runs/mpi_main.hpp"
 #include "runs/plan_command.hpp"
+#include "runs/predict_command.hpp"
 #include "runs/compare_command.hpp"
 #include "runs/report_command.hpp"
 #include "runs/run_command.hpp"
@@ -31,20 +33,24 @@ int main(int argc, char** argv) {
   PlanArguments plan_arguments;
   ReportArguments report_arguments;
   CompareArguments compare_arguments;
+  PredictArguments predict_arguments;
+  CalibrateArguments calibrate_arguments;
   CLI::App* run = add_run_command(app, run_arguments);
   CLI::App* plan = add_plan_command(app, plan_arguments);
   CLI::App* bench = add_bench_command(app, bench_arguments);
   CLI::App* topo = add_topo_command(app, topo_arguments);
   CLI::App* report = add_report_command(app, report_arguments);
   CLI::App* compare = add_compare_command(app, compare_arguments);
-  const std::vector<CLI::App*> commands = {run, plan, bench, topo, report, compare};
+  CLI::App* predict = add_predict_command(app, predict_arguments);
+  CLI::App* calibrate = add_calibrate_command(app, calibrate_arguments);
+  const std::vector<CLI::App*> commands = {run, plan, bench, topo, report, compare, predict, calibrate};
 
   // CLI11 would call an unknown command "a missing subcommand"; name it instead.
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' &&
       std::none_of(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->get_name() == first; })) {
     return exit_with_usage_error(
-        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo, report, compare (see scaleout --help)", first), argc,
+        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo, report, compare, calibrate, predict (see scaleout --help)", first), argc,
         argv);
   }
   std::string command_line;
@@ -68,6 +74,8 @@ int main(int argc, char** argv) {
     if (bench->parsed()) return run_bench(plan_bench(bench_arguments), argc, argv);
     if (report->parsed()) return run_report(report_arguments);
     if (compare->parsed()) return run_compare(compare_arguments);
+    if (predict->parsed()) return run_predict(predict_arguments);
+    if (calibrate->parsed()) return run_calibrate(calibrate_arguments, argc, argv);
     return run_topo(topo_arguments, argc, argv);
   } catch (const UsageError& error) {
     return exit_with_usage_error(command, error.what(), argc, argv);

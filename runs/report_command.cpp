@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "runs/predict_command.hpp"
 #include "runs/report_format.hpp"
 #include "runs/report_plots.hpp"
 #include "runs/run_inputs.hpp"
@@ -22,11 +23,32 @@ CLI::App* add_report_command(CLI::App& app, ReportArguments& a) {
   report->add_option("--format", a.format, "text, markdown, csv or json")
       ->check(CLI::IsMember({"text", "markdown", "csv", "json"}));
   report->add_option("--plots", a.plots, "Also draw the plots (PNG, SVG) and a Markdown report into this folder");
+  report->add_option("--calibration", a.calibration,
+                     "A calibration file (scaleout calibrate): also predict every run and show the error");
   return report;
 }
 
-ReportData load_report(const std::vector<std::string>& given) {
+namespace {
+
+// The prediction of a measured run: its effective config on its own nodes and ranks.
+analysis::ScalePoint predict_run(const LoadedRun& run, const analysis::Calibration& calibration) {
+  RunConfig config = resolve(Settings::from_yaml(run.config_yaml, run.facts.path));
+  const int per_node = (run.facts.ranks + run.facts.nodes - 1) / run.facts.nodes;
+  const auto model = simulation_model(calibration, config.in_flight);
+  auto point = predict_config(config, run.facts.nodes, per_node, model, false, false).point;
+  point.run.path = run.facts.path;
+  return point;
+}
+
+}  // namespace
+
+ReportData load_report(const std::vector<std::string>& given, const std::string& calibration_path) {
   const LoadedRuns loaded = load_runs(given);
+  std::map<std::pair<int, int>, analysis::ScalePoint> predicted;
+  if (!calibration_path.empty()) {
+    const auto calibration = load_calibration(calibration_path);
+    for (const auto& run : loaded.runs) predicted[{run.facts.nodes, run.facts.ranks}] = predict_run(run, calibration);
+  }
   std::vector<analysis::ScalePoint> points;
   std::set<double> batches;
   std::map<std::pair<int, int>, std::vector<analysis::Straggler>> stragglers;
@@ -41,12 +63,16 @@ ReportData load_report(const std::vector<std::string>& given) {
   ReportData data;
   data.scaling = analysis::analyse(std::move(points), scaling);
   for (const auto& p : data.scaling.points) data.stragglers.push_back(stragglers[{p.run.nodes, p.run.ranks}]);
+  if (!predicted.empty()) {
+    data.calibration = calibration_path;
+    for (const auto& p : data.scaling.points) data.predicted.push_back(predicted.at({p.run.nodes, p.run.ranks}));
+  }
   for (const auto& input : given) data.source += (data.source.empty() ? "" : " ") + input;
   return data;
 }
 
 int run_report(const ReportArguments& a) {
-  const ReportData data = load_report(a.inputs);
+  const ReportData data = load_report(a.inputs, a.calibration);
   fmt::print("{}", format_report(data, a.format));
   if (!a.plots.empty()) {
     std::fflush(stdout);

@@ -16,6 +16,7 @@ struct ReportArguments {
   std::vector<std::string> inputs;
   std::string format = "text";
   std::string plots;  // a folder for the plots (analysis/plots.py)
+  std::string calibration;  // a calibration file: also predict every run and show the error
 };
 
 CLI::App* add_report_command(CLI::App& app, ReportArguments& arguments);
@@ -26,11 +27,14 @@ struct ReportData {
   analysis::ScalingReport scaling;
   std::vector<std::vector<analysis::Straggler>> stragglers;
   std::string source;  // the sweep folder or the list of logs
+  // With a calibration: the analytical executor's prediction of each run (same order as points).
+  std::string calibration;
+  std::vector<analysis::ScalePoint> predicted;
 };
 
 // Reads the logs of a sweep folder (its manifest says the scaling mode) or of the files given.
 // UsageError naming the file when one is missing, not a run log, of another schema, or holds no
 // measured step.
-ReportData load_report(const std::vector<std::string>& inputs);
+ReportData load_report(const std::vector<std::string>& inputs, const std::string& calibration = {});
 
 }  // namespace scaleout::runs

@@ -55,20 +55,9 @@ std::string output_problem(const RunConfig& config) {
   return unwritable_reason(config.output);
 }
 
-// The transport as the job chose it: slurm/run.sbatch's name for it, or Open MPI's variables.
-std::string transport_in_effect() {
-  if (const char* named = std::getenv("SCALEOUT_TRANSPORT"); named != nullptr && *named != '\0') return named;
-  const char* pml = std::getenv("OMPI_MCA_pml");
-  if (pml == nullptr) return "default";
-  const char* btl = std::getenv("OMPI_MCA_btl");
-  const std::string choice = pml;
-  if (choice == "ob1" && btl != nullptr && std::string(btl).find("tcp") != std::string::npos) return "ob1-tcp";
-  return choice;
-}
-
 std::map<std::string, std::string> environment_facts(int world_size, const topology::ClusterMap& cluster) {
   std::map<std::string, std::string> facts;
-  facts["transport"] = transport_in_effect();
+  facts["transport"] = comm::transport_in_effect();
   facts["mpi_library"] = comm::mpi_library();
   facts["world_size"] = std::to_string(world_size);
   facts["nodes"] = std::to_string(cluster.nodes.size());

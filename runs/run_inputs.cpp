@@ -78,6 +78,7 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     if (run.samples.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
     run.node_of_rank = log.node_of_rank;
     run.figures = log.figures;
+    run.config_yaml = log.config_yaml;
     loaded.runs.push_back(std::move(run));
   }
   return loaded;

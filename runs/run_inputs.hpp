@@ -16,6 +16,7 @@ struct LoadedRun {
   std::vector<analysis::StepSample> samples;  // measured steps only
   std::vector<int> node_of_rank;
   std::map<std::string, double> figures;      // the log's workload attributes
+  std::string config_yaml;                    // the run's effective config
 };
 
 struct LoadedRuns {

@@ -3,25 +3,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstddef>
-#include <ctime>
 #include <stdexcept>
+
+#include "runs/version.hpp"
 
 namespace scaleout::runs {
 
 namespace {
 
 using parallelism::Group;
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 // Rows with strings: the pointers live in the strings the caller keeps while the rows are written.
 struct NodeRow {

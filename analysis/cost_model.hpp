@@ -1,0 +1,101 @@
+#pragma once
+// The cost model of the analytical executor (DESIGN section 5, docs/predict.md): per tier and per
+// collective a latency alpha and an inverse bandwidth beta, fitted from the collective benchmark
+// (calibration.hpp), combined by the algorithm's count of steps and of bytes moved:
+//   ring allreduce                 2(p-1) alpha + 2(p-1)/p S beta
+//   reduce-scatter, allgather      (p-1) alpha  +  (p-1)/p S beta
+//   pairwise all-to-all            (p-1) alpha  +  (p-1)/p S beta
+//   send/recv                            alpha  +          S beta
+// Each pair holds over a band of sizes (a piece): where the library switches algorithm or protocol,
+// or buffers leave the caches, the cost changes regime, and the calibration fits each regime apart.
+// A group inside one node costs on the intra-node tier; a group with one rank per node on the network
+// tier; a group with g ranks on each of k nodes is hierarchical: its intra-node part on g ranks and
+// its network part on k ranks carrying S/g (allreduce = intra reduce-scatter + inter allreduce of S/g
+// + intra allgather).
+
+#include <array>
+#include <optional>
+#include <vector>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace scaleout::analysis {
+
+enum class Tier { intra, inter };  // the node's own fabric, the network
+inline constexpr int tier_count = 2;
+const char* to_string(Tier tier);
+
+// The collectives a calibration fits; every transfer of a step program is costed as one of them.
+enum class Collective { allreduce, reduce_scatter, allgather, alltoall, sendrecv };
+inline constexpr int collective_count = 5;
+const char* to_string(Collective collective);
+std::optional<Collective> parse_collective(std::string_view name);
+
+// How an operation is driven: a blocking call (or a wait) progresses it without pause; a started one
+// is progressed by the tests a rank makes between its compute's sleeps, so it advances in bursts and
+// takes the library's non-blocking algorithms. They are calibrated apart.
+enum class Progress { blocking, polled };
+inline constexpr int progress_count = 2;
+const char* to_string(Progress progress);
+
+struct AlphaBeta {
+  double alpha = 0;  // seconds per algorithm step
+  double beta = 0;   // seconds per byte
+};
+
+// The regimes of one collective on one tier: piece k holds from its from_bytes up to the next's; the
+// first holds below its own too.
+struct Piece {
+  double from_bytes = 0;
+  AlphaBeta cost;
+};
+struct PiecewiseCost {
+  std::vector<Piece> pieces;  // ascending from_bytes, at least one
+  const AlphaBeta& at(double bytes) const;
+};
+
+// t = steps x alpha + volume x S x beta for `ranks` ranks.
+struct AlgorithmTerms {
+  double steps = 0, volume = 0;
+};
+AlgorithmTerms algorithm_terms(Collective collective, int ranks);
+double flat_seconds(Collective collective, const PiecewiseCost& cost, int ranks, double bytes);
+
+// Where a group's ranks sit: `per_node` ranks on each of `nodes` nodes.
+struct GroupShape {
+  int ranks = 1, per_node = 1, nodes = 1;
+};
+
+// A calibration lacks what a prediction needs (a tier it never measured).
+class MissingFit : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class CostModel {
+ public:
+  void set(Tier tier, Collective collective, const PiecewiseCost& cost, Progress progress = Progress::blocking);
+  void set(Tier tier, Collective collective, const AlphaBeta& cost, Progress progress = Progress::blocking) {
+    set(tier, collective, PiecewiseCost{{{0, cost}}}, progress);
+  }
+  bool has(Tier tier, Collective collective, Progress progress = Progress::blocking) const;
+  // A polled fit falls back to the blocking one when the calibration has none. Throws MissingFit
+  // naming the tier and collective.
+  const PiecewiseCost& fit(Tier tier, Collective collective, Progress progress = Progress::blocking) const;
+
+  // What-if: bandwidth x factor divides beta, latency x factor multiplies alpha, on one tier.
+  void scale_bandwidth(Tier tier, double factor);
+  void scale_latency(Tier tier, double factor);
+
+  // A collective of S = `bytes` (as the collective benchmark defines S) over a group.
+  double seconds(Collective collective, const GroupShape& group, double bytes,
+                 Progress progress = Progress::blocking) const;
+  // One message of `bytes` between two ranks.
+  double point_to_point(bool same_node, double bytes, Progress progress = Progress::blocking) const;
+
+ private:
+  std::array<std::array<std::array<std::optional<PiecewiseCost>, collective_count>, tier_count>, progress_count> fits_{};
+};
+
+}  // namespace scaleout::analysis

@@ -1,0 +1,76 @@
+#include "analysis/prediction.hpp"
+
+#include "parallelism/step_program.hpp"
+
+namespace scaleout::analysis {
+
+StepSample sample_of(int step, int rank, const parallelism::StepRecord& record) {
+  StepSample sample;
+  sample.step = step;
+  sample.rank = rank;
+  sample.step_s = record.step;
+  sample.compute_s = record.compute;
+  sample.bubble_s = record.bubble;
+  sample.overlapped_s = record.overlapped;
+  sample.other_s = record.other();
+  sample.exposed = record.exposed;
+  return sample;
+}
+
+namespace {
+
+std::vector<parallelism::StepRecord> simulate(const parallelism::Workload& workload,
+                                              const std::vector<StagePlacement>& placement,
+                                              const SimulationModel& model) {
+  std::vector<parallelism::Program> programs;
+  for (int stage = 0; stage < workload.layout.pp; ++stage) programs.push_back(parallelism::step_program(workload, stage));
+  return simulate_step(programs, placement, model);
+}
+
+double job_step(const std::vector<parallelism::StepRecord>& stages) {
+  double slowest = 0;
+  for (const auto& stage : stages) slowest = std::max(slowest, stage.step);
+  return slowest;
+}
+
+}  // namespace
+
+Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_per_node, const SimulationModel& model,
+                   bool with_sensitivity) {
+  const auto placement = place_stages(workload.layout, ranks_per_node);
+  Prediction prediction;
+  prediction.layout = workload.layout;
+  prediction.stages = simulate(workload, placement, model);
+  RunFacts facts;
+  facts.path = "predicted";
+  facts.nodes = nodes;
+  facts.ranks = workload.layout.world();
+  facts.global_batch = workload.global_batch;
+  facts.tokens_per_step = static_cast<double>(workload.global_batch) * static_cast<double>(workload.model.seq_len);
+  facts.flops_per_step = workload.flops_per_step();
+  // Every stage has as many ranks, so one sample per stage weighs as its ranks do.
+  std::vector<StepSample> samples;
+  for (std::size_t s = 0; s < placement.size(); ++s) samples.push_back(sample_of(0, placement[s].rank, prediction.stages[s]));
+  prediction.point = measure_scale(facts, samples);
+  if (!with_sensitivity) return prediction;
+
+  const double step = job_step(prediction.stages);
+  const auto speedup = [&](const parallelism::Workload& w, const SimulationModel& m) {
+    return step / job_step(simulate(w, placement, m));
+  };
+  auto faster = workload;
+  faster.device.peak_flops *= 2;
+  prediction.sensitivity.compute = speedup(faster, model);
+  faster = workload;
+  faster.device.memory_bandwidth *= 2;
+  prediction.sensitivity.memory_bandwidth = speedup(faster, model);
+  SimulationModel upgraded = model;
+  upgraded.cost.scale_bandwidth(Tier::intra, 2);
+  prediction.sensitivity.intra_bandwidth = speedup(workload, upgraded);
+  upgraded = model;
+  upgraded.cost.scale_bandwidth(Tier::inter, 2);
+  prediction.sensitivity.network_bandwidth = speedup(workload, upgraded);
+  return prediction;
+}
+
+}  // namespace scaleout::analysis

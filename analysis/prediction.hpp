@@ -1,0 +1,37 @@
+#pragma once
+// A prediction at one scale: the step programs of a workload, run by the analytical executor
+// (simulator.hpp), read as the report reads a measured run (scaling.hpp), and what a 2x upgrade of
+// each resource would give. docs/predict.md defines every figure.
+
+#include <vector>
+
+#include "analysis/scaling.hpp"
+#include "analysis/simulator.hpp"
+#include "parallelism/step_record.hpp"
+#include "parallelism/workload.hpp"
+
+namespace scaleout::analysis {
+
+// The step-time speedup (old step / new step) from doubling one resource.
+struct Sensitivity {
+  double compute = 1;            // the device's FLOP/s
+  double memory_bandwidth = 1;   // the device's memory bandwidth
+  double intra_bandwidth = 1;    // the intra-node fabric
+  double network_bandwidth = 1;  // the network
+};
+
+struct Prediction {
+  parallelism::Layout layout;                    // as fitted to the scale
+  ScalePoint point;                              // path "predicted"; one step, one sample per stage
+  std::vector<parallelism::StepRecord> stages;   // the simulated rank of every stage
+  Sensitivity sensitivity;                       // when asked for
+};
+
+// `workload` is already fitted to nodes x ranks_per_node ranks.
+Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_per_node, const SimulationModel& model,
+                   bool with_sensitivity);
+
+// The analysis' view of a simulated (or measured) step record.
+StepSample sample_of(int step, int rank, const parallelism::StepRecord& record);
+
+}  // namespace scaleout::analysis

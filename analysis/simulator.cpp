@@ -1,0 +1,261 @@
+#include "analysis/simulator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <optional>
+#include <stdexcept>
+
+namespace scaleout::analysis {
+
+using parallelism::Channel;
+using parallelism::Group;
+using parallelism::Op;
+using parallelism::OpKind;
+using parallelism::Program;
+using parallelism::StepRecord;
+using parallelism::Transfer;
+
+std::vector<StagePlacement> place_stages(const parallelism::Layout& layout, int ranks_per_node) {
+  if (ranks_per_node < 1) throw std::invalid_argument("ranks per node must be at least 1");
+  std::vector<StagePlacement> stages;
+  for (int stage = 0; stage < layout.pp; ++stage) {
+    StagePlacement place;
+    place.rank = parallelism::rank_at(layout, 0, 0, stage, 0);
+    place.node = place.rank / ranks_per_node;
+    for (int c = 0; c < parallelism::channel_count; ++c) {
+      std::map<int, int> per_node;
+      const auto ranks = parallelism::members(layout, place.rank, static_cast<Channel>(c));
+      for (const int rank : ranks) ++per_node[rank / ranks_per_node];
+      int most = 0;
+      for (const auto& [node, count] : per_node) most = std::max(most, count);
+      place.groups[static_cast<std::size_t>(c)] = {static_cast<int>(ranks.size()), most, static_cast<int>(per_node.size())};
+    }
+    stages.push_back(place);
+  }
+  return stages;
+}
+
+namespace {
+
+constexpr double unknown = std::numeric_limits<double>::infinity();  // a pipeline send not yet received
+
+std::size_t at(Group group) { return static_cast<std::size_t>(group); }
+std::size_t at(Channel channel) { return static_cast<std::size_t>(channel); }
+
+Collective collective_of(Transfer transfer) {
+  switch (transfer) {
+    case Transfer::allreduce: return Collective::allreduce;
+    case Transfer::reduce_scatter: return Collective::reduce_scatter;
+    case Transfer::allgather: return Collective::allgather;
+    case Transfer::alltoall: return Collective::alltoall;
+    case Transfer::exchange:
+    case Transfer::send:
+    case Transfer::recv: break;
+  }
+  return Collective::sendrecv;
+}
+
+struct Entry {
+  int slot = -1;
+  Group group = Group::dp;
+  bool pipeline_send = false;
+};
+
+struct StageState {
+  std::size_t pc = 0;
+  double t = 0;
+  StepRecord record;
+  std::vector<double> completion;  // per slot
+  std::vector<Entry> pool;         // in issue order
+  int capacity = 0;
+  std::array<double, parallelism::channel_count> channel_free{};
+  int meetings = 0;
+};
+
+struct PostedSend {
+  double issued = 0;
+  int stage = 0, slot = -1;
+};
+
+class Simulation {
+ public:
+  Simulation(const std::vector<Program>& programs, const std::vector<StagePlacement>& placement,
+             const SimulationModel& model)
+      : programs_(programs), placement_(placement), model_(model), stages_(programs.size()) {
+    if (programs.size() != placement.size()) throw std::invalid_argument("one placement per stage program");
+    for (std::size_t s = 0; s < stages_.size(); ++s) {
+      stages_[s].completion.assign(static_cast<std::size_t>(programs[s].slots), 0.0);
+      stages_[s].capacity = std::max(model.in_flight, 1);
+    }
+  }
+
+  std::vector<StepRecord> run() {
+    std::size_t finished = 0;
+    while (finished < stages_.size()) {
+      bool moved = false;
+      finished = 0;
+      for (std::size_t s = 0; s < stages_.size(); ++s) {
+        moved = advance(static_cast<int>(s)) || moved;
+        if (stages_[s].pc == programs_[s].ops.size()) ++finished;
+      }
+      if (!moved && finished < stages_.size()) throw std::logic_error(stuck());
+    }
+    std::vector<StepRecord> records;
+    for (auto& stage : stages_) {
+      stage.record.step = stage.t;
+      records.push_back(std::move(stage.record));
+    }
+    return records;
+  }
+
+ private:
+  std::string stuck() const {
+    std::string where;
+    for (std::size_t s = 0; s < stages_.size(); ++s) {
+      if (stages_[s].pc < programs_[s].ops.size()) where += fmt::format(" stage {} at op {};", s, stages_[s].pc);
+    }
+    return "the simulated step cannot proceed:" + where;
+  }
+
+  // The time an operation of this stage takes on its group (pipeline messages: between the two ends).
+  // Started operations are progressed by the rank's polls (polled fits); blocking ones, and pipeline
+  // messages (whose receiver blocks on them), by the library without pause.
+  double cost(int stage, const Op& op) const {
+    const auto& place = placement_[static_cast<std::size_t>(stage)];
+    if (op.transfer == Transfer::send || op.transfer == Transfer::recv) {
+      const bool same_node = place.node == placement_[static_cast<std::size_t>(op.peer)].node;
+      return model_.cost.point_to_point(same_node, static_cast<double>(op.bytes));
+    }
+    const auto& group = place.groups[at(parallelism::channel_of(op.group, op.expert))];
+    const auto progress = op.kind == OpKind::start ? Progress::polled : Progress::blocking;
+    return model_.cost.seconds(collective_of(op.transfer), group, static_cast<double>(op.bytes), progress);
+  }
+
+  // Runs the stage's ops until one must wait for another stage; true when any op ran.
+  bool advance(int s) {
+    auto& stage = stages_[static_cast<std::size_t>(s)];
+    const auto& ops = programs_[static_cast<std::size_t>(s)].ops;
+    const std::size_t before = stage.pc;
+    while (stage.pc < ops.size() && step(s, stage, ops[stage.pc])) ++stage.pc;
+    return stage.pc != before;
+  }
+
+  // One op; false when it is blocked on another stage (it is retried later, unchanged).
+  bool step(int s, StageState& stage, const Op& op) {
+    switch (op.kind) {
+      case OpKind::compute: compute(stage, op); return true;
+      case OpKind::start: start(s, stage, op); return true;
+      case OpKind::wait: return wait(stage, op);
+      case OpKind::blocking: return blocking(s, stage, op);
+    }
+    return true;
+  }
+
+  void compute(StageState& stage, const Op& op) {
+    const double span = op.seconds * (1 + model_.span_relative) + model_.span_overhead;
+    double drained = stage.t;  // communication in flight during the span: until the last completes
+    for (const auto& entry : stage.pool) drained = std::max(drained, stage.completion[static_cast<std::size_t>(entry.slot)]);
+    stage.record.overlapped += std::min(drained, stage.t + span) - stage.t;
+    stage.record.compute += span;
+    stage.record.compute_requested += op.seconds;
+    stage.t += span;
+  }
+
+  void block_until(StageState& stage, double until, Group group) {
+    if (until <= stage.t) return;
+    stage.record.exposed[at(group)] += until - stage.t;
+    stage.t = until;
+  }
+
+  void start(int s, StageState& stage, const Op& op) {
+    if (static_cast<int>(stage.pool.size()) >= stage.capacity) {
+      const auto oldest = std::find_if(stage.pool.begin(), stage.pool.end(), [](const Entry& e) { return !e.pipeline_send; });
+      if (oldest == stage.pool.end()) {
+        ++stage.capacity;  // only pipeline sends in flight: the pool grows
+      } else {
+        block_until(stage, stage.completion[static_cast<std::size_t>(oldest->slot)], oldest->group);
+        stage.pool.erase(oldest);
+      }
+    }
+    const auto slot = static_cast<std::size_t>(op.slot);
+    const bool pipeline_send = op.group == Group::pp && op.transfer == Transfer::send;
+    if (pipeline_send) {
+      stage.completion[slot] = unknown;
+      posted_[{op.peer, op.tag}] = {stage.t, s, op.slot};
+    } else {
+      auto& free_at = stage.channel_free[at(parallelism::channel_of(op.group, op.expert))];
+      free_at = std::max(stage.t, free_at) + cost(s, op);
+      stage.completion[slot] = free_at;
+    }
+    stage.pool.push_back({op.slot, op.group, pipeline_send});
+    stage.record.bytes[at(op.group)] += op.bytes;
+  }
+
+  bool wait(StageState& stage, const Op& op) {
+    const auto entry = std::find_if(stage.pool.begin(), stage.pool.end(), [&](const Entry& e) { return e.slot == op.slot; });
+    if (entry == stage.pool.end()) return true;  // completed under pool pressure already
+    const double done = stage.completion[static_cast<std::size_t>(op.slot)];
+    if (done == unknown) return false;  // the receiver has not posted yet
+    block_until(stage, done, op.group);
+    stage.pool.erase(entry);
+    return true;
+  }
+
+  bool blocking(int s, StageState& stage, const Op& op) {
+    if (op.group == Group::pp && op.transfer == Transfer::recv) {
+      const auto posted = posted_.find({s, op.tag});
+      if (posted == posted_.end()) return false;
+      const PostedSend send = posted->second;
+      posted_.erase(posted);
+      const double done = std::max(stage.t, send.issued) + cost(s, op);
+      stages_[static_cast<std::size_t>(send.stage)].completion[static_cast<std::size_t>(send.slot)] = done;
+      stage.record.bubble += done - stage.t;
+      stage.t = done;
+      return true;
+    }
+    if (op.group == Group::pp) return meeting(s, stage, op);
+    auto& free_at = stage.channel_free[at(parallelism::channel_of(op.group, op.expert))];
+    free_at = std::max(stage.t, free_at) + cost(s, op);
+    block_until(stage, free_at, op.group);
+    stage.record.bytes[at(op.group)] += op.bytes;
+    return true;
+  }
+
+  // A collective over the pipeline group: every stage takes part, so it ends after the last arrives.
+  bool meeting(int s, StageState& stage, const Op& op) {
+    auto& arrivals = meetings_[stage.meetings];
+    arrivals.resize(stages_.size());
+    auto& mine = arrivals[static_cast<std::size_t>(s)];
+    if (!mine) mine = stage.t;
+    for (const auto& arrival : arrivals) {
+      if (!arrival) return false;
+    }
+    double last = 0;
+    for (const auto& arrival : arrivals) last = std::max(last, *arrival);
+    const double done = last + cost(s, op);
+    stage.record.bubble += done - stage.t;
+    stage.record.bytes[at(op.group)] += op.bytes;
+    stage.t = done;
+    ++stage.meetings;
+    return true;
+  }
+
+  const std::vector<Program>& programs_;
+  const std::vector<StagePlacement>& placement_;
+  const SimulationModel& model_;
+  std::vector<StageState> stages_;
+  std::map<std::pair<int, int>, PostedSend> posted_;  // (receiving stage, tag)
+  std::map<int, std::vector<std::optional<double>>> meetings_;
+};
+
+}  // namespace
+
+std::vector<StepRecord> simulate_step(const std::vector<Program>& programs, const std::vector<StagePlacement>& placement,
+                                      const SimulationModel& model) {
+  return Simulation(programs, placement, model).run();
+}
+
+}  // namespace scaleout::analysis

@@ -1,0 +1,31 @@
+#pragma once
+// The per-scale table that `report` (measured) and `predict` (simulated) both print: one row per
+// scale, the columns every format shares, and the crossover in words.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "analysis/scaling.hpp"
+
+namespace scaleout::runs {
+
+struct Column {
+  std::string name;     // csv and json
+  std::string heading;  // text and markdown
+  std::function<std::string(const analysis::ScalePoint&)> value;
+};
+
+// nodes, ranks, step (with p5 and p95 when `percentiles`), compute, exposed per group used, bubble
+// (when any), overlapped, comm share, tokens/s, TFLOP/s per device, efficiency, binding constraint.
+std::vector<Column> scale_columns(const std::vector<analysis::ScalePoint>& points, bool percentiles);
+
+// Right-aligned text columns, or a Markdown table.
+std::string render_table(const std::vector<Column>& columns, const std::vector<analysis::ScalePoint>& points,
+                         bool markdown);
+
+std::string crossover_text(const analysis::ScalingReport& report);
+// "node"/"nodes" or "rank"/"ranks", as the report counts its scales.
+std::string scale_unit(const analysis::ScalingReport& report, double scale);
+
+}  // namespace scaleout::runs
