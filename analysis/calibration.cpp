@@ -44,13 +44,13 @@ void check_measured(const std::vector<std::pair<double, double>>& measured, cons
   }
 }
 
-// Fills a fit's points and residuals from the model t(x) = constant + slope x.
-template <typename Target>
-void residuals(Target& target, const std::vector<std::pair<double, double>>& measured, double constant, double slope) {
+// Fills a fit's points and relative residuals from its model, `fitted(x)`.
+template <typename Target, typename Model>
+void residuals(Target& target, const std::vector<std::pair<double, double>>& measured, const Model& model) {
   double squares = 0;
   target.points.clear();
   for (const auto& [x, seconds] : measured) {
-    const double fitted = constant + slope * x;
+    const double fitted = model(x);
     const double relative = (fitted - seconds) / seconds;
     squares += relative * relative;
     target.max_residual = std::max(target.max_residual, std::abs(relative));
@@ -129,16 +129,7 @@ Fit fit_collective(Collective collective, int ranks, const std::vector<std::pair
     const double from = k == 0 ? 0 : std::sqrt(sorted[starts[k] - 1].first * sorted[starts[k]].first);
     fit.cost.pieces.push_back({from, {segment.constant / terms.steps, segment.slope / terms.volume}});
   }
-  fit.points.clear();
-  double total = 0;
-  for (const auto& [bytes, seconds] : sorted) {
-    const double fitted = flat_seconds(collective, fit.cost, ranks, bytes);
-    const double relative = (fitted - seconds) / seconds;
-    total += relative * relative;
-    fit.max_residual = std::max(fit.max_residual, std::abs(relative));
-    fit.points.push_back({bytes, seconds, fitted});
-  }
-  fit.rms_residual = std::sqrt(total / n);
+  residuals(fit, sorted, [&](double bytes) { return flat_seconds(collective, fit.cost, ranks, bytes); });
   return fit;
 }
 
@@ -152,7 +143,7 @@ ComputeOverhead fit_compute_overhead(const std::string& mode, const std::vector<
   overhead.mode = mode;
   overhead.per_span = per_span;
   overhead.relative = slope - 1;
-  residuals(overhead, measured, per_span, slope);
+  residuals(overhead, measured, [&](double requested) { return per_span + slope * requested; });
   return overhead;
 }
 
