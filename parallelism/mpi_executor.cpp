@@ -160,6 +160,7 @@ StepRecord MpiExecutor::run_step(int step) {
   const double step_start = comm::now();
   for (std::size_t i = 0; i < program_.ops.size(); ++i) {
     const Op& op = program_.ops[i];
+    if (options_.marker != nullptr) options_.marker->mark(step, static_cast<int>(i));
     const double begin = comm::now();
     switch (op.kind) {
       case OpKind::compute: {

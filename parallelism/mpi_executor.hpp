@@ -27,6 +27,7 @@
 #include "comm/request.hpp"
 #include "parallelism/compute_emulation.hpp"
 #include "parallelism/layout.hpp"
+#include "parallelism/progress_marker.hpp"
 #include "parallelism/program.hpp"
 #include "parallelism/step_record.hpp"
 
@@ -48,6 +49,7 @@ struct ExecutorOptions {
   std::uint64_t seed = 1;
   bool trace = false;        // keep one record per op
   EmulationTiming timing{};
+  ProgressMarker* marker = nullptr;  // marked before every op (for a watchdog), when given
 };
 
 class MpiExecutor {

@@ -197,6 +197,10 @@ const std::vector<OptionSpec>& run_options() {
       boolean("emulation.strict_memory", "false", "refuse a layout that does not fit the device's memory"),
       integer("emulation.seed", "1", 0, 9.2e18, "seed of the synthetic payloads"),
       integer("emulation.in_flight", "4", 1, 1024, "buffers for operations in flight (memory: this x bucket)"),
+      number("emulation.watchdog_s", "0", 0, 1e7, "seconds without progress before a rank is declared hung and "
+             "the job ended (exit 6); 0 = 10 x the step's compute, at least 60"),
+      integer("emulation.test_stall_rank", "-1", -1, 1e7, "test only: this rank stops making progress (-1: none)"),
+      integer("emulation.test_stall_step", "0", 0, 1e7, "test only: at the start of this step"),
       text("output.path", "scaleout-run.h5", "the run log (HDF5)"),
       boolean("output.trace", "false", "log one row per op and rank (/ops)"),
       boolean("output.overwrite", "false", "replace an existing run log"),

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <set>
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "comm/environment.hpp"
 #include "comm/gather.hpp"
@@ -27,6 +29,7 @@
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
 #include "runs/version.hpp"
+#include "runs/watchdog.hpp"
 #include "topology/cluster_map.hpp"
 
 extern char** environ;
@@ -171,6 +174,12 @@ class Progress {
   clock::time_point start_, last_;
 };
 
+// emulation.test_stall_rank: this rank stops making progress, as one stuck in a driver or behind a dead
+// link would, so that the watchdog is tested for real. It never returns before the watchdog acts.
+void stall_for_test() {
+  for (int second = 0; second < 24 * 3600; ++second) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
 }  // namespace
 
 CLI::App* add_run_command(CLI::App& app, RunArguments& a) {
@@ -222,9 +231,10 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     const topology::ClusterMap cluster = topology::gather_cluster_map(world);
 
     const parallelism::ProcessGroups process_groups(world, workload.layout);
+    parallelism::ProgressMarker marker;
     parallelism::MpiExecutor executor(program, process_groups.view(),
                                       {config.compute, workload.gradient_type, config.in_flight, config.check,
-                                       config.seed, config.trace, {}});
+                                       config.seed, config.trace, {}, &marker});
 
     std::unique_ptr<RunLogWriter> log;
     if (root) {
@@ -240,6 +250,27 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
       std::fflush(stdout);
     }
 
+    // The watchdog's thread may close the log (rank 0) while this one is blocked in MPI; the log's
+    // writes take this lock.
+    std::timed_mutex log_lock;
+    const double timeout = config.watchdog_s > 0 ? config.watchdog_s : default_watchdog_seconds(program.compute_seconds());
+    const Watchdog watchdog(marker, timeout, [&](double idle) {
+      const std::string message = fmt::format(
+          "watchdog: rank {} on {} made no progress for {:.1f} s (emulation.watchdog_s {:g}), in step {}, {}",
+          world.rank(), identity.hostname, idle, timeout, marker.step.load(),
+          describe_hang(program, workload.layout, world.rank(), marker.op.load()));
+      if (root) {
+        std::unique_lock lock(log_lock, std::defer_lock);
+        if (lock.try_lock_for(std::chrono::seconds(2))) log->close(RunStatus::failed, message);
+      } else {
+        // Rank 0 is most likely hung as well: give its watchdog the time to mark the log failed.
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+      }
+      std::fprintf(stderr, "scaleout run: %s; ending the job\n", message.c_str());
+      std::fflush(stderr);
+      comm::Environment::abort(exit_hang);
+    });
+
     install_stop_handlers();
     std::vector<StepRow> rows;
     RunStatus status = RunStatus::complete;
@@ -249,7 +280,9 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     try {
       for (int step = 0; step < total; ++step) {
         const bool warmup = step < config.warmup;
+        marker.mark(step, -1);
         world.barrier();
+        if (world.rank() == config.stall_rank && step == config.stall_step) stall_for_test();
         const parallelism::StepRecord record = executor.run_step(step);
         // Bookkeeping after the timed region: records to rank 0, one flush per step.
         const auto gathered = comm::gather_values(world, make_step_row(step, world.rank(), warmup, record), 0);
@@ -260,7 +293,9 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
           ops = comm::gather_strings(
               world, std::string(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(OpRow)), 0);
         }
+        marker.mark(step, -1);
         if (root) {
+          const std::lock_guard lock(log_lock);
           log->append_steps(gathered);
           if (!ops.empty()) {
             std::vector<OpRow> all;
@@ -284,12 +319,15 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
         }
       }
     } catch (const std::exception& error) {
+      const std::lock_guard lock(log_lock);
       if (log) log->close(RunStatus::failed, error.what());
       throw;
     }
 
     int exit_status = exit_ok;
+    marker.mark(total, -1);
     if (root) {
+      const std::lock_guard lock(log_lock);
       const RunSummary summary = summarize_run(rows, workload);
       if (summary.steps > 0) {
         fmt::print("{}", format_summary(summary, workload));
