@@ -6,7 +6,9 @@
 // - any other exception may come from one rank only, while its peers wait in a collective: the message
 //   is printed with the rank and the whole job is aborted, never left to hang.
 
+#include <cstddef>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace scaleout::runs {
@@ -18,7 +20,12 @@ int with_mpi(int& argc, char**& argv, std::string_view command, const std::funct
 // without a launcher.
 bool prints_for_job();
 
-// Prints "scaleout <command>: <message>" on standard error from the printing process only.
+// `text` as one line of printable UTF-8 of at most about `limit` bytes: control characters, invalid
+// UTF-8 and newlines escaped (\x00, \n), the rest cut with "...".
+std::string printable(std::string_view text, std::size_t limit);
+
+// Prints "scaleout <command>: <message>" on standard error from the printing process only, as
+// printable() makes it.
 void print_error(std::string_view command, std::string_view message);
 
 // Reports bad arguments found before MPI started and returns exit_usage. Under a launcher every rank

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
+#include <set>
 
 #include "runs/usage_error.hpp"
 
@@ -123,9 +123,12 @@ std::string validated(const OptionSpec& spec, const std::string& value) {
 }
 
 void walk(const YAML::Node& node, const std::string& prefix, Settings& settings, int depth) {
+  std::set<std::string> seen;
   for (const auto& entry : node) {
     const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : std::string("?");
     const std::string key = prefix.empty() ? name : prefix + "." + name;
+    // YAML forbids a key twice in a map; yaml-cpp would keep one silently.
+    if (!seen.insert(name).second) throw UsageError(fmt::format("'{}' is given twice", key));
     const YAML::Node& value = entry.second;
     if (depth == 0 && find_option(key + ".preset") == nullptr &&
         std::none_of(run_options().begin(), run_options().end(),
@@ -234,10 +237,13 @@ Settings Settings::from_file(const std::string& path) {
   if (std::filesystem::is_directory(path, error)) throw UsageError(fmt::format("{}: is a directory, not a config file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("{}: cannot be read", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (1u << 20)) throw UsageError(fmt::format("{}: larger than 1 MiB; not a config file", path));
-  return from_yaml(text.str(), path);
+  // Read at most a byte past the limit: a device (/dev/zero) or a pipe never ends.
+  constexpr std::size_t largest = 1u << 20;
+  std::string text(largest + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > largest) throw UsageError(fmt::format("{}: larger than 1 MiB; not a config file", path));
+  return from_yaml(text, path);
 }
 
 Settings Settings::from_file(const std::string& path, const std::vector<std::string>& overrides) {
@@ -253,6 +259,12 @@ void Settings::set(const std::string& key, const std::string& value) {
     const auto keys = keys_in_section(section);
     if (keys.empty()) throw UsageError(fmt::format("'{}' is not an option; the sections are {}", key, section_names()));
     throw UsageError(fmt::format("'{}' is not an option; {} has {}", key, section, keys));
+  }
+  // No option takes a long value; a huge one is a mistake (or an attack) and must not fill messages.
+  constexpr std::size_t longest = 4096;
+  if (value.size() > longest) {
+    throw UsageError(fmt::format("{}: a value of {} bytes is not allowed; values are at most {} bytes", key,
+                                 value.size(), longest));
   }
   values_[key] = validated(*spec, value);
 }

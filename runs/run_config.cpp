@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,34 @@ void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
   }
 }
 
+// A step program holds a few ops per bucket and per layer and microbatch: a config that would make
+// millions of them (huge models with small buckets, a huge batch) is refused before it is built, so
+// that memory and time stay bounded whatever the input.
+void check_program_size(const parallelism::Workload& w) {
+  constexpr double most_buckets = 100'000, most_layer_passes = 200'000;
+  const auto& l = w.layout;
+  if (l.zero_stage < 3) {
+    double gradients = 0;
+    for (int stage = 0; stage < l.pp; ++stage) {
+      gradients = std::max(gradients, static_cast<double>(parallelism::gradient_bytes(w, stage)));
+    }
+    const double buckets = std::ceil(gradients / static_cast<double>(w.bucket_bytes()));
+    if (buckets > most_buckets) {
+      throw UsageError(fmt::format("dp.bucket_mb: {:g} MiB buckets make {:.0f} gradient buckets per step; at most {:.0f} "
+                                   "are emulated: use buckets of at least {:.0f} MiB",
+                                   w.bucket_mb, buckets, most_buckets,
+                                   std::ceil(gradients / most_buckets / (1 << 20))));
+    }
+  }
+  const double passes = static_cast<double>(w.microbatches()) * w.model.layers / l.pp;
+  if (passes > most_layer_passes) {
+    throw UsageError(fmt::format("batch.global: {} microbatches x {} layers per stage make {:.0f} layer passes per step "
+                                 "and rank; at most {:.0f} are emulated: use a smaller global batch or a larger micro "
+                                 "batch",
+                                 w.microbatches(), w.model.layers / l.pp, passes, most_layer_passes));
+  }
+}
+
 }  // namespace
 
 RunConfig resolve(const Settings& settings) {
@@ -251,6 +280,7 @@ void fit_to_world(RunConfig& config, int world_size) {
   } else {
     w.global_batch = static_cast<int>(global);
   }
+  check_program_size(w);
   if (l.schedule == parallelism::Schedule::interleaved && w.microbatches() % l.pp != 0) {
     const long long unit = per_step * l.pp;
     throw UsageError(fmt::format("batch.global: the interleaved schedule needs the microbatches ({}) to be a multiple "

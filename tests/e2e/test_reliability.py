@@ -3,6 +3,7 @@ making progress is found by the watchdog, named, and the job ended with its own 
 failed log; a rank killed with SIGKILL ends the job quickly and leaves a readable log."""
 
 import os
+import resource
 import signal
 import subprocess
 import tempfile
@@ -11,7 +12,7 @@ import unittest
 
 import h5py
 
-from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines
+from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, write
 
 TINY = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs", "tiny.yaml")
 
@@ -48,6 +49,95 @@ class Watchdog(unittest.TestCase):
         code, out, err = run("run", TINY, "--set", "emulation.watchdog_s=-1", ranks=1)
         self.assertEqual(code, 2, err)
         self.assertIn("emulation.watchdog_s", scaleout_lines(err)[0])
+
+
+def hostile_configs(folder):
+    """Config files meant to break a parser: name -> path."""
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)]
+    files = {
+        "aliases multiplied (a billion laughs)": "\n".join(laughs + ["model: *a11"]) + "\n",
+        "aliases multiplied inside a section": "\n".join(laughs[:9]) + "\nmodel:\n  layers: *a8\n",
+        "deep nesting": "model: " + "[" * 100000 + "]" * 100000 + "\n",
+        "deep mappings": "".join(" " * i + f"k{i}:\n" for i in range(1500)) + " " * 1500 + "v: 1\n",
+        "huge number": "model: tiny\nbatch:\n  micro: 99999999999999999999999999\n",
+        "negative number": "model: tiny\nbatch:\n  global: -5\n",
+        "NaN": "model: tiny\ndp:\n  bucket_mb: .nan\n",
+        "infinity": "model: tiny\ndevice:\n  peak_tflops: .inf\n",
+        "bytes overflowing 64 bits": "model:\n  layers: 4\n  hidden: 1000000\n  heads: 8\n  ffn_hidden: 1000000\n"
+                                     "  vocab: 100000000\n  seq_len: 1000000\nbatch:\n  micro: 1000000\n",
+        "empty": "",
+        "only a comment": "# nothing\n",
+        "a list": "- model\n- tiny\n",
+        "a scalar": "tiny\n",
+        "a key given twice": "model: tiny\nmodel: gpt3-125m\n",
+    }
+    paths = {}
+    for i, (name, text) in enumerate(files.items()):
+        paths[name] = write(folder, f"hostile-{i}.yaml", text)
+    binary = {"not UTF-8": b"model: \xff\xfe\xfa\n", "a NUL byte": b"model: ti\x00ny\n",
+              "a binary file": bytes(range(256)) * 64, "escape sequences": b"model: \x1b[2J\x1b[31mred\n"}
+    for i, (name, data) in enumerate(binary.items()):
+        paths[name] = os.path.join(folder, f"binary-{i}.yaml")
+        with open(paths[name], "wb") as f:
+            f.write(data)
+    big = os.path.join(folder, "big.yaml")
+    with open(big, "w") as f:
+        f.write("model: tiny\n" + "# padding\n" * 300000)
+    paths["a file of 3 MB"] = big
+    paths["a directory"] = folder
+    paths["a missing file"] = os.path.join(folder, "missing.yaml")
+    paths["/dev/zero"] = "/dev/zero"
+    return paths
+
+
+def limited(seconds=20, memory=2 << 30):
+    """A child's limits: CPU seconds and address space, so a parser that blows up fails the test, not the machine."""
+    def apply():
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    return apply
+
+
+class HostileInput(unittest.TestCase):
+    def check_refused(self, command, what):
+        began = time.monotonic()
+        done = subprocess.run(command, capture_output=True, timeout=60, preexec_fn=limited())
+        err = done.stderr.decode("utf-8")  # the message is UTF-8 text whatever the input was
+        self.assertEqual(done.returncode, 2, (what, done.stdout, err))
+        lines = scaleout_lines(err)
+        self.assertEqual(len(lines), 1, (what, err))
+        self.assertEqual(err.count("\n"), 1, (what, err))
+        self.assertTrue(all(c == "\t" or c.isprintable() for c in lines[0]), (what, lines[0]))
+        self.assertLess(len(lines[0]), 2100, what)
+        self.assertLess(time.monotonic() - began, 30, what)
+        return lines[0]
+
+    def test_configs_meant_to_break_the_parser_exit_2_with_one_printable_line(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for what, path in hostile_configs(folder).items():
+                with self.subTest(what):
+                    self.check_refused([SCALEOUT, "plan", path, "--ranks", "1"], what)
+
+    def test_hostile_arguments_exit_2(self):
+        cases = {
+            "a negative rank count": ["plan", TINY, "--ranks", "-1"],
+            "a rank count past 64 bits": ["plan", TINY, "--ranks", "99999999999999999999999"],
+            "a value of 100 kB": ["plan", TINY, "--set", "output.path=" + "x" * 100000],
+            "a key of control characters": ["plan", TINY, "--set", "\x1b[2J=1"],
+            "sizes past 64 bits": ["bench", "--sizes", "99999999999999999999T"],
+            "NaN as a scale": ["predict", TINY, "--calibration", TINY, "--bandwidth-scale", "nan"],
+        }
+        for what, args in cases.items():
+            with self.subTest(what):
+                self.check_refused([SCALEOUT, *args], what)
+
+    def test_a_hostile_config_under_mpiexec_exits_2_on_every_rank(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = hostile_configs(folder)["aliases multiplied (a billion laughs)"]
+            code, out, err = run("run", path, ranks=2, timeout=60)
+            self.assertEqual(code, 2, err)
+            self.assertEqual(len(scaleout_lines(err)), 1, err)
 
 
 class RankFailure(unittest.TestCase):

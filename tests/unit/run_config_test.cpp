@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "runs/mpi_main.hpp"
 #include "runs/run_config.hpp"
 #include "runs/usage_error.hpp"
 
@@ -120,4 +121,28 @@ TEST(RunConfig, SetNeedsKeyEqualsValue) {
 TEST(RunConfig, FilesThatAreNotConfigs) {
   EXPECT_THROW(r::Settings::from_file("/nonexistent/config.yaml"), r::UsageError);
   EXPECT_THROW(r::Settings::from_file("/tmp"), r::UsageError);
+}
+
+TEST(RunConfig, AHugeValueIsRefusedWithoutQuotingIt) {
+  auto settings = r::Settings::from_yaml("model: tiny\n", "c.yaml");
+  try {
+    settings.set("output.path", std::string(100000, 'x'));
+    FAIL() << "a 100 kB value was accepted";
+  } catch (const r::UsageError& error) {
+    const std::string message = error.what();
+    EXPECT_LT(message.size(), 200u) << message;
+    EXPECT_NE(message.find("output.path"), std::string::npos) << message;
+  }
+}
+
+TEST(Printable, EscapesWhatATerminalShouldNotSeeAndKeepsUtf8) {
+  EXPECT_EQ(r::printable("model: tiny", 100), "model: tiny");
+  EXPECT_EQ(r::printable("caf\xc3\xa9 \xe2\x9c\x93", 100), "caf\xc3\xa9 \xe2\x9c\x93");  // é, a check mark
+  EXPECT_EQ(r::printable(std::string("a\0b", 3), 100), "a\\x00b");
+  EXPECT_EQ(r::printable("\xff\xfe", 100), "\\xff\\xfe");
+  EXPECT_EQ(r::printable("\xc0\xaf", 100), "\\xc0\\xaf");      // an overlong '/'
+  EXPECT_EQ(r::printable("\xed\xa0\x80", 100), "\\xed\\xa0\\x80");  // a UTF-16 surrogate
+  EXPECT_EQ(r::printable("\xe2\x9c", 100), "\\xe2\\x9c");      // cut short
+  EXPECT_EQ(r::printable("line\nnext\x1b[31m", 100), "line\\nnext\\x1b[31m");
+  EXPECT_EQ(r::printable(std::string(5000, 'x'), 10), std::string(10, 'x') + "...");
 }
