@@ -138,7 +138,8 @@ ComputeOverhead fit_compute_overhead(const std::string& mode, const std::vector<
   // The whole span: seconds = per_span + slope x requested, with slope = 1 + relative.
   std::vector<double> u, v;
   for (const auto& [requested, seconds] : measured) u.push_back(1 / seconds), v.push_back(requested / seconds);
-  const auto [per_span, slope] = nonnegative_least_squares(u, v);
+  const auto [constant, slope_fitted] = nonnegative_least_squares(u, v);
+  const double per_span = constant, slope = slope_fitted;  // named values: lambdas may not capture bindings in clang 14
   ComputeOverhead overhead;
   overhead.mode = mode;
   overhead.per_span = per_span;

@@ -23,6 +23,7 @@ std::vector<parallelism::StepRecord> simulate(const parallelism::Workload& workl
                                               const std::vector<StagePlacement>& placement,
                                               const SimulationModel& model) {
   std::vector<parallelism::Program> programs;
+  programs.reserve(static_cast<std::size_t>(workload.layout.pp));
   for (int stage = 0; stage < workload.layout.pp; ++stage) programs.push_back(parallelism::step_program(workload, stage));
   return simulate_step(programs, placement, model);
 }

@@ -23,7 +23,7 @@ std::string transport_in_effect() {
   const char* pml = std::getenv("OMPI_MCA_pml");
   if (pml == nullptr) return "default";
   const char* btl = std::getenv("OMPI_MCA_btl");
-  const std::string choice = pml;
+  std::string choice = pml;
   if (choice == "ob1" && btl != nullptr && std::string(btl).find("tcp") != std::string::npos) return "ob1-tcp";
   return choice;
 }

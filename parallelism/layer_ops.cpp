@@ -50,8 +50,9 @@ void StepBuilder::moe_mlp(Phase phase, int microbatch, int layer, double scale) 
   // Each of the rank's tokens goes to top_k experts, spread evenly over the EP group.
   const std::uint64_t bytes = padded(tokens_ * m_.top_k * h * activation_bytes / l_.tp, l_.ep, element_);
   if (l_.ep > 1) blocking(Group::ep, Transfer::alltoall, phase, microbatch, layer, bytes);
+  const int local_experts = m_.experts / l_.ep;  // ep divides the experts (checked with the config)
   compute(phase, microbatch, layer, scale * tokens_ * m_.top_k * 2.0 * mlp,
-          scale * parameter_bytes * (m_.experts / l_.ep) * mlp);
+          scale * parameter_bytes * static_cast<double>(local_experts) * mlp);
   if (l_.ep > 1) blocking(Group::ep, Transfer::alltoall, phase, microbatch, layer, bytes);
 }
 

@@ -80,6 +80,7 @@ std::vector<OpSummary> summarize_communication(const Program& program) {
     }
   }
   std::vector<OpSummary> summary;
+  summary.reserve(counts.size());
   for (const auto& [key, count] : counts) {
     summary.push_back({static_cast<Group>(std::get<0>(key)), static_cast<Transfer>(std::get<1>(key)),
                        std::get<2>(key), count});

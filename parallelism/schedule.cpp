@@ -8,6 +8,7 @@ namespace {
 
 std::vector<PipelineAction> gpipe(int microbatches) {
   std::vector<PipelineAction> order;
+  order.reserve(2 * static_cast<std::size_t>(microbatches));
   for (int mb = 0; mb < microbatches; ++mb) order.push_back({true, mb, 0});
   for (int mb = 0; mb < microbatches; ++mb) order.push_back({false, mb, 0});
   return order;
@@ -16,6 +17,7 @@ std::vector<PipelineAction> gpipe(int microbatches) {
 std::vector<PipelineAction> one_f_one_b(int stages, int stage, int microbatches) {
   const int warmup = std::min(stages - stage - 1, microbatches);
   std::vector<PipelineAction> order;
+  order.reserve(2 * static_cast<std::size_t>(microbatches));
   for (int mb = 0; mb < warmup; ++mb) order.push_back({true, mb, 0});
   for (int k = 0; k < microbatches - warmup; ++k) {
     order.push_back({true, warmup + k, 0});
@@ -38,6 +40,7 @@ std::vector<PipelineAction> interleaved(int stages, int stage, int microbatches,
   const int warmup = microbatches == stages ? total
                                             : std::min((stages - stage - 1) * 2 + (chunks - 1) * stages, total);
   std::vector<PipelineAction> order;
+  order.reserve(2 * static_cast<std::size_t>(total));
   for (int k = 0; k < warmup; ++k) order.push_back(action(k, true));
   for (int k = 0; k < total - warmup; ++k) {
     order.push_back(action(warmup + k, true));

@@ -23,7 +23,7 @@ void merge_compute(std::vector<Op>& ops) {
       merged.back().memory_bytes += op.memory_bytes;
       merged.back().seconds += op.seconds;
     } else {
-      merged.push_back(std::move(op));
+      merged.push_back(op);
     }
   }
   ops = std::move(merged);

@@ -29,7 +29,8 @@ RankParameters layer_parameters_per_rank(const Workload& w) {
   p.dense = static_cast<double>(m.attention_matmul_parameters()) / l.tp + unsplit +
             static_cast<double>(m.router_parameters());
   if (m.moe()) {
-    p.expert = static_cast<double>(m.experts / l.ep) * static_cast<double>(m.mlp_matmul_parameters()) / l.tp;
+    const int local_experts = m.experts / l.ep;  // ep divides the experts (checked with the config)
+    p.expert = static_cast<double>(local_experts) * static_cast<double>(m.mlp_matmul_parameters()) / l.tp;
   } else {
     p.dense += static_cast<double>(m.mlp_matmul_parameters()) / l.tp;
   }

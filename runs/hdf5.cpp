@@ -213,6 +213,7 @@ void read_rows(hid_t dataset, hid_t type, void* out) {
 void write_strings(hid_t parent, const char* name, const std::vector<std::string>& values) {
   const Object type = string_type();
   std::vector<const char*> pointers;
+  pointers.reserve(values.size());
   for (const auto& value : values) pointers.push_back(value.c_str());
   const hsize_t count = values.size();
   Object space(check(H5Screate_simple(1, &count, nullptr), name), H5Sclose);

@@ -126,7 +126,7 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
   std::set<std::string> seen;
   for (const auto& entry : node) {
     const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : std::string("?");
-    const std::string key = prefix.empty() ? name : prefix + "." + name;
+    const std::string key = prefix.empty() ? name : std::string(prefix).append(".").append(name);
     // YAML forbids a key twice in a map; yaml-cpp would keep one silently.
     if (!seen.insert(name).second) throw UsageError(fmt::format("'{}' is given twice", key));
     const YAML::Node& value = entry.second;

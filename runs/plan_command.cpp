@@ -128,6 +128,7 @@ nlohmann::json plan_json(const RunConfig& config, int ranks_per_node) {
   nlohmann::json placement = {{"ranks_per_node", ranks_per_node}, {"warnings", nlohmann::json::array()}};
   if (ranks_per_node > 0) {
     std::vector<int> node_of_rank;
+    node_of_rank.reserve(static_cast<std::size_t>(l.world()));
     for (int rank = 0; rank < l.world(); ++rank) node_of_rank.push_back(rank / ranks_per_node);
     placement["nodes"] = (l.world() + ranks_per_node - 1) / ranks_per_node;
     for (const auto& warning : parallelism::placement_warnings(l, node_of_rank)) {

@@ -27,6 +27,7 @@ namespace {
 // returns the exit status.
 int run_program(const std::vector<std::string>& argv, const std::string& output, bool quiet = false) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;

@@ -147,6 +147,7 @@ void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
   if (m.layers % chunks != 0) {
     const auto stage_choices = divisors_where(m.layers, [&](int d) { return d % l.virtual_stages == 0; });
     std::vector<int> pps;
+    pps.reserve(stage_choices.size());
     for (const int d : stage_choices) pps.push_back(d / l.virtual_stages);
     throw UsageError(fmt::format("parallel.pp: {} stage{} x {} chunk{} do not divide the model's {} layers; with {} "
                                  "chunk{} per rank, pp may be {}",

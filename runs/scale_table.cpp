@@ -81,6 +81,7 @@ std::string render_table(const std::vector<Column>& cols, const std::vector<Scal
   std::vector<std::vector<std::string>> cells;
   for (const auto& p : points) {
     std::vector<std::string> row;
+    row.reserve(cols.size());
     for (const auto& c : cols) row.push_back(c.value(p));
     cells.push_back(row);
   }

@@ -140,6 +140,27 @@ class HostileInput(unittest.TestCase):
             self.assertEqual(len(scaleout_lines(err)), 1, err)
 
 
+class DamagedLogs(unittest.TestCase):
+    def test_truncated_logs_are_refused_by_report_and_compare_with_one_message(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "whole.h5")
+            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.steps=3", ranks=1)
+            self.assertEqual(code, 0, err)
+            with open(log, "rb") as f:
+                data = f.read()
+            for fraction in (0.9, 0.5, 0.1, 0.0):
+                cut = os.path.join(folder, f"cut-{fraction}.h5")
+                with open(cut, "wb") as f:
+                    f.write(data[:int(len(data) * fraction)])
+                for args in (["report", cut], ["compare", log, cut], ["report", log, cut, "--format", "json"]):
+                    with self.subTest(fraction=fraction, command=args[0]):
+                        code, out, err = run(*args)
+                        self.assertEqual(code, 2, (args, out, err))
+                        lines = scaleout_lines(err)
+                        self.assertEqual(len(lines), 1, err)
+                        self.assertIn(cut, lines[0])
+
+
 class RankFailure(unittest.TestCase):
     def test_a_rank_killed_mid_run_ends_the_job_and_leaves_every_completed_step(self):
         with tempfile.TemporaryDirectory() as folder:
