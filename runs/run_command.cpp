@@ -243,8 +243,8 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
                        environment_facts(world.size(), cluster), workload_figures(workload, programs, placement)};
       log = std::make_unique<RunLogWriter>(config.output, header, cluster, workload.layout, programs);
       fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} steps, log {}\n",
-                 workload.model.name, workload.device.name, format_count(static_cast<double>(workload.model.parameters())), world.size(),
-                 world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
+                 workload.model.name, workload.device.name,
+                 format_count(static_cast<double>(workload.model.parameters())), world.size(), world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
                  parallelism::describe(workload.layout), config.warmup, config.steps, config.output);
       for (const auto& warning : placement) fmt::print("warning: {}\n", warning.message);
       std::fflush(stdout);
