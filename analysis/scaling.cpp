@@ -103,6 +103,11 @@ ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& sam
   return p;
 }
 
+Scaling infer_scaling(const std::vector<ScalePoint>& points) {
+  const auto differs = [&](const ScalePoint& p) { return p.run.global_batch != points.front().run.global_batch; };
+  return std::any_of(points.begin(), points.end(), differs) ? Scaling::weak : Scaling::strong;
+}
+
 double scale_of(const ScalingReport& report, const ScalePoint& point) {
   return report.by_nodes ? point.run.nodes : point.run.ranks;
 }

@@ -69,6 +69,10 @@ struct ScalingReport {
   Crossover crossover;
 };
 
+// What a set of runs was when nothing says: a global batch fixed over the scales is strong scaling, one
+// that grows with them weak.
+Scaling infer_scaling(const std::vector<ScalePoint>& points);
+
 // Orders the points, sets each one's efficiency against the smallest, and finds the crossover.
 ScalingReport analyse(std::vector<ScalePoint> points, Scaling scaling);
 double scale_of(const ScalingReport& report, const ScalePoint& point);

@@ -9,6 +9,7 @@
 #include "comm/bench.hpp"
 #include "comm/environment.hpp"
 #include "comm/gather.hpp"
+#include "comm/stats.hpp"
 #include "comm/transport.hpp"
 #include "parallelism/compute_emulation.hpp"
 #include "runs/bench_command.hpp"
@@ -36,12 +37,6 @@ const comm::Collective& benchmark_of(Collective collective) {
 // Spans the compute emulation is measured at, and how often each.
 constexpr std::pair<double, int> compute_spans[] = {{50e-6, 40}, {200e-6, 20}, {1e-3, 10}, {5e-3, 6}, {20e-3, 3}};
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 // One collective at every size on `group` (each rank's group runs at once with the others'), then its
 // fit; the groups of a tier are alike, so rank 0's stands for them.
 void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group, const std::vector<std::uint64_t>& sizes,
@@ -49,7 +44,7 @@ void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group,
   std::vector<std::pair<double, double>> measured;
   for (const std::uint64_t size : sizes) {
     const auto record = comm::measure(benchmark_of(key.collective), group, size, options);
-    measured.emplace_back(static_cast<double>(record.bytes), median(record.seconds));
+    measured.emplace_back(static_cast<double>(record.bytes), comm::percentiles(record.seconds).p50);
   }
   if (!root) return;
   const auto fit = analysis::fit_collective(key.collective, group.size(), measured);
@@ -91,7 +86,7 @@ analysis::ComputeOverhead calibrate_compute(const comm::Communicator& world, par
       parallelism::emulate_compute(seconds, mode, {});
       lasted.push_back(comm::now() - begin);
     }
-    measured.emplace_back(seconds, median(lasted));
+    measured.emplace_back(seconds, comm::percentiles(lasted).p50);
   }
   return analysis::fit_compute_overhead(parallelism::to_string(mode), measured);
 }

@@ -197,13 +197,11 @@ int run_predict(const PredictArguments& a) {
 
   std::vector<analysis::Prediction> scales;
   std::vector<analysis::ScalePoint> points;
-  std::set<double> batches;
   for (const int n : nodes) {
     scales.push_back(predict_config(config, n, ranks_per_node, model, true, true));
     points.push_back(scales.back().point);
-    batches.insert(scales.back().point.run.global_batch);
   }
-  const auto report = analysis::analyse(points, batches.size() <= 1 ? analysis::Scaling::strong : analysis::Scaling::weak);
+  const auto report = analysis::analyse(points, analysis::infer_scaling(points));
   // analyse orders by scale and sets the efficiency: carry them back to the scales (already ordered).
   for (std::size_t i = 0; i < scales.size(); ++i) scales[i].point = report.points[i];
   fmt::print("{}", a.format == "json" ? json(a, calibration, ranks_per_node, report, scales)

@@ -2,11 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <map>
-#include <optional>
-#include <fstream>
-#include <set>
 
 #include "runs/predict_command.hpp"
 #include "runs/report_format.hpp"
@@ -15,7 +11,6 @@
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
-
 
 CLI::App* add_report_command(CLI::App& app, ReportArguments& a) {
   CLI::App* report = app.add_subcommand("report", "The scaling report of a sweep folder or of run logs (no MPI needed)");
@@ -50,16 +45,13 @@ ReportData load_report(const std::vector<std::string>& given, const std::string&
     for (const auto& run : loaded.runs) predicted[{run.facts.nodes, run.facts.ranks}] = predict_run(run, calibration);
   }
   std::vector<analysis::ScalePoint> points;
-  std::set<double> batches;
   std::map<std::pair<int, int>, std::vector<analysis::Straggler>> stragglers;
   for (const auto& run : loaded.runs) {
     points.push_back(analysis::measure_scale(run.facts, run.samples));
     stragglers[{run.facts.nodes, run.facts.ranks}] = analysis::find_stragglers(run.samples, run.node_of_rank);
-    batches.insert(run.facts.global_batch);
   }
-  // Without a manifest: a fixed global batch is strong scaling, a growing one weak.
-  const auto scaling =
-      loaded.scaling.value_or(batches.size() <= 1 ? analysis::Scaling::strong : analysis::Scaling::weak);
+  // Without a manifest, the global batches say.
+  const auto scaling = loaded.scaling.value_or(analysis::infer_scaling(points));
   ReportData data;
   data.scaling = analysis::analyse(std::move(points), scaling);
   for (const auto& p : data.scaling.points) data.stragglers.push_back(stragglers[{p.run.nodes, p.run.ranks}]);
