@@ -4,24 +4,42 @@
 
 #include <mutex>
 #include <utility>
+#include <string>
+#include <vector>
 
 namespace scaleout::runs::h5 {
 
 namespace {
 
+struct ErrorStack {
+  std::string system;               // the operating system's word, from the file driver
+  std::vector<std::string> descs;   // HDF5's own, innermost first
+};
+
 herr_t collect_message(unsigned, const H5E_error2_t* error, void* data) {
-  auto& text = *static_cast<std::string*>(data);
-  if (error->desc != nullptr && *error->desc != '\0') {
-    if (!text.empty()) text += "; ";
-    text += error->desc;
+  auto& stack = *static_cast<ErrorStack*>(data);
+  if (error->desc == nullptr || *error->desc == '\0') return 0;
+  const std::string desc = error->desc;
+  // The POSIX driver's message spans lines and quotes errno's text: keep only that text.
+  const std::string marker = "error message = '";
+  if (const auto at = desc.find(marker); at != std::string::npos) {
+    const auto begin = at + marker.size();
+    if (stack.system.empty()) stack.system = desc.substr(begin, desc.find('\'', begin) - begin);
+    return 0;
   }
+  if (desc.find('\n') == std::string::npos) stack.descs.push_back(desc);
   return 0;
 }
 
 std::string error_stack_text() {
-  std::string text;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect_message, &text);
+  ErrorStack stack;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect_message, &stack);
   H5Eclear2(H5E_DEFAULT);
+  // The innermost few say what failed; the rest repeat it up the library's layers.
+  constexpr std::size_t kept = 3;
+  if (stack.descs.size() > kept) stack.descs.resize(kept);
+  std::string text = stack.system;
+  for (const auto& desc : stack.descs) text += (text.empty() ? "" : "; ") + desc;
   return text.empty() ? "unknown HDF5 error" : text;
 }
 

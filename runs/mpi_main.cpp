@@ -108,7 +108,7 @@ int with_mpi(int& argc, char**& argv, std::string_view command, const std::funct
   } catch (const std::exception& error) {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    fmt::print(stderr, "scaleout {}: rank {}: {}\n", command, rank, error.what());
+    fmt::print(stderr, "scaleout {}: rank {}: {}\n", command, rank, printable(error.what(), 2000));
     std::fflush(stderr);
     comm::Environment::abort(exit_failure);
   }

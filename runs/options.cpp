@@ -202,6 +202,8 @@ const std::vector<OptionSpec>& run_options() {
       integer("emulation.in_flight", "4", 1, 1024, "buffers for operations in flight (memory: this x bucket)"),
       number("emulation.watchdog_s", "0", 0, 1e7, "seconds without progress before a rank is declared hung and "
              "the job ended (exit 6); 0 = 10 x the step's compute, at least 60"),
+      number("emulation.stop_grace_s", "10", 0.1, 1e7, "seconds a stop signal (SIGTERM, SIGUSR1, SIGINT) waits for the "
+             "step in flight to end before the log is closed without it (exit 4); Slurm kills 30 s after SIGTERM"),
       integer("emulation.test_stall_rank", "-1", -1, 1e7, "test only: this rank stops making progress (-1: none)"),
       integer("emulation.test_stall_step", "0", 0, 1e7, "test only: at the start of this step"),
       text("output.path", "scaleout-run.h5", "the run log (HDF5)"),

@@ -22,6 +22,9 @@ std::string unwritable_reason(const std::string& path) {
   if (::access(parent.c_str(), W_OK) != 0) {
     return fmt::format("its folder {} is not writable ({})", parent.string(), std::strerror(errno));
   }
+  // A device, a pipe or a socket is never an output: logs are replaced (and reports renamed over)
+  // whole, which would remove /dev/null itself when run as root.
+  if (fs::exists(path, error) && !fs::is_regular_file(path, error)) return "it exists and is not a regular file";
   if (fs::exists(path, error) && ::access(path.c_str(), W_OK) != 0) {
     return fmt::format("it exists and is not writable ({})", std::strerror(errno));
   }

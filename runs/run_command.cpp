@@ -25,6 +25,7 @@
 #include "runs/output_file.hpp"
 #include "runs/run_log.hpp"
 #include "runs/run_summary.hpp"
+#include "runs/disk_space.hpp"
 #include "runs/signals.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
@@ -50,12 +51,33 @@ void check_slurm_tasks(int world_size) {
   }
 }
 
-std::string output_problem(const RunConfig& config) {
+// What the run's log may grow to over its steps (runs/run_log.hpp).
+std::uint64_t log_growth_bound(const RunConfig& config, int world_size,
+                               const std::vector<parallelism::Program>& programs) {
+  std::uint64_t op_rows_per_step = 0;
+  if (config.trace) {
+    const auto ranks_per_stage = static_cast<std::uint64_t>(world_size / config.workload.layout.pp);
+    for (const auto& stage : programs) op_rows_per_step += ranks_per_stage * stage.ops.size();
+  }
+  return runs::log_growth_bound(static_cast<std::uint64_t>(config.warmup + config.steps),
+                                static_cast<std::uint64_t>(world_size), op_rows_per_step);
+}
+
+std::string output_problem(const RunConfig& config, std::uint64_t log_bytes) {
   std::error_code error;
   if (std::filesystem::exists(config.output, error) && !config.overwrite) {
     return "it exists; pass --overwrite (or output.overwrite: true) to replace it";
   }
-  return unwritable_reason(config.output);
+  if (std::string reason = unwritable_reason(config.output); !reason.empty()) return reason;
+  const std::uint64_t free = free_bytes_for(config.output);
+  if (free < log_bytes) {
+    const auto mib = [](std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+    return fmt::format("its file system has {:.1f} MiB free and the log may grow to {:.1f} MiB ({} steps x the ranks' "
+                       "rows{}); free space, or log fewer steps{}",
+                       mib(free), mib(log_bytes), config.warmup + config.steps,
+                       config.trace ? " and the op trace" : "", config.trace ? " or without output.trace" : "");
+  }
+  return "";
 }
 
 std::map<std::string, std::string> environment_facts(int world_size, const topology::ClusterMap& cluster) {
@@ -211,8 +233,6 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     fit_to_world(config, world.size());
     const auto& workload = config.workload;
     check_device_memory(config, root);
-    const std::string problem = comm::broadcast_string(world, root ? output_problem(config) : "", 0);
-    if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
 
     // Every rank of a stage runs its stage's program; rank 0 logs them all.
     const parallelism::GridPosition position = parallelism::position_of(workload.layout, world.rank());
@@ -222,6 +242,10 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
       else programs.emplace_back();
     }
     const auto& program = programs[static_cast<std::size_t>(position.pp)];
+    const std::uint64_t log_growth = root ? log_growth_bound(config, world.size(), programs) : 0;
+    const std::string problem = comm::broadcast_string(
+        world, root ? output_problem(config, log_header_bound(world.size(), programs) + log_growth) : "", 0);
+    if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
     const topology::NodeIdentity identity = topology::identify_node(world);
     const std::uint64_t largest = program.largest_footprint();
     check_node_memory(world, identity, largest * static_cast<std::uint64_t>(config.in_flight + 1),
@@ -241,7 +265,7 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
       const auto placement = placement_of(workload.layout, cluster);
       RunHeader header{version(), SCALEOUT_GIT_REVISION, command_line, config.settings.effective_yaml(),
                        environment_facts(world.size(), cluster), workload_figures(workload, programs, placement)};
-      log = std::make_unique<RunLogWriter>(config.output, header, cluster, workload.layout, programs);
+      log = std::make_unique<RunLogWriter>(config.output, header, cluster, workload.layout, programs, log_growth);
       fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} steps, log {}\n",
                  workload.model.name, workload.device.name,
                  format_count(static_cast<double>(workload.model.parameters())), world.size(), world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
@@ -253,26 +277,45 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     // The watchdog's thread may close the log (rank 0) while this one is blocked in MPI; the log's
     // writes take this lock.
     std::timed_mutex log_lock;
-    const double timeout = config.watchdog_s > 0 ? config.watchdog_s : default_watchdog_seconds(program.compute_seconds());
-    const Watchdog watchdog(marker, timeout, [&](double idle) {
-      const std::string message = fmt::format(
-          "watchdog: rank {} on {} made no progress for {:.1f} s (emulation.watchdog_s {:g}), in step {}, {}",
-          world.rank(), identity.hostname, idle, timeout, marker.step.load(),
-          describe_hang(program, workload.layout, world.rank(), marker.op.load()));
+    std::vector<StepRow> rows;  // rank 0: every step's rows so far; written under log_lock
+    // Ends the job from the watchdog's thread: rank 0 closes the log with what it holds; the others
+    // first give rank 0, most likely blocked as well, the time to do so.
+    const auto end_job = [&](RunStatus status, const std::string& message, int exit_status) {
       if (root) {
         std::unique_lock lock(log_lock, std::defer_lock);
-        if (lock.try_lock_for(std::chrono::seconds(2))) log->close(RunStatus::failed, message);
+        if (lock.try_lock_for(std::chrono::seconds(2))) {
+          const RunSummary summary = summarize_run(rows, workload);
+          if (summary.steps > 0) log->write_summary(summary.figures());
+          log->close(status, message);
+        }
       } else {
-        // Rank 0 is most likely hung as well: give its watchdog the time to mark the log failed.
         std::this_thread::sleep_for(std::chrono::seconds(3));
       }
       std::fprintf(stderr, "scaleout run: %s; ending the job\n", message.c_str());
       std::fflush(stderr);
-      comm::Environment::abort(exit_hang);
-    });
+      comm::Environment::abort(exit_status);
+    };
+    WatchdogPolicy policy;
+    policy.hang_seconds = config.watchdog_s > 0 ? config.watchdog_s : default_watchdog_seconds(program.compute_seconds());
+    policy.on_hang = [&](double idle) {
+      end_job(RunStatus::failed,
+              fmt::format("watchdog: rank {} on {} made no progress for {:.1f} s (emulation.watchdog_s {:g}), in step "
+                          "{}, {}",
+                          world.rank(), identity.hostname, idle, policy.hang_seconds, marker.step.load(),
+                          describe_hang(program, workload.layout, world.rank(), marker.op.load())),
+              exit_hang);
+    };
+    policy.stop_grace_seconds = config.stop_grace_s;
+    policy.on_stop_overdue = [&](int signal) {
+      end_job(RunStatus::interrupted,
+              fmt::format("stopped by {} during step {}, which had not ended {:g} s later (emulation.stop_grace_s); "
+                          "the log holds the steps before it",
+                          signal_name(signal), marker.step.load(), policy.stop_grace_seconds),
+              exit_interrupted);
+    };
+    const Watchdog watchdog(marker, policy);
 
     install_stop_handlers();
-    std::vector<StepRow> rows;
     RunStatus status = RunStatus::complete;
     std::string status_message;
     const int total = config.warmup + config.steps;
@@ -314,7 +357,8 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
         }
         if (comm::any_rank(world, stop_signal() != 0)) {
           status = RunStatus::interrupted;
-          status_message = fmt::format("stopped by a signal after step {} of {}", step + 1, total);
+          status_message = fmt::format("stopped by a signal ({}) after step {} of {}", signal_name(stop_signal()), step + 1,
+                                       total);
           break;
         }
       }

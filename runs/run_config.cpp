@@ -226,6 +226,7 @@ RunConfig resolve(const Settings& settings) {
   config.seed = static_cast<std::uint64_t>(settings.integer("emulation.seed"));
   config.in_flight = static_cast<int>(settings.integer("emulation.in_flight"));
   config.watchdog_s = settings.number("emulation.watchdog_s");
+  config.stop_grace_s = settings.number("emulation.stop_grace_s");
   config.stall_rank = static_cast<int>(settings.integer("emulation.test_stall_rank"));
   config.stall_step = static_cast<int>(settings.integer("emulation.test_stall_step"));
   config.output = settings.text("output.path");

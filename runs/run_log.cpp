@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <filesystem>
 #include <stdexcept>
 
 #include "runs/version.hpp"
@@ -237,8 +238,34 @@ const char* to_string(RunStatus status) {
   return "?";
 }
 
+namespace {
+constexpr std::size_t step_chunk_rows = 1024, op_chunk_rows = 4096;
+constexpr std::uint64_t mib = 1 << 20;
+
+std::uint64_t chunked_bytes(std::uint64_t rows, std::uint64_t chunk_rows, std::uint64_t row_bytes) {
+  const std::uint64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+  return chunks * (chunk_rows * row_bytes + 512);  // 512: the chunk's share of the index (a B-tree)
+}
+}  // namespace
+
+std::uint64_t log_header_bound(int world_size, const std::vector<parallelism::Program>& programs) {
+  std::uint64_t ops = 0;
+  for (const auto& program : programs) ops += program.ops.size();
+  // hwloc XML of a large node is under 1 MiB (../shared/topologies: 330 kB for 192 PUs); strings of
+  // the variable-length columns go to the global heap, a few hundred bytes per row.
+  return 4 * mib + static_cast<std::uint64_t>(world_size) * 2048 + ops * (sizeof(ProgramRow) + 256);
+}
+
+std::uint64_t log_growth_bound(std::uint64_t steps, std::uint64_t ranks, std::uint64_t op_rows_per_step) {
+  const std::uint64_t tables = chunked_bytes(steps * ranks, step_chunk_rows, sizeof(StepRow)) +
+                               chunked_bytes(steps * op_rows_per_step, op_chunk_rows, sizeof(OpRow));
+  // A quarter more for the metadata HDF5 rewrites as tables grow, and a MiB for the summary and status.
+  return tables + tables / 4 + mib;
+}
+
 RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
-                           const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs)
+                           const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,
+                           std::uint64_t growth_bytes)
     : file_(h5::create_file(path)) {
   const hid_t root = file_.id();
   h5::write_attribute(root, "schema_version", run_log_schema_version);
@@ -256,9 +283,22 @@ RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, con
   write_topology(root, cluster);
   write_ranks(root, cluster, layout);
   write_program(root, programs);
-  steps_ = h5::Table(root, "steps", step_row_type().id(), 1024);
-  ops_ = h5::Table(root, "ops", op_row_type().id(), 4096);
+  steps_ = h5::Table(root, "steps", step_row_type().id(), step_chunk_rows);
+  ops_ = h5::Table(root, "ops", op_row_type().id(), op_chunk_rows);
   flush();
+  hsize_t header_bytes = 0;
+  h5::check(H5Fget_filesize(root, &header_bytes), "sizing the run log");
+  try {
+    reservation_ = DiskReservation(path, header_bytes + growth_bytes);
+  } catch (const std::runtime_error&) {
+    // A full disk between the run's check and now: no half-made log is left behind saying "running".
+    steps_ = h5::Table();
+    ops_ = h5::Table();
+    file_ = h5::Object();  // the last handle: the file closes
+    std::error_code ignored;
+    if (std::filesystem::is_regular_file(path, ignored)) std::filesystem::remove(path, ignored);
+    throw;
+  }
 }
 
 void RunLogWriter::append_steps(const std::vector<StepRow>& rows) { steps_.append(rows.data(), rows.size()); }
@@ -275,6 +315,7 @@ void RunLogWriter::close(RunStatus status, const std::string& message) {
   if (!message.empty()) h5::write_attribute(file_.id(), "status_message", message);
   h5::write_attribute(file_.id(), "finished", utc_now());
   flush();
+  reservation_.release();
 }
 
 RunLog read_run_log(const std::string& path) {

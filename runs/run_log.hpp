@@ -12,6 +12,7 @@
 #include "parallelism/layout.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/program.hpp"
+#include "runs/disk_space.hpp"
 #include "runs/hdf5.hpp"
 #include "topology/cluster_map.hpp"
 
@@ -58,20 +59,32 @@ struct RunHeader {
   std::map<std::string, double> workload;          // figures of the workload, as root attributes
 };
 
+// Bounds of the log's size on disk, for the free-space check before the run and the reservation at
+// its start. The header: the topology (one hwloc XML per kind of node), the ranks and the programs.
+std::uint64_t log_header_bound(int world_size, const std::vector<parallelism::Program>& programs);
+// What the steps add: /steps rows, and /ops rows with the trace, in whole chunks with their index,
+// and the summary.
+std::uint64_t log_growth_bound(std::uint64_t steps, std::uint64_t ranks, std::uint64_t op_rows_per_step);
+
 class RunLogWriter {
  public:
   // Creates the file (replacing it) with status running, the header, the topology, the ranks with
-  // their grid coordinates and the step program of every pipeline stage (index = stage).
+  // their grid coordinates and the step program of every pipeline stage (index = stage). Then
+  // reserves the header's size plus `growth_bytes` on disk (runs/disk_space.hpp) until close().
   RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
-               const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs);
+               const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,
+               std::uint64_t growth_bytes);
   void append_steps(const std::vector<StepRow>& rows);
   void append_ops(const std::vector<OpRow>& rows);
   void flush();
   void write_summary(const std::map<std::string, double>& figures);
-  // Sets the status and flushes; the file stays open until the writer goes.
+  // Sets the status, flushes and gives back the unused reservation; the file stays open until the
+  // writer goes.
   void close(RunStatus status, const std::string& message = {});
+  const DiskReservation& reservation() const noexcept { return reservation_; }
 
  private:
+  DiskReservation reservation_;  // declared first: released after the file is closed
   h5::Object file_;
   h5::Table steps_;
   h5::Table ops_;

@@ -21,6 +21,15 @@ void install_stop_handlers() {
   for (const int signal : {SIGTERM, SIGUSR1, SIGINT}) sigaction(signal, &action, nullptr);
 }
 
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGTERM: return "SIGTERM";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGINT: return "SIGINT";
+    default: return "signal " + std::to_string(signal);
+  }
+}
+
 int stop_signal() noexcept { return received; }
 void reset_stop_signal() noexcept { received = 0; }
 

@@ -2,15 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "runs/signals.hpp"
+
 namespace scaleout::runs {
 
-Watchdog::Watchdog(const parallelism::ProgressMarker& marker, double timeout_seconds,
-                   std::function<void(double)> on_hang)
-    : marker_(marker), timeout_(timeout_seconds), on_hang_(std::move(on_hang)), thread_([this] { watch(); }) {}
+Watchdog::Watchdog(const parallelism::ProgressMarker& marker, WatchdogPolicy policy)
+    : marker_(marker), policy_(std::move(policy)), thread_([this] { watch(); }) {}
 
 Watchdog::~Watchdog() {
   {
@@ -23,22 +25,31 @@ Watchdog::~Watchdog() {
 
 void Watchdog::watch() {
   using clock = std::chrono::steady_clock;
-  const auto poll = std::chrono::duration<double>(std::clamp(timeout_ / 20, 0.01, 1.0));
+  const double shortest = std::min(policy_.hang_seconds, policy_.stop_grace_seconds);
+  const auto poll = std::chrono::duration<double>(std::clamp(shortest / 20, 0.01, 0.5));
   auto seen = marker_.beats.load(std::memory_order_acquire);
   auto moved = clock::now();
+  std::optional<clock::time_point> signalled;
   std::unique_lock lock(mutex_);
   while (!stop_requested_.wait_for(lock, poll, [this] { return stopping_; })) {
-    const auto beats = marker_.beats.load(std::memory_order_acquire);
     const auto now = clock::now();
+    const int signal = stop_signal();
+    if (signal != 0 && !signalled) signalled = now;
+    if (signalled && std::chrono::duration<double>(now - *signalled).count() >= policy_.stop_grace_seconds) {
+      lock.unlock();
+      policy_.on_stop_overdue(signal);
+      return;
+    }
+    const auto beats = marker_.beats.load(std::memory_order_acquire);
     if (beats != seen) {
       seen = beats;
       moved = now;
       continue;
     }
     const double idle = std::chrono::duration<double>(now - moved).count();
-    if (idle >= timeout_) {
+    if (idle >= policy_.hang_seconds) {
       lock.unlock();
-      on_hang_(idle);
+      policy_.on_hang(idle);
       return;
     }
   }

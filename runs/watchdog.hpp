@@ -2,7 +2,8 @@
 // The watchdog of a run: a thread per rank that watches the executor's progress marker and, when it
 // has not moved for the timeout, calls a handler once (which reports and ends the job). A rank that
 // waits on a peer that never comes is then found, named and stopped instead of holding an allocation
-// until Slurm's time limit. docs/reliability.md.
+// until Slurm's time limit. It also bounds how long a stop signal may wait for the step boundary:
+// Slurm sends SIGKILL 30 s after SIGTERM, and a step may last longer (or never end). docs/reliability.md.
 
 #include <condition_variable>
 #include <functional>
@@ -16,10 +17,18 @@
 
 namespace scaleout::runs {
 
+struct WatchdogPolicy {
+  double hang_seconds = 60;             // the marker has not moved for this long: on_hang(idle seconds)
+  std::function<void(double)> on_hang;
+  double stop_grace_seconds = 10;       // a stop signal arrived this long ago and the run goes on:
+  std::function<void(int)> on_stop_overdue;  // on_stop_overdue(signal)
+};
+
 class Watchdog {
  public:
-  // `on_hang(idle_seconds)` runs on the watchdog's thread; it is expected not to return (it aborts).
-  Watchdog(const parallelism::ProgressMarker& marker, double timeout_seconds, std::function<void(double)> on_hang);
+  // The handlers run on the watchdog's thread, at most one of them once; they are expected not to
+  // return (they abort). The stop signal is read from runs/signals.hpp.
+  Watchdog(const parallelism::ProgressMarker& marker, WatchdogPolicy policy);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -28,8 +37,7 @@ class Watchdog {
   void watch();
 
   const parallelism::ProgressMarker& marker_;
-  double timeout_;
-  std::function<void(double)> on_hang_;
+  WatchdogPolicy policy_;
   std::mutex mutex_;
   std::condition_variable stop_requested_;
   bool stopping_ = false;

@@ -197,12 +197,15 @@ class VirtualCluster(unittest.TestCase):
                 while "step " not in self.output_of(log) and time.monotonic() < deadline:
                     time.sleep(0.2)
                 self.assertIn("step ", self.output_of(log), "the run never started stepping")
+                signalled = time.monotonic()
                 subprocess.run(["scancel", *(["--signal", signal] if signal else []), job], env=self.env, check=True)
-                while time.monotonic() < deadline:
+                while time.monotonic() < signalled + 60:
                     queue = subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True, env=self.env)
                     if job not in queue.stdout:
                         break
                     time.sleep(0.2)
+                # Well inside the 30 s Slurm leaves between SIGTERM and SIGKILL.
+                self.assertLess(time.monotonic() - signalled, 15, self.output_of(log))
                 with h5py.File(log, "r") as f:
                     self.assertEqual(f.attrs["status"], "interrupted", self.output_of(log))
                     self.assertGreater(len(f["steps"]), 0)

@@ -2,6 +2,7 @@
 making progress is found by the watchdog, named, and the job ended with its own exit status and a
 failed log; a rank killed with SIGKILL ends the job quickly and leaves a readable log."""
 
+import errno
 import os
 import resource
 import signal
@@ -49,6 +50,120 @@ class Watchdog(unittest.TestCase):
         code, out, err = run("run", TINY, "--set", "emulation.watchdog_s=-1", ranks=1)
         self.assertEqual(code, 2, err)
         self.assertIn("emulation.watchdog_s", scaleout_lines(err)[0])
+
+
+class StopSignals(unittest.TestCase):
+    def test_a_step_that_does_not_end_is_abandoned_within_the_grace_and_the_log_closed_as_interrupted(self):
+        # Rank 1 stops in step 3 (a link that never delivers); SIGTERM cannot wait for the step
+        # boundary, so the watchdog closes the log with the steps before it, well inside Slurm's 30 s.
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "stopped.h5")
+            job = subprocess.Popen([MPIEXEC, "-n", "2", "--oversubscribe", SCALEOUT, "run", TINY, "--output", log,
+                                    "--set", "emulation.stop_grace_s=3", "--set", "emulation.watchdog_s=600",
+                                    "--set", "emulation.test_stall_rank=1", "--set", "emulation.test_stall_step=3"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                for line in job.stdout:
+                    if line.startswith("step"):
+                        break
+                time.sleep(2)  # steps of milliseconds: rank 1 is long stalled in step 3
+                self.assertIsNone(job.poll())
+                signalled = time.monotonic()
+                for pid in processes_with(log):
+                    if pid != job.pid:
+                        os.kill(pid, signal.SIGTERM)
+                out, err = job.communicate(timeout=60)
+                ended = time.monotonic() - signalled
+            finally:
+                job.kill()
+            self.assertEqual(job.returncode, 4, out + err)
+            self.assertGreaterEqual(ended, 3)   # the step had its grace
+            self.assertLess(ended, 15)          # and the job ended well inside 30 s
+            self.assertEqual(processes_with(log), [])
+            self.assertTrue(any("stopped by SIGTERM during step 3, which had not ended 3 s later" in line
+                                for line in scaleout_lines(err)), err)
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["status"], "interrupted")
+                self.assertIn("during step 3", f.attrs["status_message"])
+                self.assertEqual(sorted(set(f["steps"]["step"])), [0, 1, 2])
+                self.assertEqual(len(f["steps"]), 3 * 2)
+                self.assertEqual(f["summary"].attrs["steps"], 1)  # 2 warm-up steps, 1 measured
+
+    def test_the_grace_is_checked_like_any_option(self):
+        code, out, err = run("run", TINY, "--set", "emulation.stop_grace_s=0", ranks=1)
+        self.assertEqual(code, 2, err)
+        self.assertIn("emulation.stop_grace_s", scaleout_lines(err)[0])
+
+
+class SmallFileSystem:
+    """A tmpfs of `size` mounted on a fresh folder (root only), unmounted however the test ends."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def __enter__(self):
+        self.folder = tempfile.mkdtemp()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.size}", "tmpfs", self.folder], check=True)
+        return self.folder
+
+    def __exit__(self, *error):
+        subprocess.run(["umount", "-l", self.folder], check=False)
+        os.rmdir(self.folder)
+
+    @staticmethod
+    def free(folder):
+        facts = os.statvfs(folder)
+        return facts.f_bavail * facts.f_frsize
+
+
+@unittest.skipUnless(os.geteuid() == 0, "mounting a small file system needs root")
+class FullDisk(unittest.TestCase):
+    def test_too_little_free_space_is_refused_before_any_communication(self):
+        with SmallFileSystem("1m") as folder:
+            log = os.path.join(folder, "big.h5")
+            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.steps=1000000",
+                                 "--set", "output.trace=true", ranks=2)
+            self.assertEqual(code, 2, out + err)
+            self.assertEqual(len(scaleout_lines(err)), 1, err)
+            self.assertRegex(scaleout_lines(err)[0],
+                             r"output.path: .*big.h5 cannot be written: its file system has [0-9.]+ MiB free and "
+                             r"the log may grow to [0-9.]+ MiB \(1000002 steps x the ranks' rows and the op trace\)")
+            self.assertNotIn("scaleout run:", out)  # refused before the run began
+            self.assertFalse(os.path.exists(log))
+
+    def test_a_disk_filled_by_others_during_the_run_costs_nothing_of_the_log(self):
+        # The log's space is reserved when it is made: another writer filling the disk mid-run gets
+        # ENOSPC; the run's flushes do not.
+        with SmallFileSystem("16m") as folder:
+            log = os.path.join(folder, "kept.h5")
+            job = subprocess.Popen([MPIEXEC, "-n", "2", "--oversubscribe", SCALEOUT, "run", TINY, "--output", log,
+                                    "--set", "emulation.steps=150", "--set", "output.trace=true"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                for line in job.stdout:
+                    if line.startswith("step"):
+                        break
+                filled = False
+                with open(os.path.join(folder, "filler"), "wb") as filler:
+                    try:
+                        while True:
+                            filler.write(b"\0" * 65536)
+                            filler.flush()
+                    except OSError as error:
+                        filled = error.errno == errno.ENOSPC
+                self.assertTrue(filled)
+                self.assertLess(SmallFileSystem.free(folder), 65536)
+                out, err = job.communicate(timeout=120)
+            finally:
+                job.kill()
+            self.assertEqual(job.returncode, 0, out + err)
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["status"], "complete")
+                self.assertEqual(len(f["steps"]), 152 * 2)
+                self.assertEqual(len(f["ops"]), 152 * 2 * len(f["program"]))
+                self.assertIn("step_p50_s", f["summary"].attrs)
+            # The reservation's unused tail is given back at close.
+            self.assertGreater(SmallFileSystem.free(folder), 65536)
 
 
 def hostile_configs(folder):

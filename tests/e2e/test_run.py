@@ -77,13 +77,19 @@ class Run(unittest.TestCase):
                         break
                 ranks = self.children_named(job.pid, "scaleout")
                 self.assertEqual(len(ranks), 2)
+                signalled = time.monotonic()
                 for pid in ranks:
                     os.kill(pid, signal.SIGTERM)
                 out, err = job.communicate(timeout=60)
+                ended = time.monotonic() - signalled
             finally:
                 job.kill()
+            self.assertEqual(job.returncode, 4, out + err)
+            # Slurm kills 30 s after SIGTERM; a step of tens of milliseconds ends long before.
+            self.assertLess(ended, 10)
             self.assertIn("(interrupted)", out)
-            self.assertTrue(any("stopped by a signal after step" in line for line in scaleout_lines(err)), err)
+            self.assertTrue(any("stopped by a signal (SIGTERM) after step" in line for line in scaleout_lines(err)),
+                            err)
             with h5py.File(log, "r") as f:
                 self.assertEqual(f.attrs["status"], "interrupted")
                 steps = f["steps"][:]

@@ -25,6 +25,7 @@ TEST_F(OutputFile, ReasonsWhyAPathCannotBeWritten) {
   EXPECT_NE(unwritable_reason((folder / "missing" / "x.json").string()).find("does not exist"), std::string::npos);
   EXPECT_NE(unwritable_reason(folder.string()).find("is a folder"), std::string::npos);
   EXPECT_NE(unwritable_reason("").find("no file name"), std::string::npos);
+  EXPECT_EQ(unwritable_reason("/dev/null"), "it exists and is not a regular file");
 }
 
 TEST_F(OutputFile, WritesWholeAndLeavesNoTemporary) {

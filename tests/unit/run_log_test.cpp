@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 #include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
@@ -47,7 +48,7 @@ TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   const auto path = temporary("log.h5");
   {
     r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {{"mpi_library", "test"}}, {{"parameters", 1.0}}},
-                           two_ranks(), small_workload().layout, small_programs());
+                           two_ranks(), small_workload().layout, small_programs(), 0);
     for (int step = 0; step < 3; ++step) {
       std::vector<r::StepRow> rows(2);
       for (int rank = 0; rank < 2; ++rank) {
@@ -82,6 +83,46 @@ TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   std::filesystem::remove(path);
 }
 
+// The size bounds hold for a long traced run, and the reservation covers the file while it grows and
+// is given back at close.
+TEST(RunLog, GrowsWithinItsBoundsInsideItsReservation) {
+  const auto path = temporary("bounded.h5");
+  const auto programs = small_programs();
+  const std::uint64_t steps = 3000, ranks = 2, op_rows = programs[0].ops.size() + programs[1].ops.size();
+  const std::uint64_t header = r::log_header_bound(2, programs), growth = r::log_growth_bound(steps, ranks, op_rows);
+  const auto allocated = [&] {
+    struct stat facts {};
+    EXPECT_EQ(::stat(path.c_str(), &facts), 0);
+    return std::pair<std::uint64_t, std::uint64_t>(facts.st_size, static_cast<std::uint64_t>(facts.st_blocks) * 512);
+  };
+  {
+    r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {}, {}}, two_ranks(),
+                           small_workload().layout, programs, growth);
+    const bool reserved = writer.reservation().active();  // false only where the file system cannot
+    if (reserved) {
+      EXPECT_GE(allocated().second, writer.reservation().bytes());
+    }
+    for (std::uint64_t step = 0; step < steps; ++step) {
+      std::vector<r::StepRow> rows(ranks);
+      writer.append_steps(rows);
+      writer.append_ops(std::vector<r::OpRow>(op_rows));
+      if (step % 100 == 0) writer.flush();
+    }
+    writer.write_summary({{"step_p50_s", 1.5}});
+    writer.close(r::RunStatus::complete);
+    const auto [size, blocks] = allocated();
+    EXPECT_LE(size, header + growth);
+    if (reserved) {
+      EXPECT_LE(size, writer.reservation().bytes());
+      EXPECT_LT(blocks, size + (1u << 20)) << "the unused reservation was not given back";
+    }
+  }
+  const auto log = r::read_run_log(path);
+  EXPECT_EQ(log.steps.size(), steps * ranks);
+  EXPECT_EQ(log.op_rows, steps * op_rows);
+  std::filesystem::remove(path);
+}
+
 TEST(RunLog, ReaderRefusesWhatIsNotARunLog) {
   const auto text = temporary("not-hdf5.h5");
   std::ofstream(text) << "hello";
@@ -101,4 +142,18 @@ TEST(RunLog, ReaderRefusesWhatIsNotARunLog) {
   }
   std::filesystem::remove(text);
   std::filesystem::remove(other);
+}
+
+// HDF5's error stack becomes one line that leads with the system's reason (a full disk here:
+// /dev/full fails every write with ENOSPC), not the driver's multi-line dump.
+TEST(Hdf5Errors, LeadWithTheSystemsReasonOnOneLine) {
+  try {
+    const auto file = r::h5::create_file("/dev/full");  // writes its superblock at once
+    FAIL() << "a write to /dev/full succeeded";
+  } catch (const r::h5::Error& error) {
+    const std::string text = error.what();
+    EXPECT_EQ(text.rfind("creating the file: No space left on device; ", 0), 0u) << text;
+    EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+    EXPECT_LT(text.size(), 300u) << text;
+  }
 }
