@@ -19,7 +19,8 @@ TEST(ComputeEmulation, SpanNeverEndsEarly) {
 TEST(ComputeEmulation, PollsProgressUntilNothingIsOutstanding) {
   for (const auto mode : {p::ComputeMode::sleep, p::ComputeMode::spin}) {
     int calls = 0;
-    p::emulate_compute(0.005, mode, [&] { return ++calls < 3; });
+    // 200 ms: three polls of tens of microseconds fit even on a loaded machine (5 ms did not always).
+    p::emulate_compute(0.2, mode, [&] { return ++calls < 3; });
     EXPECT_EQ(calls, 3) << "called while outstanding, never after it said done";
   }
 }
@@ -28,7 +29,8 @@ TEST(ComputeEmulation, KeepsPollingWhileOutstanding) {
   int calls = 0;
   p::EmulationTiming timing;
   timing.poll_interval = std::chrono::microseconds(100);
-  p::emulate_compute(0.01, p::ComputeMode::sleep, [&] { return ++calls > 0; }, timing);
+  p::emulate_compute(
+      0.01, p::ComputeMode::sleep, [&] { return ++calls > 0; }, timing);
   EXPECT_GE(calls, 5);  // 10 ms at one poll per 100 us: dozens unless the machine stalls badly
 }
 
