@@ -70,7 +70,8 @@ struct Segment {
 // The relative least-squares line through points [first, last) of sorted (x, seconds).
 Segment fit_segment(const std::vector<std::pair<double, double>>& sorted, std::size_t first, std::size_t last) {
   std::vector<double> u, v;
-  for (std::size_t i = first; i < last; ++i) u.push_back(1 / sorted[i].second), v.push_back(sorted[i].first / sorted[i].second);
+  for (std::size_t i = first; i < last; ++i)
+    u.push_back(1 / sorted[i].second), v.push_back(sorted[i].first / sorted[i].second);
   const auto [constant, slope] = nonnegative_least_squares(u, v);
   double squares = 0;
   for (std::size_t i = 0; i < u.size(); ++i) squares += std::pow(constant * u[i] + slope * v[i] - 1, 2);
@@ -108,7 +109,8 @@ std::vector<std::size_t> best_split(const std::vector<std::pair<double, double>>
 Fit fit_collective(Collective collective, int ranks, const std::vector<std::pair<double, double>>& measured) {
   check_measured(measured, to_string(collective));
   const auto terms = algorithm_terms(collective, ranks);
-  if (terms.steps <= 0) throw std::invalid_argument(fmt::format("{} on one rank moves nothing to fit", to_string(collective)));
+  if (terms.steps <= 0)
+    throw std::invalid_argument(fmt::format("{} on one rank moves nothing to fit", to_string(collective)));
   auto sorted = measured;
   std::sort(sorted.begin(), sorted.end());
   const double n = static_cast<double>(sorted.size());
@@ -169,14 +171,18 @@ std::string to_json(const Calibration& c) {
   for (const auto& [key, fit] : c.fits) {
     nlohmann::json pieces = nlohmann::json::array();
     for (const auto& piece : fit.cost.pieces) {
-      pieces.push_back({{"from_bytes", piece.from_bytes}, {"alpha_s", piece.cost.alpha},
+      pieces.push_back({{"from_bytes", piece.from_bytes},
+                        {"alpha_s", piece.cost.alpha},
                         {"beta_s_per_byte", piece.cost.beta},
                         {"bandwidth_gbs", piece.cost.beta > 0 ? 1e-9 / piece.cost.beta : 0.0}});
     }
-    fits.push_back({{"tier", key.tier == Tier::intra ? "intra" : "inter"}, {"collective", to_string(key.collective)},
+    fits.push_back({{"tier", key.tier == Tier::intra ? "intra" : "inter"},
+                    {"collective", to_string(key.collective)},
                     {"progress", to_string(key.progress)},
-                    {"ranks", fit.ranks}, {"pieces", pieces},
-                    {"rms_residual", fit.rms_residual}, {"max_residual", fit.max_residual},
+                    {"ranks", fit.ranks},
+                    {"pieces", pieces},
+                    {"rms_residual", fit.rms_residual},
+                    {"max_residual", fit.max_residual},
                     {"points", points_json(fit.points, "bytes")}});
   }
   const nlohmann::json json = {
@@ -184,12 +190,20 @@ std::string to_json(const Calibration& c) {
       {"version", Calibration::format_version},
       {"created", c.created},
       {"tool_version", c.tool_version},
-      {"cluster", {{"nodes", c.nodes}, {"ranks_per_node", c.ranks_per_node}, {"hostnames", c.hostnames},
-                   {"mpi_library", c.mpi_library}, {"transport", c.transport}}},
+      {"cluster",
+       {{"nodes", c.nodes},
+        {"ranks_per_node", c.ranks_per_node},
+        {"hostnames", c.hostnames},
+        {"mpi_library", c.mpi_library},
+        {"transport", c.transport}}},
       {"fits", fits},
-      {"compute", {{"mode", c.compute.mode}, {"per_span_s", c.compute.per_span}, {"relative", c.compute.relative},
-                   {"rms_residual", c.compute.rms_residual}, {"max_residual", c.compute.max_residual},
-                   {"points", points_json(c.compute.points, "requested_seconds")}}},
+      {"compute",
+       {{"mode", c.compute.mode},
+        {"per_span_s", c.compute.per_span},
+        {"relative", c.compute.relative},
+        {"rms_residual", c.compute.rms_residual},
+        {"max_residual", c.compute.max_residual},
+        {"points", points_json(c.compute.points, "requested_seconds")}}},
   };
   return json.dump(2) + "\n";
 }
@@ -235,8 +249,9 @@ class Reader {
     std::vector<FitPoint> list;
     const auto& value = member(object, "points", path);
     if (!value.is_array()) fail(path + "points", "must be a list");
-    for (const auto& p : value) list.push_back({number(p, x, path + "points."), number(p, "seconds", path + "points."),
-                                                number(p, "fitted_seconds", path + "points.")});
+    for (const auto& p : value)
+      list.push_back({number(p, x, path + "points."), number(p, "seconds", path + "points."),
+                      number(p, "fitted_seconds", path + "points.")});
     return list;
   }
 
@@ -258,8 +273,8 @@ Calibration calibration_from_json(const std::string& text, const std::string& so
     r.fail("format", "is not \"scaleout-calibration\": this is not a file of scaleout calibrate");
   }
   if (r.count(json, "version") != Calibration::format_version) {
-    r.fail("version", fmt::format("is {}; this scaleout reads version {}", json["version"].dump(),
-                                  Calibration::format_version));
+    r.fail("version",
+           fmt::format("is {}; this scaleout reads version {}", json["version"].dump(), Calibration::format_version));
   }
   Calibration c;
   c.created = r.text(json, "created");
@@ -286,8 +301,8 @@ Calibration calibration_from_json(const std::string& text, const std::string& so
       if (!fit.cost.pieces.empty() && from <= fit.cost.pieces.back().from_bytes) {
         r.fail("fits.pieces.from_bytes", "must ascend");
       }
-      fit.cost.pieces.push_back({from, {r.number(piece, "alpha_s", "fits.pieces."),
-                                        r.number(piece, "beta_s_per_byte", "fits.pieces.")}});
+      fit.cost.pieces.push_back(
+          {from, {r.number(piece, "alpha_s", "fits.pieces."), r.number(piece, "beta_s_per_byte", "fits.pieces.")}});
     }
     fit.rms_residual = r.number(f, "rms_residual", "fits.");
     fit.max_residual = r.number(f, "max_residual", "fits.");
@@ -298,7 +313,8 @@ Calibration calibration_from_json(const std::string& text, const std::string& so
     }
     const FitKey key{tier == "intra" ? Tier::intra : Tier::inter, *collective,
                      progress == "blocking" ? Progress::blocking : Progress::polled};
-    if (c.fits.count(key) != 0) r.fail("fits", fmt::format("holds {} {} {} twice", tier, progress, to_string(*collective)));
+    if (c.fits.count(key) != 0)
+      r.fail("fits", fmt::format("holds {} {} {} twice", tier, progress, to_string(*collective)));
     c.fits[key] = fit;
   }
   const auto& compute = r.member(json, "compute", "");

@@ -16,7 +16,7 @@ struct CompareOptions {
   double confidence = 0.95;
   double min_effect = 0.02;  // a ratio within 2 % of 1 is no change, however certain
   int resamples = 2000;
-  std::uint64_t seed = 1;    // the bootstrap is reproducible
+  std::uint64_t seed = 1;  // the bootstrap is reproducible
 };
 
 struct MetricComparison {

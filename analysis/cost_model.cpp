@@ -69,9 +69,9 @@ const PiecewiseCost& CostModel::fit(Tier tier, Collective collective, Progress p
   if (progress == Progress::polled && !has(tier, collective, progress)) return fit(tier, collective);
   const auto& fit = fits_[index(progress)][index(tier)][index(collective)];
   if (!fit) {
-    throw MissingFit(fmt::format("the calibration has no {} fit of {}: {}", to_string(tier), to_string(collective),
-                                 tier == Tier::intra ? "calibrate with at least 2 ranks per node"
-                                                     : "calibrate on at least 2 nodes"));
+    throw MissingFit(fmt::format(
+        "the calibration has no {} fit of {}: {}", to_string(tier), to_string(collective),
+        tier == Tier::intra ? "calibrate with at least 2 ranks per node" : "calibrate on at least 2 nodes"));
   }
   return *fit;
 }
@@ -106,10 +106,8 @@ double CostModel::seconds(Collective collective, const GroupShape& group, double
   switch (collective) {
     case Collective::allreduce:
       return intra(Collective::reduce_scatter) + inter(Collective::allreduce) + intra(Collective::allgather);
-    case Collective::reduce_scatter:
-      return intra(Collective::reduce_scatter) + inter(Collective::reduce_scatter);
-    case Collective::allgather:
-      return inter(Collective::allgather) + intra(Collective::allgather);
+    case Collective::reduce_scatter: return intra(Collective::reduce_scatter) + inter(Collective::reduce_scatter);
+    case Collective::allgather: return inter(Collective::allgather) + intra(Collective::allgather);
     case Collective::alltoall: {
       // Pairwise: g-1 peers inside the node, p-g across the network, each sent S/p.
       const double p = group.ranks;
@@ -117,8 +115,7 @@ double CostModel::seconds(Collective collective, const GroupShape& group, double
       const auto& out = fit(Tier::inter, Collective::alltoall, progress).at(bytes);
       return (g - 1) * (in.alpha + bytes / p * in.beta) + (p - g) * (out.alpha + bytes / p * out.beta);
     }
-    case Collective::sendrecv:
-      break;
+    case Collective::sendrecv: break;
   }
   return 0.0;
 }

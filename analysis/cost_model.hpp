@@ -15,10 +15,10 @@
 
 #include <array>
 #include <optional>
-#include <vector>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace scaleout::analysis {
 
@@ -95,7 +95,8 @@ class CostModel {
   double point_to_point(bool same_node, double bytes, Progress progress = Progress::blocking) const;
 
  private:
-  std::array<std::array<std::array<std::optional<PiecewiseCost>, collective_count>, tier_count>, progress_count> fits_{};
+  std::array<std::array<std::array<std::optional<PiecewiseCost>, collective_count>, tier_count>, progress_count>
+      fits_{};
 };
 
 }  // namespace scaleout::analysis

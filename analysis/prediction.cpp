@@ -24,7 +24,8 @@ std::vector<parallelism::StepRecord> simulate(const parallelism::Workload& workl
                                               const SimulationModel& model) {
   std::vector<parallelism::Program> programs;
   programs.reserve(static_cast<std::size_t>(workload.layout.pp));
-  for (int stage = 0; stage < workload.layout.pp; ++stage) programs.push_back(parallelism::step_program(workload, stage));
+  for (int stage = 0; stage < workload.layout.pp; ++stage)
+    programs.push_back(parallelism::step_program(workload, stage));
   return simulate_step(programs, placement, model);
 }
 
@@ -51,7 +52,8 @@ Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_p
   facts.flops_per_step = workload.flops_per_step();
   // Every stage has as many ranks, so one sample per stage weighs as its ranks do.
   std::vector<StepSample> samples;
-  for (std::size_t s = 0; s < placement.size(); ++s) samples.push_back(sample_of(0, placement[s].rank, prediction.stages[s]));
+  for (std::size_t s = 0; s < placement.size(); ++s)
+    samples.push_back(sample_of(0, placement[s].rank, prediction.stages[s]));
   prediction.point = measure_scale(facts, samples);
   if (!with_sensitivity) return prediction;
 

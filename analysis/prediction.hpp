@@ -21,10 +21,10 @@ struct Sensitivity {
 };
 
 struct Prediction {
-  parallelism::Layout layout;                    // as fitted to the scale
-  ScalePoint point;                              // path "predicted"; one step, one sample per stage
-  std::vector<parallelism::StepRecord> stages;   // the simulated rank of every stage
-  Sensitivity sensitivity;                       // when asked for
+  parallelism::Layout layout;                   // as fitted to the scale
+  ScalePoint point;                             // path "predicted"; one step, one sample per stage
+  std::vector<parallelism::StepRecord> stages;  // the simulated rank of every stage
+  Sensitivity sensitivity;                      // when asked for
 };
 
 // `workload` is already fitted to nodes x ranks_per_node ranks.

@@ -28,8 +28,8 @@ struct StepTotals {
 void bind(ScalePoint& p) {
   std::vector<std::pair<std::string, double>> parts = {{"compute", p.compute}, {"pipeline bubble", p.bubble}};
   for (const auto& [group, seconds] : p.exposed) parts.emplace_back(group + " communication", seconds);
-  const auto largest = std::max_element(parts.begin(), parts.end(),
-                                        [](const auto& a, const auto& b) { return a.second < b.second; });
+  const auto largest =
+      std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   p.binding = largest->first;
   p.binding_share = p.mean_step > 0 ? largest->second / p.mean_step : 0.0;
 }

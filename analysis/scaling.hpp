@@ -30,16 +30,16 @@ struct ScalePoint {
   RunFacts run;
   int steps = 0;
   double step_p5 = 0, step_p50 = 0, step_p95 = 0;  // the job's step (slowest rank) over steps
-  std::vector<double> step_times;                 // the job's step time of every measured step
+  std::vector<double> step_times;                  // the job's step time of every measured step
   // Per step the mean over ranks, then the median over steps (as the run's summary).
   double compute = 0, bubble = 0, overlapped = 0, other = 0, mean_step = 0;
   std::map<std::string, double> exposed;  // per group with any communication
   double exposed_total = 0;
-  double comm_share = 0;       // exposed_total / mean_step
+  double comm_share = 0;         // exposed_total / mean_step
   double tokens_per_second = 0;  // tokens_per_step / step_p50
   double tflops_per_device = 0;  // emulated: model FLOPs per step / step_p50 / ranks
-  double efficiency = 1;       // throughput per rank against the smallest scale
-  std::string binding;         // the largest share of the step: "compute", "dp communication", ...
+  double efficiency = 1;         // throughput per rank against the smallest scale
+  std::string binding;           // the largest share of the step: "compute", "dp communication", ...
   double binding_share = 0;
 };
 
@@ -57,14 +57,14 @@ const char* to_string(Scaling scaling);
 // the last scale below and the first above (in ranks when every run has one node).
 struct Crossover {
   bool reached = false;
-  double at = 0;            // interpolated scale
+  double at = 0;                // interpolated scale
   double below = 0, above = 0;  // the measured scales around it
-  bool already = false;     // exceeded at the smallest scale measured
+  bool already = false;         // exceeded at the smallest scale measured
 };
 
 struct ScalingReport {
   Scaling scaling = Scaling::strong;
-  bool by_nodes = true;     // scales are node counts (else rank counts, all on one node)
+  bool by_nodes = true;            // scales are node counts (else rank counts, all on one node)
   std::vector<ScalePoint> points;  // ordered by scale
   Crossover crossover;
 };

@@ -31,7 +31,8 @@ std::vector<StagePlacement> place_stages(const parallelism::Layout& layout, int 
       for (const int rank : ranks) ++per_node[rank / ranks_per_node];
       int most = 0;
       for (const auto& [node, count] : per_node) most = std::max(most, count);
-      place.groups[static_cast<std::size_t>(c)] = {static_cast<int>(ranks.size()), most, static_cast<int>(per_node.size())};
+      place.groups[static_cast<std::size_t>(c)] = {static_cast<int>(ranks.size()), most,
+                                                   static_cast<int>(per_node.size())};
     }
     stages.push_back(place);
   }
@@ -157,7 +158,8 @@ class Simulation {
   void compute(StageState& stage, const Op& op) {
     const double span = op.seconds * (1 + model_.span_relative) + model_.span_overhead;
     double drained = stage.t;  // communication in flight during the span: until the last completes
-    for (const auto& entry : stage.pool) drained = std::max(drained, stage.completion[static_cast<std::size_t>(entry.slot)]);
+    for (const auto& entry : stage.pool)
+      drained = std::max(drained, stage.completion[static_cast<std::size_t>(entry.slot)]);
     stage.record.overlapped += std::min(drained, stage.t + span) - stage.t;
     stage.record.compute += span;
     stage.record.compute_requested += op.seconds;
@@ -172,7 +174,8 @@ class Simulation {
 
   void start(int s, StageState& stage, const Op& op) {
     if (static_cast<int>(stage.pool.size()) >= stage.capacity) {
-      const auto oldest = std::find_if(stage.pool.begin(), stage.pool.end(), [](const Entry& e) { return !e.pipeline_send; });
+      const auto oldest =
+          std::find_if(stage.pool.begin(), stage.pool.end(), [](const Entry& e) { return !e.pipeline_send; });
       if (oldest == stage.pool.end()) {
         ++stage.capacity;  // only pipeline sends in flight: the pool grows
       } else {
@@ -195,7 +198,8 @@ class Simulation {
   }
 
   bool wait(StageState& stage, const Op& op) {
-    const auto entry = std::find_if(stage.pool.begin(), stage.pool.end(), [&](const Entry& e) { return e.slot == op.slot; });
+    const auto entry =
+        std::find_if(stage.pool.begin(), stage.pool.end(), [&](const Entry& e) { return e.slot == op.slot; });
     if (entry == stage.pool.end()) return true;  // completed under pool pressure already
     const double done = stage.completion[static_cast<std::size_t>(op.slot)];
     if (done == unknown) return false;  // the receiver has not posted yet
@@ -253,8 +257,8 @@ class Simulation {
 
 }  // namespace
 
-std::vector<StepRecord> simulate_step(const std::vector<Program>& programs, const std::vector<StagePlacement>& placement,
-                                      const SimulationModel& model) {
+std::vector<StepRecord> simulate_step(const std::vector<Program>& programs,
+                                      const std::vector<StagePlacement>& placement, const SimulationModel& model) {
   return Simulation(programs, placement, model).run();
 }
 

@@ -32,9 +32,9 @@ std::vector<StagePlacement> place_stages(const parallelism::Layout& layout, int 
 
 struct SimulationModel {
   CostModel cost;
-  double span_overhead = 0;    // seconds added to every compute span
-  double span_relative = 0;    // and this share of its length
-  int in_flight = 4;           // the MPI executor's buffer pool (emulation.in_flight)
+  double span_overhead = 0;  // seconds added to every compute span
+  double span_relative = 0;  // and this share of its length
+  int in_flight = 4;         // the MPI executor's buffer pool (emulation.in_flight)
 };
 
 // One step of every stage (index = stage), from a common start: each record's step is its stage's

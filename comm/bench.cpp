@@ -65,8 +65,8 @@ BenchRecord measure(const Collective& collective, const Communicator& comm, std:
   }
 
   // An iteration lasts until its slowest rank is done.
-  check(MPI_Allreduce(MPI_IN_PLACE, record.seconds.data(), static_cast<int>(record.seconds.size()), MPI_DOUBLE,
-                      MPI_MAX, comm.native()),
+  check(MPI_Allreduce(MPI_IN_PLACE, record.seconds.data(), static_cast<int>(record.seconds.size()), MPI_DOUBLE, MPI_MAX,
+                      comm.native()),
         "MPI_Allreduce");
   if (options.check) {
     check(MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_UINT64_T, MPI_SUM, comm.native()), "MPI_Allreduce");

@@ -4,8 +4,8 @@
 //
 // One iteration: (with --check: write this iteration's inputs and poison the outputs), barrier, then
 // the timed region: the collective (blocking), or its issue plus the wait for all its requests
-// (non-blocking), or its issue plus tests until it completes (polled). After the last iteration, every iteration's time is reduced to its maximum over
-// ranks, and wrong elements are summed over ranks.
+// (non-blocking), or its issue plus tests until it completes (polled). After the last iteration, every iteration's time
+// is reduced to its maximum over ranks, and wrong elements are summed over ranks.
 
 #include <chrono>
 #include <cstddef>
@@ -35,11 +35,11 @@ struct BenchOptions {
 
 struct BenchRecord {
   std::string collective;
-  std::size_t bytes = 0;          // S as nccl-tests defines it, after rounding to whole blocks
+  std::size_t bytes = 0;  // S as nccl-tests defines it, after rounding to whole blocks
   std::size_t requested_bytes = 0;
   int ranks = 0;
   double bus_factor = 0.0;
-  std::vector<double> seconds;    // per measured iteration: the maximum over ranks
+  std::vector<double> seconds;         // per measured iteration: the maximum over ranks
   std::optional<std::uint64_t> wrong;  // elements wrong over all ranks and iterations; empty unless checked
 };
 

@@ -27,9 +27,8 @@ std::size_t elements_per_block(std::size_t bytes, ElementType type, std::size_t 
 
 std::span<const Collective* const> all_collectives() noexcept {
   static const std::array<const Collective*, 7> all = {
-      &collectives::allreduce(), &collectives::reduce_scatter(), &collectives::allgather(),
-      &collectives::alltoall(),  &collectives::broadcast(),      &collectives::reduce(),
-      &collectives::sendrecv()};
+      &collectives::allreduce(), &collectives::reduce_scatter(), &collectives::allgather(), &collectives::alltoall(),
+      &collectives::broadcast(), &collectives::reduce(),         &collectives::sendrecv()};
   return all;
 }
 

@@ -52,8 +52,7 @@ class Collective {
   // Writes this rank's inputs for `iteration`. The default: send element i = value(iteration, rank, i).
   virtual void fill(const Payload& payload, int iteration, int rank, Call& call) const;
   // Counts the elements of this rank's output that differ from the exact expected result.
-  virtual std::size_t verify(const Payload& payload, int iteration, int rank, int ranks,
-                             const Call& call) const = 0;
+  virtual std::size_t verify(const Payload& payload, int iteration, int rank, int ranks, const Call& call) const = 0;
 };
 
 // Every collective the benchmark knows, in the order `bench all` runs them.

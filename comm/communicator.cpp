@@ -49,8 +49,7 @@ Communicator Communicator::split(int color, int key) const {
 
 Communicator Communicator::split_shared(int key) const {
   MPI_Comm created = MPI_COMM_NULL;
-  check(MPI_Comm_split_type(handle_, MPI_COMM_TYPE_SHARED, key, MPI_INFO_NULL, &created),
-        "MPI_Comm_split_type");
+  check(MPI_Comm_split_type(handle_, MPI_COMM_TYPE_SHARED, key, MPI_INFO_NULL, &created), "MPI_Comm_split_type");
   return adopt(created);
 }
 

@@ -18,9 +18,7 @@ std::optional<ElementType> parse_element_type(std::string_view text) noexcept {
 
 std::size_t size_of(ElementType type) noexcept { return type == ElementType::fp32 ? 4 : 2; }
 
-MPI_Datatype mpi_datatype(ElementType type) noexcept {
-  return type == ElementType::fp32 ? MPI_FLOAT : MPI_UINT16_T;
-}
+MPI_Datatype mpi_datatype(ElementType type) noexcept { return type == ElementType::fp32 ? MPI_FLOAT : MPI_UINT16_T; }
 
 std::uint16_t to_bf16(float value) noexcept {
   const auto bits = std::bit_cast<std::uint32_t>(value);
@@ -31,9 +29,7 @@ std::uint16_t to_bf16(float value) noexcept {
   return static_cast<std::uint16_t>((bits + rounding) >> 16);
 }
 
-float from_bf16(std::uint16_t bits) noexcept {
-  return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16);
-}
+float from_bf16(std::uint16_t bits) noexcept { return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16); }
 
 void add_bf16(const std::uint16_t* in, std::uint16_t* inout, std::size_t count) noexcept {
   for (std::size_t i = 0; i < count; ++i) inout[i] = to_bf16(from_bf16(in[i]) + from_bf16(inout[i]));
@@ -41,8 +37,7 @@ void add_bf16(const std::uint16_t* in, std::uint16_t* inout, std::size_t count) 
 
 namespace {
 void bf16_sum(void* in, void* inout, int* count, MPI_Datatype*) {
-  add_bf16(static_cast<const std::uint16_t*>(in), static_cast<std::uint16_t*>(inout),
-           static_cast<std::size_t>(*count));
+  add_bf16(static_cast<const std::uint16_t*>(in), static_cast<std::uint16_t*>(inout), static_cast<std::size_t>(*count));
 }
 }  // namespace
 

@@ -32,8 +32,7 @@ std::vector<std::string> gather_strings(const Communicator& comm, const std::str
   std::vector<int> lengths(at_root ? static_cast<std::size_t>(comm.size()) : 0);
   check(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, root, comm.native()), "MPI_Gather");
   const std::vector<int> offsets = displacements(lengths);
-  std::string joined(at_root ? static_cast<std::size_t>(std::accumulate(lengths.begin(), lengths.end(), 0L)) : 0,
-                     '\0');
+  std::string joined(at_root ? static_cast<std::size_t>(std::accumulate(lengths.begin(), lengths.end(), 0L)) : 0, '\0');
   check(MPI_Gatherv(text.data(), length, MPI_CHAR, joined.data(), lengths.data(), offsets.data(), MPI_CHAR, root,
                     comm.native()),
         "MPI_Gatherv");

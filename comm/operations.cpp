@@ -56,9 +56,8 @@ Request iallreduce(const Communicator& comm, const void* send, void* recv, std::
 Interval reduce_scatter(const Communicator& comm, const void* send, void* recv, std::size_t recv_count,
                         ElementType type, const SumOp& sum) {
   const int n = mpi_count(recv_count);
-  return timed(
-      [&] { return MPI_Reduce_scatter_block(send, recv, n, mpi_datatype(type), sum.native(), comm.native()); },
-      "MPI_Reduce_scatter_block");
+  return timed([&] { return MPI_Reduce_scatter_block(send, recv, n, mpi_datatype(type), sum.native(), comm.native()); },
+               "MPI_Reduce_scatter_block");
 }
 
 Request ireduce_scatter(const Communicator& comm, const void* send, void* recv, std::size_t recv_count,
@@ -71,15 +70,13 @@ Request ireduce_scatter(const Communicator& comm, const void* send, void* recv, 
       "MPI_Ireduce_scatter_block");
 }
 
-Interval allgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count,
-                   ElementType type) {
+Interval allgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count, ElementType type) {
   const int n = mpi_count(send_count);
   const MPI_Datatype t = mpi_datatype(type);
   return timed([&] { return MPI_Allgather(send, n, t, recv, n, t, comm.native()); }, "MPI_Allgather");
 }
 
-Request iallgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count,
-                   ElementType type) {
+Request iallgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count, ElementType type) {
   const int n = mpi_count(send_count);
   const MPI_Datatype t = mpi_datatype(type);
   return issued([&](MPI_Request* r) { return MPI_Iallgather(send, n, t, recv, n, t, comm.native(), r); },
@@ -115,9 +112,8 @@ Request ibroadcast(const Communicator& comm, void* buffer, std::size_t count, El
 Interval reduce(const Communicator& comm, const void* send, void* recv, std::size_t count, ElementType type,
                 const SumOp& sum, int root) {
   const int n = mpi_count(count);
-  return timed(
-      [&] { return MPI_Reduce(send, recv, n, mpi_datatype(type), sum.native(), root, comm.native()); },
-      "MPI_Reduce");
+  return timed([&] { return MPI_Reduce(send, recv, n, mpi_datatype(type), sum.native(), root, comm.native()); },
+               "MPI_Reduce");
 }
 
 Request ireduce(const Communicator& comm, const void* send, void* recv, std::size_t count, ElementType type,
@@ -130,15 +126,14 @@ Request ireduce(const Communicator& comm, const void* send, void* recv, std::siz
       "MPI_Ireduce");
 }
 
-Interval sendrecv(const Communicator& comm, const void* send, std::size_t send_count, int destination,
-                  void* recv, std::size_t recv_count, int source, ElementType type, int tag) {
+Interval sendrecv(const Communicator& comm, const void* send, std::size_t send_count, int destination, void* recv,
+                  std::size_t recv_count, int source, ElementType type, int tag) {
   const int ns = mpi_count(send_count);
   const int nr = mpi_count(recv_count);
   const MPI_Datatype t = mpi_datatype(type);
   return timed(
       [&] {
-        return MPI_Sendrecv(send, ns, t, destination, tag, recv, nr, t, source, tag, comm.native(),
-                            MPI_STATUS_IGNORE);
+        return MPI_Sendrecv(send, ns, t, destination, tag, recv, nr, t, source, tag, comm.native(), MPI_STATUS_IGNORE);
       },
       "MPI_Sendrecv");
 }
@@ -153,9 +148,8 @@ Request isend(const Communicator& comm, const void* send, std::size_t count, Ele
 
 Request irecv(const Communicator& comm, void* recv, std::size_t count, ElementType type, int source, int tag) {
   const int n = mpi_count(count);
-  return issued(
-      [&](MPI_Request* r) { return MPI_Irecv(recv, n, mpi_datatype(type), source, tag, comm.native(), r); },
-      "MPI_Irecv");
+  return issued([&](MPI_Request* r) { return MPI_Irecv(recv, n, mpi_datatype(type), source, tag, comm.native(), r); },
+                "MPI_Irecv");
 }
 
 }  // namespace scaleout::comm

@@ -32,16 +32,12 @@ Request ireduce_scatter(const Communicator& comm, const void* send, void* recv, 
                         ElementType type, const SumOp& sum);
 
 // Every rank contributes send_count elements and receives size() * send_count.
-Interval allgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count,
-                   ElementType type);
-Request iallgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count,
-                   ElementType type);
+Interval allgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count, ElementType type);
+Request iallgather(const Communicator& comm, const void* send, void* recv, std::size_t send_count, ElementType type);
 
 // Every rank sends count_per_peer elements to each rank (itself included).
-Interval alltoall(const Communicator& comm, const void* send, void* recv, std::size_t count_per_peer,
-                  ElementType type);
-Request ialltoall(const Communicator& comm, const void* send, void* recv, std::size_t count_per_peer,
-                  ElementType type);
+Interval alltoall(const Communicator& comm, const void* send, void* recv, std::size_t count_per_peer, ElementType type);
+Request ialltoall(const Communicator& comm, const void* send, void* recv, std::size_t count_per_peer, ElementType type);
 
 Interval broadcast(const Communicator& comm, void* buffer, std::size_t count, ElementType type, int root);
 Request ibroadcast(const Communicator& comm, void* buffer, std::size_t count, ElementType type, int root);
@@ -52,8 +48,8 @@ Interval reduce(const Communicator& comm, const void* send, void* recv, std::siz
 Request ireduce(const Communicator& comm, const void* send, void* recv, std::size_t count, ElementType type,
                 const SumOp& sum, int root);
 
-Interval sendrecv(const Communicator& comm, const void* send, std::size_t send_count, int destination,
-                  void* recv, std::size_t recv_count, int source, ElementType type, int tag);
+Interval sendrecv(const Communicator& comm, const void* send, std::size_t send_count, int destination, void* recv,
+                  std::size_t recv_count, int source, ElementType type, int tag);
 Request isend(const Communicator& comm, const void* send, std::size_t count, ElementType type, int destination,
               int tag);
 Request irecv(const Communicator& comm, void* recv, std::size_t count, ElementType type, int source, int tag);

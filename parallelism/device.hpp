@@ -13,7 +13,7 @@ struct Device {
   double peak_flops = 0.0;        // dense bf16 FLOP/s
   double memory_bandwidth = 0.0;  // bytes/s
   double memory_bytes = 0.0;
-  double efficiency = 0.0;        // the share of peak a training step achieves (model FLOPs utilization)
+  double efficiency = 0.0;  // the share of peak a training step achieves (model FLOPs utilization)
 
   double seconds(double flops, double bytes) const;
 };

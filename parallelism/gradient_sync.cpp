@@ -68,8 +68,8 @@ void StepBuilder::gradient_segment(std::size_t first_op, double dense_bytes, dou
     while (stream.next_bucket < bucket_count(stream) &&
            std::min((stream.next_bucket + 1) * cap, stream.total) <= end + 0.5) {
       const double bucket_end = std::min((stream.next_bucket + 1) * cap, stream.total);
-      events.push_back({std::clamp((bucket_end - stream.produced) / bytes, 0.0, 1.0), s,
-                        bucket_size(stream, stream.next_bucket)});
+      events.push_back(
+          {std::clamp((bucket_end - stream.produced) / bytes, 0.0, 1.0), s, bucket_size(stream, stream.next_bucket)});
       ++stream.next_bucket;
     }
     stream.produced = end;
@@ -157,8 +157,7 @@ void StepBuilder::synchronize() {
     // Gradient clipping needs the norm over every stage (Megatron-LM allreduces it over the model-parallel
     // ranks): the stages meet here, and a stage that drained its pipeline early waits for the others.
     // Its tag is the same on every stage (the programs around it differ).
-    blocking(Group::pp, Transfer::allreduce, Phase::sync, -1, -1, padded(element_, 1, element_), -1,
-             stage_meeting_tag);
+    blocking(Group::pp, Transfer::allreduce, Phase::sync, -1, -1, padded(element_, 1, element_), -1, stage_meeting_tag);
   }
 }
 

@@ -38,9 +38,7 @@ std::int64_t Model::embedding_parameters() const {
 
 std::int64_t Model::head_parameters() const { return tied_embeddings ? 0 : vocab * hidden; }
 
-std::int64_t Model::final_norm_parameters() const {
-  return architecture == Architecture::gpt ? 2 * hidden : hidden;
-}
+std::int64_t Model::final_norm_parameters() const { return architecture == Architecture::gpt ? 2 * hidden : hidden; }
 
 std::int64_t Model::parameters() const {
   return layers * layer_parameters() + embedding_parameters() + head_parameters() + final_norm_parameters();
@@ -51,8 +49,8 @@ double Model::attention_core_flops_per_token() const { return 4.0 * static_cast<
 double Model::layer_forward_flops_per_token() const {
   // Two FLOPs per multiply-add of every matmul parameter a token passes through, plus the attention
   // scores (Q K^T) and the weighted values, 2 s h each.
-  const std::int64_t active = attention_matmul_parameters() + (moe() ? top_k : 1) * mlp_matmul_parameters() +
-                              router_parameters();
+  const std::int64_t active =
+      attention_matmul_parameters() + (moe() ? top_k : 1) * mlp_matmul_parameters() + router_parameters();
   return 2.0 * static_cast<double>(active) + attention_core_flops_per_token();
 }
 
@@ -95,26 +93,26 @@ const std::vector<ModelPreset>& model_presets() {
       {gpt3("gpt3-6.7b", 32, 4096, 32), "Brown et al. 2020, Table 2.1", 6.7e9, 0.05e9 / 6.7e9},
       {gpt3("gpt3-13b", 40, 5140, 40), "Brown et al. 2020, Table 2.1", 13.0e9, 0.05e9 / 13.0e9},
       {gpt3("gpt3-175b", 96, 12288, 96), "Brown et al. 2020, Table 2.1", 175.0e9, 0.5e9 / 175.0e9},
-      {llama("llama2-7b", 32, 4096, 32, 32, 11008, 32000, 4096), "Touvron et al. 2023; released weights",
-       6.74e9, 0.005e9 / 6.74e9},
-      {llama("llama2-13b", 40, 5120, 40, 40, 13824, 32000, 4096), "Touvron et al. 2023; released weights",
-       13.02e9, 0.005e9 / 13.02e9},
-      {llama("llama2-70b", 80, 8192, 64, 8, 28672, 32000, 4096), "Touvron et al. 2023; released weights",
-       68.98e9, 0.005e9 / 68.98e9},
-      {llama("llama3-8b", 32, 4096, 32, 8, 14336, 128256, 8192), "Llama Team 2024, Table 3; released weights",
-       8.03e9, 0.005e9 / 8.03e9},
-      {llama("llama3-70b", 80, 8192, 64, 8, 28672, 128256, 8192), "Llama Team 2024, Table 3; released weights",
-       70.55e9, 0.005e9 / 70.55e9},
-      {llama("llama3-405b", 126, 16384, 128, 8, 53248, 128256, 8192),
-       "Llama Team 2024, Table 3; released weights", 405.0e9, 0.5e9 / 405.0e9},
+      {llama("llama2-7b", 32, 4096, 32, 32, 11008, 32000, 4096), "Touvron et al. 2023; released weights", 6.74e9,
+       0.005e9 / 6.74e9},
+      {llama("llama2-13b", 40, 5120, 40, 40, 13824, 32000, 4096), "Touvron et al. 2023; released weights", 13.02e9,
+       0.005e9 / 13.02e9},
+      {llama("llama2-70b", 80, 8192, 64, 8, 28672, 32000, 4096), "Touvron et al. 2023; released weights", 68.98e9,
+       0.005e9 / 68.98e9},
+      {llama("llama3-8b", 32, 4096, 32, 8, 14336, 128256, 8192), "Llama Team 2024, Table 3; released weights", 8.03e9,
+       0.005e9 / 8.03e9},
+      {llama("llama3-70b", 80, 8192, 64, 8, 28672, 128256, 8192), "Llama Team 2024, Table 3; released weights", 70.55e9,
+       0.005e9 / 70.55e9},
+      {llama("llama3-405b", 126, 16384, 128, 8, 53248, 128256, 8192), "Llama Team 2024, Table 3; released weights",
+       405.0e9, 0.5e9 / 405.0e9},
       // Jiang et al. 2024 ("Mixtral of Experts"): 8 experts, 2 per token, 32k context; 46.7B parameters
       // (12.9B active), as counted in the released weights.
       {mixture(llama("mixtral-8x7b", 32, 4096, 32, 8, 14336, 32000, 32768), 8, 2),
        "Jiang et al. 2024; released weights", 46.70e9, 0.005e9 / 46.70e9},
       // For tests and demos: small enough that a step takes milliseconds, shaped like Llama.
       {llama("tiny", 4, 256, 4, 2, 688, 1024, 128), "scaleout (a test model; exact count)", 3426560, 0.0},
-      {mixture(llama("tiny-moe", 4, 256, 4, 2, 344, 1024, 128), 4, 2), "scaleout (a test model; exact count)",
-       5544192, 0.0},
+      {mixture(llama("tiny-moe", 4, 256, 4, 2, 344, 1024, 128), 4, 2), "scaleout (a test model; exact count)", 5544192,
+       0.0},
   };
   return presets;
 }
@@ -139,9 +137,7 @@ std::string model_preset_names() {
   return names;
 }
 
-const char* to_string(Architecture architecture) {
-  return architecture == Architecture::gpt ? "gpt" : "llama";
-}
+const char* to_string(Architecture architecture) { return architecture == Architecture::gpt ? "gpt" : "llama"; }
 
 std::optional<Architecture> parse_architecture(const std::string& text) {
   if (text == "gpt") return Architecture::gpt;

@@ -60,9 +60,9 @@ struct Model {
 
 struct ModelPreset {
   Model model;
-  std::string source;              // where the architecture and the published total come from
-  double published_parameters;     // the total the source gives
-  double published_precision;      // relative precision of that figure (0.005 for "6.74B")
+  std::string source;           // where the architecture and the published total come from
+  double published_parameters;  // the total the source gives
+  double published_precision;   // relative precision of that figure (0.005 for "6.74B")
 };
 
 const std::vector<ModelPreset>& model_presets();

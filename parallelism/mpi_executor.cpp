@@ -166,7 +166,7 @@ StepRecord MpiExecutor::run_step(int step) {
       case OpKind::compute: {
         const bool outstanding = progress();
         double drained_at = outstanding ? -1 : begin;  // when the last outstanding operation was seen complete
-        double progressing = comm::now() - begin;       // time spent inside MPI progress calls
+        double progressing = comm::now() - begin;      // time spent inside MPI progress calls
         std::function<bool()> poll;
         if (outstanding) {
           poll = [&] {
@@ -189,9 +189,7 @@ StepRecord MpiExecutor::run_step(int step) {
         record.overlapped += std::max((drained_at < 0 ? end : drained_at) - begin - overrun, 0.0);
         break;
       }
-      case OpKind::start:
-        start(op, static_cast<int>(i), record, step_start);
-        break;
+      case OpKind::start: start(op, static_cast<int>(i), record, step_start); break;
       case OpKind::wait: {
         const int entry = entry_of_slot_[static_cast<std::size_t>(op.slot)];
         if (entry >= 0) {
@@ -201,9 +199,7 @@ StepRecord MpiExecutor::run_step(int step) {
         }
         break;
       }
-      case OpKind::blocking:
-        blocking(op, record);
-        break;
+      case OpKind::blocking: blocking(op, record); break;
     }
     if (options_.trace) {
       auto& trace = record.ops[i];

@@ -27,8 +27,8 @@
 #include "comm/request.hpp"
 #include "parallelism/compute_emulation.hpp"
 #include "parallelism/layout.hpp"
-#include "parallelism/progress_marker.hpp"
 #include "parallelism/program.hpp"
+#include "parallelism/progress_marker.hpp"
 #include "parallelism/step_record.hpp"
 
 namespace scaleout::parallelism {
@@ -45,9 +45,9 @@ struct ExecutorOptions {
   ComputeMode compute = ComputeMode::sleep;
   comm::ElementType type = comm::ElementType::bf16;
   int in_flight = 4;
-  bool check = false;        // fill every operation's input and verify every result
+  bool check = false;  // fill every operation's input and verify every result
   std::uint64_t seed = 1;
-  bool trace = false;        // keep one record per op
+  bool trace = false;  // keep one record per op
   EmulationTiming timing{};
   ProgressMarker* marker = nullptr;  // marked before every op (for a watchdog), when given
 };

@@ -82,8 +82,8 @@ std::vector<OpSummary> summarize_communication(const Program& program) {
   std::vector<OpSummary> summary;
   summary.reserve(counts.size());
   for (const auto& [key, count] : counts) {
-    summary.push_back({static_cast<Group>(std::get<0>(key)), static_cast<Transfer>(std::get<1>(key)),
-                       std::get<2>(key), count});
+    summary.push_back(
+        {static_cast<Group>(std::get<0>(key)), static_cast<Transfer>(std::get<1>(key)), std::get<2>(key), count});
   }
   // Largest messages first within a group: what a reader looks for.
   std::stable_sort(summary.begin(), summary.end(), [](const OpSummary& a, const OpSummary& b) {

@@ -52,11 +52,11 @@ struct Op {
   // communication (start, wait, blocking)
   Group group = Group::dp;
   Transfer transfer = Transfer::allreduce;
-  bool expert = false;        // a dp op over the ranks holding the same experts
-  std::uint64_t bytes = 0;    // the operation's size as the collective benchmark defines it
-  int slot = -1;              // start and wait: which in-flight operation; blocking: -1
-  int peer = -1;              // send and recv: the peer's rank in the group
-  int tag = 0;                // names the message alike on every rank taking part (payloads, MPI tag)
+  bool expert = false;      // a dp op over the ranks holding the same experts
+  std::uint64_t bytes = 0;  // the operation's size as the collective benchmark defines it
+  int slot = -1;            // start and wait: which in-flight operation; blocking: -1
+  int peer = -1;            // send and recv: the peer's rank in the group
+  int tag = 0;              // names the message alike on every rank taking part (payloads, MPI tag)
 };
 
 // The buffer bytes an operation needs: in place where MPI allows it, send and receive halves for
@@ -65,7 +65,7 @@ std::uint64_t footprint(const Op& op);
 
 struct Program {
   std::vector<Op> ops;
-  int slots = 0;  // distinct in-flight operations per step
+  int slots = 0;                            // distinct in-flight operations per step
   std::uint64_t largest_footprint() const;  // over every communication op
   double compute_seconds() const;
 };

@@ -24,10 +24,10 @@ class StepBuilder {
  private:
   // Per stream (dense, expert) of gradients: where the reduction of this backward stands.
   struct GradientStream {
-    double total = 0;          // bytes this chunk's backward produces
+    double total = 0;  // bytes this chunk's backward produces
     double produced = 0;
     int next_bucket = 0;
-    std::vector<int> slots;    // started buckets, waited in the sync
+    std::vector<int> slots;  // started buckets, waited in the sync
   };
 
   // --- layer_ops.cpp
@@ -67,8 +67,8 @@ class StepBuilder {
   const Layout& l_;
   const Model& m_;
   int stage_;
-  double tokens_;        // per rank and microbatch
-  double element_;       // gradient element bytes
+  double tokens_;   // per rank and microbatch
+  double element_;  // gradient element bytes
   Program program_;
   int next_tag_ = 0;
   std::vector<Op> started_;   // by slot

@@ -221,8 +221,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   if (reduce_gradients) finish_gradient_streams();
   if (!first_stage) {
     pending_.push_back(start(Group::pp, Transfer::send, Phase::backward, mb, -1, activation, false,
-                             (stage_ + p - 1) % p,
-                             pipeline_tag(mb, stages, virtual_stage - 1, true)));
+                             (stage_ + p - 1) % p, pipeline_tag(mb, stages, virtual_stage - 1, true)));
   }
 }
 

@@ -20,15 +20,15 @@ struct OpRecord {
 };
 
 struct StepRecord {
-  double step = 0;                // from the step's start to the end of the optimizer
-  double compute = 0;             // measured compute spans
-  double compute_requested = 0;   // what the program asked of them
-  std::array<double, group_count> exposed{};  // blocked on communication, per group
-  double bubble = 0;              // blocked in pipeline receives
-  double overlapped = 0;          // communication in flight while computing
+  double step = 0;                                 // from the step's start to the end of the optimizer
+  double compute = 0;                              // measured compute spans
+  double compute_requested = 0;                    // what the program asked of them
+  std::array<double, group_count> exposed{};       // blocked on communication, per group
+  double bubble = 0;                               // blocked in pipeline receives
+  double overlapped = 0;                           // communication in flight while computing
   std::array<std::uint64_t, group_count> bytes{};  // bytes of the operations issued, per group
-  std::uint64_t wrong = 0;        // wrong elements (with check)
-  std::vector<OpRecord> ops;      // with trace
+  std::uint64_t wrong = 0;                         // wrong elements (with check)
+  std::vector<OpRecord> ops;                       // with trace
 
   double exposed_total() const { return std::accumulate(exposed.begin(), exposed.end(), 0.0); }
   double other() const { return step - compute - exposed_total() - bubble; }

@@ -36,30 +36,20 @@ void issue_transfer(const Op& op, const TransferContext& c, std::span<std::byte>
   void* data = buffer.data();
   void* second_half = buffer.data() + op.bytes;
   switch (op.transfer) {
-    case Transfer::allreduce:
-      requests[0] = comm::iallreduce(c.comm, MPI_IN_PLACE, data, count, c.type, c.sum);
-      return;
+    case Transfer::allreduce: requests[0] = comm::iallreduce(c.comm, MPI_IN_PLACE, data, count, c.type, c.sum); return;
     case Transfer::reduce_scatter:
       requests[0] = comm::ireduce_scatter(c.comm, MPI_IN_PLACE, data, count / n, c.type, c.sum);
       return;
-    case Transfer::allgather:
-      requests[0] = comm::iallgather(c.comm, MPI_IN_PLACE, data, count / n, c.type);
-      return;
-    case Transfer::alltoall:
-      requests[0] = comm::ialltoall(c.comm, data, second_half, count / n, c.type);
-      return;
+    case Transfer::allgather: requests[0] = comm::iallgather(c.comm, MPI_IN_PLACE, data, count / n, c.type); return;
+    case Transfer::alltoall: requests[0] = comm::ialltoall(c.comm, data, second_half, count / n, c.type); return;
     case Transfer::exchange: {
       const Ring neighbours = ring(c.comm);
       requests[0] = comm::irecv(c.comm, second_half, count, c.type, neighbours.previous, mpi_tag(op));
       requests[1] = comm::isend(c.comm, data, count, c.type, neighbours.next, mpi_tag(op));
       return;
     }
-    case Transfer::send:
-      requests[0] = comm::isend(c.comm, data, count, c.type, op.peer, mpi_tag(op));
-      return;
-    case Transfer::recv:
-      requests[0] = comm::irecv(c.comm, data, count, c.type, op.peer, mpi_tag(op));
-      return;
+    case Transfer::send: requests[0] = comm::isend(c.comm, data, count, c.type, op.peer, mpi_tag(op)); return;
+    case Transfer::recv: requests[0] = comm::irecv(c.comm, data, count, c.type, op.peer, mpi_tag(op)); return;
   }
 }
 
@@ -68,18 +58,15 @@ double run_transfer(const Op& op, const TransferContext& c, std::span<std::byte>
   const auto n = static_cast<std::size_t>(c.comm.size());
   void* data = buffer.data();
   switch (op.transfer) {
-    case Transfer::allreduce:
-      return comm::allreduce(c.comm, MPI_IN_PLACE, data, count, c.type, c.sum).seconds();
+    case Transfer::allreduce: return comm::allreduce(c.comm, MPI_IN_PLACE, data, count, c.type, c.sum).seconds();
     case Transfer::reduce_scatter:
       return comm::reduce_scatter(c.comm, MPI_IN_PLACE, data, count / n, c.type, c.sum).seconds();
-    case Transfer::allgather:
-      return comm::allgather(c.comm, MPI_IN_PLACE, data, count / n, c.type).seconds();
-    case Transfer::alltoall:
-      return comm::alltoall(c.comm, data, buffer.data() + op.bytes, count / n, c.type).seconds();
+    case Transfer::allgather: return comm::allgather(c.comm, MPI_IN_PLACE, data, count / n, c.type).seconds();
+    case Transfer::alltoall: return comm::alltoall(c.comm, data, buffer.data() + op.bytes, count / n, c.type).seconds();
     case Transfer::exchange: {
       const Ring neighbours = ring(c.comm);
-      return comm::sendrecv(c.comm, data, count, neighbours.next, buffer.data() + op.bytes, count,
-                            neighbours.previous, c.type, mpi_tag(op))
+      return comm::sendrecv(c.comm, data, count, neighbours.next, buffer.data() + op.bytes, count, neighbours.previous,
+                            c.type, mpi_tag(op))
           .seconds();
     }
     case Transfer::send:
@@ -111,16 +98,13 @@ void fill_transfer(const Op& op, const comm::Communicator& comm, const comm::Pay
       payload.fill(buffer.subspan(static_cast<std::size_t>(rank) * block, block), iteration, rank, 0);
       return;
     }
-    case Transfer::recv:
-      return;
-    default:
-      payload.fill(buffer.first(op.bytes), iteration, rank, 0);
-      return;
+    case Transfer::recv: return;
+    default: payload.fill(buffer.first(op.bytes), iteration, rank, 0); return;
   }
 }
 
-std::uint64_t verify_transfer(const Op& op, const comm::Communicator& comm, const comm::Payload& payload,
-                              int iteration, std::span<const std::byte> buffer) {
+std::uint64_t verify_transfer(const Op& op, const comm::Communicator& comm, const comm::Payload& payload, int iteration,
+                              std::span<const std::byte> buffer) {
   const int rank = comm.rank(), n = comm.size();
   const std::size_t element = payload.element_size();
   switch (op.transfer) {
@@ -154,8 +138,7 @@ std::uint64_t verify_transfer(const Op& op, const comm::Communicator& comm, cons
       const auto sender = payload.values(iteration, op.peer);
       return payload.count_wrong(buffer.first(op.bytes), [&](std::size_t i) { return sender(i); });
     }
-    case Transfer::send:
-      return 0;  // the receiver verifies
+    case Transfer::send: return 0;  // the receiver verifies
   }
   return 0;
 }

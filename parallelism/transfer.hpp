@@ -35,7 +35,7 @@ int payload_iteration(int step, const Op& op);
 void fill_transfer(const Op& op, const comm::Communicator& comm, const comm::Payload& payload, int iteration,
                    std::span<std::byte> buffer);
 // Wrong elements of what `op` delivered to this rank.
-std::uint64_t verify_transfer(const Op& op, const comm::Communicator& comm, const comm::Payload& payload,
-                              int iteration, std::span<const std::byte> buffer);
+std::uint64_t verify_transfer(const Op& op, const comm::Communicator& comm, const comm::Payload& payload, int iteration,
+                              std::span<const std::byte> buffer);
 
 }  // namespace scaleout::parallelism

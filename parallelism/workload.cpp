@@ -17,8 +17,7 @@ std::uint64_t Workload::bucket_bytes() const {
 }
 
 double Workload::flops_per_step() const {
-  return 3.0 * static_cast<double>(global_batch) * static_cast<double>(model.seq_len) *
-         model.forward_flops_per_token();
+  return 3.0 * static_cast<double>(global_batch) * static_cast<double>(model.seq_len) * model.forward_flops_per_token();
 }
 
 RankParameters layer_parameters_per_rank(const Workload& w) {
@@ -62,8 +61,7 @@ RankParameters rank_parameters(const Workload& w, int stage) {
 }
 
 std::uint64_t gradient_bytes(const Workload& w, int stage) {
-  return static_cast<std::uint64_t>(std::llround(rank_parameters(w, stage).total())) *
-         comm::size_of(w.gradient_type);
+  return static_cast<std::uint64_t>(std::llround(rank_parameters(w, stage).total())) * comm::size_of(w.gradient_type);
 }
 
 }  // namespace scaleout::parallelism

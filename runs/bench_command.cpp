@@ -33,18 +33,18 @@ void check_sizes_fit(const BenchPlan& plan, int ranks) {
     const std::size_t largest = comm::largest_bytes(*collective, plan.options.type, ranks);
     for (const std::uint64_t size : plan.sizes) {
       if (size > largest) {
-        throw UsageError(fmt::format("--sizes: {} is too large for {} on {} rank{} with {}: MPI counts are "
-                                     "ints, so at most {} bytes",
-                                     format_bytes(size), collective->name(), ranks, ranks == 1 ? "" : "s",
-                                     comm::name(plan.options.type), largest));
+        throw UsageError(
+            fmt::format("--sizes: {} is too large for {} on {} rank{} with {}: MPI counts are "
+                        "ints, so at most {} bytes",
+                        format_bytes(size), collective->name(), ranks, ranks == 1 ? "" : "s",
+                        comm::name(plan.options.type), largest));
       }
     }
   }
 }
 
 // The payload buffers of the largest size must fit in what every node has available.
-void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world,
-                       const topology::NodeIdentity& identity) {
+void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world, const topology::NodeIdentity& identity) {
   std::uint64_t per_rank = 0;
   std::string largest;
   for (const comm::Collective* collective : plan.collectives) {
@@ -62,7 +62,8 @@ void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world,
 
 }  // namespace
 
-void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world, const topology::NodeIdentity& identity) {
+void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world,
+                           const topology::NodeIdentity& identity) {
   check_sizes_fit(plan, world.size());
   check_memory_fits(plan, world, identity);
 }
@@ -70,8 +71,9 @@ void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& worl
 CLI::App* add_bench_command(CLI::App& app, BenchArguments& a) {
   CLI::App* bench = app.add_subcommand("bench", "Measure collectives: time percentiles, algbw and busbw");
   bench->add_option("collectives", a.collectives, "Collectives to run (default allreduce): " + collective_names());
-  bench->add_option("--sizes", a.sizes,
-                    "Sizes in bytes: a range MIN:MAX[:FACTOR] (4K:64M:2) or a list (64K,1M,16M); units K M G T")
+  bench
+      ->add_option("--sizes", a.sizes,
+                   "Sizes in bytes: a range MIN:MAX[:FACTOR] (4K:64M:2) or a list (64K,1M,16M); units K M G T")
       ->capture_default_str();
   bench->add_option("--iters", a.iterations, "Measured iterations per size")->capture_default_str();
   bench->add_option("--warmup", a.warmup, "Warm-up iterations per size, run and not measured")->capture_default_str();
@@ -96,7 +98,8 @@ BenchPlan plan_bench(const BenchArguments& a) {
     }
   }
   plan.sizes = parse_sizes(a.sizes, "--sizes");
-  if (a.iterations < 1) throw UsageError(fmt::format("--iters: {} is not allowed; it must be at least 1", a.iterations));
+  if (a.iterations < 1)
+    throw UsageError(fmt::format("--iters: {} is not allowed; it must be at least 1", a.iterations));
   if (a.warmup < 0) throw UsageError(fmt::format("--warmup: {} is not allowed; it must be 0 or more", a.warmup));
   const auto type = comm::parse_element_type(a.dtype);
   if (!type) throw UsageError(fmt::format("--dtype: '{}' is unknown; allowed: fp32, bf16", a.dtype));

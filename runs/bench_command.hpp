@@ -41,6 +41,7 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv);
 
 // Every size fits MPI's int counts on the world's ranks, and its buffers fit every node's memory:
 // UsageError on every rank alike otherwise. Collective over `world`.
-void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world, const topology::NodeIdentity& identity);
+void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world,
+                           const topology::NodeIdentity& identity);
 
 }  // namespace scaleout::runs

@@ -22,17 +22,17 @@ void ConsoleTable::header(const BenchContext& c) const {
   fmt::print(out_,
              "# time: microseconds per iteration, each the slowest rank's; algbw = bytes / p50 and busbw = "
              "algbw x factor, in GB/s\n");
-  fmt::print(out_, "#\n# {:<15}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{:>8}\n", "collective", "bytes",
-             "min", "p50", "p95", "p99", "max", "algbw", "busbw", "wrong");
+  fmt::print(out_, "#\n# {:<15}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{:>8}\n", "collective", "bytes", "min",
+             "p50", "p95", "p99", "max", "algbw", "busbw", "wrong");
   std::fflush(out_);
 }
 
 void ConsoleTable::row(const comm::BenchRecord& r) const {
   const comm::BenchFigures f = comm::figures(r);
   const std::string wrong = r.wrong ? fmt::format("{}", *r.wrong) : "-";
-  fmt::print(out_, "  {:<15}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{:>8}\n",
-             r.collective, r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99, f.time_us.max,
-             f.algbw_gbs, f.busbw_gbs, wrong);
+  fmt::print(out_, "  {:<15}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{:>8}\n", r.collective,
+             r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99, f.time_us.max, f.algbw_gbs,
+             f.busbw_gbs, wrong);
   std::fflush(out_);
 }
 

@@ -39,8 +39,9 @@ constexpr std::pair<double, int> compute_spans[] = {{50e-6, 40}, {200e-6, 20}, {
 
 // One collective at every size on `group` (each rank's group runs at once with the others'), then its
 // fit; the groups of a tier are alike, so rank 0's stands for them.
-void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group, const std::vector<std::uint64_t>& sizes,
-                   const comm::BenchOptions& options, bool root, analysis::Calibration& calibration) {
+void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group,
+                   const std::vector<std::uint64_t>& sizes, const comm::BenchOptions& options, bool root,
+                   analysis::Calibration& calibration) {
   std::vector<std::pair<double, double>> measured;
   for (const std::uint64_t size : sizes) {
     const auto record = comm::measure(benchmark_of(key.collective), group, size, options);
@@ -95,27 +96,32 @@ analysis::ComputeOverhead calibrate_compute(const comm::Communicator& world, par
 
 CLI::App* add_calibrate_command(CLI::App& app, CalibrateArguments& a) {
   CLI::App* calibrate = app.add_subcommand(
-      "calibrate", "Fit the cost model of predict to this cluster: collectives inside and across nodes (under mpirun or srun)");
+      "calibrate",
+      "Fit the cost model of predict to this cluster: collectives inside and across nodes (under mpirun or srun)");
   calibrate->add_option("--output", a.output, "The calibration file to write (.json)")->capture_default_str();
   calibrate->add_flag("--overwrite", a.overwrite, "Replace the output file if it exists");
   calibrate->add_option("--sizes", a.sizes, "Message sizes fitted over: MIN:MAX[:FACTOR] or a list; units K M G")
       ->capture_default_str();
   calibrate->add_option("--iters", a.iterations, "Measured iterations per size")->capture_default_str();
   calibrate->add_option("--warmup", a.warmup, "Warm-up iterations per size")->capture_default_str();
-  calibrate->add_option("--dtype", a.dtype, "Element type: bf16 (as runs reduce gradients) or fp32")->capture_default_str();
-  calibrate->add_option("--compute", a.compute, "Compute emulation mode to measure: sleep or spin")->capture_default_str();
+  calibrate->add_option("--dtype", a.dtype, "Element type: bf16 (as runs reduce gradients) or fp32")
+      ->capture_default_str();
+  calibrate->add_option("--compute", a.compute, "Compute emulation mode to measure: sleep or spin")
+      ->capture_default_str();
   return calibrate;
 }
 
 int run_calibrate(const CalibrateArguments& a, int& argc, char**& argv) {
   BenchArguments bench;
-  for (int c = 0; c < analysis::collective_count; ++c) bench.collectives.emplace_back(analysis::to_string(static_cast<Collective>(c)));
+  for (int c = 0; c < analysis::collective_count; ++c)
+    bench.collectives.emplace_back(analysis::to_string(static_cast<Collective>(c)));
   bench.sizes = a.sizes;
   bench.iterations = a.iterations;
   bench.warmup = a.warmup;
   bench.dtype = a.dtype;
   const BenchPlan plan = plan_bench(bench);
-  if (plan.sizes.size() < 2) throw UsageError(fmt::format("--sizes: '{}' gives one size; a fit needs at least two", a.sizes));
+  if (plan.sizes.size() < 2)
+    throw UsageError(fmt::format("--sizes: '{}' gives one size; a fit needs at least two", a.sizes));
   const auto mode = parallelism::parse_compute_mode(a.compute);
   if (!mode) throw UsageError(fmt::format("--compute: '{}' is unknown; allowed: sleep, spin", a.compute));
   if (!a.output.ends_with(".json")) throw UsageError(fmt::format("--output: '{}' must end in .json", a.output));
@@ -151,9 +157,9 @@ int run_calibrate(const CalibrateArguments& a, int& argc, char**& argv) {
       if (!name.empty()) calibration.hostnames += (calibration.hostnames.empty() ? "" : ",") + name;
     }
     if (root) {
-      fmt::print("calibrate: {} node{} x {} rank{} ({}), {}, transport {}\n", identity.nodes, identity.nodes == 1 ? "" : "s",
-                 identity.local_size, identity.local_size == 1 ? "" : "s", calibration.hostnames,
-                 calibration.mpi_library, calibration.transport);
+      fmt::print("calibrate: {} node{} x {} rank{} ({}), {}, transport {}\n", identity.nodes,
+                 identity.nodes == 1 ? "" : "s", identity.local_size, identity.local_size == 1 ? "" : "s",
+                 calibration.hostnames, calibration.mpi_library, calibration.transport);
     }
     if (identity.local_size >= 2) {
       if (root) fmt::print("intra-node: groups of the {} ranks of each node, all nodes at once\n", identity.local_size);
@@ -165,7 +171,9 @@ int run_calibrate(const CalibrateArguments& a, int& argc, char**& argv) {
       // One group per local rank, one rank per node: as a DP group next to TP inside the node, every
       // group shares the node's network link with the others.
       const comm::Communicator across = world.split(identity.local_rank, identity.node);
-      if (root) fmt::print("inter-node: groups of one rank per node on {} nodes, {} at once\n", identity.nodes, identity.local_size);
+      if (root)
+        fmt::print("inter-node: groups of one rank per node on {} nodes, {} at once\n", identity.nodes,
+                   identity.local_size);
       calibrate_tier(Tier::inter, across, plan, root, calibration);
     } else if (root) {
       fmt::print("inter-node: not measured (one node)\n");

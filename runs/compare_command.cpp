@@ -16,19 +16,20 @@ namespace scaleout::runs {
 namespace {
 
 // What makes two runs the same workload: the model's size and FLOPs, the batch, the layout.
-constexpr const char* workload_figures[] = {"parameters", "flops_per_step", "global_batch", "micro_batch",
-                                            "microbatches", "tp",          "pp",           "cp",
-                                            "ep",           "dp",           "zero_stage",   "virtual_stages"};
+constexpr const char* workload_figures[] = {
+    "parameters", "flops_per_step", "global_batch",  "micro_batch", "microbatches", "tp", "pp", "cp", "ep",
+    "dp",         "zero_stage",     "virtual_stages"};
 
 void check_same_workload(const LoadedRun& before, const LoadedRun& after) {
   for (const char* name : workload_figures) {
     const auto b = before.figures.find(name), a = after.figures.find(name);
     if (b == before.figures.end() || a == after.figures.end()) continue;
     if (std::abs(b->second - a->second) > 1e-9 * std::max(1.0, std::abs(b->second))) {
-      throw UsageError(fmt::format("BEFORE and AFTER are different workloads at {} node{} ({} ranks): {} is {:g} in {} "
-                                   "and {:g} in {}",
-                                   before.facts.nodes, before.facts.nodes == 1 ? "" : "s", before.facts.ranks, name,
-                                   b->second, before.facts.path, a->second, after.facts.path));
+      throw UsageError(
+          fmt::format("BEFORE and AFTER are different workloads at {} node{} ({} ranks): {} is {:g} in {} "
+                      "and {:g} in {}",
+                      before.facts.nodes, before.facts.nodes == 1 ? "" : "s", before.facts.ranks, name, b->second,
+                      before.facts.path, a->second, after.facts.path));
     }
   }
 }
@@ -45,8 +46,8 @@ nlohmann::json read_bench(const std::string& path) {
     auto json = nlohmann::json::parse(in);
     for (const auto& r : json.at("results")) {
       if (!r.contains("iterations_us")) {
-        throw UsageError(fmt::format("{}: has no iterations_us (written by an older scaleout bench); run it again",
-                                     path));
+        throw UsageError(
+            fmt::format("{}: has no iterations_us (written by an older scaleout bench); run it again", path));
       }
     }
     json.at("ranks");
@@ -79,7 +80,8 @@ std::vector<ScaleComparison> compare_bench(const std::string& before_path, const
       std::vector<double> tb, ta;
       for (const double us : b["iterations_us"]) tb.push_back(us * 1e-6);
       for (const double us : a["iterations_us"]) ta.push_back(us * 1e-6);
-      const std::string metric = fmt::format("{} {}", b["collective"].get<std::string>(), b["bytes"].get<std::uint64_t>());
+      const std::string metric =
+          fmt::format("{} {}", b["collective"].get<std::string>(), b["bytes"].get<std::uint64_t>());
       scale.metrics.push_back(analysis::compare_metric(metric, tb, ta, options));
     }
   }
@@ -113,7 +115,8 @@ std::vector<ScaleComparison> compare_runs(const std::vector<std::string>& before
     const LoadedRun& a = *found->second;
     check_same_workload(b, a);
     ScaleComparison scale{b.facts.nodes, b.facts.ranks, {}};
-    const auto series_before = analysis::per_step_series(b.samples), series_after = analysis::per_step_series(a.samples);
+    const auto series_before = analysis::per_step_series(b.samples),
+               series_after = analysis::per_step_series(a.samples);
     std::vector<std::string> metrics = {"step", "compute", "bubble"};
     for (const auto& [name, values] : series_before) {
       if (name.rfind("exposed_", 0) == 0) metrics.push_back(name);
@@ -132,10 +135,9 @@ std::vector<ScaleComparison> compare_runs(const std::vector<std::string>& before
   if (scales.empty()) {
     throw UsageError("BEFORE and AFTER have no scale in common (node and rank counts); compare runs of the same scale");
   }
-  std::sort(scales.begin(), scales.end(),
-            [](const ScaleComparison& x, const ScaleComparison& y) {
-              return x.nodes != y.nodes ? x.nodes < y.nodes : x.ranks < y.ranks;
-            });
+  std::sort(scales.begin(), scales.end(), [](const ScaleComparison& x, const ScaleComparison& y) {
+    return x.nodes != y.nodes ? x.nodes < y.nodes : x.ranks < y.ranks;
+  });
   return scales;
 }
 
@@ -156,21 +158,28 @@ int run_compare(const CompareArguments& a) {
   }
   const std::string overall = regressed ? "regressed" : improved ? "improved" : "no significant change";
   if (a.format == "json") {
-    nlohmann::json out = {{"before", a.before}, {"after", a.after}, {"confidence", a.confidence},
-                          {"min_effect", options.min_effect}, {"overall", overall}, {"scales", nlohmann::json::array()}};
+    nlohmann::json out = {{"before", a.before},         {"after", a.after},
+                          {"confidence", a.confidence}, {"min_effect", options.min_effect},
+                          {"overall", overall},         {"scales", nlohmann::json::array()}};
     for (const auto& scale : scales) {
       nlohmann::json metrics = nlohmann::json::array();
       for (const auto& m : scale.metrics) {
-        metrics.push_back({{"metric", m.metric}, {"before_s", m.before}, {"after_s", m.after}, {"ratio", m.ratio},
-                           {"low", m.low}, {"high", m.high}, {"verdict", analysis::to_string(m.verdict)}});
+        metrics.push_back({{"metric", m.metric},
+                           {"before_s", m.before},
+                           {"after_s", m.after},
+                           {"ratio", m.ratio},
+                           {"low", m.low},
+                           {"high", m.high},
+                           {"verdict", analysis::to_string(m.verdict)}});
       }
       out["scales"].push_back({{"nodes", scale.nodes}, {"ranks", scale.ranks}, {"metrics", metrics}});
     }
     fmt::print("{}\n", out.dump(2));
   } else {
-    fmt::print("compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap "
-               "interval)\n",
-               a.before, a.after, bench ? "iterations" : "steps", 100 * a.confidence);
+    fmt::print(
+        "compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap "
+        "interval)\n",
+        a.before, a.after, bench ? "iterations" : "steps", 100 * a.confidence);
     for (const auto& scale : scales) {
       fmt::print("\n{} node{}, {} ranks\n", scale.nodes, scale.nodes == 1 ? "" : "s", scale.ranks);
       std::size_t width = 12;

@@ -20,8 +20,8 @@ std::uint64_t free_bytes_for(const std::string& path) {
   const std::string folder = parent.empty() ? "." : parent.string();
   struct statvfs facts {};
   if (::statvfs(folder.c_str(), &facts) != 0) {
-    throw std::runtime_error(fmt::format("cannot ask the file system of {} for its free space: {}", folder,
-                                         std::strerror(errno)));
+    throw std::runtime_error(
+        fmt::format("cannot ask the file system of {} for its free space: {}", folder, std::strerror(errno)));
   }
   return static_cast<std::uint64_t>(facts.f_bavail) * facts.f_frsize;
 }
@@ -29,7 +29,8 @@ std::uint64_t free_bytes_for(const std::string& path) {
 DiskReservation::DiskReservation(const std::string& path, std::uint64_t bytes) : bytes_(bytes) {
   if (bytes == 0) return;
   fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open {} to reserve its space: {}", path, std::strerror(errno)));
+  if (fd_ < 0)
+    throw std::runtime_error(fmt::format("cannot open {} to reserve its space: {}", path, std::strerror(errno)));
   if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) == 0) return;
   const int error = errno;
   ::close(fd_);
@@ -37,8 +38,8 @@ DiskReservation::DiskReservation(const std::string& path, std::uint64_t bytes) :
   // File systems without fallocate (some network ones) and devices: the run goes on unreserved, as
   // any writer would; a full disk then fails the run with HDF5's message.
   if (error == EOPNOTSUPP || error == ENOSYS || error == ENODEV || error == ESPIPE) return;
-  throw std::runtime_error(fmt::format("cannot reserve {} bytes for {} on its file system: {}", bytes, path,
-                                       std::strerror(error)));
+  throw std::runtime_error(
+      fmt::format("cannot reserve {} bytes for {} on its file system: {}", bytes, path, std::strerror(error)));
 }
 
 DiskReservation::DiskReservation(DiskReservation&& other) noexcept

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <mutex>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scaleout::runs::h5 {
@@ -12,8 +12,8 @@ namespace scaleout::runs::h5 {
 namespace {
 
 struct ErrorStack {
-  std::string system;               // the operating system's word, from the file driver
-  std::vector<std::string> descs;   // HDF5's own, innermost first
+  std::string system;              // the operating system's word, from the file driver
+  std::vector<std::string> descs;  // HDF5's own, innermost first
 };
 
 herr_t collect_message(unsigned, const H5E_error2_t* error, void* data) {
@@ -186,8 +186,7 @@ std::int64_t read_int_attribute(hid_t object, const char* name) {
   return value;
 }
 
-CompoundType::CompoundType(std::size_t size)
-    : type_(check(H5Tcreate(H5T_COMPOUND, size), "compound type"), H5Tclose) {}
+CompoundType::CompoundType(std::size_t size) : type_(check(H5Tcreate(H5T_COMPOUND, size), "compound type"), H5Tclose) {}
 
 CompoundType& CompoundType::field(const char* name, std::size_t offset, hid_t type) {
   check(H5Tinsert(type_.id(), name, offset, type), name);
@@ -200,9 +199,9 @@ Table::Table(hid_t parent, const char* name, hid_t type, std::size_t chunk_rows)
   Object space(check(H5Screate_simple(1, &initial, &unlimited), name), H5Sclose);
   Object properties(check(H5Pcreate(H5P_DATASET_CREATE), name), H5Pclose);
   check(H5Pset_chunk(properties.id(), 1, &chunk), name);
-  dataset_ = Object(check(H5Dcreate2(parent, name, type_.id(), space.id(), H5P_DEFAULT, properties.id(), H5P_DEFAULT),
-                          name),
-                    H5Dclose);
+  dataset_ =
+      Object(check(H5Dcreate2(parent, name, type_.id(), space.id(), H5P_DEFAULT, properties.id(), H5P_DEFAULT), name),
+             H5Dclose);
 }
 
 void Table::append(const void* rows, std::size_t count) {

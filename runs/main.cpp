@@ -2,8 +2,8 @@
 // Arguments are parsed and validated before any communication: bad input exits with status 2 and one
 // message, on every rank alike, and never hangs a job (runs/mpi_main.hpp says how).
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -12,10 +12,10 @@
 
 #include "runs/bench_command.hpp"
 #include "runs/calibrate_command.hpp"
+#include "runs/compare_command.hpp"
 #include "runs/mpi_main.hpp"
 #include "runs/plan_command.hpp"
 #include "runs/predict_command.hpp"
-#include "runs/compare_command.hpp"
 #include "runs/report_command.hpp"
 #include "runs/run_command.hpp"
 #include "runs/topo_command.hpp"
@@ -49,9 +49,11 @@ int main(int argc, char** argv) {
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' &&
       std::none_of(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->get_name() == first; })) {
-    return exit_with_usage_error(
-        "", fmt::format("'{}' is not a command; allowed: run, plan, bench, topo, report, compare, calibrate, predict (see scaleout --help)", first), argc,
-        argv);
+    return exit_with_usage_error("",
+                                 fmt::format("'{}' is not a command; allowed: run, plan, bench, topo, report, compare, "
+                                             "calibrate, predict (see scaleout --help)",
+                                             first),
+                                 argc, argv);
   }
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i == 0 ? "" : " ") + std::string(argv[i]);
@@ -62,8 +64,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     const auto parsed = std::find_if(commands.begin(), commands.end(), [](const CLI::App* c) { return c->parsed(); });
     const std::string name = parsed == commands.end() ? "" : (*parsed)->get_name();
-    return exit_with_usage_error(name, fmt::format("{} (see scaleout {}--help)", error.what(), name.empty() ? "" : name + " "),
-                                 argc, argv);
+    return exit_with_usage_error(
+        name, fmt::format("{} (see scaleout {}--help)", error.what(), name.empty() ? "" : name + " "), argc, argv);
   }
 
   const auto parsed = std::find_if(commands.begin(), commands.end(), [](const CLI::App* c) { return c->parsed(); });

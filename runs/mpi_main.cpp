@@ -1,7 +1,7 @@
 #include "runs/mpi_main.hpp"
 
-#include <mpi.h>
 #include <fmt/format.h>
+#include <mpi.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -40,10 +40,14 @@ std::size_t printable_sequence(std::string_view text, std::size_t i) {
   std::size_t length = 0;
   unsigned minimum = 0;
   unsigned code = 0;
-  if ((byte & 0xe0) == 0xc0) length = 2, minimum = 0x80, code = byte & 0x1fu;
-  else if ((byte & 0xf0) == 0xe0) length = 3, minimum = 0x800, code = byte & 0x0fu;
-  else if ((byte & 0xf8) == 0xf0) length = 4, minimum = 0x10000, code = byte & 0x07u;
-  else return 0;  // control characters, DEL, stray continuation bytes, invalid leads
+  if ((byte & 0xe0) == 0xc0)
+    length = 2, minimum = 0x80, code = byte & 0x1fu;
+  else if ((byte & 0xf0) == 0xe0)
+    length = 3, minimum = 0x800, code = byte & 0x0fu;
+  else if ((byte & 0xf8) == 0xf0)
+    length = 4, minimum = 0x10000, code = byte & 0x07u;
+  else
+    return 0;  // control characters, DEL, stray continuation bytes, invalid leads
   if (i + length > text.size()) return 0;
   for (std::size_t k = 1; k < length; ++k) {
     const auto next = static_cast<unsigned char>(text[i + k]);

@@ -89,8 +89,8 @@ std::string validated(const OptionSpec& spec, const std::string& value) {
     case OptionType::integer: {
       const auto parsed = parse_integer(value);
       if (!parsed || static_cast<double>(*parsed) < spec.minimum || static_cast<double>(*parsed) > spec.maximum) {
-        throw UsageError(fmt::format("{}: '{}' is not allowed; expected a whole number {}", spec.key, value,
-                                     range_text(spec)));
+        throw UsageError(
+            fmt::format("{}: '{}' is not allowed; expected a whole number {}", spec.key, value, range_text(spec)));
       }
       return std::to_string(*parsed);
     }
@@ -109,8 +109,8 @@ std::string validated(const OptionSpec& spec, const std::string& value) {
     }
     case OptionType::choice:
       if (std::find(spec.choices.begin(), spec.choices.end(), value) == spec.choices.end()) {
-        throw UsageError(fmt::format("{}: '{}' is not allowed; expected one of {}", spec.key, value,
-                                     fmt::join(spec.choices, ", ")));
+        throw UsageError(
+            fmt::format("{}: '{}' is not allowed; expected one of {}", spec.key, value, fmt::join(spec.choices, ", ")));
       }
       return value;
     case OptionType::text:
@@ -161,7 +161,8 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
 const std::vector<OptionSpec>& run_options() {
   static const std::vector<OptionSpec> options = {
       text("model.preset", "", "a model preset (docs/workload.md lists them); fields below override it"),
-      choice("model.architecture", "", {"gpt", "llama"}, "gpt (learned positions, biases) or llama (RMSNorm, SwiGLU, GQA)"),
+      choice("model.architecture", "", {"gpt", "llama"},
+             "gpt (learned positions, biases) or llama (RMSNorm, SwiGLU, GQA)"),
       integer("model.layers", "", 1, 10000, "transformer layers"),
       integer("model.hidden", "", 1, 1e6, "hidden size h"),
       integer("model.heads", "", 1, 1e5, "attention heads"),
@@ -185,7 +186,8 @@ const std::vector<OptionSpec>& run_options() {
       boolean("parallel.sequence_parallel", "false", "TP's allreduces become reduce-scatter + allgather"),
       choice("parallel.schedule", "1f1b", {"gpipe", "1f1b", "interleaved"}, "pipeline schedule"),
       integer("parallel.virtual_stages", "1", 1, 1024, "model chunks per pipeline rank (interleaved: at least 2)"),
-      choice("parallel.zero", "0", {"0", "1", "2", "3"}, "ZeRO stage: 0 allreduce, 1/2 sharded optimizer "
+      choice("parallel.zero", "0", {"0", "1", "2", "3"},
+             "ZeRO stage: 0 allreduce, 1/2 sharded optimizer "
              "(and gradients), 3 sharded parameters (FSDP)"),
       choice("parallel.recompute", "none", {"none", "full"}, "activation recomputation"),
       integer("batch.micro", "1", 1, 1e6, "sequences per microbatch"),
@@ -200,9 +202,11 @@ const std::vector<OptionSpec>& run_options() {
       boolean("emulation.strict_memory", "false", "refuse a layout that does not fit the device's memory"),
       integer("emulation.seed", "1", 0, 9.2e18, "seed of the synthetic payloads"),
       integer("emulation.in_flight", "4", 1, 1024, "buffers for operations in flight (memory: this x bucket)"),
-      number("emulation.watchdog_s", "0", 0, 1e7, "seconds without progress before a rank is declared hung and "
+      number("emulation.watchdog_s", "0", 0, 1e7,
+             "seconds without progress before a rank is declared hung and "
              "the job ended (exit 6); 0 = 10 x the step's compute, at least 60"),
-      number("emulation.stop_grace_s", "10", 0.1, 1e7, "seconds a stop signal (SIGTERM, SIGUSR1, SIGINT) waits for the "
+      number("emulation.stop_grace_s", "10", 0.1, 1e7,
+             "seconds a stop signal (SIGTERM, SIGUSR1, SIGINT) waits for the "
              "step in flight to end before the log is closed without it (exit 4); Slurm kills 30 s after SIGTERM"),
       integer("emulation.test_stall_rank", "-1", -1, 1e7, "test only: this rank stops making progress (-1: none)"),
       integer("emulation.test_stall_step", "0", 0, 1e7, "test only: at the start of this step"),
@@ -236,7 +240,8 @@ Settings Settings::from_yaml(const std::string& text, const std::string& source)
 
 Settings Settings::from_file(const std::string& path) {
   std::error_code error;
-  if (std::filesystem::is_directory(path, error)) throw UsageError(fmt::format("{}: is a directory, not a config file", path));
+  if (std::filesystem::is_directory(path, error))
+    throw UsageError(fmt::format("{}: is a directory, not a config file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("{}: cannot be read", path));
   // Read at most a byte past the limit: a device (/dev/zero) or a pipe never ends.
@@ -265,8 +270,8 @@ void Settings::set(const std::string& key, const std::string& value) {
   // No option takes a long value; a huge one is a mistake (or an attack) and must not fill messages.
   constexpr std::size_t longest = 4096;
   if (value.size() > longest) {
-    throw UsageError(fmt::format("{}: a value of {} bytes is not allowed; values are at most {} bytes", key,
-                                 value.size(), longest));
+    throw UsageError(
+        fmt::format("{}: a value of {} bytes is not allowed; values are at most {} bytes", key, value.size(), longest));
   }
   values_[key] = validated(*spec, value);
 }

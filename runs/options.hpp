@@ -13,7 +13,7 @@ namespace scaleout::runs {
 enum class OptionType { integer, number, boolean, text, choice };
 
 struct OptionSpec {
-  std::string key;            // "section.name"
+  std::string key;  // "section.name"
   OptionType type;
   std::string default_value;  // "" = none (the preset or another option decides)
   std::string help;

@@ -32,13 +32,15 @@ nlohmann::json placement_json(const topology::ClusterMap& map, const parallelism
   nlohmann::json ranks = nlohmann::json::array();
   for (const auto& r : map.ranks) {
     const auto p = parallelism::position_of(layout, r.rank);
-    ranks.push_back({{"rank", r.rank}, {"node", r.node}, {"dp", p.dp}, {"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp},
-                     {"ep", p.ep}});
+    ranks.push_back(
+        {{"rank", r.rank}, {"node", r.node}, {"dp", p.dp}, {"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp}, {"ep", p.ep}});
   }
   nlohmann::json warnings = nlohmann::json::array();
   for (const auto& warning : parallelism::placement_warnings(layout, node_of_rank(map))) {
-    warnings.push_back({{"group", to_string(warning.channel)}, {"groups", warning.groups},
-                        {"spanning_nodes", warning.spanning}, {"message", warning.message}});
+    warnings.push_back({{"group", to_string(warning.channel)},
+                        {"groups", warning.groups},
+                        {"spanning_nodes", warning.spanning},
+                        {"message", warning.message}});
   }
   return {{"layout", parallelism::describe(layout)}, {"ranks", ranks}, {"warnings", warnings}};
 }

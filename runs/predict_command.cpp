@@ -13,24 +13,30 @@
 namespace scaleout::runs {
 
 CLI::App* add_predict_command(CLI::App& app, PredictArguments& a) {
-  CLI::App* predict = app.add_subcommand("predict", "Predict CONFIG's step at other scales from a calibration (no MPI needed)");
+  CLI::App* predict =
+      app.add_subcommand("predict", "Predict CONFIG's step at other scales from a calibration (no MPI needed)");
   predict->add_option("config", a.config, "The run's YAML config")->required();
   predict->add_option("--calibration", a.calibration, "A calibration file written by scaleout calibrate")->required();
-  predict->add_option("--nodes", a.nodes, "Node counts: a list (1,2,8) or a doubling range (1:4096)")->capture_default_str();
+  predict->add_option("--nodes", a.nodes, "Node counts: a list (1,2,8) or a doubling range (1:4096)")
+      ->capture_default_str();
   predict->add_option("--set", a.sets, "Override one option of the config: key=value (repeatable)");
   predict->add_option("--ranks-per-node", a.ranks_per_node, "Ranks on each node (default: the calibration's)");
   predict->add_option("--bandwidth-scale", a.bandwidth_scale, "What-if: the network's bandwidth times X")
       ->capture_default_str();
-  predict->add_option("--latency-scale", a.latency_scale, "What-if: the network's latency times X")->capture_default_str();
-  predict->add_option("--format", a.format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  predict->add_option("--latency-scale", a.latency_scale, "What-if: the network's latency times X")
+      ->capture_default_str();
+  predict->add_option("--format", a.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   return predict;
 }
 
 std::vector<int> parse_node_counts(const std::string& text, const std::string& argument) {
   const auto bad = [&](const std::string& why) {
-    return UsageError(fmt::format("{}: '{}' {}; give a list (1,2,8) or a doubling range (1:4096) of node counts from 1 "
-                                  "to 1048576",
-                                  argument, text, why));
+    return UsageError(
+        fmt::format("{}: '{}' {}; give a list (1,2,8) or a doubling range (1:4096) of node counts from 1 "
+                    "to 1048576",
+                    argument, text, why));
   };
   const auto count = [&](const std::string& item) {
     std::size_t used = 0;
@@ -110,29 +116,33 @@ std::string best_upgrade(const analysis::Sensitivity& s) {
                                                              {"memory bandwidth", s.memory_bandwidth},
                                                              {"intra-node bandwidth", s.intra_bandwidth},
                                                              {"network bandwidth", s.network_bandwidth}};
-  const auto best = std::max_element(gains.begin(), gains.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
+  const auto best =
+      std::max_element(gains.begin(), gains.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
   return best->second < 1.005 ? "none pays" : best->first;
 }
 
 nlohmann::json stage_json(const parallelism::StepRecord& r, int stage) {
   nlohmann::json exposed;
   for (int g = 0; g < parallelism::group_count; ++g) {
-    if (r.exposed[static_cast<std::size_t>(g)] > 0) exposed[to_string(static_cast<parallelism::Group>(g))] = r.exposed[static_cast<std::size_t>(g)];
+    if (r.exposed[static_cast<std::size_t>(g)] > 0)
+      exposed[to_string(static_cast<parallelism::Group>(g))] = r.exposed[static_cast<std::size_t>(g)];
   }
-  return {{"stage", stage}, {"step_s", r.step}, {"compute_s", r.compute}, {"exposed_s", exposed},
-          {"bubble_s", r.bubble}, {"overlapped_s", r.overlapped}};
+  return {{"stage", stage},       {"step_s", r.step},     {"compute_s", r.compute},
+          {"exposed_s", exposed}, {"bubble_s", r.bubble}, {"overlapped_s", r.overlapped}};
 }
 
 std::string text(const PredictArguments& a, const analysis::Calibration& c, const RunConfig& config, int ranks_per_node,
                  const analysis::ScalingReport& report, const std::vector<analysis::Prediction>& scales) {
   const auto& w = config.workload;
-  std::string out = fmt::format("prediction: {} ({} on {}; {}, dp follows the ranks; {} ranks per node)\n", a.config,
-                                w.model.name, w.device.name, parallelism::describe(scales.front().layout), ranks_per_node);
+  std::string out =
+      fmt::format("prediction: {} ({} on {}; {}, dp follows the ranks; {} ranks per node)\n", a.config, w.model.name,
+                  w.device.name, parallelism::describe(scales.front().layout), ranks_per_node);
   out += fmt::format("calibration: {} ({} node{} x {} rank{}: {}; {}; {}; {})\n", a.calibration, c.nodes,
                      c.nodes == 1 ? "" : "s", c.ranks_per_node, c.ranks_per_node == 1 ? "" : "s", c.hostnames,
                      c.mpi_library, c.transport, c.created);
   if (a.bandwidth_scale != 1 || a.latency_scale != 1) {
-    out += fmt::format("what-if: network bandwidth x {:g}, network latency x {:g}\n", a.bandwidth_scale, a.latency_scale);
+    out +=
+        fmt::format("what-if: network bandwidth x {:g}, network latency x {:g}\n", a.bandwidth_scale, a.latency_scale);
   }
   out += fmt::format("{} scaling, one simulated step per scale\n\n", analysis::to_string(report.scaling));
   out += render_table(scale_columns(report.points, false), report.points, false);
@@ -142,8 +152,8 @@ std::string text(const PredictArguments& a, const analysis::Calibration& c, cons
                      "network bw", "best upgrade");
   for (const auto& s : scales) {
     const auto& x = s.sensitivity;
-    out += fmt::format("{:>7}  {:>7.2f}x  {:>9.2f}x  {:>13.2f}x  {:>10.2f}x  {}\n", s.point.run.nodes,
-                       x.compute, x.memory_bandwidth, x.intra_bandwidth, x.network_bandwidth, best_upgrade(x));
+    out += fmt::format("{:>7}  {:>7.2f}x  {:>9.2f}x  {:>13.2f}x  {:>10.2f}x  {}\n", s.point.run.nodes, x.compute,
+                       x.memory_bandwidth, x.intra_bandwidth, x.network_bandwidth, best_upgrade(x));
   }
   return out;
 }
@@ -157,30 +167,53 @@ std::string json(const PredictArguments& a, const analysis::Calibration& c, int 
     nlohmann::json stages = nlohmann::json::array();
     for (std::size_t i = 0; i < s.stages.size(); ++i) stages.push_back(stage_json(s.stages[i], static_cast<int>(i)));
     const auto& l = s.layout;
-    points.push_back({{"nodes", p.run.nodes}, {"ranks", p.run.ranks},
+    points.push_back({{"nodes", p.run.nodes},
+                      {"ranks", p.run.ranks},
                       {"layout", {{"dp", l.dp}, {"tp", l.tp}, {"pp", l.pp}, {"cp", l.cp}, {"ep", l.ep}}},
-                      {"global_batch", p.run.global_batch}, {"step_s", p.step_p50}, {"compute_s", p.compute},
-                      {"exposed_s", p.exposed}, {"exposed_total_s", p.exposed_total}, {"bubble_s", p.bubble},
-                      {"overlapped_s", p.overlapped}, {"comm_share", p.comm_share}, {"tokens_per_s", p.tokens_per_second},
-                      {"tflops_per_device", p.tflops_per_device}, {"efficiency", p.efficiency}, {"binding", p.binding},
+                      {"global_batch", p.run.global_batch},
+                      {"step_s", p.step_p50},
+                      {"compute_s", p.compute},
+                      {"exposed_s", p.exposed},
+                      {"exposed_total_s", p.exposed_total},
+                      {"bubble_s", p.bubble},
+                      {"overlapped_s", p.overlapped},
+                      {"comm_share", p.comm_share},
+                      {"tokens_per_s", p.tokens_per_second},
+                      {"tflops_per_device", p.tflops_per_device},
+                      {"efficiency", p.efficiency},
+                      {"binding", p.binding},
                       {"binding_share", p.binding_share},
-                      {"sensitivity", {{"compute", x.compute}, {"memory_bandwidth", x.memory_bandwidth},
-                                       {"intra_bandwidth", x.intra_bandwidth}, {"network_bandwidth", x.network_bandwidth},
-                                       {"best_upgrade", best_upgrade(x)}}},
+                      {"sensitivity",
+                       {{"compute", x.compute},
+                        {"memory_bandwidth", x.memory_bandwidth},
+                        {"intra_bandwidth", x.intra_bandwidth},
+                        {"network_bandwidth", x.network_bandwidth},
+                        {"best_upgrade", best_upgrade(x)}}},
                       {"stages", stages}});
   }
   const auto& x = report.crossover;
-  return nlohmann::json{{"config", a.config},
-                        {"calibration", {{"path", a.calibration}, {"nodes", c.nodes}, {"ranks_per_node", c.ranks_per_node},
-                                         {"hostnames", c.hostnames}, {"transport", c.transport}, {"created", c.created}}},
-                        {"what_if", {{"network_bandwidth_scale", a.bandwidth_scale},
-                                     {"network_latency_scale", a.latency_scale}}},
-                        {"ranks_per_node", ranks_per_node},
-                        {"scaling", analysis::to_string(report.scaling)},
-                        {"crossover", {{"reached", x.reached}, {"at", x.at}, {"below", x.below}, {"above", x.above},
-                                       {"at_smallest_scale", x.already}, {"text", crossover_text(report)}}},
-                        {"points", points}}
-             .dump(2) + "\n";
+  return nlohmann::json{
+             {"config", a.config},
+             {"calibration",
+              {{"path", a.calibration},
+               {"nodes", c.nodes},
+               {"ranks_per_node", c.ranks_per_node},
+               {"hostnames", c.hostnames},
+               {"transport", c.transport},
+               {"created", c.created}}},
+             {"what_if", {{"network_bandwidth_scale", a.bandwidth_scale}, {"network_latency_scale", a.latency_scale}}},
+             {"ranks_per_node", ranks_per_node},
+             {"scaling", analysis::to_string(report.scaling)},
+             {"crossover",
+              {{"reached", x.reached},
+               {"at", x.at},
+               {"below", x.below},
+               {"above", x.above},
+               {"at_smallest_scale", x.already},
+               {"text", crossover_text(report)}}},
+             {"points", points}}
+             .dump(2) +
+         "\n";
 }
 
 }  // namespace
@@ -188,7 +221,8 @@ std::string json(const PredictArguments& a, const analysis::Calibration& c, int 
 int run_predict(const PredictArguments& a) {
   check_scale(a.bandwidth_scale, "--bandwidth-scale");
   check_scale(a.latency_scale, "--latency-scale");
-  if (a.ranks_per_node < 0) throw UsageError(fmt::format("--ranks-per-node: {} is not allowed; it must be at least 1", a.ranks_per_node));
+  if (a.ranks_per_node < 0)
+    throw UsageError(fmt::format("--ranks-per-node: {} is not allowed; it must be at least 1", a.ranks_per_node));
   const auto nodes = parse_node_counts(a.nodes, "--nodes");
   const RunConfig config = resolve(Settings::from_file(a.config, a.sets));
   const analysis::Calibration calibration = load_calibration(a.calibration);

@@ -13,7 +13,8 @@
 namespace scaleout::runs {
 
 CLI::App* add_report_command(CLI::App& app, ReportArguments& a) {
-  CLI::App* report = app.add_subcommand("report", "The scaling report of a sweep folder or of run logs (no MPI needed)");
+  CLI::App* report =
+      app.add_subcommand("report", "The scaling report of a sweep folder or of run logs (no MPI needed)");
   report->add_option("inputs", a.inputs, "A sweep folder (slurm/sweep) or run logs (.h5), one per scale")->required();
   report->add_option("--format", a.format, "text, markdown, csv or json")
       ->check(CLI::IsMember({"text", "markdown", "csv", "json"}));

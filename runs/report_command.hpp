@@ -15,7 +15,7 @@ namespace scaleout::runs {
 struct ReportArguments {
   std::vector<std::string> inputs;
   std::string format = "text";
-  std::string plots;  // a folder for the plots (analysis/plots.py)
+  std::string plots;        // a folder for the plots (analysis/plots.py)
   std::string calibration;  // a calibration file: also predict every run and show the error
 };
 

@@ -18,9 +18,9 @@ std::string straggler_text(const ReportData& d, std::size_t i) {
   if (list.empty()) return "none";
   std::string text;
   for (const auto& s : list) {
-    text += fmt::format("{}rank {}{} late in {:.0f} % of steps, +{:.2f} ms busy per step", text.empty() ? "" : "; ",
-                        s.rank, s.node >= 0 ? fmt::format(" (node {})", s.node) : "", 100 * s.late_share,
-                        s.excess * 1e3);
+    text +=
+        fmt::format("{}rank {}{} late in {:.0f} % of steps, +{:.2f} ms busy per step", text.empty() ? "" : "; ", s.rank,
+                    s.node >= 0 ? fmt::format(" (node {})", s.node) : "", 100 * s.late_share, s.excess * 1e3);
   }
   return text;
 }
@@ -28,7 +28,7 @@ std::string straggler_text(const ReportData& d, std::size_t i) {
 // Measured against predicted, per figure the model gives: the step, compute, each group's exposed
 // communication and the bubble.
 std::vector<std::pair<std::string, std::pair<double, double>>> compared(const ScalePoint& measured,
-                                                                         const ScalePoint& predicted) {
+                                                                        const ScalePoint& predicted) {
   std::vector<std::pair<std::string, std::pair<double, double>>> rows = {
       {"step p50", {measured.step_p50, predicted.step_p50}}, {"compute", {measured.compute, predicted.compute}}};
   std::map<std::string, std::pair<double, double>> exposed;
@@ -44,11 +44,13 @@ std::string error_text(double measured, double predicted) {
 }
 
 std::string prediction_text(const ReportData& d, bool markdown) {
-  std::string out = fmt::format("\n{}predicted against measured (calibration {})\n\n", markdown ? "### " : "",
-                                d.calibration);
-  out += markdown ? "| nodes | ranks | figure | measured ms | predicted ms | error % |\n| --- | --- | --- | --- | --- | --- |\n"
-                  : fmt::format("{:>5}  {:>5}  {:<14}  {:>11}  {:>12}  {:>7}\n", "nodes", "ranks", "figure",
-                                "measured ms", "predicted ms", "error %");
+  std::string out =
+      fmt::format("\n{}predicted against measured (calibration {})\n\n", markdown ? "### " : "", d.calibration);
+  out +=
+      markdown
+          ? "| nodes | ranks | figure | measured ms | predicted ms | error % |\n| --- | --- | --- | --- | --- | --- |\n"
+          : fmt::format("{:>5}  {:>5}  {:<14}  {:>11}  {:>12}  {:>7}\n", "nodes", "ranks", "figure", "measured ms",
+                        "predicted ms", "error %");
   for (std::size_t i = 0; i < d.scaling.points.size(); ++i) {
     const auto& p = d.scaling.points[i];
     for (const auto& [figure, pair] : compared(p, d.predicted[i])) {
@@ -99,19 +101,34 @@ std::string json(const ReportData& d) {
     for (const auto& s : d.stragglers[i]) {
       stragglers.push_back({{"rank", s.rank}, {"node", s.node}, {"late_share", s.late_share}, {"excess_s", s.excess}});
     }
-    points.push_back({{"log", p.run.path}, {"nodes", p.run.nodes}, {"ranks", p.run.ranks}, {"steps", p.steps},
-                      {"step_p5_s", p.step_p5}, {"step_p50_s", p.step_p50}, {"step_p95_s", p.step_p95},
+    points.push_back({{"log", p.run.path},
+                      {"nodes", p.run.nodes},
+                      {"ranks", p.run.ranks},
+                      {"steps", p.steps},
+                      {"step_p5_s", p.step_p5},
+                      {"step_p50_s", p.step_p50},
+                      {"step_p95_s", p.step_p95},
                       {"step_times_s", p.step_times},
-                      {"compute_s", p.compute}, {"exposed_s", p.exposed}, {"exposed_total_s", p.exposed_total},
-                      {"bubble_s", p.bubble}, {"overlapped_s", p.overlapped}, {"other_s", p.other},
-                      {"comm_share", p.comm_share}, {"tokens_per_s", p.tokens_per_second},
-                      {"tflops_per_device", p.tflops_per_device}, {"efficiency", p.efficiency},
-                      {"binding", p.binding}, {"binding_share", p.binding_share}, {"stragglers", stragglers}});
+                      {"compute_s", p.compute},
+                      {"exposed_s", p.exposed},
+                      {"exposed_total_s", p.exposed_total},
+                      {"bubble_s", p.bubble},
+                      {"overlapped_s", p.overlapped},
+                      {"other_s", p.other},
+                      {"comm_share", p.comm_share},
+                      {"tokens_per_s", p.tokens_per_second},
+                      {"tflops_per_device", p.tflops_per_device},
+                      {"efficiency", p.efficiency},
+                      {"binding", p.binding},
+                      {"binding_share", p.binding_share},
+                      {"stragglers", stragglers}});
     if (d.predicted.empty()) continue;
     nlohmann::json predicted = nlohmann::json::object();
     for (const auto& [figure, pair] : compared(p, d.predicted[i])) {
-      predicted[figure] = {{"measured_s", pair.first}, {"predicted_s", pair.second},
-                           {"error", pair.first > 0 ? nlohmann::json((pair.second - pair.first) / pair.first) : nullptr}};
+      predicted[figure] = {
+          {"measured_s", pair.first},
+          {"predicted_s", pair.second},
+          {"error", pair.first > 0 ? nlohmann::json((pair.second - pair.first) / pair.first) : nullptr}};
     }
     points.back()["predicted"] = predicted;
   }
@@ -119,11 +136,17 @@ std::string json(const ReportData& d) {
   return nlohmann::json{{"source", d.source},
                         {"scaling", analysis::to_string(d.scaling.scaling)},
                         {"scale", d.scaling.by_nodes ? "nodes" : "ranks"},
-                        {"crossover", {{"reached", c.reached}, {"at", c.at}, {"below", c.below}, {"above", c.above},
-                                       {"at_smallest_scale", c.already}, {"text", crossover_text(d.scaling)}}},
+                        {"crossover",
+                         {{"reached", c.reached},
+                          {"at", c.at},
+                          {"below", c.below},
+                          {"above", c.above},
+                          {"at_smallest_scale", c.already},
+                          {"text", crossover_text(d.scaling)}}},
                         {"calibration", d.calibration},
                         {"points", points}}
-             .dump(2) + "\n";
+             .dump(2) +
+         "\n";
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 #include "runs/report_plots.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
-#include <unistd.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -74,9 +74,10 @@ std::vector<std::string> draw_plots(const ReportData& data, const std::string& f
   if (python.empty()) throw std::runtime_error(missing);
   const std::string script = script_path();
   if (!std::filesystem::exists(script, error)) {
-    throw std::runtime_error(fmt::format("the plots script {} is missing; set SCALEOUT_PLOTS_SCRIPT to "
-                                         "analysis/plots.py of scaleout's sources",
-                                         script));
+    throw std::runtime_error(
+        fmt::format("the plots script {} is missing; set SCALEOUT_PLOTS_SCRIPT to "
+                    "analysis/plots.py of scaleout's sources",
+                    script));
   }
   auto json = nlohmann::json::parse(format_report(data, "json"));
   json["markdown"] = format_report(data, "markdown");

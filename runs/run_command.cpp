@@ -20,12 +20,12 @@
 #include "parallelism/process_groups.hpp"
 #include "parallelism/schedule.hpp"
 #include "parallelism/step_program.hpp"
+#include "runs/disk_space.hpp"
 #include "runs/mpi_main.hpp"
 #include "runs/node_memory.hpp"
 #include "runs/output_file.hpp"
 #include "runs/run_log.hpp"
 #include "runs/run_summary.hpp"
-#include "runs/disk_space.hpp"
 #include "runs/signals.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
@@ -45,9 +45,10 @@ void check_slurm_tasks(int world_size) {
   const char* tasks = std::getenv("SLURM_NTASKS");
   if (job == nullptr || tasks == nullptr) return;
   if (std::atoi(tasks) != world_size) {
-    throw UsageError(fmt::format("Slurm job {} has SLURM_NTASKS={} tasks but MPI started {} rank{}; launch with srun "
-                                 "(or mpirun -n {}) so that every task is a rank",
-                                 job, tasks, world_size, world_size == 1 ? "" : "s", tasks));
+    throw UsageError(
+        fmt::format("Slurm job {} has SLURM_NTASKS={} tasks but MPI started {} rank{}; launch with srun "
+                    "(or mpirun -n {}) so that every task is a rank",
+                    job, tasks, world_size, world_size == 1 ? "" : "s", tasks));
   }
 }
 
@@ -72,10 +73,11 @@ std::string output_problem(const RunConfig& config, std::uint64_t log_bytes) {
   const std::uint64_t free = free_bytes_for(config.output);
   if (free < log_bytes) {
     const auto mib = [](std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
-    return fmt::format("its file system has {:.1f} MiB free and the log may grow to {:.1f} MiB ({} steps x the ranks' "
-                       "rows{}); free space, or log fewer steps{}",
-                       mib(free), mib(log_bytes), config.warmup + config.steps,
-                       config.trace ? " and the op trace" : "", config.trace ? " or without output.trace" : "");
+    return fmt::format(
+        "its file system has {:.1f} MiB free and the log may grow to {:.1f} MiB ({} steps x the ranks' "
+        "rows{}); free space, or log fewer steps{}",
+        mib(free), mib(log_bytes), config.warmup + config.steps, config.trace ? " and the op trace" : "",
+        config.trace ? " or without output.trace" : "");
   }
   return "";
 }
@@ -99,7 +101,8 @@ std::map<std::string, std::string> environment_facts(int world_size, const topol
     // mpirun's own bookkeeping (OMPI_MCA_orte_*, OMPI_MCA_ess*: URIs, session folders, the job's
     // transport key) says nothing about the transport and is left out.
     const bool launcher_internal = name.rfind("OMPI_MCA_orte_", 0) == 0 || name.rfind("OMPI_MCA_ess", 0) == 0;
-    if (slurm.count(name) != 0 || (name.rfind("OMPI_MCA_", 0) == 0 && !launcher_internal) || name.rfind("UCX_", 0) == 0) {
+    if (slurm.count(name) != 0 || (name.rfind("OMPI_MCA_", 0) == 0 && !launcher_internal) ||
+        name.rfind("UCX_", 0) == 0) {
       facts[name] = text.substr(equals + 1);
     }
   }
@@ -116,8 +119,13 @@ std::map<std::string, double> workload_figures(const parallelism::Workload& w,
   std::map<std::string, double> figures = {
       {"parameters", static_cast<double>(w.model.parameters())},
       {"flops_per_step", w.flops_per_step()},
-      {"dp", l.dp}, {"tp", l.tp}, {"pp", l.pp}, {"cp", l.cp}, {"ep", l.ep},
-      {"virtual_stages", l.virtual_stages}, {"zero_stage", l.zero_stage},
+      {"dp", l.dp},
+      {"tp", l.tp},
+      {"pp", l.pp},
+      {"cp", l.cp},
+      {"ep", l.ep},
+      {"virtual_stages", l.virtual_stages},
+      {"zero_stage", l.zero_stage},
       {"micro_batch", static_cast<double>(w.micro_batch)},
       {"global_batch", static_cast<double>(w.global_batch)},
       {"tokens_per_step", static_cast<double>(w.global_batch) * static_cast<double>(w.model.seq_len)},
@@ -125,9 +133,8 @@ std::map<std::string, double> workload_figures(const parallelism::Workload& w,
       {"gradient_bytes", static_cast<double>(parallelism::gradient_bytes(w, 0))},
       {"bucket_bytes", static_cast<double>(w.bucket_bytes())},
       {"compute_per_step_s", compute},
-      {"ideal_bubble_share", l.pp > 1 ? parallelism::ideal_bubble_share(l.schedule, l.pp, w.microbatches(),
-                                                                        l.virtual_stages)
-                                      : 0.0},
+      {"ideal_bubble_share",
+       l.pp > 1 ? parallelism::ideal_bubble_share(l.schedule, l.pp, w.microbatches(), l.virtual_stages) : 0.0},
       {"memory_per_device_bytes", memory.total()},
       {"memory_parameters_bytes", memory.parameters},
       {"memory_gradients_bytes", memory.gradients},
@@ -159,7 +166,8 @@ void check_device_memory(const RunConfig& config, bool root) {
       "the layout needs {} per device (stage {}: parameters {}, gradients {}, optimizer {}, activations {}) but a {} "
       "has {}; see scaleout plan for the breakdown",
       format_bytes(static_cast<std::uint64_t>(memory.total())), memory.stage,
-      format_bytes(static_cast<std::uint64_t>(memory.parameters)), format_bytes(static_cast<std::uint64_t>(memory.gradients)),
+      format_bytes(static_cast<std::uint64_t>(memory.parameters)),
+      format_bytes(static_cast<std::uint64_t>(memory.gradients)),
       format_bytes(static_cast<std::uint64_t>(memory.optimizer_states)),
       format_bytes(static_cast<std::uint64_t>(memory.activations)), w.device.name,
       format_bytes(static_cast<std::uint64_t>(w.device.memory_bytes)));
@@ -238,14 +246,17 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     const parallelism::GridPosition position = parallelism::position_of(workload.layout, world.rank());
     std::vector<parallelism::Program> programs;
     for (int stage = 0; stage < workload.layout.pp; ++stage) {
-      if (root || stage == position.pp) programs.push_back(parallelism::step_program(workload, stage));
-      else programs.emplace_back();
+      if (root || stage == position.pp)
+        programs.push_back(parallelism::step_program(workload, stage));
+      else
+        programs.emplace_back();
     }
     const auto& program = programs[static_cast<std::size_t>(position.pp)];
     const std::uint64_t log_growth = root ? log_growth_bound(config, world.size(), programs) : 0;
     const std::string problem = comm::broadcast_string(
         world, root ? output_problem(config, log_header_bound(world.size(), programs) + log_growth) : "", 0);
-    if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
+    if (!problem.empty())
+      throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
     const topology::NodeIdentity identity = topology::identify_node(world);
     const std::uint64_t largest = program.largest_footprint();
     check_node_memory(world, identity, largest * static_cast<std::uint64_t>(config.in_flight + 1),
@@ -257,18 +268,29 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     const parallelism::ProcessGroups process_groups(world, workload.layout);
     parallelism::ProgressMarker marker;
     parallelism::MpiExecutor executor(program, process_groups.view(),
-                                      {config.compute, workload.gradient_type, config.in_flight, config.check,
-                                       config.seed, config.trace, {}, &marker});
+                                      {config.compute,
+                                       workload.gradient_type,
+                                       config.in_flight,
+                                       config.check,
+                                       config.seed,
+                                       config.trace,
+                                       {},
+                                       &marker});
 
     std::unique_ptr<RunLogWriter> log;
     if (root) {
       const auto placement = placement_of(workload.layout, cluster);
-      RunHeader header{version(), SCALEOUT_GIT_REVISION, command_line, config.settings.effective_yaml(),
-                       environment_facts(world.size(), cluster), workload_figures(workload, programs, placement)};
+      RunHeader header{version(),
+                       SCALEOUT_GIT_REVISION,
+                       command_line,
+                       config.settings.effective_yaml(),
+                       environment_facts(world.size(), cluster),
+                       workload_figures(workload, programs, placement)};
       log = std::make_unique<RunLogWriter>(config.output, header, cluster, workload.layout, programs, log_growth);
       fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} steps, log {}\n",
                  workload.model.name, workload.device.name,
-                 format_count(static_cast<double>(workload.model.parameters())), world.size(), world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
+                 format_count(static_cast<double>(workload.model.parameters())), world.size(),
+                 world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
                  parallelism::describe(workload.layout), config.warmup, config.steps, config.output);
       for (const auto& warning : placement) fmt::print("warning: {}\n", warning.message);
       std::fflush(stdout);
@@ -296,7 +318,8 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
       comm::Environment::abort(exit_status);
     };
     WatchdogPolicy policy;
-    policy.hang_seconds = config.watchdog_s > 0 ? config.watchdog_s : default_watchdog_seconds(program.compute_seconds());
+    policy.hang_seconds =
+        config.watchdog_s > 0 ? config.watchdog_s : default_watchdog_seconds(program.compute_seconds());
     policy.on_hang = [&](double idle) {
       end_job(RunStatus::failed,
               fmt::format("watchdog: rank {} on {} made no progress for {:.1f} s (emulation.watchdog_s {:g}), in step "
@@ -357,8 +380,8 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
         }
         if (comm::any_rank(world, stop_signal() != 0)) {
           status = RunStatus::interrupted;
-          status_message = fmt::format("stopped by a signal ({}) after step {} of {}", signal_name(stop_signal()), step + 1,
-                                       total);
+          status_message =
+              fmt::format("stopped by a signal ({}) after step {} of {}", signal_name(stop_signal()), step + 1, total);
           break;
         }
       }

@@ -29,8 +29,8 @@ Model resolve_model(const Settings& s) {
   } else {
     for (const char* key : {"model.layers", "model.hidden", "model.heads", "model.vocab", "model.seq_len"}) {
       if (!s.explicit_value(key)) {
-        throw UsageError(fmt::format("{}: required for a model without a preset (or give model.preset: one of {})",
-                                     key, parallelism::model_preset_names()));
+        throw UsageError(fmt::format("{}: required for a model without a preset (or give model.preset: one of {})", key,
+                                     parallelism::model_preset_names()));
       }
     }
     model.name = "inline";
@@ -44,16 +44,18 @@ Model resolve_model(const Settings& s) {
   model.hidden = integer_or("model.hidden", model.hidden);
   const bool heads_given = s.explicit_value("model.heads").has_value();
   model.heads = static_cast<int>(integer_or("model.heads", model.heads));
-  model.kv_heads = static_cast<int>(integer_or("model.kv_heads", heads_given || model.kv_heads == 0 ? model.heads : model.kv_heads));
+  model.kv_heads =
+      static_cast<int>(integer_or("model.kv_heads", heads_given || model.kv_heads == 0 ? model.heads : model.kv_heads));
   model.ffn_hidden = integer_or("model.ffn_hidden", model.ffn_hidden == 0 ? 4 * model.hidden : model.ffn_hidden);
   model.vocab = integer_or("model.vocab", model.vocab);
   model.seq_len = integer_or("model.seq_len", model.seq_len);
-  if (const auto v = s.explicit_value("model.tied_embeddings")) model.tied_embeddings = s.boolean("model.tied_embeddings");
+  if (const auto v = s.explicit_value("model.tied_embeddings"))
+    model.tied_embeddings = s.boolean("model.tied_embeddings");
   model.experts = static_cast<int>(integer_or("model.experts", model.experts));
   model.top_k = static_cast<int>(integer_or("model.top_k", model.top_k == 0 && model.experts > 0 ? 1 : model.top_k));
   if (model.experts > 0 && model.top_k > model.experts) {
-    throw UsageError(fmt::format("model.top_k: {} is more than the {} experts; use 1 to {}", model.top_k,
-                                 model.experts, model.experts));
+    throw UsageError(fmt::format("model.top_k: {} is more than the {} experts; use 1 to {}", model.top_k, model.experts,
+                                 model.experts));
   }
   if (model.experts == 0 && s.explicit_value("model.top_k")) {
     throw UsageError("model.top_k: needs model.experts (a mixture-of-experts model)");
@@ -131,16 +133,16 @@ std::vector<int> divisors_where(int n, Predicate also) {
 void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
   using parallelism::Schedule;
   if (m.heads % l.tp != 0) {
-    throw UsageError(fmt::format("parallel.tp: {} does not divide the model's {} attention heads; use {}", l.tp, m.heads,
-                                 choices(parallelism::divisors(m.heads))));
+    throw UsageError(fmt::format("parallel.tp: {} does not divide the model's {} attention heads; use {}", l.tp,
+                                 m.heads, choices(parallelism::divisors(m.heads))));
   }
   const bool interleaved = l.schedule == Schedule::interleaved;
   if (interleaved && l.virtual_stages < 2) {
     throw UsageError("parallel.virtual_stages: the interleaved schedule needs at least 2 model chunks per rank");
   }
   if (!interleaved && l.virtual_stages != 1) {
-    throw UsageError(fmt::format("parallel.virtual_stages: {} chunks need parallel.schedule: interleaved",
-                                 l.virtual_stages));
+    throw UsageError(
+        fmt::format("parallel.virtual_stages: {} chunks need parallel.schedule: interleaved", l.virtual_stages));
   }
   if (interleaved && l.pp < 2) throw UsageError("parallel.schedule: interleaved needs parallel.pp of at least 2");
   const int chunks = l.pp * l.virtual_stages;
@@ -149,27 +151,31 @@ void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
     std::vector<int> pps;
     pps.reserve(stage_choices.size());
     for (const int d : stage_choices) pps.push_back(d / l.virtual_stages);
-    throw UsageError(fmt::format("parallel.pp: {} stage{} x {} chunk{} do not divide the model's {} layers; with {} "
-                                 "chunk{} per rank, pp may be {}",
-                                 l.pp, l.pp == 1 ? "" : "s", l.virtual_stages, l.virtual_stages == 1 ? "" : "s",
-                                 m.layers, l.virtual_stages, l.virtual_stages == 1 ? "" : "s", choices(pps)));
+    throw UsageError(
+        fmt::format("parallel.pp: {} stage{} x {} chunk{} do not divide the model's {} layers; with {} "
+                    "chunk{} per rank, pp may be {}",
+                    l.pp, l.pp == 1 ? "" : "s", l.virtual_stages, l.virtual_stages == 1 ? "" : "s", m.layers,
+                    l.virtual_stages, l.virtual_stages == 1 ? "" : "s", choices(pps)));
   }
   if (m.seq_len % l.cp != 0) {
     throw UsageError(fmt::format("parallel.cp: {} does not divide the sequence of {} tokens; use {}", l.cp, m.seq_len,
                                  choices(divisors_where(64, [&](int d) { return m.seq_len % d == 0; }))));
   }
   if (l.ep > 1 && !m.moe()) {
-    throw UsageError(fmt::format("parallel.ep: {} needs a mixture-of-experts model (model.experts; preset "
-                                 "mixtral-8x7b or tiny-moe)", l.ep));
+    throw UsageError(
+        fmt::format("parallel.ep: {} needs a mixture-of-experts model (model.experts; preset "
+                    "mixtral-8x7b or tiny-moe)",
+                    l.ep));
   }
   if (m.moe() && m.experts % l.ep != 0) {
     throw UsageError(fmt::format("parallel.ep: {} does not divide the model's {} experts; use {}", l.ep, m.experts,
                                  choices(parallelism::divisors(m.experts))));
   }
   if (l.zero_stage >= 2 && l.pp > 1) {
-    throw UsageError(fmt::format("parallel.zero: stage {} does not combine with pipeline parallelism (as in DeepSpeed); "
-                                 "use zero 0 or 1 (Megatron's distributed optimizer) with pp {}",
-                                 l.zero_stage, l.pp));
+    throw UsageError(
+        fmt::format("parallel.zero: stage {} does not combine with pipeline parallelism (as in DeepSpeed); "
+                    "use zero 0 or 1 (Megatron's distributed optimizer) with pp {}",
+                    l.zero_stage, l.pp));
   }
   if (l.zero_stage == 3 && l.ep > 1) {
     throw UsageError("parallel.zero: stage 3 is not emulated with expert parallelism; use zero 0, 1 or 2 with ep");
@@ -189,18 +195,19 @@ void check_program_size(const parallelism::Workload& w) {
     }
     const double buckets = std::ceil(gradients / static_cast<double>(w.bucket_bytes()));
     if (buckets > most_buckets) {
-      throw UsageError(fmt::format("dp.bucket_mb: {:g} MiB buckets make {:.0f} gradient buckets per step; at most {:.0f} "
-                                   "are emulated: use buckets of at least {:.0f} MiB",
-                                   w.bucket_mb, buckets, most_buckets,
-                                   std::ceil(gradients / most_buckets / (1 << 20))));
+      throw UsageError(
+          fmt::format("dp.bucket_mb: {:g} MiB buckets make {:.0f} gradient buckets per step; at most {:.0f} "
+                      "are emulated: use buckets of at least {:.0f} MiB",
+                      w.bucket_mb, buckets, most_buckets, std::ceil(gradients / most_buckets / (1 << 20))));
     }
   }
   const double passes = static_cast<double>(w.microbatches()) * w.model.layers / l.pp;
   if (passes > most_layer_passes) {
-    throw UsageError(fmt::format("batch.global: {} microbatches x {} layers per stage make {:.0f} layer passes per step "
-                                 "and rank; at most {:.0f} are emulated: use a smaller global batch or a larger micro "
-                                 "batch",
-                                 w.microbatches(), w.model.layers / l.pp, passes, most_layer_passes));
+    throw UsageError(
+        fmt::format("batch.global: {} microbatches x {} layers per stage make {:.0f} layer passes per step "
+                    "and rank; at most {:.0f} are emulated: use a smaller global batch or a larger micro "
+                    "batch",
+                    w.microbatches(), w.model.layers / l.pp, passes, most_layer_passes));
   }
 }
 
@@ -244,25 +251,25 @@ void fit_to_world(RunConfig& config, int world_size) {
   const std::string ranks = fmt::format("{} rank{}", world_size, world_size == 1 ? "" : "s");
   if (dp == 0) {
     if (world_size % model_parallel != 0) {
-      throw UsageError(fmt::format("parallel: tp x pp x cp = {} x {} x {} = {} does not divide the {} of this job; "
-                                   "with {}, tp x pp x cp may be {}",
-                                   l.tp, l.pp, l.cp, model_parallel, ranks, ranks,
-                                   choices(parallelism::divisors(world_size))));
+      throw UsageError(
+          fmt::format("parallel: tp x pp x cp = {} x {} x {} = {} does not divide the {} of this job; "
+                      "with {}, tp x pp x cp may be {}",
+                      l.tp, l.pp, l.cp, model_parallel, ranks, ranks, choices(parallelism::divisors(world_size))));
     }
     l.dp = static_cast<int>(world_size / model_parallel);
   } else if (dp * model_parallel != world_size) {
     if (model_parallel == 1) {
-      throw UsageError(fmt::format("parallel.dp: {} does not match the {} of this job; in a data-parallel layout dp is "
-                                   "the number of ranks (or 0 for all of them)",
-                                   dp, ranks));
+      throw UsageError(
+          fmt::format("parallel.dp: {} does not match the {} of this job; in a data-parallel layout dp is "
+                      "the number of ranks (or 0 for all of them)",
+                      dp, ranks));
     }
-    throw UsageError(fmt::format(
-        "parallel: dp x tp x pp x cp = {} x {} x {} x {} = {} but the job has {}; {}", dp, l.tp, l.pp, l.cp,
-        dp * model_parallel, ranks,
-        world_size % model_parallel == 0
-            ? fmt::format("use dp {} (or 0)", world_size / model_parallel)
-            : fmt::format("tp x pp x cp = {} does not divide it either; use a product of {}", model_parallel,
-                          choices(parallelism::divisors(world_size)))));
+    throw UsageError(fmt::format("parallel: dp x tp x pp x cp = {} x {} x {} x {} = {} but the job has {}; {}", dp,
+                                 l.tp, l.pp, l.cp, dp * model_parallel, ranks,
+                                 world_size % model_parallel == 0
+                                     ? fmt::format("use dp {} (or 0)", world_size / model_parallel)
+                                     : fmt::format("tp x pp x cp = {} does not divide it either; use a product of {}",
+                                                   model_parallel, choices(parallelism::divisors(world_size)))));
   } else {
     l.dp = static_cast<int>(dp);
   }
@@ -277,17 +284,18 @@ void fit_to_world(RunConfig& config, int world_size) {
     w.global_batch = static_cast<int>(per_step * l.pp);
   } else if (global % per_step != 0) {
     throw UsageError(fmt::format("batch.global: {} is not a multiple of batch.micro x dp = {} x {} = {}; use {} or {}",
-                                 global, w.micro_batch, l.dp, per_step, std::max(per_step, global / per_step * per_step),
-                                 (global / per_step + 1) * per_step));
+                                 global, w.micro_batch, l.dp, per_step,
+                                 std::max(per_step, global / per_step * per_step), (global / per_step + 1) * per_step));
   } else {
     w.global_batch = static_cast<int>(global);
   }
   check_program_size(w);
   if (l.schedule == parallelism::Schedule::interleaved && w.microbatches() % l.pp != 0) {
     const long long unit = per_step * l.pp;
-    throw UsageError(fmt::format("batch.global: the interleaved schedule needs the microbatches ({}) to be a multiple "
-                                 "of pp ({}); use a global batch that is a multiple of micro x dp x pp = {}",
-                                 w.microbatches(), l.pp, unit));
+    throw UsageError(
+        fmt::format("batch.global: the interleaved schedule needs the microbatches ({}) to be a multiple "
+                    "of pp ({}); use a global batch that is a multiple of micro x dp x pp = {}",
+                    w.microbatches(), l.pp, unit));
   }
 }
 

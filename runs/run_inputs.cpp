@@ -22,7 +22,6 @@ double figure(const RunLog& log, const char* name, const std::string& path) {
   return found->second;
 }
 
-
 struct Inputs {
   std::vector<std::string> logs;
   std::optional<analysis::Scaling> scaling;  // from a sweep's manifest

@@ -15,13 +15,13 @@ struct LoadedRun {
   analysis::RunFacts facts;
   std::vector<analysis::StepSample> samples;  // measured steps only
   std::vector<int> node_of_rank;
-  std::map<std::string, double> figures;      // the log's workload attributes
-  std::string config_yaml;                    // the run's effective config
+  std::map<std::string, double> figures;  // the log's workload attributes
+  std::string config_yaml;                // the run's effective config
 };
 
 struct LoadedRuns {
   std::vector<LoadedRun> runs;
-  std::optional<analysis::Scaling> scaling;   // when a sweep's manifest says
+  std::optional<analysis::Scaling> scaling;  // when a sweep's manifest says
 };
 
 // UsageError naming the file when one is missing, not a run log, of another schema version, or holds

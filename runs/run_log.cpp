@@ -149,9 +149,9 @@ void write_program(hid_t file, const std::vector<parallelism::Program>& programs
       const bool compute = op.kind == parallelism::OpKind::compute;
       rows.push_back({static_cast<std::int32_t>(stage), static_cast<std::int32_t>(i), parallelism::to_string(op.kind),
                       parallelism::to_string(op.phase), op.microbatch, op.layer,
-                      compute ? "" : parallelism::to_string(op.group), compute ? "" : parallelism::to_string(op.transfer),
-                      static_cast<std::int8_t>(op.expert), op.bytes, op.slot, op.peer, compute ? -1 : op.tag, op.flops,
-                      op.memory_bytes, op.seconds});
+                      compute ? "" : parallelism::to_string(op.group),
+                      compute ? "" : parallelism::to_string(op.transfer), static_cast<std::int8_t>(op.expert), op.bytes,
+                      op.slot, op.peer, compute ? -1 : op.tag, op.flops, op.memory_bytes, op.seconds});
     }
     table.append(rows.data(), rows.size());
   }
@@ -332,7 +332,8 @@ RunLog read_run_log(const std::string& path) {
     }
     log.status = h5::read_string_attribute(root, "status");
     log.config_yaml = h5::read_string_attribute(root, "config");
-    if (h5::has_attribute(root, "status_message")) log.status_message = h5::read_string_attribute(root, "status_message");
+    if (h5::has_attribute(root, "status_message"))
+      log.status_message = h5::read_string_attribute(root, "status_message");
     {
       const h5::Object steps = h5::open_dataset(root, "steps");
       log.steps.resize(h5::row_count(steps.id()));
@@ -361,7 +362,8 @@ RunLog read_run_log(const std::string& path) {
       }
     }
     for (const auto& name : h5::attribute_names(root)) {
-      if (!h5::is_string_attribute(root, name.c_str())) log.figures[name] = h5::read_double_attribute(root, name.c_str());
+      if (!h5::is_string_attribute(root, name.c_str()))
+        log.figures[name] = h5::read_double_attribute(root, name.c_str());
     }
     {
       const h5::Object environment = h5::open_group(root, "environment");

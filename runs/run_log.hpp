@@ -97,9 +97,9 @@ struct RunLog {
   std::vector<StepRow> steps;
   std::size_t op_rows = 0, rank_rows = 0, node_rows = 0, program_ops = 0;
   std::map<std::string, double> summary;
-  std::map<std::string, double> figures;             // the numeric root attributes (the workload)
-  std::map<std::string, std::string> environment;    // /environment
-  std::vector<int> node_of_rank;                      // /ranks' node column
+  std::map<std::string, double> figures;           // the numeric root attributes (the workload)
+  std::map<std::string, std::string> environment;  // /environment
+  std::vector<int> node_of_rank;                   // /ranks' node column
 };
 // Throws h5::Error (not HDF5, truncated) or std::runtime_error (another schema version) with a message
 // that names the file.

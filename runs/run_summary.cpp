@@ -76,10 +76,11 @@ std::map<std::string, double> RunSummary::figures() const {
 
 std::string format_summary(const RunSummary& s, const parallelism::Workload& workload) {
   const auto ms = [](double seconds) { return seconds * 1e3; };
-  std::string text = fmt::format("summary over {} measured step{} on {} rank{} ({} on {}, {}, {} microbatch{} of {})\n",
-                                 s.steps, s.steps == 1 ? "" : "s", s.ranks, s.ranks == 1 ? "" : "s",
-                                 workload.model.name, workload.device.name, parallelism::describe(workload.layout),
-                                 workload.microbatches(), workload.microbatches() == 1 ? "" : "es", workload.micro_batch);
+  std::string text =
+      fmt::format("summary over {} measured step{} on {} rank{} ({} on {}, {}, {} microbatch{} of {})\n", s.steps,
+                  s.steps == 1 ? "" : "s", s.ranks, s.ranks == 1 ? "" : "s", workload.model.name, workload.device.name,
+                  parallelism::describe(workload.layout), workload.microbatches(),
+                  workload.microbatches() == 1 ? "" : "es", workload.micro_batch);
   text += fmt::format("  step time        p50 {:10.2f} ms   p95 {:10.2f} ms   (slowest rank per step)\n",
                       ms(s.step_p50), ms(s.step_p95));
   text += fmt::format("  compute              {:10.2f} ms\n", ms(s.compute));

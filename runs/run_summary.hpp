@@ -19,11 +19,11 @@ struct RunSummary {
   double compute = 0, bubble = 0, overlapped = 0, other = 0;
   std::map<std::string, double> exposed;  // per group with any communication
   double exposed_total = 0;
-  double comm_share = 0;             // exposed_total / mean step time of the ranks
-  double bubble_share = 0;           // bubble / mean step time of the ranks
-  double mfu = 0;                    // model FLOPs per second over the job's peak
+  double comm_share = 0;                               // exposed_total / mean step time of the ranks
+  double bubble_share = 0;                             // bubble / mean step time of the ranks
+  double mfu = 0;                                      // model FLOPs per second over the job's peak
   double compute_requested = 0, compute_measured = 0;  // sums over all measured rows
-  double emulation_error = 0;        // measured / requested - 1
+  double emulation_error = 0;                          // measured / requested - 1
   double wrong = 0;
 
   std::map<std::string, double> figures() const;  // for /summary

@@ -61,19 +61,19 @@ std::vector<Column> scale_columns(const std::vector<ScalePoint>& points, bool pe
   }
   c.push_back({"compute_ms", "compute", [=](const ScalePoint& p) { return ms(p.compute); }});
   for (const auto& group : groups_used(points)) {
-    c.push_back({"exposed_" + group + "_ms", "exp " + group,
-                 [=](const ScalePoint& p) { return ms(exposed_of(p, group)); }});
+    c.push_back(
+        {"exposed_" + group + "_ms", "exp " + group, [=](const ScalePoint& p) { return ms(exposed_of(p, group)); }});
   }
   if (any_bubble(points)) c.push_back({"bubble_ms", "bubble", [=](const ScalePoint& p) { return ms(p.bubble); }});
   c.push_back({"overlapped_ms", "overlap", [=](const ScalePoint& p) { return ms(p.overlapped); }});
   c.push_back({"comm_share", "comm %", [](const ScalePoint& p) { return fmt::format("{:.1f}", 100 * p.comm_share); }});
-  c.push_back({"tokens_per_s", "tokens/s", [](const ScalePoint& p) { return fmt::format("{:.0f}", p.tokens_per_second); }});
+  c.push_back(
+      {"tokens_per_s", "tokens/s", [](const ScalePoint& p) { return fmt::format("{:.0f}", p.tokens_per_second); }});
   c.push_back({"tflops_per_device", "TFLOP/s/dev",
                [](const ScalePoint& p) { return fmt::format("{:.3f}", p.tflops_per_device); }});
   c.push_back({"efficiency", "eff %", [](const ScalePoint& p) { return fmt::format("{:.1f}", 100 * p.efficiency); }});
-  c.push_back({"binding", "bound by", [](const ScalePoint& p) {
-                 return fmt::format("{} {:.0f} %", p.binding, 100 * p.binding_share);
-               }});
+  c.push_back({"binding", "bound by",
+               [](const ScalePoint& p) { return fmt::format("{} {:.0f} %", p.binding, 100 * p.binding_share); }});
   return c;
 }
 
@@ -102,7 +102,8 @@ std::string render_table(const std::vector<Column>& cols, const std::vector<Scal
     width.push_back(cols[i].heading.size());
     for (const auto& row : cells) width[i] = std::max(width[i], row[i].size());
   }
-  for (std::size_t i = 0; i < cols.size(); ++i) out += fmt::format("{}{:>{}}", i ? "  " : "", cols[i].heading, width[i]);
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    out += fmt::format("{}{:>{}}", i ? "  " : "", cols[i].heading, width[i]);
   out += "\n";
   for (const auto& row : cells) {
     for (std::size_t i = 0; i < cols.size(); ++i) out += fmt::format("{}{:>{}}", i ? "  " : "", row[i], width[i]);

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "comm/communicator.hpp"
 #include <optional>
+#include "comm/communicator.hpp"
 
 #include "runs/mpi_main.hpp"
 #include "runs/placement_report.hpp"
@@ -41,8 +41,9 @@ int run_topo(const TopoArguments& a, int& argc, char**& argv) {
   std::optional<RunConfig> config;
   if (!a.config.empty()) {
     if (!a.xml.empty()) {
-      throw UsageError("--config: shows a layout on the nodes of a running job; for a captured node use scaleout plan "
-                       "CONFIG --xml FILE");
+      throw UsageError(
+          "--config: shows a layout on the nodes of a running job; for a captured node use scaleout plan "
+          "CONFIG --xml FILE");
     }
     config = resolve(Settings::from_file(a.config, a.sets));
   } else if (!a.sets.empty()) {

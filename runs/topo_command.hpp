@@ -11,7 +11,7 @@ namespace scaleout::runs {
 struct TopoArguments {
   std::string xml;
   bool json = false;
-  std::string config;              // with a config: the placement of its layout on this job's nodes
+  std::string config;  // with a config: the placement of its layout on this job's nodes
   std::vector<std::string> sets;
 };
 

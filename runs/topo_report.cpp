@@ -24,12 +24,11 @@ std::string where(int numa, int package) {
 
 std::string node_text(int index, const topology::NodeSummary& n) {
   std::string text = fmt::format("node {}: {}\n", index, n.hostname.empty() ? "(no hostname)" : n.hostname);
-  text += fmt::format("  {}, {}, {}, {}, {} memory\n", plural(n.packages, "package"),
-                      plural(n.numa_nodes, "NUMA node"), plural(n.cores, "core"), plural(n.pus, "PU"),
-                      gib(n.memory_bytes));
+  text += fmt::format("  {}, {}, {}, {}, {} memory\n", plural(n.packages, "package"), plural(n.numa_nodes, "NUMA node"),
+                      plural(n.cores, "core"), plural(n.pus, "PU"), gib(n.memory_bytes));
   if (n.l3_caches > 0) {
-    text += fmt::format("  L3: {} x {} ({} in all)\n", n.l3_caches, mib(n.l3_bytes / static_cast<unsigned>(n.l3_caches)),
-                        mib(n.l3_bytes));
+    text += fmt::format("  L3: {} x {} ({} in all)\n", n.l3_caches,
+                        mib(n.l3_bytes / static_cast<unsigned>(n.l3_caches)), mib(n.l3_bytes));
   } else {
     text += "  L3: none reported\n";
   }
@@ -55,8 +54,8 @@ std::string cluster_text(const topology::ClusterMap& map) {
 
   text += fmt::format("\nplacement: {} on {}\n", plural(static_cast<int>(map.ranks.size()), "rank"),
                       plural(static_cast<int>(map.nodes.size()), "node"));
-  text += fmt::format("  {:>5} {:>5} {:>6}  {:<16} {:<12} {:<10} {:<8} {:<6}\n", "rank", "node", "local", "host",
-                      "PUs", "cores", "package", "NUMA");
+  text += fmt::format("  {:>5} {:>5} {:>6}  {:<16} {:<12} {:<10} {:<8} {:<6}\n", "rank", "node", "local", "host", "PUs",
+                      "cores", "package", "NUMA");
   std::map<int, int> ranks_on_node;
   int unbound = 0;
   for (const topology::RankPlacement& r : map.ranks) {
@@ -80,8 +79,6 @@ std::string cluster_text(const topology::ClusterMap& map) {
   return text;
 }
 
-nlohmann::json cluster_json(const topology::ClusterMap& map) {
-  return {{"nodes", map.nodes}, {"ranks", map.ranks}};
-}
+nlohmann::json cluster_json(const topology::ClusterMap& map) { return {{"nodes", map.nodes}, {"ranks", map.ranks}}; }
 
 }  // namespace scaleout::runs

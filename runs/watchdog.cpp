@@ -63,7 +63,8 @@ std::string describe_hang(const parallelism::Program& program, const parallelism
     return "between ops (the step's start or the run's bookkeeping: a barrier, or gathering the step's records)";
   }
   const parallelism::Op& o = program.ops[static_cast<std::size_t>(op)];
-  if (o.kind == OpKind::compute) return fmt::format("op {} of {}: a compute span of {:.3f} ms", op, count, o.seconds * 1e3);
+  if (o.kind == OpKind::compute)
+    return fmt::format("op {} of {}: a compute span of {:.3f} ms", op, count, o.seconds * 1e3);
   const auto group = parallelism::members(layout, rank, parallelism::channel_of(o.group, o.expert));
   std::vector<int> peers;
   if (o.transfer == Transfer::send || o.transfer == Transfer::recv) {
@@ -78,6 +79,8 @@ std::string describe_hang(const parallelism::Program& program, const parallelism
                      o.microbatch, o.layer, peers.size() == 1 ? "" : "s", fmt::join(peers, ", "));
 }
 
-double default_watchdog_seconds(double compute_seconds_per_step) { return std::max(60.0, 10 * compute_seconds_per_step); }
+double default_watchdog_seconds(double compute_seconds_per_step) {
+  return std::max(60.0, 10 * compute_seconds_per_step);
+}
 
 }  // namespace scaleout::runs

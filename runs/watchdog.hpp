@@ -18,9 +18,9 @@
 namespace scaleout::runs {
 
 struct WatchdogPolicy {
-  double hang_seconds = 60;             // the marker has not moved for this long: on_hang(idle seconds)
+  double hang_seconds = 60;  // the marker has not moved for this long: on_hang(idle seconds)
   std::function<void(double)> on_hang;
-  double stop_grace_seconds = 10;       // a stop signal arrived this long ago and the run goes on:
+  double stop_grace_seconds = 10;            // a stop signal arrived this long ago and the run goes on:
   std::function<void(int)> on_stop_overdue;  // on_stop_overdue(signal)
 };
 

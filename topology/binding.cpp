@@ -53,8 +53,8 @@ Binding current_binding(const Topology& topology) {
 }
 
 void to_json(nlohmann::json& out, const Binding& b) {
-  out = {{"pus", b.pus}, {"cores", b.cores}, {"packages", b.packages}, {"numa_nodes", b.numa_nodes},
-         {"bound", b.bound}};
+  out = {
+      {"pus", b.pus}, {"cores", b.cores}, {"packages", b.packages}, {"numa_nodes", b.numa_nodes}, {"bound", b.bound}};
 }
 
 void from_json(const nlohmann::json& in, Binding& b) {

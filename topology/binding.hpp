@@ -15,7 +15,7 @@ struct Binding {
   std::string cores;     // core logical indices covered (cores have no machine-wide OS index)
   std::string packages;  // package OS indices covered
   std::string numa_nodes;
-  bool bound = false;    // false when the process may run on every PU the machine allows it
+  bool bound = false;  // false when the process may run on every PU the machine allows it
 
   bool operator==(const Binding&) const = default;
 };

@@ -73,7 +73,10 @@ ClusterMap gather_cluster_map(const comm::Communicator& comm) {
 }
 
 void to_json(nlohmann::json& out, const RankPlacement& p) {
-  out = {{"rank", p.rank}, {"node", p.node}, {"local_rank", p.local_rank}, {"hostname", p.hostname},
+  out = {{"rank", p.rank},
+         {"node", p.node},
+         {"local_rank", p.local_rank},
+         {"hostname", p.hostname},
          {"binding", p.binding}};
 }
 

@@ -41,8 +41,8 @@ struct RankPlacement {
 };
 
 struct ClusterMap {
-  std::vector<NodeSummary> nodes;  // index = node number
-  std::vector<std::string> xml;    // each node's hwloc XML, same index
+  std::vector<NodeSummary> nodes;    // index = node number
+  std::vector<std::string> xml;      // each node's hwloc XML, same index
   std::vector<RankPlacement> ranks;  // index = rank
 };
 

@@ -101,8 +101,8 @@ NodeSummary summarize(const Topology& topology, const std::string& hostname) {
   node.memory_bytes = topology.root()->total_memory;
   node.l3_caches = count_of(topology, HWLOC_OBJ_L3CACHE);
   for (int i = 0; i < node.l3_caches; ++i) {
-    node.l3_bytes += hwloc_get_obj_by_type(topology.native(), HWLOC_OBJ_L3CACHE, static_cast<unsigned>(i))
-                         ->attr->cache.size;
+    node.l3_bytes +=
+        hwloc_get_obj_by_type(topology.native(), HWLOC_OBJ_L3CACHE, static_cast<unsigned>(i))->attr->cache.size;
   }
   collect_nics(topology, node);
   collect_gpus(topology, node);
@@ -110,8 +110,11 @@ NodeSummary summarize(const Topology& topology, const std::string& hostname) {
 }
 
 void to_json(nlohmann::json& out, const Nic& nic) {
-  out = {{"name", nic.name}, {"kind", nic.kind}, {"pci_bus_id", nic.pci_bus_id},
-         {"numa_node", nic.numa_node}, {"package", nic.package}};
+  out = {{"name", nic.name},
+         {"kind", nic.kind},
+         {"pci_bus_id", nic.pci_bus_id},
+         {"numa_node", nic.numa_node},
+         {"package", nic.package}};
 }
 
 void from_json(const nlohmann::json& in, Nic& nic) {
@@ -123,8 +126,11 @@ void from_json(const nlohmann::json& in, Nic& nic) {
 }
 
 void to_json(nlohmann::json& out, const Gpu& gpu) {
-  out = {{"pci_bus_id", gpu.pci_bus_id}, {"model", gpu.model},     {"os_devices", gpu.os_devices},
-         {"numa_node", gpu.numa_node},   {"package", gpu.package}};
+  out = {{"pci_bus_id", gpu.pci_bus_id},
+         {"model", gpu.model},
+         {"os_devices", gpu.os_devices},
+         {"numa_node", gpu.numa_node},
+         {"package", gpu.package}};
 }
 
 void from_json(const nlohmann::json& in, Gpu& gpu) {

@@ -42,7 +42,7 @@ struct NodeSummary {
   int pus = 0;
   std::uint64_t memory_bytes = 0;  // all NUMA nodes' memory
   int l3_caches = 0;
-  std::uint64_t l3_bytes = 0;      // all L3 caches together
+  std::uint64_t l3_bytes = 0;  // all L3 caches together
   std::vector<Nic> nics;
   std::vector<Gpu> gpus;
 

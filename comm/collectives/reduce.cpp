@@ -18,8 +18,8 @@ class Reduce final : public Collective {
                         call.root);
   }
   void start(const Communicator& comm, Call& call, std::vector<Request>& requests) const override {
-    requests.push_back(ireduce(comm, call.send.data(), call.recv.data(), call.shape.send_count, call.type,
-                               call.sum, call.root));
+    requests.push_back(
+        ireduce(comm, call.send.data(), call.recv.data(), call.shape.send_count, call.type, call.sum, call.root));
   }
   // Only the root's receive buffer is defined afterwards.
   std::size_t verify(const Payload& payload, int iteration, int rank, int, const Call& call) const override {

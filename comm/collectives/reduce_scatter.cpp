@@ -15,12 +15,11 @@ class ReduceScatter final : public Collective {
     return {total, block, total * size_of(type), static_cast<std::size_t>(ranks)};
   }
   Interval run(const Communicator& comm, Call& call) const override {
-    return comm::reduce_scatter(comm, call.send.data(), call.recv.data(), call.shape.recv_count, call.type,
-                                call.sum);
+    return comm::reduce_scatter(comm, call.send.data(), call.recv.data(), call.shape.recv_count, call.type, call.sum);
   }
   void start(const Communicator& comm, Call& call, std::vector<Request>& requests) const override {
-    requests.push_back(ireduce_scatter(comm, call.send.data(), call.recv.data(), call.shape.recv_count,
-                                       call.type, call.sum));
+    requests.push_back(
+        ireduce_scatter(comm, call.send.data(), call.recv.data(), call.shape.recv_count, call.type, call.sum));
   }
   std::size_t verify(const Payload& payload, int iteration, int rank, int, const Call& call) const override {
     const std::size_t first = static_cast<std::size_t>(rank) * call.shape.recv_count;

@@ -18,8 +18,8 @@ class Sendrecv final : public Collective {
   }
   Interval run(const Communicator& comm, Call& call) const override {
     const auto [next, previous] = neighbours(comm);
-    return comm::sendrecv(comm, call.send.data(), call.shape.send_count, next, call.recv.data(),
-                          call.shape.recv_count, previous, call.type, tag);
+    return comm::sendrecv(comm, call.send.data(), call.shape.send_count, next, call.recv.data(), call.shape.recv_count,
+                          previous, call.type, tag);
   }
   void start(const Communicator& comm, Call& call, std::vector<Request>& requests) const override {
     const auto [next, previous] = neighbours(comm);

@@ -5,8 +5,8 @@
 //
 //   build/tests/scaleout_bench_compute_emulation [--spans N]
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <numeric>

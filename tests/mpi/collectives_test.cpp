@@ -71,8 +71,7 @@ TEST_P(EveryCollective, ACorruptedElementIsCounted) {
   if (rank == 0) {
     const float far_off = 30000.0f;  // outside every payload sum
     const std::uint32_t bits = encode(c.type, static_cast<std::int64_t>(far_off));
-    std::memcpy(call.recv.data() + call.recv.size() / 2 / size_of(c.type) * size_of(c.type), &bits,
-                size_of(c.type));
+    std::memcpy(call.recv.data() + call.recv.size() / 2 / size_of(c.type) * size_of(c.type), &bits, size_of(c.type));
     EXPECT_EQ(c.collective->verify(payload, 0, rank, ranks, call), 1u);
     // Results of another iteration are wrong almost everywhere.
     EXPECT_GT(c.collective->verify(payload, 1, rank, ranks, call), call.shape.recv_count / 2);

@@ -72,12 +72,12 @@ TEST_P(Executor, ReducesEveryBucketExactlyAndAccountsForTheStep) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Modes, Executor,
-    ::testing::Values(Case{true, 4, scaleout::comm::ElementType::bf16, p::ComputeMode::sleep},
-                      Case{true, 1, scaleout::comm::ElementType::fp32, p::ComputeMode::spin},
-                      Case{false, 4, scaleout::comm::ElementType::fp32, p::ComputeMode::sleep}),
-    [](const auto& info) {
-      return std::string(info.param.overlap ? "overlap" : "after_backward") + "_inflight" +
-             std::to_string(info.param.in_flight) + (info.param.type == scaleout::comm::ElementType::bf16 ? "_bf16" : "_fp32");
-    });
+INSTANTIATE_TEST_SUITE_P(Modes, Executor,
+                         ::testing::Values(Case{true, 4, scaleout::comm::ElementType::bf16, p::ComputeMode::sleep},
+                                           Case{true, 1, scaleout::comm::ElementType::fp32, p::ComputeMode::spin},
+                                           Case{false, 4, scaleout::comm::ElementType::fp32, p::ComputeMode::sleep}),
+                         [](const auto& info) {
+                           return std::string(info.param.overlap ? "overlap" : "after_backward") + "_inflight" +
+                                  std::to_string(info.param.in_flight) +
+                                  (info.param.type == scaleout::comm::ElementType::bf16 ? "_bf16" : "_fp32");
+                         });

@@ -80,8 +80,7 @@ TEST_P(Hybrid, EveryTransferOfEveryGroupIsExact) {
 
 INSTANTIATE_TEST_SUITE_P(
     Layouts, Hybrid,
-    ::testing::Values(Case{"tp2_dp2", "tiny", 2, 2, 1, 1, 1, 0, 2},
-                      Case{"tp2_pp2", "tiny", 1, 2, 2, 1, 1, 0, 4},
+    ::testing::Values(Case{"tp2_dp2", "tiny", 2, 2, 1, 1, 1, 0, 2}, Case{"tp2_pp2", "tiny", 1, 2, 2, 1, 1, 0, 4},
                       Case{"pp4_1f1b_m8", "tiny", 1, 1, 4, 1, 1, 0, 8},
                       Case{"pp2_interleaved_dp2", "tiny", 2, 1, 2, 1, 1, 1, 4, p::Schedule::interleaved, 2},
                       Case{"pp2_gpipe_recompute_dp2", "tiny", 2, 1, 2, 1, 1, 0, 2, p::Schedule::gpipe, 1, false, true},

@@ -57,9 +57,7 @@ TEST(CostModel, PointToPointTakesTheTierOfItsEnds) {
   EXPECT_NEAR(model().seconds(a::Collective::sendrecv, {4, 2, 2}, 1e6), 20 * us + 1e-3, 1e-12);
 }
 
-TEST(CostModel, ASingleRankMovesNothing) {
-  EXPECT_EQ(model().seconds(a::Collective::allreduce, {1, 1, 1}, 1e9), 0.0);
-}
+TEST(CostModel, ASingleRankMovesNothing) { EXPECT_EQ(model().seconds(a::Collective::allreduce, {1, 1, 1}, 1e9), 0.0); }
 
 TEST(CostModel, WhatIfScalesOneTier) {
   auto m = model();
@@ -182,9 +180,11 @@ TEST(CalibrationFile, RefusalsNameTheFileAndField) {
   refused(R"({"format": "scaleout-calibration", "version": 9})", "version");
   std::string text = a::to_json(sample_calibration());
   refused(std::string(text).replace(text.find("\"alpha_s\""), 10, "\"alpha_s\": -1, \"x\":"), "fits.pieces.alpha_s");
-  refused(std::string(text).replace(text.find("\"intra\"") == std::string::npos ? text.find("\"inter\"") : 0, 7, "\"outer\""),
+  refused(std::string(text).replace(text.find("\"intra\"") == std::string::npos ? text.find("\"inter\"") : 0, 7,
+                                    "\"outer\""),
           "fits.tier");
-  refused(std::string(text).replace(text.find("\"ranks_per_node\""), 16, "\"ranks_per_nod\""), "cluster.ranks_per_node");
+  refused(std::string(text).replace(text.find("\"ranks_per_node\""), 16, "\"ranks_per_nod\""),
+          "cluster.ranks_per_node");
 }
 
 TEST(CalibrationFile, AFolderOrAMissingFileIsNamed) {

@@ -54,8 +54,8 @@ TEST(ModelParameters, LlamaLayerWithGroupedQueryAttention) {
 TEST(Devices, SpanIsTheRooflineMaximum) {
   const auto device = *p::find_device_preset("h100-sxm");
   const double achieved = device.peak_flops * device.efficiency;
-  EXPECT_DOUBLE_EQ(device.seconds(achieved, 0), 1.0);                         // compute-bound
-  EXPECT_DOUBLE_EQ(device.seconds(0, device.memory_bandwidth * 2), 2.0);       // memory-bound
+  EXPECT_DOUBLE_EQ(device.seconds(achieved, 0), 1.0);                     // compute-bound
+  EXPECT_DOUBLE_EQ(device.seconds(0, device.memory_bandwidth * 2), 2.0);  // memory-bound
   EXPECT_DOUBLE_EQ(device.seconds(achieved, device.memory_bandwidth * 3), 3.0);
   for (const auto& preset : p::device_presets()) {
     EXPECT_GT(preset.device.peak_flops, 1e14) << preset.device.name;

@@ -74,7 +74,9 @@ TEST(DataParallelStep, BucketsStartWhenBackwardHasProducedThem) {
   const auto w = tiny_workload(1, true, 0.5);
   const auto& m = w.model;
   const double tokens = static_cast<double>(w.tokens_per_microbatch());
-  struct Segment { double seconds, bytes; };
+  struct Segment {
+    double seconds, bytes;
+  };
   std::vector<Segment> segments = {
       {w.device.seconds(2 * tokens * m.logits_forward_flops_per_token(), 4.0 * static_cast<double>(m.vocab * m.hidden)),
        2.0 * static_cast<double>(m.head_parameters() + m.final_norm_parameters())}};

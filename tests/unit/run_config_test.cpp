@@ -38,7 +38,8 @@ TEST(RunConfig, InlineModelAndDevice) {
 model: {architecture: llama, layers: 2, hidden: 128, heads: 4, kv_heads: 2, ffn_hidden: 344, vocab: 512, seq_len: 64}
 device: {preset: a100-80gb, peak_tflops: 100, efficiency: 0.5}
 batch: {micro: 2, global: 16}
-)", "test.yaml"));
+)",
+                                                  "test.yaml"));
   r::fit_to_world(config, 4);
   EXPECT_EQ(config.workload.model.kv_heads, 2);
   EXPECT_EQ(config.workload.model.head_dim(), 32);
@@ -66,21 +67,27 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
       {"model: tiny\nbatch: {micro: 1, globl: 4}\n", "'batch.globl' is not an option; batch has micro, global"},
       {"model: tiny\nbatchs: {micro: 1}\n", "'batchs' is not a section"},
       {"model: tiny\nbatch: {micro: two}\n", "batch.micro: 'two' is not allowed; expected a whole number"},
-      {"model: tiny\nbatch: {micro: 0}\n", "batch.micro: '0' is not allowed; expected a whole number from 1 to 1000000"},
+      {"model: tiny\nbatch: {micro: 0}\n",
+       "batch.micro: '0' is not allowed; expected a whole number from 1 to 1000000"},
       {"model: tiny\nbatch: {micro: -3}\n", "batch.micro: '-3' is not allowed"},
       {"model: tiny\ndp: {bucket_mb: .nan}\n", "dp.bucket_mb: '.nan' is not allowed; expected a number"},
       {"model: tiny\ndp: {overlap: maybe}\n", "dp.overlap: 'maybe' is not allowed; expected true or false"},
-      {"model: tiny\nemulation: {compute: nap}\n", "emulation.compute: 'nap' is not allowed; expected one of sleep, spin"},
+      {"model: tiny\nemulation: {compute: nap}\n",
+       "emulation.compute: 'nap' is not allowed; expected one of sleep, spin"},
       {"model: tiny\ndp: [1, 2]\n", "dp: expected a map, not a list"},
       {"model: tiny\nbatch: {micro: {a: 1}}\n", "batch.micro: expected a value, not a map"},
       {"model: gpt5\n", "model.preset: 'gpt5' is not a preset; the presets are gpt3-125m"},
       {"device: h100-sxm\n", "model.layers: required for a model without a preset"},
-      {"model: {layers: 2, hidden: 100, heads: 3, vocab: 10, seq_len: 8}\n", "model.heads: 3 does not divide model.hidden (100)"},
-      {"model: tiny\nbatch: {micro: 2, global: 12}\n", "batch.global: 12 is not a multiple of batch.micro x dp = 2 x 4 = 8; use 8 or 16"},
+      {"model: {layers: 2, hidden: 100, heads: 3, vocab: 10, seq_len: 8}\n",
+       "model.heads: 3 does not divide model.hidden (100)"},
+      {"model: tiny\nbatch: {micro: 2, global: 12}\n",
+       "batch.global: 12 is not a multiple of batch.micro x dp = 2 x 4 = 8; use 8 or 16"},
       {"model: tiny\nparallel: {dp: 3}\n", "parallel.dp: 3 does not match the 4 ranks of this job"},
-      {"model: tiny\nparallel: {tp: 3}\n", "parallel.tp: 3 does not divide the model's 4 attention heads; use 1, 2 or 4"},
+      {"model: tiny\nparallel: {tp: 3}\n",
+       "parallel.tp: 3 does not divide the model's 4 attention heads; use 1, 2 or 4"},
       {"model: tiny\nparallel: {pp: 3}\n",
-       "parallel.pp: 3 stages x 1 chunk do not divide the model's 4 layers; with 1 chunk per rank, pp may be 1, 2 or 4"},
+       "parallel.pp: 3 stages x 1 chunk do not divide the model's 4 layers; with 1 chunk per rank, pp may be 1, 2 or "
+       "4"},
       {"model: tiny\nparallel: {tp: 2, dp: 3}\n",
        "parallel: dp x tp x pp x cp = 3 x 2 x 1 x 1 = 6 but the job has 4 ranks; use dp 2 (or 0)"},
       {"model: tiny\nparallel: {tp: 4, pp: 2}\n",
@@ -91,12 +98,15 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
       {"model: tiny-moe\nparallel: {ep: 3}\n", "parallel.ep: 3 does not divide the model's 4 experts; use 1, 2 or 4"},
       {"model: tiny-moe\nparallel: {ep: 4, tp: 2}\n", "parallel.ep: 4 does not divide dp = 2; use 1 or 2"},
       {"model: {preset: tiny-moe, top_k: 5}\n", "model.top_k: 5 is more than the 4 experts"},
-      {"model: tiny\nparallel: {zero: 3, pp: 2}\n", "parallel.zero: stage 3 does not combine with pipeline parallelism"},
-      {"model: tiny-moe\nparallel: {zero: 3, ep: 2}\n", "parallel.zero: stage 3 is not emulated with expert parallelism"},
+      {"model: tiny\nparallel: {zero: 3, pp: 2}\n",
+       "parallel.zero: stage 3 does not combine with pipeline parallelism"},
+      {"model: tiny-moe\nparallel: {zero: 3, ep: 2}\n",
+       "parallel.zero: stage 3 is not emulated with expert parallelism"},
       {"model: tiny\nparallel: {zero: 4}\n", "parallel.zero: '4' is not allowed; expected one of 0, 1, 2, 3"},
       {"model: tiny\nparallel: {schedule: interleaved, pp: 2}\n",
        "parallel.virtual_stages: the interleaved schedule needs at least 2 model chunks per rank"},
-      {"model: tiny\nparallel: {virtual_stages: 2, pp: 2}\n", "parallel.virtual_stages: 2 chunks need parallel.schedule: interleaved"},
+      {"model: tiny\nparallel: {virtual_stages: 2, pp: 2}\n",
+       "parallel.virtual_stages: 2 chunks need parallel.schedule: interleaved"},
       {"model: tiny\nparallel: {schedule: interleaved, pp: 2, virtual_stages: 2}\nbatch: {global: 6}\n",
        "batch.global: the interleaved schedule needs the microbatches (3) to be a multiple of pp (2)"},
       {"model: tiny\nparallel: {schedule: interleaved, pp: 4, virtual_stages: 2}\n",
@@ -140,9 +150,9 @@ TEST(Printable, EscapesWhatATerminalShouldNotSeeAndKeepsUtf8) {
   EXPECT_EQ(r::printable("caf\xc3\xa9 \xe2\x9c\x93", 100), "caf\xc3\xa9 \xe2\x9c\x93");  // é, a check mark
   EXPECT_EQ(r::printable(std::string("a\0b", 3), 100), "a\\x00b");
   EXPECT_EQ(r::printable("\xff\xfe", 100), "\\xff\\xfe");
-  EXPECT_EQ(r::printable("\xc0\xaf", 100), "\\xc0\\xaf");      // an overlong '/'
+  EXPECT_EQ(r::printable("\xc0\xaf", 100), "\\xc0\\xaf");           // an overlong '/'
   EXPECT_EQ(r::printable("\xed\xa0\x80", 100), "\\xed\\xa0\\x80");  // a UTF-16 surrogate
-  EXPECT_EQ(r::printable("\xe2\x9c", 100), "\\xe2\\x9c");      // cut short
+  EXPECT_EQ(r::printable("\xe2\x9c", 100), "\\xe2\\x9c");           // cut short
   EXPECT_EQ(r::printable("line\nnext\x1b[31m", 100), "line\\nnext\\x1b[31m");
   EXPECT_EQ(r::printable(std::string(5000, 'x'), 10), std::string(10, 'x') + "...");
 }

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/stat.h>
 
 #include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
@@ -47,8 +47,10 @@ std::vector<p::Program> small_programs() {
 TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   const auto path = temporary("log.h5");
   {
-    r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {{"mpi_library", "test"}}, {{"parameters", 1.0}}},
-                           two_ranks(), small_workload().layout, small_programs(), 0);
+    r::RunLogWriter writer(
+        path,
+        {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {{"mpi_library", "test"}}, {{"parameters", 1.0}}},
+        two_ranks(), small_workload().layout, small_programs(), 0);
     for (int step = 0; step < 3; ++step) {
       std::vector<r::StepRow> rows(2);
       for (int rank = 0; rank < 2; ++rank) {

@@ -48,7 +48,8 @@ TEST(Schedule, InterleavedFollowsMegatronsOrder) {
   EXPECT_EQ(std::vector<p::PipelineAction>(order.begin(), order.begin() + 4), warmup);
   EXPECT_EQ(order[4], (p::PipelineAction{true, 2, 0}));
   EXPECT_EQ(order[5], (p::PipelineAction{false, 0, 1})) << "backward starts from the last chunk";
-  for (int stage = 0; stage < 2; ++stage) expect_complete(p::pipeline_order(p::Schedule::interleaved, 2, stage, 4, 2), 4, 2);
+  for (int stage = 0; stage < 2; ++stage)
+    expect_complete(p::pipeline_order(p::Schedule::interleaved, 2, stage, 4, 2), 4, 2);
 }
 
 TEST(Schedule, IdealBubble) {

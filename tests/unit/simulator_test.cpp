@@ -78,9 +78,9 @@ TEST(Simulator, StartedCommunicationHidesBehindCompute) {
 
 TEST(Simulator, OperationsOfAChannelRunInOrder) {
   // Two allreduces started together: the second ends 2 ms after the first, 4 ms in all.
-  const auto r = run({comm(p::OpKind::start, 0), comm(p::OpKind::start, 1), comm(p::OpKind::wait, 0),
-                      comm(p::OpKind::wait, 1)},
-                     2, flat())[0];
+  const auto r =
+      run({comm(p::OpKind::start, 0), comm(p::OpKind::start, 1), comm(p::OpKind::wait, 0), comm(p::OpKind::wait, 1)}, 2,
+          flat())[0];
   EXPECT_NEAR(r.step, 4 * ms, 1e-12);
   EXPECT_NEAR(r.exposed[static_cast<std::size_t>(p::Group::dp)], 4 * ms, 1e-12);
 }

@@ -24,7 +24,7 @@ struct Expected {
   std::uint64_t memory_bytes;
   int l3_caches;
   std::uint64_t l3_bytes;
-  std::vector<std::string> nics;       // name:kind
+  std::vector<std::string> nics;        // name:kind
   std::vector<std::string> gpu_osdevs;  // one entry per GPU, its OS devices joined by '+'
 };
 
@@ -34,24 +34,53 @@ const std::map<std::string, Expected>& expectations() {
       // cores on 5 NUMA nodes of 6 packages; hwloc, and so scaleout, report what a rank can use.
       {"16amd64-8n2c-cpusets.xml", {"", 6, 5, 10, 10, 40ull << 30, 0, 0, {}, {}}},
       {"192em64t-24n8c2t.xml",
-       {"uv2000", 24, 24, 192, 384, 798447374336ull, 24, 24ull * 20 * 1024 * 1024,
-        {"eth0:network", "eth1:network", "eth2:network", "eth3:network", "eth4:network", "eth5:network",
-         "ib0:network", "mlx4_0:openfabrics"},
+       {"uv2000",
+        24,
+        24,
+        192,
+        384,
+        798447374336ull,
+        24,
+        24ull * 20 * 1024 * 1024,
+        {"eth0:network", "eth1:network", "eth2:network", "eth3:network", "eth4:network", "eth5:network", "ib0:network",
+         "mlx4_0:openfabrics"},
         {}}},
       {"24em64t-2n6c2t-pci.xml",
-       {"mirage004", 2, 2, 12, 24, 38643982336ull, 2, 2ull * 12 * 1024 * 1024,
+       {"mirage004",
+        2,
+        2,
+        12,
+        24,
+        38643982336ull,
+        2,
+        2ull * 12 * 1024 * 1024,
         {"eth0:network", "eth1:network", "eth2:network", "ib0:network", "mlx4_0:openfabrics"},
         {}}},
       // One CUDA GPU (whose DRM card0 is not a device of its own) and a Radeon that offers OpenCL:
       // a compute OS device, so it counts.
       {"32em64t-2n8c2t-pci-normalio.xml",
-       {"conan", 2, 2, 16, 32, 68689911808ull, 2, 2ull * 20 * 1024 * 1024,
+       {"conan",
+        2,
+        2,
+        16,
+        32,
+        68689911808ull,
+        2,
+        2ull * 20 * 1024 * 1024,
         {"eth0:network", "eth1:network", "ib0:network", "mlx5_0:openfabrics"},
         {"cuda0", "opencl0d1"}}},
       {"nvidiaDGX2.xml",
-       {"", 2, 2, 4, 4, 1621972275200ull, 2, 2ull * 33 * 1024 * 1024, {},
-        {"nvml0", "nvml1", "nvml2", "nvml3", "nvml4", "nvml5", "nvml6", "nvml7", "nvml8", "nvml9", "nvml10",
-         "nvml11", "nvml12", "nvml13", "nvml14", "nvml15"}}},
+       {"",
+        2,
+        2,
+        4,
+        4,
+        1621972275200ull,
+        2,
+        2ull * 33 * 1024 * 1024,
+        {},
+        {"nvml0", "nvml1", "nvml2", "nvml3", "nvml4", "nvml5", "nvml6", "nvml7", "nvml8", "nvml9", "nvml10", "nvml11",
+         "nvml12", "nvml13", "nvml14", "nvml15"}}},
   };
   return table;
 }
@@ -125,8 +154,8 @@ TEST(CapturedMachines, SummariesSurviveJson) {
   const NodeSummary n = summarize(Topology::from_xml_file((directory / "32em64t-2n8c2t-pci-normalio.xml").string()));
   EXPECT_EQ(nlohmann::json(n).get<NodeSummary>(), n);
   const nlohmann::json j = n;
-  for (const char* key : {"hostname", "packages", "numa_nodes", "cores", "pus", "memory_bytes", "l3_bytes", "nics",
-                          "gpus"}) {
+  for (const char* key :
+       {"hostname", "packages", "numa_nodes", "cores", "pus", "memory_bytes", "l3_bytes", "nics", "gpus"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
 }
