@@ -211,6 +211,8 @@ const std::vector<OptionSpec>& run_options() {
       integer("emulation.test_stall_rank", "-1", -1, 1e7, "test only: this rank stops making progress (-1: none)"),
       integer("emulation.test_stall_step", "0", 0, 1e7, "test only: at the start of this step"),
       text("output.path", "scaleout-run.h5", "the run log (HDF5)"),
+      boolean("output.log", "true",
+              "write the run log; false: only the summary is printed (to measure the log's own cost)"),
       boolean("output.trace", "false", "log one row per op and rank (/ops)"),
       boolean("output.overwrite", "false", "replace an existing run log"),
   };

@@ -237,7 +237,10 @@ RunConfig resolve(const Settings& settings) {
   config.stall_rank = static_cast<int>(settings.integer("emulation.test_stall_rank"));
   config.stall_step = static_cast<int>(settings.integer("emulation.test_stall_step"));
   config.output = settings.text("output.path");
+  config.log = settings.boolean("output.log");
   config.trace = settings.boolean("output.trace");
+  if (config.trace && !config.log)
+    throw UsageError("output.trace: true needs output.log: true (the trace goes to the log)");
   config.overwrite = settings.boolean("output.overwrite");
   if (config.output.empty()) throw UsageError("output.path: must name a file (for example run.h5)");
   return config;

@@ -28,6 +28,7 @@ struct RunConfig {
   int stall_step = 0;
   std::string output;
   bool trace = false;
+  bool log = true;  // output.log: false writes no run log
   bool overwrite = false;
 };
 

@@ -15,12 +15,12 @@ DATA = os.environ.get("SCALEOUT_TEST_DATA", os.path.join(os.path.dirname(__file_
 DGX2 = os.path.join(DATA, "topologies", "nvidiaDGX2.xml")
 
 
-def run(*args, ranks=None, timeout=120, env=None):
-    """scaleout with `args` (under mpiexec with `ranks`); `env` adds to the environment."""
+def run(*args, ranks=None, timeout=120, env=None, cwd=None):
+    """scaleout with `args` (under mpiexec with `ranks`) in `cwd`; `env` adds to the environment."""
     command = [SCALEOUT, *args]
     if ranks is not None:
         command = [MPIEXEC, "-n", str(ranks), "--oversubscribe", *command]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd,
                           env=dict(os.environ, **(env or {})))
     return done.returncode, done.stdout, done.stderr
 

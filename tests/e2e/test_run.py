@@ -52,6 +52,19 @@ class Run(unittest.TestCase):
                 self.assertEqual(f["summary"].attrs["steps"], 8)
                 self.assertTrue(f["environment"].attrs["mpi_library"].startswith("Open MPI"))
 
+    def test_a_run_without_a_log_prints_its_summary_and_writes_nothing(self):
+        with tempfile.TemporaryDirectory() as folder:
+            code, out, err = run("run", TINY, "--set", "output.log=false", "--set", "emulation.steps=3", ranks=2,
+                                 cwd=folder)
+            self.assertEqual(code, 0, out + err)
+            self.assertIn("log none (output.log: false)", out)
+            self.assertIn("step time        p50", out)
+            self.assertIn("run: complete (no log)", out)
+            self.assertEqual(os.listdir(folder), [])
+            code, out, err = run("run", TINY, "--set", "output.log=false", "--set", "output.trace=true", cwd=folder)
+            self.assertEqual(code, 2, out + err)
+            self.assertIn("output.trace: true needs output.log: true", scaleout_lines(err)[0])
+
     def test_existing_log_is_kept_without_overwrite(self):
         with tempfile.TemporaryDirectory() as folder:
             log = write(folder, "kept.h5", "precious")

@@ -1,0 +1,303 @@
+"""The sections of tests/bench/run: each function measures on this machine and returns its figures.
+
+A figure is a dict: figure (its name), value, unit, reference (what the value is compared with),
+ratio, target (in words), verdict (met, missed, unresolved: the machine's own noise is as large as the
+margin, or info: reported without a target) and a note."""
+
+import copy
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+SCALEOUT = os.path.join(BUILD, "scaleout")
+CONFIGS = os.path.join(ROOT, "runs", "configs")
+VCLUSTER = os.path.join(ROOT, "slurm", "vcluster")
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+
+TITLES = {
+    "overhead": "the collective benchmark against a bare MPI loop, 2 local ranks (one per core)",
+    "compute": "compute emulation, requested against measured span lengths",
+    "log": "step time with the run log and op trace against without a log (tiny, 2 ranks)",
+    "memory": "peak resident memory of a rank emulating large models' layouts (4 ranks)",
+    "link": "virtual cluster, 2 nodes, 1 Gbit links: busbw against the link rate",
+    "predict": "scaleout predict, Llama-3 405B at 16,384 ranks",
+    "demo": "the README's demo (.ci/demo) from a built tree",
+}
+
+
+def number(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
+
+
+def figure(name, value, unit="", reference=None, target="", met=None, note="", ratio=None):
+    if ratio is None and reference not in (None, 0) and value is not None:
+        ratio = value / reference
+    verdict = "info" if met is None else met if isinstance(met, str) else ("met" if met else "missed")
+    return {"figure": name, "value": value, "unit": unit, "reference": reference, "ratio": ratio, "target": target,
+            "verdict": verdict, "note": note}
+
+
+def shell(*command, timeout=1800, **kwargs):
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=kwargs.pop("env", ENV),
+                          **kwargs)
+    if done.returncode != 0:
+        sys.exit(f"bench: {' '.join(command)} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def build():
+    shell("cmake", "-S", ROOT, "-B", BUILD, "-DCMAKE_BUILD_TYPE=RelWithDebInfo")
+    shell("cmake", "--build", BUILD, "-j", str(os.cpu_count() or 2), "--target", "scaleout", "scaleout_bench_overhead",
+          "scaleout_bench_compute_emulation")
+
+
+def machine():
+    cores = os.cpu_count()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    mpi = shell("mpirun", "--version").splitlines()[0]
+    with open("/etc/os-release") as f:
+        release = dict(line.rstrip().split("=", 1) for line in f if "=" in line)
+    return {"cores": cores, "memory_gib": round(memory, 1), "mpi": mpi, "kernel": platform.release(),
+            "os": release.get("PRETTY_NAME", "").strip('"'), "date": time.strftime("%Y-%m-%d"),
+            "description": f"{release.get('PRETTY_NAME', '').strip(chr(34))}, {cores} cores, {memory:.0f} GiB, {mpi}"}
+
+
+def data_lines(text):
+    return [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def size_name(size):
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} B"
+
+
+# --- overhead ------------------------------------------------------------------------------------
+
+OVERHEAD_COLLECTIVES = ["allreduce", "reduce_scatter", "allgather", "alltoall", "broadcast", "reduce"]
+
+
+def overhead():
+    figures = []
+    for collective in OVERHEAD_COLLECTIVES:
+        out = shell("mpiexec", "-n", "2", os.path.join(BUILD, "tests", "scaleout_bench_overhead"), "--collective",
+                    collective, "--sizes", "4K:64M:4", "--rounds", "12", "--seconds", "0.05")
+        for size, _, tool, bare, ratio, _, noise in data_lines(out):
+            ratio, noise = float(ratio), float(noise)
+            # Unresolved: two identical bare loops differ as much as scaleout differs from one.
+            met = "met" if ratio <= 1.03 else "unresolved" if abs(ratio - 1) <= abs(noise - 1) + 0.01 else "missed"
+            figures.append(figure(f"{collective} {size_name(int(size))}", float(tool), "us", float(bare), "<= 1.03",
+                                  met, f"noise {noise:.3f}", ratio))
+    return figures
+
+
+# --- compute -------------------------------------------------------------------------------------
+
+def compute():
+    out = shell(os.path.join(BUILD, "tests", "scaleout_bench_compute_emulation"), "--spans", "300")
+    figures = []
+    for mode, requested, p50, p99, mean, error in data_lines(out):
+        requested_us = float(requested.removesuffix("us"))
+        mean_us = float(mean.removesuffix("us"))
+        one_ms = requested_us == 1000
+        error_percent = float(error.removesuffix("%"))
+        figures.append(figure(f"compute {mode} {requested}", mean_us, "us", requested_us,
+                              "error <= 1 %" if one_ms else "", abs(error_percent) <= 1 if one_ms else None,
+                              f"error {error_percent:+.3f} %, p50 {p50}, p99 {p99}"))
+    return figures
+
+
+# --- log -----------------------------------------------------------------------------------------
+
+def run_tiny(folder, logged, steps=150):
+    command = ["mpiexec", "-n", "2", SCALEOUT, "run", os.path.join(CONFIGS, "tiny.yaml"), "--set",
+               f"emulation.steps={steps}"]
+    if logged:
+        command += ["--output", os.path.join(folder, "logged.h5"), "--overwrite", "--set", "output.trace=true"]
+    else:
+        command += ["--set", "output.log=false"]
+    out = shell(*command)
+    p50 = float(re.search(r"step time\s+p50\s+([0-9.]+) ms", out).group(1))
+    last = [line for line in out.splitlines() if line.startswith("step ")][-1]
+    elapsed = float(re.search(r"elapsed\s+([0-9.]+) s", last).group(1))
+    return p50, elapsed / (steps + 2) * 1e3
+
+
+def log():
+    logged, bare = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for pair in range(4):  # alternating, so drift falls on both alike
+            for with_log in ((True, False) if pair % 2 == 0 else (False, True)):
+                (logged if with_log else bare).append(run_tiny(folder, with_log))
+    step = [statistics.median(p for p, _ in side) for side in (logged, bare)]
+    wall = [statistics.median(w for _, w in side) for side in (logged, bare)]
+    spread = max(p for p, _ in bare) / min(p for p, _ in bare)
+    return [figure("step time p50, log + op trace", step[0], "ms", step[1], "<= 1.01", step[0] / step[1] <= 1.01,
+                   f"4 runs each; the runs without a log spread x{spread:.3f}"),
+            figure("wall time per step, log + op trace", wall[0], "ms", wall[1], "",
+                   note="the bookkeeping between steps (gathering records, writing and flushing the log) included")]
+
+
+# --- memory --------------------------------------------------------------------------------------
+
+MEMORY_LAYOUTS = {
+    # The shipped configs with their TP x PP cut to 2 x 2, so that a replica fits 4 local ranks. A rank's
+    # buffers keep their sizes (a TP collective moves b s h elements whatever t is; a pipeline send
+    # b s h, or b s h / t with sequence parallelism, so larger here) and its stage holds more layers;
+    # dp is 1. A device a million TFLOP/s fast keeps compute from dominating the time.
+    "GPT-3 175B, tp 2 x pp 2": ["gpt3-175b.yaml", "--set", "parallel.tp=2", "--set", "parallel.pp=2",
+                                "--set", "batch.global=2"],
+    "Llama-3 405B, tp 2 x pp 2, SP, ZeRO-1": ["llama3-405b.yaml", "--set", "parallel.tp=2", "--set",
+                                              "parallel.virtual_stages=1", "--set", "parallel.schedule=1f1b",
+                                              "--set", "batch.global=2"],
+}
+
+
+def rank_pids(parent):
+    """The scaleout ranks below `parent` (mpiexec)."""
+    found = []
+    for task in os.listdir(f"/proc/{parent}/task"):
+        try:
+            with open(f"/proc/{parent}/task/{task}/children") as f:
+                found += [int(pid) for pid in f.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def peak_resident(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) * 1024
+    except (OSError, AttributeError):
+        return 0
+
+
+def memory(cap_seconds=90):
+    figures = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, settings in MEMORY_LAYOUTS.items():
+            command = ["mpiexec", "-n", "4", "--oversubscribe", SCALEOUT, "run", os.path.join(CONFIGS, settings[0]),
+                       *settings[1:],
+                       "--set", "emulation.steps=1", "--set", "emulation.warmup=0", "--set", "device.peak_tflops=1e6",
+                       "--set", "emulation.stop_grace_s=5", "--output", os.path.join(folder, "memory.h5"),
+                       "--overwrite"]
+            job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+            peaks, began, stopped = {}, time.monotonic(), False
+            while job.poll() is None:
+                for pid in rank_pids(job.pid):
+                    peaks[pid] = max(peaks.get(pid, 0), peak_resident(pid))
+                if time.monotonic() - began > cap_seconds and not stopped:
+                    for pid in rank_pids(job.pid):
+                        os.kill(pid, signal.SIGTERM)
+                    stopped = True
+                time.sleep(0.1)
+            out = job.stdout.read()
+            if job.returncode not in (0, 4) or not peaks:
+                sys.exit(f"bench: memory run of {name} failed ({job.returncode}):\n{out[-3000:]}")
+            worst = max(peaks.values())
+            how = (f"peak over the first {cap_seconds} s of its step, then stopped" if stopped
+                   else f"peak over a whole step ({time.monotonic() - began:.0f} s)")
+            figures.append(figure(f"resident, {name}", worst / 2**20, "MiB", 512e6 / 2**20, "< 512 MB",
+                                  worst < 512e6, f"largest of 4 ranks; {how}"))
+    return figures
+
+
+# --- link ----------------------------------------------------------------------------------------
+
+LINK_GBIT = 1.0
+
+
+def cluster_env():
+    env = dict(ENV)
+    for line in shell(VCLUSTER, "env").splitlines():
+        if line.startswith("export "):
+            key, value = line[len("export "):].split("=", 1)
+            env[key] = value.strip('"')
+    return env
+
+
+def link():
+    if os.geteuid() != 0:
+        return [figure("virtual cluster links", None, met=None, note="skipped: the virtual cluster needs root")]
+    figures = []
+    made = "vcluster: up" not in subprocess.run([VCLUSTER, "status"], capture_output=True, text=True).stdout
+    if made:
+        shell(VCLUSTER, "up", "--nodes", "2", "--link-rate", f"{LINK_GBIT:g}gbit", "--cpus-per-node", "2")
+    try:
+        env = cluster_env()
+        rate = LINK_GBIT * 1e9 / 8 / 1e9  # GB/s
+        transports = {"ob1/TCP": ["--mca", "pml", "ob1", "--mca", "btl", "self,vader,tcp"],
+                      "UCX": ["--mca", "pml", "ucx", "--mca", "pml_ucx_tls", "any", "--mca", "pml_ucx_devices", "any"]}
+        with tempfile.TemporaryDirectory(dir=BUILD) as folder:  # nodes have private /tmp
+            for transport, mca in transports.items():
+                for collective, sizes in (("allreduce", "16M,32M,64M"), ("sendrecv", "16M,64M")):
+                    output = os.path.join(folder, f"{collective}.json")
+                    shell("mpirun", "--hostfile", env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                          *env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), *mca, "-n", "2", "--map-by", "node",
+                          SCALEOUT, "bench", collective, "--sizes", sizes, "--iters", "8", "--warmup", "2",
+                          "--output", output, env=env, cwd=folder)
+                    with open(output) as f:
+                        for result in json.load(f)["results"]:
+                            figures.append(figure(f"{transport} {collective} {size_name(result['bytes'])} busbw",
+                                                  result["busbw_gbs"], "GB/s", rate, ">= 0.9 of link",
+                                                  result["busbw_gbs"] >= 0.9 * rate,
+                                                  f"p50 {result['time_us']['p50'] / 1e3:.1f} ms, "
+                                                  f"max {result['time_us']['max'] / 1e3:.1f} ms; 2 nodes x 1 rank"))
+    finally:
+        if made:
+            subprocess.run([VCLUSTER, "down"], capture_output=True)
+    return figures
+
+
+# --- predict -------------------------------------------------------------------------------------
+
+def predict():
+    with tempfile.TemporaryDirectory() as folder:
+        local = os.path.join(folder, "local.json")
+        shell("mpiexec", "-n", "2", SCALEOUT, "calibrate", "--output", local, "--sizes", "64K:16M:4", "--iters", "5")
+        with open(local) as f:
+            calibration = json.load(f)
+        # One machine has no network to fit: the inter-node tier copies the intra-node fits. The time
+        # predict takes does not depend on the fitted values, only on the programs it simulates.
+        for fit in list(calibration["fits"]):
+            if fit["tier"] == "intra":
+                calibration["fits"].append(dict(copy.deepcopy(fit), tier="inter"))
+        calibration["cluster"]["nodes"] = 2
+        path = os.path.join(folder, "calibration.json")
+        with open(path, "w") as f:
+            json.dump(calibration, f)
+        times = []
+        for _ in range(5):
+            began = time.monotonic()
+            shell(SCALEOUT, "predict", os.path.join(CONFIGS, "llama3-405b.yaml"), "--calibration", path, "--nodes",
+                  "2048", "--ranks-per-node", "8")
+            times.append(time.monotonic() - began)
+    best, median = min(times), statistics.median(times)
+    return [figure("predict Llama-3 405B, 16,384 ranks", median, "s", 1.0, "< 1 s", median < 1.0,
+                   f"wall time of the command, median of 5 (best {best:.3f} s); sensitivity included")]
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+def demo():
+    began = time.monotonic()
+    shell(os.path.join(ROOT, ".ci", "demo"), timeout=1800)
+    seconds = time.monotonic() - began
+    note = "as root: with the 4-node virtual cluster's sweep" if os.geteuid() == 0 else "not root: no cluster part"
+    return [figure("demo wall time", seconds, "s", 120.0, "< 120 s", seconds < 120, note)]
