@@ -42,6 +42,7 @@ class StepBuilder {
   void tp_gather(Phase phase, int microbatch, int layer);  // allgather with SP; nothing without
 
   // --- step_program.cpp
+  std::uint64_t pipeline_bytes() const;  // one microbatch's activations between stages, per rank
   void forward_action(const PipelineAction& action);
   void backward_action(const PipelineAction& action, bool reduce_gradients);
   void gradient_segment(std::size_t first_op, double dense_bytes, double expert_bytes, int microbatch, int layer);

@@ -135,11 +135,18 @@ Program StepBuilder::build() {
   return std::move(program_);
 }
 
+// With sequence parallelism the activations between stages are already split over the sequence,
+// and Megatron-LM sends each rank's part: b s h B / t (p2p_communication's tensor shape).
+std::uint64_t StepBuilder::pipeline_bytes() const {
+  const double divisor = l_.sequence_parallel ? static_cast<double>(l_.tp) : 1.0;
+  return padded(tokens_ * static_cast<double>(m_.hidden) * activation_bytes / divisor, 1, element_);
+}
+
 void StepBuilder::forward_action(const PipelineAction& a) {
   const int p = l_.pp, stages = p * l_.virtual_stages;
   const int virtual_stage = a.chunk * p + stage_;
   const int mb = a.microbatch;
-  const std::uint64_t activation = padded(tokens_ * static_cast<double>(m_.hidden) * activation_bytes, 1, element_);
+  const std::uint64_t activation = pipeline_bytes();
   if (virtual_stage > 0) {
     blocking(Group::pp, Transfer::recv, Phase::forward, mb, -1, activation, (stage_ + p - 1) % p,
              pipeline_tag(mb, stages, virtual_stage, false));
@@ -173,7 +180,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   const int p = l_.pp, stages = p * l_.virtual_stages;
   const int virtual_stage = a.chunk * p + stage_;
   const int mb = a.microbatch;
-  const std::uint64_t activation = padded(tokens_ * static_cast<double>(m_.hidden) * activation_bytes, 1, element_);
+  const std::uint64_t activation = pipeline_bytes();
   const bool last = virtual_stage == stages - 1, first_stage = virtual_stage == 0;
   if (!last) {
     blocking(Group::pp, Transfer::recv, Phase::backward, mb, -1, activation, (stage_ + 1) % p,

@@ -40,7 +40,7 @@ def number(value):
         return ""
     if isinstance(value, str):
         return value
-    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def figure(name, value, unit="", reference=None, target="", met=None, note="", ratio=None):
@@ -116,7 +116,8 @@ def compute():
         mean_us = float(mean.removesuffix("us"))
         one_ms = requested_us == 1000
         error_percent = float(error.removesuffix("%"))
-        figures.append(figure(f"compute {mode} {requested}", mean_us, "us", requested_us,
+        length = f"{requested_us / 1000:g} ms" if requested_us >= 1000 else f"{requested_us:g} us"
+        figures.append(figure(f"compute {mode} {length}", mean_us, "us", requested_us,
                               "error <= 1 %" if one_ms else "", abs(error_percent) <= 1 if one_ms else None,
                               f"error {error_percent:+.3f} %, p50 {p50}, p99 {p99}"))
     return figures

@@ -103,6 +103,19 @@ TEST(PipelineParallel, ActivationsForwardAndGradientsBackwardPerMicrobatch) {
   }
 }
 
+// Megatron-LM with sequence parallelism sends each rank's sequence part between stages: b s h B / t.
+TEST(PipelineParallel, SequenceParallelSendsEachRanksPartOfTheActivations) {
+  auto w = with(tiny(), 1, 2, 2, 4);
+  w.layout.sequence_parallel = true;
+  for (int stage = 0; stage < 2; ++stage) {
+    const auto program = p::step_program(w, stage);
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::send).bytes, 4 * activation / 2) << "stage " << stage;
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::recv).bytes, 4 * activation / 2) << "stage " << stage;
+  }
+  w.layout.sequence_parallel = false;
+  EXPECT_EQ(of(p::step_program(w, 0), p::Group::pp, p::Transfer::send).bytes, 4 * activation);
+}
+
 TEST(PipelineParallel, InterleavedSendsBetweenEveryVirtualStage) {
   auto w = with(tiny(), 1, 1, 2, 4);
   w.layout.schedule = p::Schedule::interleaved;
