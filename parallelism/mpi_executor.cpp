@@ -100,7 +100,10 @@ MpiExecutor::InFlight& MpiExecutor::free_entry(int index, StepRecord& record, do
   // Wait for the oldest operation, but never for a pipeline send: its receiver may be waiting for
   // this rank's next message (interleaved schedules make a ring of stages), so blocking on it before
   // posting that message could deadlock. Megatron-LM posts each send with the next receive for the
-  // same reason. When every buffer holds a pipeline send, the pool grows by one.
+  // same reason. When every buffer holds a pipeline send, one that has completed gives its buffer
+  // (its wait, later in the program, then finds it done); only when none has does the pool grow by
+  // one. Neither waits, so the time is the same either way (the analytical executor's model); the
+  // memory is not: interleaved schedules keep many sends outstanding until the step's end.
   InFlight* oldest = nullptr;
   for (auto& entry : pool_) {
     const Op& started = program_.ops[static_cast<std::size_t>(entry.op)];
@@ -108,6 +111,14 @@ MpiExecutor::InFlight& MpiExecutor::free_entry(int index, StepRecord& record, do
     if (oldest == nullptr || entry.issued_at < oldest->issued_at) oldest = &entry;
   }
   if (oldest == nullptr) {
+    for (auto& entry : pool_) {
+      bool done = true;
+      for (auto& request : entry.requests) done = done && (!request.pending() || request.test());
+      if (done) {
+        release(entry, record, step_start);
+        return entry;
+      }
+    }
     pool_.emplace_back();
     pool_.back().buffer = comm::Buffer(pool_.front().buffer.size());
     return pool_.back();

@@ -61,6 +61,7 @@ class MpiExecutor {
   // Runs one step; the caller synchronizes the ranks before (outside the timed region).
   StepRecord run_step(int step);
   const Program& program() const noexcept { return program_; }
+  std::size_t buffers() const noexcept { return pool_.size(); }  // the in-flight pool, grown or not
 
  private:
   struct InFlight {

@@ -63,6 +63,16 @@ std::uint64_t Program::largest_footprint() const {
   return largest;
 }
 
+std::uint64_t Program::buffer_bytes(int in_flight) const {
+  std::uint64_t started = 0, blocking = 0;
+  for (const auto& op : ops) {
+    if (op.kind == OpKind::compute) continue;
+    auto& largest = op.kind == OpKind::blocking ? blocking : started;
+    largest = std::max(largest, footprint(op));
+  }
+  return static_cast<std::uint64_t>(std::max(in_flight, 1)) * started + blocking;
+}
+
 double Program::compute_seconds() const {
   double seconds = 0;
   for (const auto& op : ops) {

@@ -67,6 +67,9 @@ struct Program {
   std::vector<Op> ops;
   int slots = 0;                            // distinct in-flight operations per step
   std::uint64_t largest_footprint() const;  // over every communication op
+  // The payload memory the MPI executor allocates for this program: `in_flight` buffers of the
+  // largest started (non-blocking) op, and one of the largest blocking op.
+  std::uint64_t buffer_bytes(int in_flight) const;
   double compute_seconds() const;
 };
 

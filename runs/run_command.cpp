@@ -123,10 +123,13 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     if (!problem.empty())
       throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
     const topology::NodeIdentity identity = topology::identify_node(world);
-    const std::uint64_t largest = program.largest_footprint();
-    check_node_memory(world, identity, largest * static_cast<std::uint64_t>(config.in_flight + 1),
-                      fmt::format("(emulation.in_flight + 1) x largest transfer: ({} + 1) x {}", config.in_flight,
-                                  format_bytes(largest)),
+    // The executor's payload buffers, and as much again as the largest transfer for the MPI library's
+    // own scratch (a reduce-scatter or allreduce of S bytes allocates up to S in Open MPI).
+    const std::uint64_t buffers = program.buffer_bytes(config.in_flight), largest = program.largest_footprint();
+    check_node_memory(world, identity, buffers + largest,
+                      fmt::format("payload buffers ({}: emulation.in_flight {} x the largest started transfer and one "
+                                  "of the largest blocking one) + MPI's scratch for the largest transfer ({})",
+                                  format_bytes(buffers), config.in_flight, format_bytes(largest)),
                       "use smaller buckets, fewer in flight or fewer ranks per node");
     const topology::ClusterMap cluster = topology::gather_cluster_map(world);
 
