@@ -167,29 +167,20 @@ std::string json(const PredictArguments& a, const analysis::Calibration& c, int 
     nlohmann::json stages = nlohmann::json::array();
     for (std::size_t i = 0; i < s.stages.size(); ++i) stages.push_back(stage_json(s.stages[i], static_cast<int>(i)));
     const auto& l = s.layout;
-    points.push_back({{"nodes", p.run.nodes},
-                      {"ranks", p.run.ranks},
-                      {"layout", {{"dp", l.dp}, {"tp", l.tp}, {"pp", l.pp}, {"cp", l.cp}, {"ep", l.ep}}},
-                      {"global_batch", p.run.global_batch},
-                      {"step_s", p.step_p50},
-                      {"compute_s", p.compute},
-                      {"exposed_s", p.exposed},
-                      {"exposed_total_s", p.exposed_total},
-                      {"bubble_s", p.bubble},
-                      {"overlapped_s", p.overlapped},
-                      {"comm_share", p.comm_share},
-                      {"tokens_per_s", p.tokens_per_second},
-                      {"tflops_per_device", p.tflops_per_device},
-                      {"efficiency", p.efficiency},
-                      {"binding", p.binding},
-                      {"binding_share", p.binding_share},
-                      {"sensitivity",
-                       {{"compute", x.compute},
-                        {"memory_bandwidth", x.memory_bandwidth},
-                        {"intra_bandwidth", x.intra_bandwidth},
-                        {"network_bandwidth", x.network_bandwidth},
-                        {"best_upgrade", best_upgrade(x)}}},
-                      {"stages", stages}});
+    nlohmann::json point = breakdown_json(p);
+    point.update({{"nodes", p.run.nodes},
+                  {"ranks", p.run.ranks},
+                  {"layout", {{"dp", l.dp}, {"tp", l.tp}, {"pp", l.pp}, {"cp", l.cp}, {"ep", l.ep}}},
+                  {"global_batch", p.run.global_batch},
+                  {"step_s", p.step_p50},
+                  {"sensitivity",
+                   {{"compute", x.compute},
+                    {"memory_bandwidth", x.memory_bandwidth},
+                    {"intra_bandwidth", x.intra_bandwidth},
+                    {"network_bandwidth", x.network_bandwidth},
+                    {"best_upgrade", best_upgrade(x)}}},
+                  {"stages", stages}});
+    points.push_back(point);
   }
   const auto& x = report.crossover;
   return nlohmann::json{

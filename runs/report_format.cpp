@@ -101,27 +101,17 @@ std::string json(const ReportData& d) {
     for (const auto& s : d.stragglers[i]) {
       stragglers.push_back({{"rank", s.rank}, {"node", s.node}, {"late_share", s.late_share}, {"excess_s", s.excess}});
     }
-    points.push_back({{"log", p.run.path},
-                      {"nodes", p.run.nodes},
-                      {"ranks", p.run.ranks},
-                      {"steps", p.steps},
-                      {"step_p5_s", p.step_p5},
-                      {"step_p50_s", p.step_p50},
-                      {"step_p95_s", p.step_p95},
-                      {"step_times_s", p.step_times},
-                      {"compute_s", p.compute},
-                      {"exposed_s", p.exposed},
-                      {"exposed_total_s", p.exposed_total},
-                      {"bubble_s", p.bubble},
-                      {"overlapped_s", p.overlapped},
-                      {"other_s", p.other},
-                      {"comm_share", p.comm_share},
-                      {"tokens_per_s", p.tokens_per_second},
-                      {"tflops_per_device", p.tflops_per_device},
-                      {"efficiency", p.efficiency},
-                      {"binding", p.binding},
-                      {"binding_share", p.binding_share},
-                      {"stragglers", stragglers}});
+    nlohmann::json point = breakdown_json(p);
+    point.update({{"log", p.run.path},
+                  {"nodes", p.run.nodes},
+                  {"ranks", p.run.ranks},
+                  {"steps", p.steps},
+                  {"step_p5_s", p.step_p5},
+                  {"step_p50_s", p.step_p50},
+                  {"step_p95_s", p.step_p95},
+                  {"step_times_s", p.step_times},
+                  {"stragglers", stragglers}});
+    points.push_back(point);
     if (d.predicted.empty()) continue;
     nlohmann::json predicted = nlohmann::json::object();
     for (const auto& [figure, pair] : compared(p, d.predicted[i])) {

@@ -37,6 +37,21 @@ std::string scale_unit(const analysis::ScalingReport& report, double scale) {
   return report.by_nodes ? (one ? "node" : "nodes") : (one ? "rank" : "ranks");
 }
 
+nlohmann::json breakdown_json(const analysis::ScalePoint& p) {
+  return {{"compute_s", p.compute},
+          {"exposed_s", p.exposed},
+          {"exposed_total_s", p.exposed_total},
+          {"bubble_s", p.bubble},
+          {"overlapped_s", p.overlapped},
+          {"other_s", p.other},
+          {"comm_share", p.comm_share},
+          {"tokens_per_s", p.tokens_per_second},
+          {"tflops_per_device", p.tflops_per_device},
+          {"efficiency", p.efficiency},
+          {"binding", p.binding},
+          {"binding_share", p.binding_share}};
+}
+
 std::string crossover_text(const analysis::ScalingReport& report) {
   const auto& c = report.crossover;
   if (!c.reached) {

@@ -2,6 +2,8 @@
 // The per-scale table that `report` (measured) and `predict` (simulated) both print: one row per
 // scale, the columns every format shares, and the crossover in words.
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -23,6 +25,10 @@ std::vector<Column> scale_columns(const std::vector<analysis::ScalePoint>& point
 // Right-aligned text columns, or a Markdown table.
 std::string render_table(const std::vector<Column>& columns, const std::vector<analysis::ScalePoint>& points,
                          bool markdown);
+
+// The JSON both print for a scale's breakdown: compute, exposed (per group and total), bubble,
+// overlapped, other, comm share, tokens/s, TFLOP/s per device, efficiency, binding constraint.
+nlohmann::json breakdown_json(const analysis::ScalePoint& p);
 
 std::string crossover_text(const analysis::ScalingReport& report);
 // "node"/"nodes" or "rank"/"ranks", as the report counts its scales.

@@ -25,6 +25,16 @@ def run(*args, ranks=None, timeout=120, env=None, cwd=None):
     return done.returncode, done.stdout, done.stderr
 
 
+def started_run(*args, ranks=2):
+    """`scaleout run args` under mpiexec, returned once it has printed its first step (it is stepping)."""
+    job = subprocess.Popen([MPIEXEC, "-n", str(ranks), "--oversubscribe", SCALEOUT, "run", *args],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in job.stdout:
+        if line.startswith("step"):
+            break
+    return job
+
+
 def write(folder, name, text):
     """A file `name` in `folder` holding `text`; its path."""
     path = os.path.join(folder, name)

@@ -13,7 +13,7 @@ import unittest
 
 import h5py
 
-from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, write
+from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, started_run, write
 
 TINY = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs", "tiny.yaml")
 
@@ -58,14 +58,10 @@ class StopSignals(unittest.TestCase):
         # boundary, so the watchdog closes the log with the steps before it, well inside Slurm's 30 s.
         with tempfile.TemporaryDirectory() as folder:
             log = os.path.join(folder, "stopped.h5")
-            job = subprocess.Popen([MPIEXEC, "-n", "2", "--oversubscribe", SCALEOUT, "run", TINY, "--output", log,
-                                    "--set", "emulation.stop_grace_s=3", "--set", "emulation.watchdog_s=600",
-                                    "--set", "emulation.test_stall_rank=1", "--set", "emulation.test_stall_step=3"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            job = started_run(TINY, "--output", log, "--set", "emulation.stop_grace_s=3",
+                              "--set", "emulation.watchdog_s=600", "--set", "emulation.test_stall_rank=1",
+                              "--set", "emulation.test_stall_step=3")
             try:
-                for line in job.stdout:
-                    if line.startswith("step"):
-                        break
                 time.sleep(2)  # steps of milliseconds: rank 1 is long stalled in step 3
                 self.assertIsNone(job.poll())
                 signalled = time.monotonic()
@@ -136,13 +132,8 @@ class FullDisk(unittest.TestCase):
         # ENOSPC; the run's flushes do not.
         with SmallFileSystem("16m") as folder:
             log = os.path.join(folder, "kept.h5")
-            job = subprocess.Popen([MPIEXEC, "-n", "2", "--oversubscribe", SCALEOUT, "run", TINY, "--output", log,
-                                    "--set", "emulation.steps=150", "--set", "output.trace=true"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            job = started_run(TINY, "--output", log, "--set", "emulation.steps=150", "--set", "output.trace=true")
             try:
-                for line in job.stdout:
-                    if line.startswith("step"):
-                        break
                 filled = False
                 with open(os.path.join(folder, "filler"), "wb") as filler:
                     try:

@@ -3,7 +3,6 @@ mpiexec, its summary, and its run log read with h5py; bad configs; a run stopped
 
 import os
 import signal
-import subprocess
 import tempfile
 import time
 import unittest
@@ -11,7 +10,7 @@ import unittest
 import h5py
 import numpy as np
 
-from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, write
+from test_cli import run, scaleout_lines, started_run, write
 
 CONFIGS = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs")
 TINY = os.path.join(CONFIGS, "tiny.yaml")
@@ -79,15 +78,9 @@ class Run(unittest.TestCase):
     def test_sigterm_stops_at_a_step_boundary_and_closes_the_log_as_interrupted(self):
         with tempfile.TemporaryDirectory() as folder:
             log = os.path.join(folder, "stopped.h5")
-            job = subprocess.Popen([MPIEXEC, "-n", "2", "--oversubscribe", SCALEOUT, "run", TINY, "--output", log,
-                                    "--set", "emulation.steps=1000"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Once the run is stepping, signal the ranks as Slurm does.
+            job = started_run(TINY, "--output", log, "--set", "emulation.steps=1000")
             try:
-                # Wait for the first progress line (the run has started stepping), then signal the ranks
-                # as Slurm does.
-                for line in job.stdout:
-                    if line.startswith("step"):
-                        break
                 ranks = self.children_named(job.pid, "scaleout")
                 self.assertEqual(len(ranks), 2)
                 signalled = time.monotonic()
