@@ -39,8 +39,8 @@ std::uint64_t run_log_growth(const RunConfig& config, int world_size,
     const auto ranks_per_stage = static_cast<std::uint64_t>(world_size / config.workload.layout.pp);
     for (const auto& stage : programs) op_rows_per_step += ranks_per_stage * stage.ops.size();
   }
-  return log_growth_bound(static_cast<std::uint64_t>(config.warmup + config.steps),
-                          static_cast<std::uint64_t>(world_size), op_rows_per_step);
+  const std::uint64_t steps = static_cast<std::uint64_t>(config.warmup) + static_cast<std::uint64_t>(config.steps);
+  return log_growth_bound(steps, static_cast<std::uint64_t>(world_size), op_rows_per_step);
 }
 
 std::string output_problem(const RunConfig& config, std::uint64_t log_bytes) {
