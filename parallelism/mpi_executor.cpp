@@ -20,7 +20,6 @@ const comm::Communicator& Groups::operator[](Channel channel) const {
 MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options)
     : program_(std::move(program)), groups_(groups), options_(options), sum_(options.type) {
   const auto element = comm::size_of(options_.type);
-  std::uint64_t largest_started = 0, largest_blocking = 0;
   for (const auto& op : program_.ops) {
     if (op.kind == OpKind::compute) continue;
     const auto group_size = static_cast<std::uint64_t>(groups_.of_op(op).size());
@@ -31,13 +30,12 @@ MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options
                                               to_string(op.group), to_string(op.transfer), op.bytes,
                                               comm::name(options_.type), group_size));
     }
-    auto& largest = op.kind == OpKind::blocking ? largest_blocking : largest_started;
-    largest = std::max(largest, footprint(op));
   }
-  const int buffers = largest_started == 0 ? 0 : std::max(options_.in_flight, 1);
+  const LargestTransfers largest = program_.largest_transfers();
+  const int buffers = largest.started == 0 ? 0 : std::max(options_.in_flight, 1);
   pool_.resize(static_cast<std::size_t>(buffers));
-  for (auto& entry : pool_) entry.buffer = comm::Buffer(largest_started);
-  if (largest_blocking > 0) blocking_buffer_ = comm::Buffer(largest_blocking);
+  for (auto& entry : pool_) entry.buffer = comm::Buffer(largest.started);
+  if (largest.blocking > 0) blocking_buffer_ = comm::Buffer(largest.blocking);
   entry_of_slot_.assign(static_cast<std::size_t>(program_.slots), -1);
 }
 

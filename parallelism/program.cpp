@@ -57,19 +57,17 @@ const char* to_string(Phase phase) {
   return "?";
 }
 
-std::uint64_t Program::largest_footprint() const {
-  std::uint64_t largest = 0;
-  for (const auto& op : ops) largest = std::max(largest, footprint(op));
+LargestTransfers Program::largest_transfers() const {
+  LargestTransfers largest;
+  for (const auto& op : ops) {
+    if (op.kind == OpKind::compute) continue;
+    auto& of_kind = op.kind == OpKind::blocking ? largest.blocking : largest.started;
+    of_kind = std::max(of_kind, footprint(op));
+  }
   return largest;
 }
 
-std::uint64_t Program::buffer_bytes(int in_flight) const {
-  std::uint64_t started = 0, blocking = 0;
-  for (const auto& op : ops) {
-    if (op.kind == OpKind::compute) continue;
-    auto& largest = op.kind == OpKind::blocking ? blocking : started;
-    largest = std::max(largest, footprint(op));
-  }
+std::uint64_t LargestTransfers::buffer_bytes(int in_flight) const {
   return static_cast<std::uint64_t>(std::max(in_flight, 1)) * started + blocking;
 }
 

@@ -3,6 +3,7 @@
 // real by the MPI executor (and, later, against a cost model by the analytical one), so it says what
 // happens, never how it is timed.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,13 +64,18 @@ struct Op {
 // all-to-all and exchange.
 std::uint64_t footprint(const Op& op);
 
+// The largest footprints of a program's started (non-blocking) and blocking ops: the MPI executor
+// allocates `in_flight` buffers of the one and a single buffer of the other.
+struct LargestTransfers {
+  std::uint64_t started = 0, blocking = 0;
+  std::uint64_t buffer_bytes(int in_flight) const;  // the executor's payload memory
+  std::uint64_t any() const { return std::max(started, blocking); }
+};
+
 struct Program {
   std::vector<Op> ops;
-  int slots = 0;                            // distinct in-flight operations per step
-  std::uint64_t largest_footprint() const;  // over every communication op
-  // The payload memory the MPI executor allocates for this program: `in_flight` buffers of the
-  // largest started (non-blocking) op, and one of the largest blocking op.
-  std::uint64_t buffer_bytes(int in_flight) const;
+  int slots = 0;  // distinct in-flight operations per step
+  LargestTransfers largest_transfers() const;
   double compute_seconds() const;
 };
 

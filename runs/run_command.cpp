@@ -125,7 +125,8 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     const topology::NodeIdentity identity = topology::identify_node(world);
     // The executor's payload buffers, and as much again as the largest transfer for the MPI library's
     // own scratch (a reduce-scatter or allreduce of S bytes allocates up to S in Open MPI).
-    const std::uint64_t buffers = program.buffer_bytes(config.in_flight), largest = program.largest_footprint();
+    const parallelism::LargestTransfers transfers = program.largest_transfers();
+    const std::uint64_t buffers = transfers.buffer_bytes(config.in_flight), largest = transfers.any();
     check_node_memory(world, identity, buffers + largest,
                       fmt::format("payload buffers ({}: emulation.in_flight {} x the largest started transfer and one "
                                   "of the largest blocking one) + MPI's scratch for the largest transfer ({})",

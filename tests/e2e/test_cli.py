@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import unittest
 
 SCALEOUT = os.environ.get("SCALEOUT", "scaleout")
@@ -33,6 +34,29 @@ def started_run(*args, ranks=2):
         if line.startswith("step"):
             break
     return job
+
+
+def ranks_of(job):
+    """The scaleout ranks that `job` (an mpiexec) started: its children named scaleout."""
+    found = []
+    for task in os.listdir(f"/proc/{job.pid}/task"):
+        with open(f"/proc/{job.pid}/task/{task}/children") as f:
+            for child in f.read().split():
+                with open(f"/proc/{child}/comm") as comm:
+                    if comm.read().strip() == "scaleout":
+                        found.append(int(child))
+    return found
+
+
+def stop_ranks(job, signum):
+    """Sends `signum` to every rank of `job`, as Slurm signals every task; returns the job's stdout,
+    stderr and the seconds it took to end."""
+    ranks = ranks_of(job)
+    signalled = time.monotonic()
+    for pid in ranks:
+        os.kill(pid, signum)
+    out, err = job.communicate(timeout=60)
+    return out, err, time.monotonic() - signalled
 
 
 def write(folder, name, text):

@@ -13,7 +13,7 @@ import unittest
 
 import h5py
 
-from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, started_run, write
+from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, started_run, stop_ranks, write
 
 TINY = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs", "tiny.yaml")
 
@@ -64,12 +64,7 @@ class StopSignals(unittest.TestCase):
             try:
                 time.sleep(2)  # steps of milliseconds: rank 1 is long stalled in step 3
                 self.assertIsNone(job.poll())
-                signalled = time.monotonic()
-                for pid in processes_with(log):
-                    if pid != job.pid:
-                        os.kill(pid, signal.SIGTERM)
-                out, err = job.communicate(timeout=60)
-                ended = time.monotonic() - signalled
+                out, err, ended = stop_ranks(job, signal.SIGTERM)
             finally:
                 job.kill()
             self.assertEqual(job.returncode, 4, out + err)

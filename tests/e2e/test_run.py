@@ -4,13 +4,12 @@ mpiexec, its summary, and its run log read with h5py; bad configs; a run stopped
 import os
 import signal
 import tempfile
-import time
 import unittest
 
 import h5py
 import numpy as np
 
-from test_cli import run, scaleout_lines, started_run, write
+from test_cli import ranks_of, run, scaleout_lines, started_run, stop_ranks, write
 
 CONFIGS = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs")
 TINY = os.path.join(CONFIGS, "tiny.yaml")
@@ -81,13 +80,8 @@ class Run(unittest.TestCase):
             # Once the run is stepping, signal the ranks as Slurm does.
             job = started_run(TINY, "--output", log, "--set", "emulation.steps=1000")
             try:
-                ranks = self.children_named(job.pid, "scaleout")
-                self.assertEqual(len(ranks), 2)
-                signalled = time.monotonic()
-                for pid in ranks:
-                    os.kill(pid, signal.SIGTERM)
-                out, err = job.communicate(timeout=60)
-                ended = time.monotonic() - signalled
+                self.assertEqual(len(ranks_of(job)), 2)
+                out, err, ended = stop_ranks(job, signal.SIGTERM)
             finally:
                 job.kill()
             self.assertEqual(job.returncode, 4, out + err)
@@ -102,17 +96,6 @@ class Run(unittest.TestCase):
                 self.assertGreater(len(steps), 0)
                 self.assertEqual(len(steps) % 2, 0)  # whole steps only
                 self.assertIn("step_p50_s", f["summary"].attrs)
-
-    @staticmethod
-    def children_named(pid, name):
-        found = []
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                for child in f.read().split():
-                    with open(f"/proc/{child}/comm") as comm:
-                        if comm.read().strip() == name:
-                            found.append(int(child))
-        return found
 
 
 class BadConfigs(unittest.TestCase):

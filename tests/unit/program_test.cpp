@@ -160,3 +160,25 @@ TEST(Memory, Llama2_7bFollowsTheMixedPrecisionRule) {
   // Plus the fp32 logits of the microbatch: 4 x 4096 x 2 x 32000.
   EXPECT_DOUBLE_EQ(memory.activations, 4096.0 * 2 * 4096 * (34 + 160) * 32 + 4.0 * 4096 * 2 * 32000);
 }
+
+// The executor's payload memory by hand: in_flight buffers of the largest started op (an all-to-all
+// needs send and receive halves) and one of the largest blocking op; waits and compute need none.
+TEST(Program, LargestTransfersSizeTheExecutorsBuffers) {
+  p::Program program;
+  const auto op = [](p::OpKind kind, p::Transfer transfer, std::uint64_t bytes) {
+    p::Op o;
+    o.kind = kind;
+    o.transfer = transfer;
+    o.bytes = bytes;
+    return o;
+  };
+  program.ops = {op(p::OpKind::compute, p::Transfer::allreduce, 0), op(p::OpKind::start, p::Transfer::allreduce, 1000),
+                 op(p::OpKind::start, p::Transfer::alltoall, 600), op(p::OpKind::wait, p::Transfer::allreduce, 1000),
+                 op(p::OpKind::blocking, p::Transfer::reduce_scatter, 700)};
+  const auto largest = program.largest_transfers();
+  EXPECT_EQ(largest.started, 1200u);
+  EXPECT_EQ(largest.blocking, 700u);
+  EXPECT_EQ(largest.any(), 1200u);
+  EXPECT_EQ(largest.buffer_bytes(4), 4 * 1200u + 700u);
+  EXPECT_EQ(largest.buffer_bytes(0), 1200u + 700u);  // the executor keeps at least one
+}
