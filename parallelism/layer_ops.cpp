@@ -24,9 +24,9 @@ void StepBuilder::tp_gather(Phase phase, int microbatch, int layer) {
 }
 
 void StepBuilder::attention_core(Phase phase, int microbatch, int layer, double scale) {
-  const double flops = scale * tokens_ * m_.attention_core_flops_per_token() / l_.tp;
+  const double flops = scale * tokens_ * attention_flops_per_token_ / l_.tp;
   if (l_.cp == 1) {
-    compute(phase, microbatch, layer, flops, 0.0);
+    compute(phase, microbatch, layer, flops, kv_cache_bytes_);
     return;
   }
   // Ring attention: the rank's K and V blocks (its kv heads under TP) travel around the CP ring; each

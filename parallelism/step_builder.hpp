@@ -16,10 +16,16 @@ namespace scaleout::parallelism::detail {
 // and all-to-all need equal blocks; frameworks pad the same way).
 std::uint64_t padded(double bytes, int ranks, double element_bytes);
 
+// Consecutive compute spans of one layer and phase are one span: communication is what splits them.
+void merge_compute(std::vector<Op>& ops);
+
 class StepBuilder {
  public:
   StepBuilder(const Workload& workload, int stage);
   Program build();
+  // --- inference.cpp: one forward pass of a serving replica (workload.inference set).
+  Program build_prefill();
+  Program build_decode(std::int64_t context);  // attending to `context` tokens per sequence
 
  private:
   // Per stream (dense, expert) of gradients: where the reduction of this backward stands.
@@ -40,6 +46,9 @@ class StepBuilder {
   void moe_mlp(Phase phase, int microbatch, int layer, double scale);
   void tp_reduce(Phase phase, int microbatch, int layer);  // allreduce, or reduce-scatter with SP
   void tp_gather(Phase phase, int microbatch, int layer);  // allgather with SP; nothing without
+
+  // --- inference.cpp
+  Program inference_pass(double logits_tokens);
 
   // --- step_program.cpp
   std::uint64_t pipeline_bytes() const;  // one microbatch's activations between stages, per rank
@@ -68,8 +77,10 @@ class StepBuilder {
   const Layout& l_;
   const Model& m_;
   int stage_;
-  double tokens_;   // per rank and microbatch
-  double element_;  // gradient element bytes
+  double tokens_;                     // per rank and microbatch (inference: per pass)
+  double attention_flops_per_token_;  // scores and values: 4 x context x h
+  double kv_cache_bytes_ = 0;         // KV-cache bytes a layer's attention reads or writes (inference)
+  double element_;                    // gradient element bytes
   Program program_;
   int next_tag_ = 0;
   std::vector<Op> started_;   // by slot

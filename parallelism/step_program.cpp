@@ -9,9 +9,6 @@ namespace scaleout::parallelism {
 
 namespace detail {
 
-namespace {
-
-// Consecutive compute spans of one layer and phase are one span: communication is what splits them.
 void merge_compute(std::vector<Op>& ops) {
   std::vector<Op> merged;
   merged.reserve(ops.size());
@@ -28,6 +25,8 @@ void merge_compute(std::vector<Op>& ops) {
   }
   ops = std::move(merged);
 }
+
+namespace {
 
 // Names a pipeline message alike on both ends: (microbatch, receiving virtual stage, direction), the
 // direction in the parity, which the modulus (even) keeps.
@@ -50,6 +49,7 @@ StepBuilder::StepBuilder(const Workload& workload, int stage)
       m_(workload.model),
       stage_(stage),
       tokens_(workload.local_tokens_per_microbatch()),
+      attention_flops_per_token_(workload.model.attention_core_flops_per_token()),
       element_(static_cast<double>(comm::size_of(workload.gradient_type))) {}
 
 void StepBuilder::compute(Phase phase, int microbatch, int layer, double flops, double bytes) {

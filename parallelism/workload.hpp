@@ -3,6 +3,7 @@
 // pipeline stage (step_program.hpp), the FLOPs of a step, and the parameters each rank holds.
 
 #include <cstdint>
+#include <optional>
 
 #include "comm/element_type.hpp"
 #include "parallelism/device.hpp"
@@ -14,6 +15,18 @@ namespace scaleout::parallelism {
 inline constexpr double parameter_bytes = 2.0;   // bf16 weights
 inline constexpr double activation_bytes = 2.0;  // bf16 activations and their gradients
 
+// Serving instead of training (parallelism/inference.hpp): a replica of tp x pp x ep ranks generates
+// for `sequences` concurrent sequences, each a prompt of `prompt_tokens` and `output_tokens` new
+// tokens (the thinking budget included). EP splits the sequences over its ranks for attention.
+struct Inference {
+  int sequences = 1;  // per replica
+  std::int64_t prompt_tokens = 1;
+  std::int64_t output_tokens = 1;
+  double kv_element_bytes = 2;  // of the KV cache: 2 for bf16, 1 for fp8
+
+  std::int64_t final_context() const { return prompt_tokens + output_tokens; }
+};
+
 struct Workload {
   Model model;
   Device device;
@@ -23,6 +36,7 @@ struct Workload {
   double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's bucket_cap_mb
   bool overlap = true;    // reduce buckets during backward, or only after it
   comm::ElementType gradient_type = comm::ElementType::bf16;
+  std::optional<Inference> inference;  // serving; training when empty
 
   int microbatches() const { return global_batch / (micro_batch * layout.dp); }
   std::int64_t tokens_per_microbatch() const { return micro_batch * model.seq_len; }
