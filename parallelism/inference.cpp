@@ -69,6 +69,14 @@ Program StepBuilder::build_decode(std::int64_t context) {
 
 }  // namespace detail
 
+std::string describe_replica(const Layout& l) {
+  std::string text;
+  for (const auto& [name, value] : {std::pair{"tp", l.tp}, {"pp", l.pp}, {"ep", l.ep}}) {
+    if (value > 1) text += fmt::format("{}{} {}", text.empty() ? "" : " x ", name, value);
+  }
+  return text.empty() ? "1 rank" : text;
+}
+
 int local_sequences(const Workload& w) { return serving(w).sequences / w.layout.ep; }
 
 std::int64_t decode_context(const Inference& inference, std::int64_t token) {
@@ -104,23 +112,24 @@ ServingMemory serving_memory(const Workload& w) {
   const double room = std::max(0.0, fullest.capacity - fullest.weights);
   const double per_sequence = fullest.kv_per_token * static_cast<double>(serve.final_context());
   fullest.most_sequences = static_cast<int>(std::min(1e9, std::floor(room / per_sequence))) * w.layout.ep;
-  fullest.longest_context = static_cast<std::int64_t>(std::min(1e15, std::floor(room / (sequences * fullest.kv_per_token))));
+  fullest.longest_context =
+      static_cast<std::int64_t>(std::min(1e15, std::floor(room / (sequences * fullest.kv_per_token))));
   return fullest;
 }
 
 std::string serving_memory_verdict(const ServingMemory& m, const Workload& w) {
   const Inference& serve = serving(w);
-  const auto gb = [](double bytes) { return bytes / 1e9; };
-  const std::string use = fmt::format("{:.1f} GB of weights + {:.1f} GB of KV cache = {:.1f} GB of the device's {:.1f} GB",
-                                      gb(m.weights), gb(m.kv_cache), gb(m.total()), gb(m.capacity));
+  const auto size = [](double bytes) {
+    return bytes >= 1e9 ? fmt::format("{:.1f} GB", bytes / 1e9) : fmt::format("{:.1f} MB", bytes / 1e6);
+  };
+  const std::string use = fmt::format("{} of weights + {} of KV cache = {} of the device's {}", size(m.weights),
+                                      size(m.kv_cache), size(m.total()), size(m.capacity));
   if (m.weights >= m.capacity) {
-    return fmt::format("does not fit: the weights alone need {:.1f} GB of the device's {:.1f} GB (stage {}); "
-                       "use a larger tp or pp",
-                       gb(m.weights), gb(m.capacity), m.stage);
+    return fmt::format("does not fit: the weights alone need {} of the device's {} (stage {}); use a larger tp or pp",
+                       size(m.weights), size(m.capacity), m.stage);
   }
-  const std::string limits =
-      fmt::format("at most {} sequences of {} tokens, or {} tokens for {} sequences", m.most_sequences,
-                  serve.final_context(), m.longest_context, serve.sequences);
+  const std::string limits = fmt::format("at most {} sequences of {} tokens, or {} tokens for {} sequences",
+                                         m.most_sequences, serve.final_context(), m.longest_context, serve.sequences);
   if (!m.fits()) return fmt::format("does not fit: {} (stage {}); it holds {}", use, m.stage, limits);
   return fmt::format("fits: {}; it holds {}", use, limits);
 }

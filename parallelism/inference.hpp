@@ -19,6 +19,9 @@
 
 namespace scaleout::parallelism {
 
+// "tp 4 x pp 2": a replica's layout, naming what it uses ("1 rank" when nothing).
+std::string describe_replica(const Layout& layout);
+
 // Sequences one rank attends to: the replica's, split over EP.
 int local_sequences(const Workload& workload);
 // The tokens a decode pass attends to per sequence when it makes output token `token` (2 ..

@@ -17,10 +17,9 @@ const comm::Communicator& Groups::operator[](Channel channel) const {
   return *comm;
 }
 
-MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options)
-    : program_(std::move(program)), groups_(groups), options_(options), sum_(options.type) {
+void MpiExecutor::check_sizes(const Program& program) const {
   const auto element = comm::size_of(options_.type);
-  for (const auto& op : program_.ops) {
+  for (const auto& op : program.ops) {
     if (op.kind == OpKind::compute) continue;
     const auto group_size = static_cast<std::uint64_t>(groups_.of_op(op).size());
     const bool blocked = op.transfer == Transfer::reduce_scatter || op.transfer == Transfer::allgather ||
@@ -31,11 +30,30 @@ MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options
                                               comm::name(options_.type), group_size));
     }
   }
+}
+
+MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options)
+    : program_(std::move(program)), groups_(groups), options_(options), sum_(options.type) {
+  check_sizes(program_);
   const LargestTransfers largest = program_.largest_transfers();
   const int buffers = largest.started == 0 ? 0 : std::max(options_.in_flight, 1);
   pool_.resize(static_cast<std::size_t>(buffers));
   for (auto& entry : pool_) entry.buffer = comm::Buffer(largest.started);
   if (largest.blocking > 0) blocking_buffer_ = comm::Buffer(largest.blocking);
+  entry_of_slot_.assign(static_cast<std::size_t>(program_.slots), -1);
+}
+
+void MpiExecutor::load(Program program) {
+  check_sizes(program);
+  const LargestTransfers largest = program.largest_transfers();
+  const bool pool_fits = largest.started == 0 || (!pool_.empty() && largest.started <= pool_.front().buffer.size());
+  if (!pool_fits || largest.blocking > blocking_buffer_.size()) {
+    throw std::logic_error("a program whose transfers outgrow the buffers of the one the executor was made for");
+  }
+  for (const auto& entry : pool_) {
+    if (entry.slot >= 0) throw std::logic_error("a program loaded while operations are in flight");
+  }
+  program_ = std::move(program);
   entry_of_slot_.assign(static_cast<std::size_t>(program_.slots), -1);
 }
 
@@ -191,7 +209,8 @@ StepRecord MpiExecutor::run_step(int step) {
         const double end = comm::now();
         // MPI progresses in this thread: a progress call that runs past the span's end (copying or
         // reducing a large message) is communication the rank could not hide, not compute.
-        const double overrun = std::min(std::max(end - begin - op.seconds, 0.0), progressing);
+        // Without anything in flight there is nothing to blame on communication.
+        const double overrun = outstanding ? std::min(std::max(end - begin - op.seconds, 0.0), progressing) : 0.0;
         if (overrun > 0) record.exposed[static_cast<std::size_t>(progressed_group())] += overrun;
         record.compute += end - begin - overrun;
         record.compute_requested += op.seconds;

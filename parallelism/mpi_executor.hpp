@@ -60,6 +60,9 @@ class MpiExecutor {
 
   // Runs one step; the caller synchronizes the ranks before (outside the timed region).
   StepRecord run_step(int step);
+  // Replaces the program between steps (serving's passes) with one whose transfers fit the buffers
+  // of the program the executor was made with; std::logic_error otherwise.
+  void load(Program program);
   const Program& program() const noexcept { return program_; }
   std::size_t buffers() const noexcept { return pool_.size(); }  // the in-flight pool, grown or not
 
@@ -72,6 +75,7 @@ class MpiExecutor {
     double issued_at = 0;
   };
 
+  void check_sizes(const Program& program) const;  // whole elements for every rank of each group
   void start(const Op& op, int index, StepRecord& record, double step_start);
   InFlight& free_entry(int index, StepRecord& record, double step_start);
   double complete(InFlight& entry);  // waits; returns the time blocked

@@ -10,6 +10,7 @@
 #include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/options.hpp"
+#include "runs/serving_plan.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
 #include "topology/summary.hpp"
@@ -273,6 +274,7 @@ int run_plan(const PlanArguments& a) {
   int ranks = a.ranks;
   if (ranks < 0) throw UsageError(fmt::format("--ranks: {} is not allowed; it must be at least 1", ranks));
   const auto& l = config.workload.layout;
+  if (ranks == 0 && config.workload.inference) ranks = l.tp * l.pp * l.ep;  // one replica
   if (ranks == 0)
     ranks = static_cast<int>(std::max<long long>(settings.integer("parallel.dp"), 1)) * l.tp * l.pp * l.cp;
   int ranks_per_node = a.ranks_per_node;
@@ -287,6 +289,10 @@ int run_plan(const PlanArguments& a) {
     }
   }
   fit_to_world(config, ranks);
+  if (config.workload.inference) {
+    fmt::print("{}", a.json ? serving_plan_json(config).dump(2) + "\n" : serving_plan_text(config));
+    return exit_ok;
+  }
   if (a.json) {
     fmt::print("{}\n", plan_json(config, ranks_per_node).dump(2));
   } else {

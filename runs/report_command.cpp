@@ -38,8 +38,8 @@ analysis::ScalePoint predict_run(const LoadedRun& run, const analysis::Calibrati
 
 }  // namespace
 
-ReportData load_report(const std::vector<std::string>& given, const std::string& calibration_path) {
-  const LoadedRuns loaded = load_runs(given);
+ReportData load_report(const LoadedRuns& loaded, const std::vector<std::string>& given,
+                       const std::string& calibration_path) {
   std::map<std::pair<int, int>, analysis::ScalePoint> predicted;
   if (!calibration_path.empty()) {
     const auto calibration = load_calibration(calibration_path);
@@ -64,8 +64,28 @@ ReportData load_report(const std::vector<std::string>& given, const std::string&
   return data;
 }
 
+namespace {
+
+int report_serving(const ReportArguments& a, LoadedRuns loaded) {
+  if (!a.plots.empty()) throw UsageError("--plots: plots are drawn for training sweeps; serving runs have a table");
+  if (!a.calibration.empty()) {
+    throw UsageError("--calibration: serving runs are predicted by scaleout predict (docs/inference.md), not here");
+  }
+  std::vector<ServingRun> runs;
+  for (auto& run : loaded.runs) runs.push_back(std::move(*run.serving));
+  order_serving_runs(runs);
+  std::string source;
+  for (const auto& input : a.inputs) source += (source.empty() ? "" : " ") + input;
+  fmt::print("{}", format_serving_report(runs, a.format, source));
+  return exit_ok;
+}
+
+}  // namespace
+
 int run_report(const ReportArguments& a) {
-  const ReportData data = load_report(a.inputs, a.calibration);
+  LoadedRuns loaded = load_runs(a.inputs);
+  if (loaded.serving()) return report_serving(a, std::move(loaded));
+  const ReportData data = load_report(loaded, a.inputs, a.calibration);
   fmt::print("{}", format_report(data, a.format));
   if (!a.plots.empty()) {
     std::fflush(stdout);

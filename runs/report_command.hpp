@@ -9,6 +9,7 @@
 
 #include "analysis/scaling.hpp"
 #include "analysis/stragglers.hpp"
+#include "runs/run_inputs.hpp"
 
 namespace scaleout::runs {
 
@@ -32,9 +33,9 @@ struct ReportData {
   std::vector<analysis::ScalePoint> predicted;
 };
 
-// Reads the logs of a sweep folder (its manifest says the scaling mode) or of the files given.
-// UsageError naming the file when one is missing, not a run log, of another schema, or holds no
-// measured step.
-ReportData load_report(const std::vector<std::string>& inputs, const std::string& calibration = {});
+// The scaling analysis of training runs read by load_runs (`inputs` name them in the report), with
+// each run's prediction when a calibration is given.
+ReportData load_report(const LoadedRuns& loaded, const std::vector<std::string>& inputs,
+                       const std::string& calibration = {});
 
 }  // namespace scaleout::runs

@@ -15,6 +15,7 @@
 #include "comm/environment.hpp"
 #include "comm/gather.hpp"
 #include "comm/transport.hpp"
+#include "parallelism/inference.hpp"
 #include "parallelism/memory.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/process_groups.hpp"
@@ -27,6 +28,7 @@
 #include "runs/run_log.hpp"
 #include "runs/run_setup.hpp"
 #include "runs/run_summary.hpp"
+#include "runs/serving_summary.hpp"
 #include "runs/signals.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
@@ -50,22 +52,24 @@ std::vector<OpRow> op_rows(int step, int rank, const parallelism::StepRecord& re
 // A line every tenth of the run, and at least every few seconds on long runs.
 class Progress {
  public:
-  explicit Progress(int total) : total_(total), every_(std::max(1, total / 10)), start_(clock::now()), last_(start_) {}
+  Progress(int total, const char* unit)
+      : total_(total), every_(std::max(1, total / 10)), unit_(unit), start_(clock::now()), last_(start_) {}
   void step_done(int step, bool warmup, double slowest) {
     const int done = step + 1;
     const auto now = clock::now();
     if (done % every_ != 0 && done != total_ && now - last_ < std::chrono::seconds(5)) return;
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    fmt::print("step {:>{}}/{}{}  step time {:9.2f} ms  elapsed {:6.1f} s  ETA {:6.1f} s\n", done,
-               std::to_string(total_).size(), total_, warmup ? " (warm-up)" : "          ", slowest * 1e3, elapsed,
-               elapsed / done * (total_ - done));
+    fmt::print("{} {:>{}}/{}{}  {} time {:9.2f} ms  elapsed {:6.1f} s  ETA {:6.1f} s\n", unit_, done,
+               std::to_string(total_).size(), total_, warmup ? " (warm-up)" : "          ", unit_, slowest * 1e3,
+               elapsed, elapsed / done * (total_ - done));
     std::fflush(stdout);
   }
 
  private:
   using clock = std::chrono::steady_clock;
   int total_, every_;
+  const char* unit_;
   clock::time_point start_, last_;
 };
 
@@ -73,6 +77,67 @@ class Progress {
 // link would, so that the watchdog is tested for real. It never returns before the watchdog acts.
 void stall_for_test() {
   for (int second = 0; second < 24 * 3600; ++second) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+// The programs rank 0 logs (every stage's) and this rank runs (its stage's): the step program, or in
+// serving the prefill pass's, then (logged only) the first decode pass's.
+std::vector<parallelism::Program> stage_programs(const parallelism::Workload& w, int my_stage, bool root) {
+  std::vector<parallelism::Program> programs;
+  for (int stage = 0; stage < w.layout.pp; ++stage) {
+    if (!root && stage != my_stage)
+      programs.emplace_back();
+    else
+      programs.push_back(w.inference ? parallelism::prefill_program(w, stage) : parallelism::step_program(w, stage));
+  }
+  if (root && w.inference && w.inference->output_tokens > 1) {
+    for (int stage = 0; stage < w.layout.pp; ++stage) {
+      programs.push_back(parallelism::decode_program(w, stage, parallelism::decode_context(*w.inference, 2)));
+    }
+  }
+  return programs;
+}
+
+// What a pass of the run is: in training every pass is a step; in serving a step (request batch) is
+// a prefill pass making token 1, then a decode pass per further token.
+struct Pass {
+  int step = 0;
+  bool warmup = false;
+  PassKind kind = PassKind::training;
+  int token = 0;
+};
+Pass pass_of(const RunConfig& config, int index) {
+  const int per_step = config.passes_per_step();
+  Pass pass{index / per_step, index / per_step < config.warmup, PassKind::training, 0};
+  if (config.workload.inference) {
+    pass.token = index % per_step + 1;
+    pass.kind = pass.token == 1 ? PassKind::prefill : PassKind::decode;
+  }
+  return pass;
+}
+
+// The run's summary from its rows: printed (when `print`) and the figures of /summary; none without
+// a measured row.
+std::map<std::string, double> summarize(const std::vector<StepRow>& rows, const parallelism::Workload& w, bool print,
+                                        double& wrong) {
+  wrong = 0;
+  for (const auto& row : rows) wrong += static_cast<double>(row.wrong);  // warm-up's too: wrong is wrong
+  const bool measured = std::any_of(rows.begin(), rows.end(), [](const StepRow& r) { return r.warmup == 0; });
+  if (!measured) {
+    if (print) fmt::print("no measured step completed\n");
+    return {};
+  }
+  std::map<std::string, double> figures;
+  if (w.inference) {
+    const ServingSummary summary = summarize_serving(rows, w);
+    if (print) fmt::print("{}", format_serving_summary(summary, w));
+    figures = summary.figures();
+  } else {
+    const RunSummary summary = summarize_run(rows, w);
+    if (print) fmt::print("{}", format_summary(summary, w));
+    figures = summary.figures();
+  }
+  figures["wrong"] = wrong;
+  return figures;
 }
 
 }  // namespace
@@ -109,13 +174,7 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
 
     // Every rank of a stage runs its stage's program; rank 0 logs them all.
     const parallelism::GridPosition position = parallelism::position_of(workload.layout, world.rank());
-    std::vector<parallelism::Program> programs;
-    for (int stage = 0; stage < workload.layout.pp; ++stage) {
-      if (root || stage == position.pp)
-        programs.push_back(parallelism::step_program(workload, stage));
-      else
-        programs.emplace_back();
-    }
+    const std::vector<parallelism::Program> programs = stage_programs(workload, position.pp, root);
     const auto& program = programs[static_cast<std::size_t>(position.pp)];
     const std::uint64_t log_growth = root && config.log ? run_log_growth(config, world.size(), programs) : 0;
     const std::string problem = comm::broadcast_string(
@@ -158,13 +217,20 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
       if (config.log) {
         log = std::make_unique<RunLogWriter>(config.output, header, cluster, workload.layout, programs, log_growth);
       }
-      fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} steps, log {}\n",
+      fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} {}, log {}\n",
                  workload.model.name, workload.device.name,
                  format_count(static_cast<double>(workload.model.parameters())), world.size(),
                  world.size() == 1 ? "" : "s", cluster.nodes.size(), cluster.nodes.size() == 1 ? "" : "s",
-                 parallelism::describe(workload.layout), config.warmup, config.steps,
+                 workload.inference ? "serving, replicas of " + parallelism::describe_replica(workload.layout)
+                                    : parallelism::describe(workload.layout),
+                 config.warmup, config.steps,
+                 workload.inference ? fmt::format("request batches of {} passes", config.passes_per_step()) : "steps",
                  config.log ? config.output : "none (output.log: false)");
       for (const auto& warning : placement) fmt::print("warning: {}\n", warning.message);
+      if (workload.inference) {
+        fmt::print("KV cache: {}\n",
+                   parallelism::serving_memory_verdict(parallelism::serving_memory(workload), workload));
+      }
       std::fflush(stdout);
     }
 
@@ -178,8 +244,9 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
       if (root) {
         std::unique_lock lock(log_lock, std::defer_lock);
         if (lock.try_lock_for(std::chrono::seconds(2))) {
-          const RunSummary summary = summarize_run(rows, workload);
-          if (log && summary.steps > 0) log->write_summary(summary.figures());
+          double wrong = 0;
+          const auto figures = summarize(rows, workload, false, wrong);
+          if (log && !figures.empty()) log->write_summary(figures);
           if (log) log->close(status, message);
         }
       } else {
@@ -213,17 +280,26 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     install_stop_handlers();
     RunStatus status = RunStatus::complete;
     std::string status_message;
-    const int total = config.warmup + config.steps;
-    Progress progress(total);
+    const int total = config.total_passes();
+    Progress progress(total, workload.inference ? "pass" : "step");
     try {
       for (int step = 0; step < total; ++step) {
-        const bool warmup = step < config.warmup;
+        const Pass pass = pass_of(config, step);
+        const bool warmup = pass.warmup;
+        if (pass.kind == PassKind::prefill && step > 0) executor.load(program);
+        if (pass.kind == PassKind::decode) {
+          executor.load(parallelism::decode_program(workload, position.pp,
+                                                    parallelism::decode_context(*workload.inference, pass.token)));
+        }
         marker.mark(step, -1);
         world.barrier();
         if (world.rank() == config.stall_rank && step == config.stall_step) stall_for_test();
         const parallelism::StepRecord record = executor.run_step(step);
         // Bookkeeping after the timed region: records to rank 0, one flush per step.
-        const auto gathered = comm::gather_values(world, make_step_row(step, world.rank(), warmup, record), 0);
+        StepRow row = make_step_row(step, world.rank(), warmup, record);
+        row.pass = static_cast<std::int8_t>(pass.kind);
+        row.token = pass.token;
+        const auto gathered = comm::gather_values(world, row, 0);
         // Op rows: as many as the rank's stage program has ops, so the blocks differ in size.
         std::vector<std::string> ops;
         if (config.trace) {
@@ -267,16 +343,12 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
     marker.mark(total, -1);
     if (root) {
       const std::lock_guard lock(log_lock);
-      const RunSummary summary = summarize_run(rows, workload);
-      if (summary.steps > 0) {
-        fmt::print("{}", format_summary(summary, workload));
-        if (log) log->write_summary(summary.figures());
-      } else {
-        fmt::print("no measured step completed\n");
-      }
-      if (summary.wrong > 0) {
+      double wrong = 0;
+      const auto figures = summarize(rows, workload, true, wrong);
+      if (log && !figures.empty()) log->write_summary(figures);
+      if (wrong > 0) {
         status = RunStatus::failed;
-        status_message = fmt::format("--check: {:.0f} wrong elements", summary.wrong);
+        status_message = fmt::format("--check: {:.0f} wrong elements", wrong);
       }
       if (log) {
         log->close(status, status_message);
@@ -285,7 +357,7 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
         fmt::print("run: {} (no log)\n", to_string(status));
       }
       std::fflush(stdout);
-      if (summary.wrong > 0) exit_status = exit_wrong_data;
+      if (wrong > 0) exit_status = exit_wrong_data;
       if (status == RunStatus::interrupted) {
         print_error("run", status_message);
         exit_status = exit_interrupted;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "parallelism/layout.hpp"
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
@@ -211,7 +212,56 @@ void check_program_size(const parallelism::Workload& w) {
   }
 }
 
+bool any_inference_key(const Settings& s) {
+  for (const auto& option : run_options()) {
+    if (option.key.rfind("inference.", 0) == 0 && s.explicit_value(option.key)) return true;
+  }
+  return false;
+}
+
+// Serving: the inference section, completed with its defaults in the settings (so the effective
+// config says them), and the training options it excludes refused.
+parallelism::Inference resolve_inference(Settings& s, const parallelism::Workload& w) {
+  for (const char* key : {"inference.prompt_tokens", "inference.output_tokens"}) {
+    if (!s.explicit_value(key)) throw UsageError(fmt::format("{}: required with an inference section", key));
+  }
+  if (!s.explicit_value("inference.sequences")) s.set("inference.sequences", "1");
+  if (!s.explicit_value("inference.kv_dtype")) s.set("inference.kv_dtype", "bf16");
+  // Their defaults are allowed: an effective config (the run log's) states every option.
+  for (const auto& [key, unset] : {std::pair{"batch.micro", 1LL}, {"batch.global", 0LL}}) {
+    if (s.integer(key) != unset) {
+      throw UsageError(fmt::format("{}: a training option; inference takes its batch from inference.sequences", key));
+    }
+  }
+  const auto& l = w.layout;
+  const auto refuse = [](bool given, const char* key, const char* what) {
+    if (given) throw UsageError(fmt::format("{}: {} is training only; a serving replica is tp x pp x ep", key, what));
+  };
+  refuse(l.cp > 1, "parallel.cp", "context parallelism");
+  refuse(l.zero_stage > 0, "parallel.zero", "ZeRO");
+  refuse(l.recompute != parallelism::Recompute::none, "parallel.recompute", "recomputation");
+  refuse(l.sequence_parallel, "parallel.sequence_parallel", "sequence parallelism");
+  refuse(l.schedule == parallelism::Schedule::interleaved, "parallel.schedule", "the interleaved schedule");
+  parallelism::Inference serve;
+  serve.sequences = static_cast<int>(s.integer("inference.sequences"));
+  serve.prompt_tokens = s.integer("inference.prompt_tokens");
+  serve.output_tokens = s.integer("inference.output_tokens");
+  const std::string kv = s.text("inference.kv_dtype");
+  serve.kv_element_bytes = kv == "fp8" ? 1.0 : kv == "fp32" ? 4.0 : 2.0;
+  if (serve.sequences % l.ep != 0) {
+    throw UsageError(
+        fmt::format("inference.sequences: {} is not a multiple of parallel.ep ({}); EP splits the "
+                    "sequences over its ranks",
+                    serve.sequences, l.ep));
+  }
+  return serve;
+}
+
 }  // namespace
+
+int RunConfig::passes_per_step() const {
+  return workload.inference ? static_cast<int>(workload.inference->output_tokens) : 1;
+}
 
 RunConfig resolve(const Settings& settings) {
   RunConfig config;
@@ -243,12 +293,53 @@ RunConfig resolve(const Settings& settings) {
     throw UsageError("output.trace: true needs output.log: true (the trace goes to the log)");
   config.overwrite = settings.boolean("output.overwrite");
   if (config.output.empty()) throw UsageError("output.path: must name a file (for example run.h5)");
+  if (any_inference_key(settings)) {
+    w.inference = resolve_inference(config.settings, w);
+    // The /steps rows name passes with 32-bit steps.
+    if (static_cast<double>(config.warmup + config.steps) * static_cast<double>(w.inference->output_tokens) > 2e9) {
+      throw UsageError(
+          fmt::format("emulation.steps: {} request batches of {} output tokens make more than 2e9 passes; "
+                      "use fewer steps or output tokens",
+                      config.warmup + config.steps, w.inference->output_tokens));
+    }
+  }
   return config;
 }
+
+namespace {
+
+// A serving job: replicas of tp x pp x ep ranks; the grid's dp holds ep x replicas (EP groups are
+// consecutive dp ranks), and a replica's sequences are its global batch.
+void fit_serving_to_world(RunConfig& config, int world_size) {
+  auto& w = config.workload;
+  auto& l = w.layout;
+  const long long replica = static_cast<long long>(l.tp) * l.pp * l.ep;
+  if (world_size % replica != 0) {
+    throw UsageError(fmt::format(
+        "parallel: a replica of tp x pp x ep = {} x {} x {} = {} ranks does not divide the {} "
+        "rank{} of this job; use a layout whose product is one of {}",
+        l.tp, l.pp, l.ep, replica, world_size, world_size == 1 ? "" : "s", choices(parallelism::divisors(world_size))));
+  }
+  l.dp = static_cast<int>(world_size / (static_cast<long long>(l.tp) * l.pp));
+  if (const auto dp = config.settings.integer("parallel.dp"); dp != 0 && dp != l.dp) {
+    throw UsageError(
+        fmt::format("parallel.dp: {} is not allowed in inference; replicas are the ranks over tp x pp "
+                    "x ep (here dp = {}, or 0)",
+                    dp, l.dp));
+  }
+  w.micro_batch = w.inference->sequences / l.ep;
+  w.global_batch = w.micro_batch * l.dp;
+}
+
+}  // namespace
 
 void fit_to_world(RunConfig& config, int world_size) {
   auto& w = config.workload;
   auto& l = w.layout;
+  if (w.inference) {
+    fit_serving_to_world(config, world_size);
+    return;
+  }
   const auto dp = config.settings.integer("parallel.dp");
   const long long model_parallel = static_cast<long long>(l.tp) * l.pp * l.cp;
   const std::string ranks = fmt::format("{} rank{}", world_size, world_size == 1 ? "" : "s");

@@ -30,6 +30,11 @@ struct RunConfig {
   bool trace = false;
   bool log = true;  // output.log: false writes no run log
   bool overwrite = false;
+
+  // The passes (log rows per rank) one step makes: one in training; in inference a prefill and a
+  // decode per further output token.
+  int passes_per_step() const;
+  int total_passes() const { return (warmup + steps) * passes_per_step(); }
 };
 
 // Resolves model and device (preset, then the fields given), and everything that does not depend on

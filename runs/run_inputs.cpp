@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "runs/run_config.hpp"
 #include "runs/run_log.hpp"
 #include "runs/run_summary.hpp"
 #include "runs/usage_error.hpp"
@@ -52,7 +54,34 @@ Inputs resolve_inputs(const std::vector<std::string>& given) {
   return inputs;
 }
 
+// A serving run's figures, from its effective config (the workload) and its rows.
+ServingRun serving_run(const RunLog& log, const LoadedRun& loaded) {
+  RunConfig config = resolve(Settings::from_yaml(log.config_yaml, loaded.facts.path));
+  fit_to_world(config, loaded.facts.ranks);
+  const auto& w = config.workload;
+  ServingRun run;
+  run.path = loaded.facts.path;
+  run.nodes = loaded.facts.nodes;
+  run.ranks = loaded.facts.ranks;
+  run.tp = w.layout.tp, run.pp = w.layout.pp, run.ep = w.layout.ep;
+  run.sequences = w.inference->sequences;
+  run.prompt_tokens = static_cast<double>(w.inference->prompt_tokens);
+  run.output_tokens = static_cast<double>(w.inference->output_tokens);
+  run.memory_fits = figure(log, "memory_fits", loaded.facts.path) != 0;
+  run.summary = summarize_serving(log.steps, w);
+  return run;
+}
+
 }  // namespace
+
+bool LoadedRuns::serving() const {
+  const auto count = std::count_if(runs.begin(), runs.end(), [](const LoadedRun& r) { return r.serving.has_value(); });
+  if (count > 0 && static_cast<std::size_t>(count) != runs.size()) {
+    throw UsageError(fmt::format("{} of the {} runs are serving runs and the others training runs; report them apart",
+                                 count, runs.size()));
+  }
+  return count > 0;
+}
 
 LoadedRuns load_runs(const std::vector<std::string>& given) {
   const Inputs inputs = resolve_inputs(given);
@@ -78,6 +107,13 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.node_of_rank = log.node_of_rank;
     run.figures = log.figures;
     run.config_yaml = log.config_yaml;
+    if (log.figures.count("output_tokens") != 0) {
+      try {
+        run.serving = serving_run(log, run);
+      } catch (const UsageError& error) {
+        throw UsageError(fmt::format("{}: its config: {}", path, error.what()));
+      }
+    }
     loaded.runs.push_back(std::move(run));
   }
   return loaded;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/scaling.hpp"
+#include "runs/serving_report.hpp"
 
 namespace scaleout::runs {
 
@@ -17,11 +18,13 @@ struct LoadedRun {
   std::vector<int> node_of_rank;
   std::map<std::string, double> figures;  // the log's workload attributes
   std::string config_yaml;                // the run's effective config
+  std::optional<ServingRun> serving;      // a serving run's figures (its rows are passes, not steps)
 };
 
 struct LoadedRuns {
   std::vector<LoadedRun> runs;
   std::optional<analysis::Scaling> scaling;  // when a sweep's manifest says
+  bool serving() const;                      // every run is a serving run; UsageError when only some are
 };
 
 // UsageError naming the file when one is missing, not a run log, of another schema version, or holds

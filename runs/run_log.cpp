@@ -37,7 +37,9 @@ struct RankRow {
 };
 
 struct ProgramRow {
-  std::int32_t stage, op;
+  std::int32_t stage;
+  std::int8_t pass;
+  std::int32_t op;
   const char* kind;
   const char* phase;
   std::int32_t microbatch, layer;
@@ -121,10 +123,12 @@ void write_ranks(hid_t file, const topology::ClusterMap& cluster, const parallel
   h5::Table(file, "ranks", type.id(), 256).append(rows.data(), rows.size());
 }
 
-void write_program(hid_t file, const std::vector<parallelism::Program>& programs) {
+// Serving logs two programs per stage (prefill, then decode): `stages` tells them apart.
+void write_program(hid_t file, const std::vector<parallelism::Program>& programs, std::size_t stages) {
   const h5::Object text = h5::string_type();
   h5::CompoundType type(sizeof(ProgramRow));
   type.SCALEOUT_FIELD(ProgramRow, stage, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, pass, H5T_NATIVE_INT8)
       .SCALEOUT_FIELD(ProgramRow, op, H5T_NATIVE_INT32)
       .SCALEOUT_FIELD(ProgramRow, kind, text.id())
       .SCALEOUT_FIELD(ProgramRow, phase, text.id())
@@ -141,14 +145,18 @@ void write_program(hid_t file, const std::vector<parallelism::Program>& programs
       .SCALEOUT_FIELD(ProgramRow, memory_bytes, H5T_NATIVE_DOUBLE)
       .SCALEOUT_FIELD(ProgramRow, seconds, H5T_NATIVE_DOUBLE);
   h5::Table table(file, "program", type.id(), 1024);
-  for (std::size_t stage = 0; stage < programs.size(); ++stage) {
+  for (std::size_t index = 0; index < programs.size(); ++index) {
+    const auto stage = static_cast<std::int32_t>(index % stages);
+    const PassKind pass = programs.size() == stages ? PassKind::training
+                          : index < stages          ? PassKind::prefill
+                                                    : PassKind::decode;
     std::vector<ProgramRow> rows;
-    rows.reserve(programs[stage].ops.size());
-    for (std::size_t i = 0; i < programs[stage].ops.size(); ++i) {
-      const auto& op = programs[stage].ops[i];
+    rows.reserve(programs[index].ops.size());
+    for (std::size_t i = 0; i < programs[index].ops.size(); ++i) {
+      const auto& op = programs[index].ops[i];
       const bool compute = op.kind == parallelism::OpKind::compute;
-      rows.push_back({static_cast<std::int32_t>(stage), static_cast<std::int32_t>(i), parallelism::to_string(op.kind),
-                      parallelism::to_string(op.phase), op.microbatch, op.layer,
+      rows.push_back({stage, static_cast<std::int8_t>(pass), static_cast<std::int32_t>(i),
+                      parallelism::to_string(op.kind), parallelism::to_string(op.phase), op.microbatch, op.layer,
                       compute ? "" : parallelism::to_string(op.group),
                       compute ? "" : parallelism::to_string(op.transfer), static_cast<std::int8_t>(op.expert), op.bytes,
                       op.slot, op.peer, compute ? -1 : op.tag, op.flops, op.memory_bytes, op.seconds});
@@ -165,6 +173,8 @@ h5::CompoundType step_row_type() {
     t.SCALEOUT_FIELD(StepRow, step, H5T_NATIVE_INT32)
         .SCALEOUT_FIELD(StepRow, rank, H5T_NATIVE_INT32)
         .SCALEOUT_FIELD(StepRow, warmup, H5T_NATIVE_INT8)
+        .SCALEOUT_FIELD(StepRow, pass, H5T_NATIVE_INT8)
+        .SCALEOUT_FIELD(StepRow, token, H5T_NATIVE_INT32)
         .SCALEOUT_FIELD(StepRow, step_s, H5T_NATIVE_DOUBLE)
         .SCALEOUT_FIELD(StepRow, compute_s, H5T_NATIVE_DOUBLE)
         .SCALEOUT_FIELD(StepRow, compute_requested_s, H5T_NATIVE_DOUBLE)
@@ -228,6 +238,15 @@ StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRe
   return row;
 }
 
+const char* to_string(PassKind pass) {
+  switch (pass) {
+    case PassKind::training: return "training";
+    case PassKind::prefill: return "prefill";
+    case PassKind::decode: return "decode";
+  }
+  return "?";
+}
+
 const char* to_string(RunStatus status) {
   switch (status) {
     case RunStatus::running: return "running";
@@ -282,7 +301,7 @@ RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, con
   }
   write_topology(root, cluster);
   write_ranks(root, cluster, layout);
-  write_program(root, programs);
+  write_program(root, programs, static_cast<std::size_t>(layout.pp));
   steps_ = h5::Table(root, "steps", step_row_type().id(), step_chunk_rows);
   ops_ = h5::Table(root, "ops", op_row_type().id(), op_chunk_rows);
   flush();
@@ -320,6 +339,10 @@ void RunLogWriter::close(RunStatus status, const std::string& message) {
 
 RunLog read_run_log(const std::string& path) {
   try {
+    // H5Fis_hdf5 prints HDF5's error stack for a file it cannot open: say why before asking it.
+    std::error_code missing;
+    if (!std::filesystem::exists(path, missing)) throw h5::Error("no such file");
+    if (!std::filesystem::is_regular_file(path, missing)) throw h5::Error("not a file");
     if (H5Fis_hdf5(path.c_str()) <= 0) throw h5::Error("not an HDF5 file");
     const h5::Object file = h5::open_file(path, false);
     const hid_t root = file.id();

@@ -20,13 +20,20 @@ namespace scaleout::runs {
 
 // 2: /steps has bubble_s; /ranks has every grid coordinate; /program has one program per pipeline
 // stage (column stage) and names each op's transfer, peer and tag.
-inline constexpr std::int64_t run_log_schema_version = 2;
+// 3: serving: /steps rows are passes (columns pass and token); /program has column pass.
+inline constexpr std::int64_t run_log_schema_version = 3;
 
-// One row of /steps: one rank's step. Times in seconds, sizes in bytes.
+// What one row of /steps is: a training step, or one forward pass of serving.
+enum class PassKind : std::int8_t { training = 0, prefill = 1, decode = 2 };
+const char* to_string(PassKind pass);
+
+// One row of /steps: one rank's step (serving: one pass). Times in seconds, sizes in bytes.
 struct StepRow {
-  std::int32_t step = 0;
+  std::int32_t step = 0;  // serving: the pass's index over the run
   std::int32_t rank = 0;
   std::int8_t warmup = 0;
+  std::int8_t pass = 0;    // PassKind
+  std::int32_t token = 0;  // serving: the output token the pass makes (1 by prefill); 0 in training
   double step_s = 0, compute_s = 0, compute_requested_s = 0;
   double exposed_dp_s = 0, exposed_tp_s = 0, exposed_pp_s = 0, exposed_ep_s = 0, exposed_cp_s = 0;
   double bubble_s = 0, overlapped_s = 0, other_s = 0;
@@ -69,7 +76,8 @@ std::uint64_t log_growth_bound(std::uint64_t steps, std::uint64_t ranks, std::ui
 class RunLogWriter {
  public:
   // Creates the file (replacing it) with status running, the header, the topology, the ranks with
-  // their grid coordinates and the step program of every pipeline stage (index = stage). Then
+  // their grid coordinates and the step program of every pipeline stage (index = stage; serving:
+  // the prefill programs of the stages, then the first decode pass's). Then
   // reserves the header's size plus `growth_bytes` on disk (runs/disk_space.hpp) until close().
   RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
                const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,

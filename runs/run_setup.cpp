@@ -8,6 +8,7 @@
 #include <set>
 
 #include "comm/transport.hpp"
+#include "parallelism/inference.hpp"
 #include "parallelism/memory.hpp"
 #include "parallelism/schedule.hpp"
 #include "runs/disk_space.hpp"
@@ -34,13 +35,19 @@ void check_slurm_tasks(int world_size) {
 
 std::uint64_t run_log_growth(const RunConfig& config, int world_size,
                              const std::vector<parallelism::Program>& programs) {
+  // Per pass, each stage's largest program (serving logs a prefill and a decode program per stage).
+  const auto stages = static_cast<std::size_t>(config.workload.layout.pp);
+  std::vector<std::uint64_t> most_ops(stages, 0);
+  for (std::size_t i = 0; i < programs.size(); ++i) {
+    most_ops[i % stages] = std::max<std::uint64_t>(most_ops[i % stages], programs[i].ops.size());
+  }
   std::uint64_t op_rows_per_step = 0;
   if (config.trace) {
     const auto ranks_per_stage = static_cast<std::uint64_t>(world_size / config.workload.layout.pp);
-    for (const auto& stage : programs) op_rows_per_step += ranks_per_stage * stage.ops.size();
+    for (const auto ops : most_ops) op_rows_per_step += ranks_per_stage * ops;
   }
-  const std::uint64_t steps = static_cast<std::uint64_t>(config.warmup) + static_cast<std::uint64_t>(config.steps);
-  return log_growth_bound(steps, static_cast<std::uint64_t>(world_size), op_rows_per_step);
+  return log_growth_bound(static_cast<std::uint64_t>(config.total_passes()), static_cast<std::uint64_t>(world_size),
+                          op_rows_per_step);
 }
 
 std::string output_problem(const RunConfig& config, std::uint64_t log_bytes) {
@@ -54,10 +61,10 @@ std::string output_problem(const RunConfig& config, std::uint64_t log_bytes) {
   if (free < log_bytes) {
     const auto mib = [](std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
     return fmt::format(
-        "its file system has {:.1f} MiB free and the log may grow to {:.1f} MiB ({} steps x the ranks' "
+        "its file system has {:.1f} MiB free and the log may grow to {:.1f} MiB ({} {} x the ranks' "
         "rows{}); free space, or log fewer steps{}",
-        mib(free), mib(log_bytes), config.warmup + config.steps, config.trace ? " and the op trace" : "",
-        config.trace ? " or without output.trace" : "");
+        mib(free), mib(log_bytes), config.total_passes(), config.workload.inference ? "passes" : "steps",
+        config.trace ? " and the op trace" : "", config.trace ? " or without output.trace" : "");
   }
   return "";
 }
@@ -89,10 +96,41 @@ std::map<std::string, std::string> environment_facts(int world_size, const topol
   return facts;
 }
 
+namespace {
+
+// Serving replaces the training figures that mean nothing there (memory, gradients, a step's FLOPs).
+void add_serving_figures(const parallelism::Workload& w, std::map<std::string, double>& figures) {
+  const auto& serve = *w.inference;
+  const auto memory = parallelism::serving_memory(w);
+  for (const char* training : {"flops_per_step", "gradient_bytes", "bucket_bytes", "microbatches", "ideal_bubble_share",
+                               "memory_gradients_bytes", "memory_optimizer_bytes", "memory_activations_bytes"}) {
+    figures.erase(training);
+  }
+  const double replicas = static_cast<double>(w.layout.dp) / w.layout.ep;
+  figures["sequences"] = serve.sequences;
+  figures["prompt_tokens"] = static_cast<double>(serve.prompt_tokens);
+  figures["output_tokens"] = static_cast<double>(serve.output_tokens);
+  figures["kv_element_bytes"] = serve.kv_element_bytes;
+  figures["replicas"] = replicas;
+  figures["replica_ranks"] = w.layout.tp * w.layout.pp * w.layout.ep;
+  // A step is a request batch: the tokens it makes over the job.
+  figures["tokens_per_step"] = replicas * serve.sequences * static_cast<double>(serve.output_tokens);
+  figures["flops_per_step"] = 0;  // not a training step: tokens per second is serving's throughput
+  figures["memory_per_device_bytes"] = memory.total();
+  figures["memory_parameters_bytes"] = memory.weights;
+  figures["memory_kv_cache_bytes"] = memory.kv_cache;
+  figures["kv_bytes_per_token"] = memory.kv_per_token;
+  figures["memory_fits"] = memory.fits() ? 1.0 : 0.0;
+  figures["most_sequences"] = memory.most_sequences;
+  figures["longest_context"] = static_cast<double>(memory.longest_context);
+}
+
+}  // namespace
+
 std::map<std::string, double> workload_figures(const parallelism::Workload& w,
                                                const std::vector<parallelism::Program>& programs,
                                                const std::vector<parallelism::PlacementWarning>& placement) {
-  const auto memory = parallelism::memory_per_device(w);
+  const auto memory = w.inference ? parallelism::MemoryEstimate{} : parallelism::memory_per_device(w);
   const auto& l = w.layout;
   double compute = 0;
   for (const auto& program : programs) compute = std::max(compute, program.compute_seconds());
@@ -127,6 +165,7 @@ std::map<std::string, double> workload_figures(const parallelism::Workload& w,
   for (const auto& warning : placement) {
     figures[fmt::format("{}_groups_spanning_nodes", parallelism::to_string(warning.channel))] = warning.spanning;
   }
+  if (w.inference) add_serving_figures(w, figures);
   return figures;
 }
 
@@ -139,6 +178,14 @@ std::vector<parallelism::PlacementWarning> placement_of(const parallelism::Layou
 
 void check_device_memory(const RunConfig& config, bool root) {
   const auto& w = config.workload;
+  if (w.inference) {
+    const auto memory = parallelism::serving_memory(w);
+    if (memory.fits()) return;
+    const std::string message = fmt::format("a {} {}", w.device.name, parallelism::serving_memory_verdict(memory, w));
+    if (config.strict_memory) throw UsageError("memory: " + message + " (--strict-memory)");
+    if (root) fmt::print("warning: {}\n", message);
+    return;
+  }
   const auto memory = parallelism::memory_per_device(w);
   if (memory.total() <= w.device.memory_bytes) return;
   const std::string message = fmt::format(

@@ -41,7 +41,7 @@ Count count(const p::Program& program) {
 // Llama-3 70B by hand: h 8192, 80 layers, 8 kv heads of 128, MLP 28,672, vocabulary 128,256.
 constexpr double h = 8192, layers = 80, vocab = 128256;
 constexpr double attention_params = h * h + 2 * h * 8 * 128 + h * h;  // q, k v (GQA), o: 150,994,944
-constexpr double mlp_params = 3 * h * 28672;                           // 704,643,072
+constexpr double mlp_params = 3 * h * 28672;                          // 704,643,072
 constexpr double kv_per_layer_token = 2 * 1 * 128 * 2;                // K and V of one kv head per rank, bf16
 
 }  // namespace
@@ -98,9 +98,9 @@ TEST(Prefill, Llama3_70bTp8IsComputeBoundWithLargeAllreduces) {
 TEST(ServingMemory, Llama3_70bTp8FitsAnH100) {
   const auto w = serving("llama3-70b", 8, 1, 32, 4096, 1024);
   const p::ServingMemory m = p::serving_memory(w);
-  EXPECT_DOUBLE_EQ(m.weights, 2.0 * 8820367360.0);                 // parameters per device, bf16
-  EXPECT_DOUBLE_EQ(m.kv_per_token, 80 * kv_per_layer_token);       // 40,960 bytes
-  EXPECT_DOUBLE_EQ(m.kv_cache, 32.0 * 5120 * 40960);               // 6.71 GB
+  EXPECT_DOUBLE_EQ(m.weights, 2.0 * 8820367360.0);            // parameters per device, bf16
+  EXPECT_DOUBLE_EQ(m.kv_per_token, 80 * kv_per_layer_token);  // 40,960 bytes
+  EXPECT_DOUBLE_EQ(m.kv_cache, 32.0 * 5120 * 40960);          // 6.71 GB
   EXPECT_TRUE(m.fits());
   EXPECT_EQ(m.most_sequences, 297);     // (80 GB - weights) / (5,120 x 40,960)
   EXPECT_EQ(m.longest_context, 47576);  // (80 GB - weights) / (32 x 40,960)
@@ -132,9 +132,9 @@ TEST(Decode, PipelineStagesPassBhBForward) {
   EXPECT_EQ(first.recvs, 0);
   EXPECT_EQ(last.sends, 0);
   EXPECT_EQ(last.recvs, 1);
-  EXPECT_EQ(first.pp_bytes, 8u * 256 * 2);      // b h B
-  EXPECT_EQ(first.allreduce, 2 * 2);             // 2 layers per stage
-  EXPECT_EQ(last.compute, 2 * 2 + 1);            // the logits on the last stage only
+  EXPECT_EQ(first.pp_bytes, 8u * 256 * 2);  // b h B
+  EXPECT_EQ(first.allreduce, 2 * 2);        // 2 layers per stage
+  EXPECT_EQ(last.compute, 2 * 2 + 1);       // the logits on the last stage only
   const auto prefill = count(p::prefill_program(w, 0));
   EXPECT_EQ(prefill.pp_bytes, 8u * 64 * 256 * 2);  // b s h B
 }
