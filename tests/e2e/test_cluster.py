@@ -22,6 +22,7 @@ VCLUSTER = os.path.join(ROOT, "slurm", "vcluster")
 SWEEP = os.path.join(ROOT, "slurm", "sweep")
 RUN_SBATCH = os.path.join(ROOT, "slurm", "run.sbatch")
 TINY = os.path.join(ROOT, "runs", "configs", "tiny.yaml")
+SERVE = os.path.join(ROOT, "runs", "configs", "tiny-serve.yaml")
 STATE = "/var/lib/scaleout-vcluster"
 PREFIX = "sovc"
 
@@ -126,12 +127,12 @@ class VirtualCluster(unittest.TestCase):
         assert left == [], f"vcluster down left {left}"
         subprocess.run(["rm", "-rf", cls.folder])
 
-    def sbatch(self, nodes, ranks_per_node, log, *run_args, transport=None, wait=True):
+    def sbatch(self, nodes, ranks_per_node, log, *run_args, transport=None, wait=True, config=None):
         env = dict(self.env, SCALEOUT_OUTPUT=log)
         if transport:
             env["SCALEOUT_TRANSPORT"] = transport
         command = ["sbatch", "--parsable", "--nodes", str(nodes), "--ntasks-per-node", str(ranks_per_node),
-                   "--output", log + ".out", *(["--wait"] if wait else []), RUN_SBATCH, TINY, *run_args]
+                   "--output", log + ".out", *(["--wait"] if wait else []), RUN_SBATCH, config or TINY, *run_args]
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=self.folder, timeout=300)
         self.assertEqual(done.returncode, 0, done.stderr + self.output_of(log))
         return done.stdout.strip().split(";")[0]
@@ -220,6 +221,30 @@ class VirtualCluster(unittest.TestCase):
         with h5py.File(log, "r") as f:
             self.assertEqual(f.attrs["status"], "complete")
             self.assertEqual(f["environment"].attrs["hostnames"], "vnode0,vnode1,vnode2")
+
+    def test_decode_with_tp_across_nodes_turns_communication_bound(self):
+        # The same replica of tp 2, inside one node and across two: decode's allreduces of b h B are
+        # latency-bound, so crossing the network raises the share of a decode pass they expose.
+        logs = {}
+        for nodes, per_node in ((1, 2), (2, 1)):
+            logs[nodes] = os.path.join(self.folder, f"serve-{nodes}.h5")
+            self.sbatch(nodes, per_node, logs[nodes], "--set", "emulation.steps=2", "--check", config=SERVE)
+        summaries = {}
+        for nodes, log in logs.items():
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["status"], "complete")
+                self.assertEqual(f.attrs["tp_groups_spanning_nodes"], 0 if nodes == 1 else 1)
+                summaries[nodes] = dict(f["summary"].attrs)
+                self.assertEqual(summaries[nodes]["wrong"], 0)
+                for name in ("ttft_p50_s", "tpot_p50_s", "tpot_p95_s", "tokens_per_s_device", "prefill_comm_share",
+                             "decode_comm_share"):
+                    self.assertGreater(summaries[nodes][name], 0, name)
+        self.assertGreater(summaries[2]["decode_comm_share"], summaries[1]["decode_comm_share"] + 0.2)
+        self.assertGreater(summaries[2]["tpot_p50_s"], summaries[1]["tpot_p50_s"])
+        self.assertEqual(summaries[2]["decode_communication_bound"], 1)
+        done = subprocess.run([SCALEOUT, "report", logs[1], logs[2]], capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("communication-bound from tp 2 on", done.stdout)
 
     def test_a_slower_link_grows_the_exposed_data_parallel_time(self):
         def exposed_dp(name):
