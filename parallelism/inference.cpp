@@ -91,6 +91,16 @@ Program decode_program(const Workload& workload, int stage, std::int64_t context
   return detail::StepBuilder(workload, stage).build_decode(context);
 }
 
+bool memory_bound(const Program& program, const Device& device) {
+  double memory = 0, flops = 0;
+  for (const auto& op : program.ops) {
+    if (op.kind != OpKind::compute) continue;
+    memory += op.memory_bytes / device.memory_bandwidth;
+    flops += op.flops / (device.peak_flops * device.efficiency);
+  }
+  return memory >= flops;
+}
+
 double kv_bytes_per_token(const Workload& w, int /*stage*/) {
   // Every stage holds the same number of layers (pp divides them).
   return w.layers_per_chunk() * kv_bytes_per_layer_token(w);

@@ -32,6 +32,10 @@ std::int64_t decode_context(const Inference& inference, std::int64_t token);
 Program prefill_program(const Workload& workload, int stage);
 Program decode_program(const Workload& workload, int stage, std::int64_t context);
 
+// Whether a program's compute spans are bound by memory (their bytes over the bandwidth exceed their
+// FLOPs over the achieved FLOP/s, summed over the spans) rather than by compute.
+bool memory_bound(const Program& program, const Device& device);
+
 // KV-cache bytes one rank holds per token of one sequence, on `stage`: its layers' K and V of its kv
 // heads (split over TP; a kv head is replicated when TP exceeds the kv heads).
 double kv_bytes_per_token(const Workload& workload, int stage);

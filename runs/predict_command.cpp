@@ -8,6 +8,7 @@
 #include <set>
 
 #include "runs/scale_table.hpp"
+#include "runs/serving_predict.hpp"
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
@@ -17,8 +18,10 @@ CLI::App* add_predict_command(CLI::App& app, PredictArguments& a) {
       app.add_subcommand("predict", "Predict CONFIG's step at other scales from a calibration (no MPI needed)");
   predict->add_option("config", a.config, "The run's YAML config")->required();
   predict->add_option("--calibration", a.calibration, "A calibration file written by scaleout calibrate")->required();
-  predict->add_option("--nodes", a.nodes, "Node counts: a list (1,2,8) or a doubling range (1:4096)")
-      ->capture_default_str();
+  predict->add_option("--nodes", a.nodes, "Node counts: a list (1,2,8) or a doubling range (1:4096); default 1:64");
+  predict->add_option("--tp", a.tp, "Serving configs: the tp values to sweep, a list (1,2,4,8)");
+  predict->add_option("--output-tokens", a.output_tokens,
+                      "Serving configs: the thinking budgets (output tokens) to sweep, a list (256,1024,4096)");
   predict->add_option("--set", a.sets, "Override one option of the config: key=value (repeatable)");
   predict->add_option("--ranks-per-node", a.ranks_per_node, "Ranks on each node (default: the calibration's)");
   predict->add_option("--bandwidth-scale", a.bandwidth_scale, "What-if: the network's bandwidth times X")
@@ -207,6 +210,35 @@ std::string json(const PredictArguments& a, const analysis::Calibration& c, int 
          "\n";
 }
 
+// Every (tp, output tokens) of the sweep, one replica each, as the serving report prints measured runs.
+int predict_serving_sweep(const PredictArguments& a, const RunConfig& config, const analysis::SimulationModel& model,
+                          int ranks_per_node) {
+  const auto& l = config.workload.layout;
+  const auto tps = a.tp.empty() ? std::vector<long long>{l.tp} : parse_list(a.tp, "--tp", 4096);
+  const auto budgets = a.output_tokens.empty() ? std::vector<long long>{config.workload.inference->output_tokens}
+                                               : parse_list(a.output_tokens, "--output-tokens", 10'000'000);
+  std::vector<ServingRun> runs;
+  for (const long long budget : budgets) {
+    for (const long long tp : tps) {
+      try {
+        runs.push_back(predict_serving(config, static_cast<int>(tp), budget, ranks_per_node, model));
+      } catch (const UsageError& error) {
+        throw UsageError(fmt::format("at tp {}, {} output tokens: {}", tp, budget, error.what()));
+      } catch (const analysis::MissingFit& error) {
+        throw UsageError(fmt::format("at tp {}, {} output tokens: {}", tp, budget, error.what()));
+      }
+    }
+  }
+  order_serving_runs(runs);
+  const std::string source =
+      fmt::format("prediction of {} from {} ({} ranks per node{})", a.config, a.calibration, ranks_per_node,
+                  a.bandwidth_scale != 1 || a.latency_scale != 1
+                      ? fmt::format("; network bandwidth x {:g}, latency x {:g}", a.bandwidth_scale, a.latency_scale)
+                      : "");
+  fmt::print("{}", format_serving_report(runs, a.format, source));
+  return exit_ok;
+}
+
 }  // namespace
 
 int run_predict(const PredictArguments& a) {
@@ -214,11 +246,19 @@ int run_predict(const PredictArguments& a) {
   check_scale(a.latency_scale, "--latency-scale");
   if (a.ranks_per_node < 0)
     throw UsageError(fmt::format("--ranks-per-node: {} is not allowed; it must be at least 1", a.ranks_per_node));
-  const auto nodes = parse_node_counts(a.nodes, "--nodes");
   const RunConfig config = resolve(Settings::from_file(a.config, a.sets));
+  if (config.workload.inference && !a.nodes.empty()) {
+    throw UsageError("--nodes: a serving config is predicted for one replica; sweep --tp and --output-tokens");
+  }
+  if (!config.workload.inference && !(a.tp.empty() && a.output_tokens.empty())) {
+    throw UsageError(fmt::format("{}: sweeps serving configs (an inference section); {} trains",
+                                 a.tp.empty() ? "--output-tokens" : "--tp", a.config));
+  }
+  const auto nodes = parse_node_counts(a.nodes.empty() ? "1:64" : a.nodes, "--nodes");
   const analysis::Calibration calibration = load_calibration(a.calibration);
   const int ranks_per_node = a.ranks_per_node > 0 ? a.ranks_per_node : calibration.ranks_per_node;
   const auto model = simulation_model(calibration, config.in_flight, a.bandwidth_scale, a.latency_scale);
+  if (config.workload.inference) return predict_serving_sweep(a, config, model, ranks_per_node);
 
   std::vector<analysis::Prediction> scales;
   std::vector<analysis::ScalePoint> points;

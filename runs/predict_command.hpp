@@ -17,7 +17,9 @@ namespace scaleout::runs {
 struct PredictArguments {
   std::string config;
   std::string calibration;
-  std::string nodes = "1:64";
+  std::string nodes;          // "" : 1:64 (training only)
+  std::string tp;             // serving: tp values to sweep ("" : the config's)
+  std::string output_tokens;  // serving: thinking budgets to sweep ("" : the config's)
   std::vector<std::string> sets;
   int ranks_per_node = 0;  // 0: the calibration's
   double bandwidth_scale = 1;

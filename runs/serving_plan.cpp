@@ -10,12 +10,6 @@ namespace scaleout::runs {
 namespace {
 
 nlohmann::json pass_json(const parallelism::Workload& w, const parallelism::Program& program) {
-  double memory_s = 0, flops_s = 0;
-  for (const auto& op : program.ops) {
-    if (op.kind != parallelism::OpKind::compute) continue;
-    memory_s += op.memory_bytes / w.device.memory_bandwidth;
-    flops_s += op.flops / (w.device.peak_flops * w.device.efficiency);
-  }
   nlohmann::json ops = nlohmann::json::array();
   for (const auto& op : parallelism::summarize_communication(program)) {
     ops.push_back({{"group", to_string(op.group)},
@@ -24,7 +18,7 @@ nlohmann::json pass_json(const parallelism::Workload& w, const parallelism::Prog
                    {"count_per_pass", op.count_per_step}});
   }
   return {{"compute_seconds", program.compute_seconds()},
-          {"bound", memory_s >= flops_s ? "memory" : "compute"},
+          {"bound", parallelism::memory_bound(program, w.device) ? "memory" : "compute"},
           {"ops", ops}};
 }
 
@@ -48,7 +42,8 @@ nlohmann::json serving_plan_json(const RunConfig& config) {
   return {{"kind", "serving"},
           {"model", w.model.name},
           {"device", w.device.name},
-          {"layout", {{"tp", w.layout.tp}, {"pp", w.layout.pp}, {"ep", w.layout.ep}, {"replicas", w.layout.dp / w.layout.ep}}},
+          {"layout",
+           {{"tp", w.layout.tp}, {"pp", w.layout.pp}, {"ep", w.layout.ep}, {"replicas", w.layout.dp / w.layout.ep}}},
           {"inference",
            {{"sequences", serve.sequences},
             {"prompt_tokens", serve.prompt_tokens},
@@ -79,13 +74,14 @@ std::string serving_plan_text(const RunConfig& config) {
   text += fmt::format("device     {}: {:.4g} TFLOP/s bf16 x {:.2f} efficiency, {:.0f} GB/s, {:.0f} GB\n", w.device.name,
                       w.device.peak_flops / 1e12, w.device.efficiency, w.device.memory_bandwidth / 1e9,
                       w.device.memory_bytes / 1e9);
-  text += fmt::format("serving    {} replica{} of {}; {} sequences x {} prompt + {} output tokens, KV cache {} B per "
-                      "element\n",
-                      json["layout"]["replicas"].get<int>(), json["layout"]["replicas"].get<int>() == 1 ? "" : "s",
-                      parallelism::describe_replica(w.layout), serve.sequences, serve.prompt_tokens,
-                      serve.output_tokens, serve.kv_element_bytes);
-  text += fmt::format("KV cache   {} B per token of a sequence per device\n",
-                      json["memory"]["kv_per_token"].get<double>());
+  text += fmt::format(
+      "serving    {} replica{} of {}; {} sequences x {} prompt + {} output tokens, KV cache {} B per "
+      "element\n",
+      json["layout"]["replicas"].get<int>(), json["layout"]["replicas"].get<int>() == 1 ? "" : "s",
+      parallelism::describe_replica(w.layout), serve.sequences, serve.prompt_tokens, serve.output_tokens,
+      serve.kv_element_bytes);
+  text +=
+      fmt::format("KV cache   {} B per token of a sequence per device\n", json["memory"]["kv_per_token"].get<double>());
   text += fmt::format("  verdict: {}\n", json["memory"]["verdict"].get<std::string>());
   const auto pass_text = [&](const char* name, const nlohmann::json& pass) {
     std::string out = fmt::format("  {:<13} device time {:9.3f} ms ({}-bound)\n", name,

@@ -38,8 +38,10 @@ std::vector<Column> columns() {
        [](const ServingRun& r) { return fmt::format("{:.1f}", r.summary.tokens_per_s_replica); }},
       {"tokens_per_s_device", "tok/s/device",
        [](const ServingRun& r) { return fmt::format("{:.1f}", r.summary.tokens_per_s_device); }},
-      {"prefill_comm_percent", "prefill comm %", [](const ServingRun& r) { return percent(r.summary.prefill.comm_share); }},
-      {"decode_comm_percent", "decode comm %", [](const ServingRun& r) { return percent(r.summary.decode.comm_share); }},
+      {"prefill_comm_percent", "prefill comm %",
+       [](const ServingRun& r) { return percent(r.summary.prefill.comm_share); }},
+      {"decode_comm_percent", "decode comm %",
+       [](const ServingRun& r) { return percent(r.summary.decode.comm_share); }},
       {"decode_bound", "decode bound", [](const ServingRun& r) { return decode_bound(r.summary); }},
       {"kv_fits", "KV fits", [](const ServingRun& r) { return std::string(r.memory_fits ? "yes" : "NO"); }},
   };

@@ -24,20 +24,12 @@ analysis::ScalePoint measure_passes(const std::vector<StepRow>& rows, PassKind k
   return analysis::measure_scale(facts, samples);
 }
 
-// What bounds the device in a decode pass: its spans' memory time against their FLOP time.
-std::string decode_span_bound(const parallelism::Workload& w) {
-  const auto& serve = *w.inference;
-  const auto program = parallelism::decode_program(w, w.layout.pp - 1, serve.final_context() - 1);
-  double memory = 0, flops = 0;
-  for (const auto& op : program.ops) {
-    if (op.kind != parallelism::OpKind::compute) continue;
-    memory += op.memory_bytes / w.device.memory_bandwidth;
-    flops += op.flops / (w.device.peak_flops * w.device.efficiency);
-  }
-  return memory >= flops ? "memory" : "compute";
-}
-
 }  // namespace
+
+std::string decode_span_bound(const parallelism::Workload& w) {
+  const auto program = parallelism::decode_program(w, w.layout.pp - 1, w.inference->final_context() - 1);
+  return parallelism::memory_bound(program, w.device) ? "memory" : "compute";
+}
 
 ServingSummary summarize_serving(const std::vector<StepRow>& rows, const parallelism::Workload& w) {
   ServingSummary s;
@@ -119,9 +111,9 @@ std::string format_serving_summary(const ServingSummary& s, const parallelism::W
   std::string text = fmt::format(
       "serving summary over {} measured request batch{} on {} rank{} ({} on {}; {} replica{} of {}; {} sequences x "
       "{} prompt + {} output tokens)\n",
-      s.batches, s.batches == 1 ? "" : "es", s.ranks, s.ranks == 1 ? "" : "s", w.model.name, w.device.name,
-      s.replicas, s.replicas == 1 ? "" : "s", parallelism::describe_replica(w.layout), serve.sequences,
-      serve.prompt_tokens, serve.output_tokens);
+      s.batches, s.batches == 1 ? "" : "es", s.ranks, s.ranks == 1 ? "" : "s", w.model.name, w.device.name, s.replicas,
+      s.replicas == 1 ? "" : "s", parallelism::describe_replica(w.layout), serve.sequences, serve.prompt_tokens,
+      serve.output_tokens);
   text += fmt::format("  time to first token   p50 {:10.3f} ms   p95 {:10.3f} ms   (prefill pass)\n", ms(s.ttft_p50),
                       ms(s.ttft_p95));
   if (s.decode.steps > 0) {

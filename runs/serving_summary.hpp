@@ -34,6 +34,9 @@ struct ServingSummary {
 // `sequences`, `output_tokens` and the replica's size come from the workload.
 ServingSummary summarize_serving(const std::vector<StepRow>& rows, const parallelism::Workload& workload);
 
+// "memory" or "compute": what bounds the spans of the last decode pass (the longest context).
+std::string decode_span_bound(const parallelism::Workload& workload);
+
 // Where decode is bound: "communication" when its exposed share is the largest part of a pass,
 // else what analysis::measure_scale found largest ("compute" covers memory-bound spans).
 std::string decode_bound(const ServingSummary& summary);

@@ -158,6 +158,41 @@ class Calibrate(unittest.TestCase):
             self.assertEqual(len(lines), 1, (args, err))
             self.assertIn(expected, lines[0], args)
 
+    def test_serving_sweep_over_tp_and_thinking_budget(self):
+        serve = os.path.join(CONFIGS, "tiny-serve.yaml")
+        code, out, err = run("predict", serve, "--calibration", self.networked, "--tp", "1,2,4",
+                             "--output-tokens", "16,4", "--ranks-per-node", "2", "--format", "json")
+        self.assertEqual(code, 0, out + err)
+        report = json.loads(out)
+        rows = report["runs"]
+        self.assertEqual([(r["tp"], r["output_tokens"], r["nodes"]) for r in rows],
+                         [(1, 4, 1), (2, 4, 1), (4, 4, 2), (1, 16, 1), (2, 16, 1), (4, 16, 2)])
+        for r in rows:
+            self.assertGreater(r["ttft_p50_s"], 0)
+            self.assertGreater(r["tpot_p50_s"], 0)
+            self.assertAlmostEqual(r["tokens_per_s_device"] * r["ranks"], r["tokens_per_s_replica"])
+        by = {(r["tp"], r["output_tokens"]): r for r in rows}
+        # A longer thinking budget takes longer; tp across the network exposes more of a decode pass.
+        self.assertGreater(by[(2, 16)]["batch_s"], by[(2, 4)]["batch_s"])
+        self.assertGreater(by[(4, 16)]["decode_comm_share"], by[(2, 16)]["decode_comm_share"])
+        self.assertEqual(by[(1, 16)]["decode_comm_share"], 0)
+        # The predicted passes are the programs' own: one replica of tp 1 decodes at its device time.
+        code, out, err = run("plan", serve, "--set", "parallel.tp=1", "--set", "inference.output_tokens=16",
+                             "--json")
+        plan = json.loads(out)
+        first = plan["stages"][0]["decode_first"]["compute_seconds"]
+        last = plan["stages"][0]["decode_last"]["compute_seconds"]
+        self.assertGreaterEqual(by[(1, 16)]["tpot_p50_s"], first)
+        self.assertLessEqual(by[(1, 16)]["tpot_p50_s"], last * 1.2)
+        for args, expected in ((["--nodes", "1,2"], "--nodes"), (["--tp", "0"], "--tp")):
+            code, out, err = run("predict", serve, "--calibration", self.networked, *args)
+            self.assertEqual(code, 2, out + err)
+            self.assertIn(expected, err)
+        code, out, err = run("predict", os.path.join(CONFIGS, "tiny.yaml"), "--calibration", self.networked,
+                             "--tp", "2")
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("sweeps serving configs", err)
+
     def test_calibrate_refuses_bad_arguments_before_measuring(self):
         cases = [
             (["--sizes", "64K"], "at least two"),
