@@ -106,6 +106,10 @@ std::vector<ScaleComparison> compare_runs(const std::vector<std::string>& before
                                           const std::vector<std::string>& after_inputs,
                                           const analysis::CompareOptions& options) {
   const LoadedRuns before = load_runs(before_inputs), after = load_runs(after_inputs);
+  if (before.serving() || after.serving()) {
+    // Their rows are passes of two kinds; compare's statistics are over training steps.
+    throw UsageError("serving runs are not compared; report them together (scaleout report BEFORE AFTER)");
+  }
   std::map<std::pair<int, int>, const LoadedRun*> after_by_scale;
   for (const auto& run : after.runs) after_by_scale[{run.facts.nodes, run.facts.ranks}] = &run;
   std::vector<ScaleComparison> scales;

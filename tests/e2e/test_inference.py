@@ -167,6 +167,21 @@ class ServingSweep(unittest.TestCase):
             self.assertIn("communication_bound_from", report)
             code, out, err = run("report", *logs)
             self.assertEqual(code, 0, out + err)
-            for heading in ("TTFT", "TPOT p50", "tok/s/device", "decode comm"):
+            for heading in ("TTFT", "TPOT p50", "tok/s/device", "decode comm %", "where decode turns"):
                 self.assertIn(heading, out)
-            self.assertIn("decode", out)
+            code, out, err = run("report", *logs, "--format", "csv")
+            self.assertEqual(code, 0, out + err)
+            self.assertEqual(len(out.strip().splitlines()), 5)
+            # Training and serving runs do not mix, and serving runs are reported, not compared.
+            with h5py.File(logs[0], "r") as f:
+                self.assertEqual(f.attrs["output_tokens"], 4)
+            code, out, err = run("compare", logs[0], logs[1])
+            self.assertEqual(code, 2, out + err)
+            self.assertIn("serving runs are not compared", err)
+            training = os.path.join(folder, "training.h5")
+            code, out, err = run("run", os.path.join(CONFIGS, "tiny.yaml"), "--output", training,
+                                 "--set", "emulation.steps=1", ranks=1)
+            self.assertEqual(code, 0, out + err)
+            code, out, err = run("report", logs[0], training)
+            self.assertEqual(code, 2, out + err)
+            self.assertIn("report them apart", err)
