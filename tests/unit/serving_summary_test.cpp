@@ -1,0 +1,88 @@
+// A serving run's figures from hand-made /steps rows: passes in order, time to first token and per
+// output token at the slowest rank, a request batch's time and tokens per second, and the config's
+// serving checks.
+#include <gtest/gtest.h>
+
+#include "runs/run_passes.hpp"
+#include "runs/serving_summary.hpp"
+#include "runs/usage_error.hpp"
+
+namespace r = scaleout::runs;
+
+namespace {
+
+r::RunConfig serving(int world, const std::string& extra = "") {
+  auto config = r::resolve(r::Settings::from_yaml(
+      "model: tiny\nparallel: {tp: 2}\ninference: {sequences: 4, prompt_tokens: 8, output_tokens: 3}\n"
+      "emulation: {steps: 2, warmup: 1}\n" + extra,
+      "test"));
+  r::fit_to_world(config, world);
+  return config;
+}
+
+// Every pass of the run on 4 ranks: rank 3 is the slowest by 1 ms; prefill 10 ms, decode 2 ms then 3.
+std::vector<r::StepRow> rows_of(const r::RunConfig& config) {
+  std::vector<r::StepRow> rows;
+  for (int index = 0; index < config.total_passes(); ++index) {
+    const r::Pass pass = r::pass_of(config, index);
+    for (int rank = 0; rank < 4; ++rank) {
+      r::StepRow row;
+      row.step = index, row.rank = rank, row.warmup = pass.warmup ? 1 : 0;
+      row.pass = static_cast<std::int8_t>(pass.kind), row.token = pass.token;
+      const double base = pass.kind == r::PassKind::prefill ? 10e-3 : pass.token == 2 ? 2e-3 : 3e-3;
+      row.step_s = base + (rank == 3 ? 1e-3 : 0.0);
+      row.compute_s = base / 2, row.exposed_tp_s = base / 4, row.other_s = row.step_s - base * 0.75;
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST(ServingPasses, BatchesArePrefillThenDecodes) {
+  const auto config = serving(4);
+  EXPECT_EQ(config.passes_per_step(), 3);
+  EXPECT_EQ(config.total_passes(), 9);
+  const r::Pass fourth = r::pass_of(config, 4);
+  EXPECT_EQ(fourth.step, 1);
+  EXPECT_EQ(fourth.token, 2);
+  EXPECT_EQ(fourth.kind, r::PassKind::decode);
+  EXPECT_FALSE(fourth.warmup);
+  EXPECT_TRUE(r::pass_of(config, 2).warmup);
+  EXPECT_EQ(r::pass_of(config, 6).kind, r::PassKind::prefill);
+  EXPECT_EQ(config.workload.layout.dp, 2);  // 2 replicas of tp 2
+}
+
+TEST(ServingSummary, FiguresFromTheSlowestRankOfEveryPass) {
+  const auto config = serving(4);
+  const auto s = r::summarize_serving(rows_of(config), config.workload);
+  EXPECT_EQ(s.batches, 2);
+  EXPECT_EQ(s.replicas, 2);
+  EXPECT_EQ(s.replica_ranks, 2);
+  EXPECT_DOUBLE_EQ(s.ttft_p50, 11e-3);
+  EXPECT_EQ(s.decode.steps, 4);  // 2 decode passes x 2 measured batches
+  EXPECT_NEAR(s.tpot_p50, 3.5e-3, 1e-12);
+  EXPECT_DOUBLE_EQ(s.batch_s, 11e-3 + 3e-3 + 4e-3);
+  EXPECT_NEAR(s.tokens_per_s_replica, 4 * 3 / 18e-3, 1e-6);
+  EXPECT_NEAR(s.tokens_per_s_device, s.tokens_per_s_replica / 2, 1e-9);
+  EXPECT_NEAR(s.tokens_per_s_job, s.tokens_per_s_replica * 2, 1e-9);
+  EXPECT_NEAR(s.prefill.comm_share, 2.5e-3 / 10.25e-3, 1e-9);  // exposed over the ranks' mean pass
+  EXPECT_EQ(r::decode_bound(s), "memory bandwidth");            // exposed below compute, spans memory-bound
+}
+
+TEST(ServingSummary, OnlyWholeBatchesCountForThroughput) {
+  const auto config = serving(4);
+  auto rows = rows_of(config);
+  rows.resize(rows.size() - 4);  // the last decode pass of the last batch was not logged (a stop)
+  const auto s = r::summarize_serving(rows, config.workload);
+  EXPECT_EQ(s.batches, 1);
+  EXPECT_DOUBLE_EQ(s.batch_s, 18e-3);
+}
+
+TEST(ServingConfig, RefusesWhatServingHasNoUseFor) {
+  EXPECT_THROW(serving(4, "batch: {micro: 2}\n"), r::UsageError);
+  EXPECT_THROW(serving(3), r::UsageError);                           // replicas of 2 ranks
+  EXPECT_THROW(serving(4, "parallel: {tp: 2, dp: 1}\n"), r::UsageError);  // dp is the replicas
+  EXPECT_NO_THROW(serving(4, "batch: {micro: 1, global: 0}\n"));     // an effective config's defaults
+}
