@@ -268,8 +268,8 @@ int run_run(RunConfig config, const std::string& command_line, int& argc, char**
         }
         if (comm::any_rank(world, stop_signal() != 0)) {
           status = RunStatus::interrupted;
-          status_message =
-              fmt::format("stopped by a signal ({}) after step {} of {}", signal_name(stop_signal()), step + 1, total);
+          status_message = fmt::format("stopped by a signal ({}) after {} {} of {}", signal_name(stop_signal()),
+                                       workload.inference ? "pass" : "step", step + 1, total);
           break;
         }
       }

@@ -60,5 +60,4 @@ std::map<std::string, double> summarize(const std::vector<StepRow>& rows, const 
   return figures;
 }
 
-
 }  // namespace scaleout::runs

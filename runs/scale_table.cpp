@@ -92,18 +92,12 @@ std::vector<Column> scale_columns(const std::vector<ScalePoint>& points, bool pe
   return c;
 }
 
-std::string render_table(const std::vector<Column>& cols, const std::vector<ScalePoint>& points, bool markdown) {
-  std::vector<std::vector<std::string>> cells;
-  for (const auto& p : points) {
-    std::vector<std::string> row;
-    row.reserve(cols.size());
-    for (const auto& c : cols) row.push_back(c.value(p));
-    cells.push_back(row);
-  }
+std::string render_grid(const std::vector<std::string>& headings, const std::vector<std::vector<std::string>>& cells,
+                        bool markdown) {
   std::string out;
   if (markdown) {
     std::string header = "|", rule = "|";
-    for (const auto& c : cols) header += " " + c.heading + " |", rule += " --- |";
+    for (const auto& heading : headings) header += " " + heading + " |", rule += " --- |";
     out += header + "\n" + rule + "\n";
     for (const auto& row : cells) {
       out += "|";
@@ -113,18 +107,30 @@ std::string render_table(const std::vector<Column>& cols, const std::vector<Scal
     return out;
   }
   std::vector<std::size_t> width;
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    width.push_back(cols[i].heading.size());
+  for (std::size_t i = 0; i < headings.size(); ++i) {
+    width.push_back(headings[i].size());
     for (const auto& row : cells) width[i] = std::max(width[i], row[i].size());
   }
-  for (std::size_t i = 0; i < cols.size(); ++i)
-    out += fmt::format("{}{:>{}}", i ? "  " : "", cols[i].heading, width[i]);
-  out += "\n";
-  for (const auto& row : cells) {
-    for (std::size_t i = 0; i < cols.size(); ++i) out += fmt::format("{}{:>{}}", i ? "  " : "", row[i], width[i]);
+  const auto line = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < headings.size(); ++i) out += fmt::format("{}{:>{}}", i ? "  " : "", row[i], width[i]);
     out += "\n";
-  }
+  };
+  line(headings);
+  for (const auto& row : cells) line(row);
   return out;
+}
+
+std::string render_table(const std::vector<Column>& cols, const std::vector<ScalePoint>& points, bool markdown) {
+  std::vector<std::string> headings;
+  for (const auto& c : cols) headings.push_back(c.heading);
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& p : points) {
+    std::vector<std::string> row;
+    row.reserve(cols.size());
+    for (const auto& c : cols) row.push_back(c.value(p));
+    cells.push_back(row);
+  }
+  return render_grid(headings, cells, markdown);
 }
 
 }  // namespace scaleout::runs

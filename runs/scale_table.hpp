@@ -22,6 +22,10 @@ struct Column {
 // (when any), overlapped, comm share, tokens/s, TFLOP/s per device, efficiency, binding constraint.
 std::vector<Column> scale_columns(const std::vector<analysis::ScalePoint>& points, bool percentiles);
 
+// Rows of cells under their headings: right-aligned text columns, or a Markdown table.
+std::string render_grid(const std::vector<std::string>& headings, const std::vector<std::vector<std::string>>& cells,
+                        bool markdown);
+
 // Right-aligned text columns, or a Markdown table.
 std::string render_table(const std::vector<Column>& columns, const std::vector<analysis::ScalePoint>& points,
                          bool markdown);

@@ -8,6 +8,8 @@
 #include <map>
 #include <tuple>
 
+#include "runs/scale_table.hpp"
+
 namespace scaleout::runs {
 
 namespace {
@@ -84,30 +86,9 @@ std::string table(const std::vector<ServingRun>& runs, const std::string& format
     }
     return out;
   }
-  if (format == "markdown") {
-    for (const auto& c : cols) out += "| " + c.heading + " ";
-    out += "|\n";
-    for (std::size_t i = 0; i < cols.size(); ++i) out += "| --- ";
-    out += "|\n";
-    for (const auto& row : cells) {
-      for (const auto& cell : row) out += "| " + cell + " ";
-      out += "|\n";
-    }
-    return out;
-  }
-  std::vector<std::size_t> width;
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    width.push_back(cols[i].heading.size());
-    for (const auto& row : cells) width[i] = std::max(width[i], row[i].size());
-  }
-  const auto line = [&](const std::function<std::string(std::size_t)>& cell) {
-    std::string text;
-    for (std::size_t i = 0; i < cols.size(); ++i) text += fmt::format("{}{:>{}}", i ? "  " : "", cell(i), width[i]);
-    return text + "\n";
-  };
-  out += line([&](std::size_t i) { return cols[i].heading; });
-  for (const auto& row : cells) out += line([&](std::size_t i) { return row[i]; });
-  return out;
+  std::vector<std::string> headings;
+  for (const auto& c : cols) headings.push_back(c.heading);
+  return render_grid(headings, cells, format == "markdown");
 }
 
 std::string turning_text(const std::vector<ServingRun>& runs) {

@@ -28,7 +28,7 @@ class Run(unittest.TestCase):
                 self.assertIn(line, out)
             self.assertIn(f"run log: {log} (complete)", out)
             with h5py.File(log, "r") as f:
-                self.assertEqual(f.attrs["schema_version"], 2)
+                self.assertEqual(f.attrs["schema_version"], 3)
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertIn("preset: tiny", f.attrs["config"])
                 self.assertIn("check: true", f.attrs["config"])
@@ -41,6 +41,7 @@ class Run(unittest.TestCase):
                 self.assertTrue(np.all(steps["bubble_s"] == 0), "no pipeline, no bubble")
                 self.assertLess(np.max(np.abs(total - steps["step_s"]) / steps["step_s"]), 0.01)
                 self.assertTrue(np.all(steps["wrong"] == 0))
+                self.assertTrue(np.all(steps["pass"] == 0) and np.all(steps["token"] == 0), "training steps")
                 self.assertTrue(np.all(steps["bytes_dp"] == f.attrs["gradient_bytes"]))
                 self.assertEqual(len(f["ranks"]), 4)
                 self.assertEqual(list(f["ranks"]["dp"]), [0, 1, 2, 3])

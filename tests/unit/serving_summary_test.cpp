@@ -14,7 +14,8 @@ namespace {
 r::RunConfig serving(int world, const std::string& extra = "") {
   auto config = r::resolve(r::Settings::from_yaml(
       "model: tiny\nparallel: {tp: 2}\ninference: {sequences: 4, prompt_tokens: 8, output_tokens: 3}\n"
-      "emulation: {steps: 2, warmup: 1}\n" + extra,
+      "emulation: {steps: 2, warmup: 1}\n" +
+          extra,
       "test"));
   r::fit_to_world(config, world);
   return config;
@@ -68,7 +69,7 @@ TEST(ServingSummary, FiguresFromTheSlowestRankOfEveryPass) {
   EXPECT_NEAR(s.tokens_per_s_device, s.tokens_per_s_replica / 2, 1e-9);
   EXPECT_NEAR(s.tokens_per_s_job, s.tokens_per_s_replica * 2, 1e-9);
   EXPECT_NEAR(s.prefill.comm_share, 2.5e-3 / 10.25e-3, 1e-9);  // exposed over the ranks' mean pass
-  EXPECT_EQ(r::decode_bound(s), "memory bandwidth");            // exposed below compute, spans memory-bound
+  EXPECT_EQ(r::decode_bound(s), "memory bandwidth");           // exposed below compute, spans memory-bound
 }
 
 TEST(ServingSummary, OnlyWholeBatchesCountForThroughput) {
@@ -82,7 +83,7 @@ TEST(ServingSummary, OnlyWholeBatchesCountForThroughput) {
 
 TEST(ServingConfig, RefusesWhatServingHasNoUseFor) {
   EXPECT_THROW(serving(4, "batch: {micro: 2}\n"), r::UsageError);
-  EXPECT_THROW(serving(3), r::UsageError);                           // replicas of 2 ranks
+  EXPECT_THROW(serving(3), r::UsageError);                                // replicas of 2 ranks
   EXPECT_THROW(serving(4, "parallel: {tp: 2, dp: 1}\n"), r::UsageError);  // dp is the replicas
-  EXPECT_NO_THROW(serving(4, "batch: {micro: 1, global: 0}\n"));     // an effective config's defaults
+  EXPECT_NO_THROW(serving(4, "batch: {micro: 1, global: 0}\n"));          // an effective config's defaults
 }
