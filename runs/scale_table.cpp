@@ -122,6 +122,7 @@ std::string render_grid(const std::vector<std::string>& headings, const std::vec
 
 std::string render_table(const std::vector<Column>& cols, const std::vector<ScalePoint>& points, bool markdown) {
   std::vector<std::string> headings;
+  headings.reserve(cols.size());
   for (const auto& c : cols) headings.push_back(c.heading);
   std::vector<std::vector<std::string>> cells;
   for (const auto& p : points) {

@@ -78,6 +78,7 @@ ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_to
   run.memory_fits = parallelism::serving_memory(w).fits();
 
   std::vector<Program> programs;
+  programs.reserve(static_cast<std::size_t>(l.pp));
   for (int stage = 0; stage < l.pp; ++stage) programs.push_back(parallelism::prefill_program(w, stage));
   std::vector<analysis::StepSample> prefill, decode;
   double batch = simulate_pass(programs, placement, model, 0, prefill);

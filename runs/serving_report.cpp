@@ -73,6 +73,7 @@ std::string table(const std::vector<ServingRun>& runs, const std::string& format
   std::vector<std::vector<std::string>> cells;
   for (const auto& r : runs) {
     std::vector<std::string> row;
+    row.reserve(cols.size());
     for (const auto& c : cols) row.push_back(c.value(r));
     cells.push_back(row);
   }
@@ -87,6 +88,7 @@ std::string table(const std::vector<ServingRun>& runs, const std::string& format
     return out;
   }
   std::vector<std::string> headings;
+  headings.reserve(cols.size());
   for (const auto& c : cols) headings.push_back(c.heading);
   return render_grid(headings, cells, format == "markdown");
 }
