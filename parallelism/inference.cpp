@@ -33,15 +33,19 @@ namespace detail {
 Program StepBuilder::inference_pass(double logits_tokens) {
   const int p = l_.pp;
   const std::uint64_t activation = pipeline_bytes();
-  // Tags name (stage, direction) as the training pipeline's do; one message each way per pass.
-  if (stage_ > 0) blocking(Group::pp, Transfer::recv, Phase::forward, 0, -1, activation, stage_ - 1, 2 * stage_);
+  // One activation per pass and stage boundary: microbatch 0 of the training pipeline's naming.
+  if (stage_ > 0) {
+    blocking(Group::pp, Transfer::recv, Phase::forward, 0, -1, activation, stage_ - 1,
+             pipeline_tag(0, p, stage_, false));
+  }
   const int first = stage_ * w_.layers_per_chunk();
   for (int layer = first; layer < first + w_.layers_per_chunk(); ++layer) layer_forward(0, layer, Phase::forward);
   if (stage_ == p - 1) {
     const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
     compute(Phase::forward, 0, -1, logits_tokens * 2.0 * head, parameter_bytes * head);
   } else {
-    wait(start(Group::pp, Transfer::send, Phase::forward, 0, -1, activation, false, stage_ + 1, 2 * (stage_ + 1)),
+    wait(start(Group::pp, Transfer::send, Phase::forward, 0, -1, activation, false, stage_ + 1,
+               pipeline_tag(0, p, stage_ + 1, false)),
          Phase::sync);
   }
   merge_compute(program_.ops);
@@ -101,7 +105,7 @@ bool memory_bound(const Program& program, const Device& device) {
   return memory >= flops;
 }
 
-double kv_bytes_per_token(const Workload& w, int /*stage*/) {
+double kv_bytes_per_token(const Workload& w) {
   // Every stage holds the same number of layers (pp divides them).
   return w.layers_per_chunk() * kv_bytes_per_layer_token(w);
 }
@@ -115,7 +119,7 @@ ServingMemory serving_memory(const Workload& w) {
     m.stage = stage;
     m.capacity = w.device.memory_bytes;
     m.weights = parameter_bytes * rank_parameters(w, stage).total();
-    m.kv_per_token = kv_bytes_per_token(w, stage);
+    m.kv_per_token = kv_bytes_per_token(w);
     m.kv_cache = sequences * static_cast<double>(serve.final_context()) * m.kv_per_token;
     if (stage == 0 || m.total() > fullest.total()) fullest = m;
   }

@@ -36,16 +36,16 @@ Program decode_program(const Workload& workload, int stage, std::int64_t context
 // FLOPs over the achieved FLOP/s, summed over the spans) rather than by compute.
 bool memory_bound(const Program& program, const Device& device);
 
-// KV-cache bytes one rank holds per token of one sequence, on `stage`: its layers' K and V of its kv
-// heads (split over TP; a kv head is replicated when TP exceeds the kv heads).
-double kv_bytes_per_token(const Workload& workload, int stage);
+// KV-cache bytes one rank holds per token of one sequence: its stage's layers' K and V of its kv heads
+// (split over TP; a kv head is replicated when TP exceeds the kv heads). Alike on every stage.
+double kv_bytes_per_token(const Workload& workload);
 
 // A device's memory when serving: bf16 weights and the KV cache at the final context (prompt +
 // output), on the stage that needs the most. Activations of a pass are small next to them and left out.
 struct ServingMemory {
   int stage = 0;
   double weights = 0, kv_cache = 0, capacity = 0;
-  double kv_per_token = 0;           // per sequence (kv_bytes_per_token of the stage)
+  double kv_per_token = 0;           // per sequence (kv_bytes_per_token)
   int most_sequences = 0;            // per replica at the configured context (a multiple of ep)
   std::int64_t longest_context = 0;  // tokens per sequence at the configured sequences
   double total() const { return weights + kv_cache; }

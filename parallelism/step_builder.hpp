@@ -16,6 +16,10 @@ namespace scaleout::parallelism::detail {
 // and all-to-all need equal blocks; frameworks pad the same way).
 std::uint64_t padded(double bytes, int ranks, double element_bytes);
 
+// Names a pipeline message alike on both ends: (microbatch, receiving virtual stage, direction), the
+// direction in the parity, which the modulus (even) keeps.
+int pipeline_tag(int microbatch, int virtual_stages, int receiving_stage, bool gradient);
+
 // Consecutive compute spans of one layer and phase are one span: communication is what splits them.
 void merge_compute(std::vector<Op>& ops);
 

@@ -26,17 +26,11 @@ void merge_compute(std::vector<Op>& ops) {
   ops = std::move(merged);
 }
 
-namespace {
-
-// Names a pipeline message alike on both ends: (microbatch, receiving virtual stage, direction), the
-// direction in the parity, which the modulus (even) keeps.
 int pipeline_tag(int microbatch, int virtual_stages, int receiving_stage, bool gradient) {
   const std::int64_t message = static_cast<std::int64_t>(microbatch) * virtual_stages + receiving_stage;
   const std::int64_t tag = 2 * message + (gradient ? 1 : 0);
   return static_cast<int>(tag % (std::int64_t{1} << 30));
 }
-
-}  // namespace
 
 std::uint64_t padded(double bytes, int ranks, double element_bytes) {
   const double unit = element_bytes * ranks;

@@ -89,21 +89,34 @@ analysis::SimulationModel simulation_model(const analysis::Calibration& calibrat
   return model;
 }
 
+namespace {
+
+// Runs `predict` for one point of a sweep; its UsageError or a missing fit becomes one UsageError
+// that names the point ("at 4 nodes x 8 ranks: ...").
+template <class Predict>
+auto at_point(const std::string& where, Predict predict) {
+  try {
+    return predict();
+  } catch (const UsageError& error) {
+    throw UsageError(fmt::format("at {}: {}", where, error.what()));
+  } catch (const analysis::MissingFit& error) {
+    throw UsageError(fmt::format("at {}: {}", where, error.what()));
+  }
+}
+
+}  // namespace
+
 analysis::Prediction predict_config(RunConfig config, int nodes, int ranks_per_node,
                                     const analysis::SimulationModel& model, bool dp_follows, bool sensitivity) {
   const long long ranks = static_cast<long long>(nodes) * ranks_per_node;
   const std::string where = fmt::format("{} node{} x {} rank{}", nodes, nodes == 1 ? "" : "s", ranks_per_node,
                                         ranks_per_node == 1 ? "" : "s");
   if (ranks > (1 << 24)) throw UsageError(fmt::format("{}: more than 16777216 ranks", where));
-  try {
+  return at_point(where, [&] {
     if (dp_follows) config.settings.set("parallel.dp", "0");
     fit_to_world(config, static_cast<int>(ranks));
     return analysis::predict(config.workload, nodes, ranks_per_node, model, sensitivity);
-  } catch (const UsageError& error) {
-    throw UsageError(fmt::format("at {}: {}", where, error.what()));
-  } catch (const analysis::MissingFit& error) {
-    throw UsageError(fmt::format("at {}: {}", where, error.what()));
-  }
+  });
 }
 
 namespace {
@@ -220,13 +233,9 @@ int predict_serving_sweep(const PredictArguments& a, const RunConfig& config, co
   std::vector<ServingRun> runs;
   for (const long long budget : budgets) {
     for (const long long tp : tps) {
-      try {
-        runs.push_back(predict_serving(config, static_cast<int>(tp), budget, ranks_per_node, model));
-      } catch (const UsageError& error) {
-        throw UsageError(fmt::format("at tp {}, {} output tokens: {}", tp, budget, error.what()));
-      } catch (const analysis::MissingFit& error) {
-        throw UsageError(fmt::format("at tp {}, {} output tokens: {}", tp, budget, error.what()));
-      }
+      runs.push_back(at_point(fmt::format("tp {}, {} output tokens", tp, budget), [&] {
+        return predict_serving(config, static_cast<int>(tp), budget, ranks_per_node, model);
+      }));
     }
   }
   order_serving_runs(runs);

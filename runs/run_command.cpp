@@ -4,23 +4,17 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "comm/environment.hpp"
 #include "comm/gather.hpp"
 #include "comm/transport.hpp"
 #include "parallelism/inference.hpp"
-#include "parallelism/memory.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/process_groups.hpp"
-#include "parallelism/schedule.hpp"
-#include "parallelism/step_program.hpp"
 #include "runs/disk_space.hpp"
 #include "runs/mpi_main.hpp"
 #include "runs/node_memory.hpp"
@@ -28,16 +22,12 @@
 #include "runs/run_log.hpp"
 #include "runs/run_passes.hpp"
 #include "runs/run_setup.hpp"
-#include "runs/run_summary.hpp"
-#include "runs/serving_summary.hpp"
 #include "runs/signals.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
 #include "runs/version.hpp"
 #include "runs/watchdog.hpp"
 #include "topology/cluster_map.hpp"
-
-extern char** environ;
 
 namespace scaleout::runs {
 

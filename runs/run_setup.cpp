@@ -102,7 +102,7 @@ namespace {
 void add_serving_figures(const parallelism::Workload& w, std::map<std::string, double>& figures) {
   const auto& serve = *w.inference;
   const auto memory = parallelism::serving_memory(w);
-  for (const char* training : {"flops_per_step", "gradient_bytes", "bucket_bytes", "microbatches", "ideal_bubble_share",
+  for (const char* training : {"gradient_bytes", "bucket_bytes", "microbatches", "ideal_bubble_share",
                                "memory_gradients_bytes", "memory_optimizer_bytes", "memory_activations_bytes"}) {
     figures.erase(training);
   }

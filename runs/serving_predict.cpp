@@ -118,10 +118,7 @@ ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_to
   s.decode = analysis::measure_scale(facts, decode);
   s.ttft_p50 = s.prefill.step_p50, s.ttft_p95 = s.prefill.step_p95;
   s.tpot_p50 = s.decode.step_p50, s.tpot_p95 = s.decode.step_p95;
-  s.batch_s = batch;
-  s.tokens_per_s_replica = serve.sequences * static_cast<double>(serve.output_tokens) / batch;
-  s.tokens_per_s_device = s.tokens_per_s_replica / replica;
-  s.tokens_per_s_job = s.tokens_per_s_replica;
+  s.set_batch_time(batch, serve);
   s.decode_span_bound = decode_span_bound(w);
   return run;
 }

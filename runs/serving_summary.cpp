@@ -27,7 +27,9 @@ analysis::ScalePoint measure_passes(const std::vector<StepRow>& rows, PassKind k
 }  // namespace
 
 std::string decode_span_bound(const parallelism::Workload& w) {
-  const auto program = parallelism::decode_program(w, w.layout.pp - 1, w.inference->final_context() - 1);
+  const auto& serve = *w.inference;
+  const auto program =
+      parallelism::decode_program(w, w.layout.pp - 1, parallelism::decode_context(serve, serve.output_tokens));
   return parallelism::memory_bound(program, w.device) ? "memory" : "compute";
 }
 
@@ -61,13 +63,15 @@ ServingSummary summarize_serving(const std::vector<StepRow>& rows, const paralle
     batches.push_back(total);
   }
   s.batches = static_cast<int>(batches.size());
-  if (!batches.empty()) {
-    s.batch_s = comm::percentiles(batches).p50;
-    s.tokens_per_s_replica = serve.sequences * static_cast<double>(serve.output_tokens) / s.batch_s;
-    s.tokens_per_s_device = s.tokens_per_s_replica / s.replica_ranks;
-    s.tokens_per_s_job = s.tokens_per_s_replica * s.replicas;
-  }
+  if (!batches.empty()) s.set_batch_time(comm::percentiles(batches).p50, serve);
   return s;
+}
+
+void ServingSummary::set_batch_time(double seconds, const parallelism::Inference& serve) {
+  batch_s = seconds;
+  tokens_per_s_replica = serve.sequences * static_cast<double>(serve.output_tokens) / batch_s;
+  tokens_per_s_device = tokens_per_s_replica / replica_ranks;
+  tokens_per_s_job = tokens_per_s_replica * replicas;
 }
 
 std::string decode_bound(const ServingSummary& s) {

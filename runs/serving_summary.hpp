@@ -29,6 +29,8 @@ struct ServingSummary {
   std::string decode_span_bound;      // "memory" or "compute": what the decode spans' roofline is bound by
 
   std::map<std::string, double> figures() const;  // for /summary
+  // Sets batch_s and the tokens per second that follow from it (replicas and replica_ranks set).
+  void set_batch_time(double seconds, const parallelism::Inference& inference);
 };
 
 // `sequences`, `output_tokens` and the replica's size come from the workload.

@@ -121,7 +121,7 @@ TEST(ServingMemory, SaysWhatDoesNotFit) {
 
 TEST(ServingMemory, KvHeadsAreReplicatedWhenTpExceedsThem) {
   const auto w = serving("llama3-70b", 16, 1, 1, 16, 16);
-  EXPECT_DOUBLE_EQ(p::kv_bytes_per_token(w, 0), 80 * kv_per_layer_token);  // still one head each
+  EXPECT_DOUBLE_EQ(p::kv_bytes_per_token(w), 80 * kv_per_layer_token);  // still one head each
 }
 
 TEST(Decode, PipelineStagesPassBhBForward) {
