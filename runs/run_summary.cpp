@@ -18,16 +18,30 @@ std::vector<analysis::StepSample> measured_samples(const std::vector<StepRow>& r
   return samples;
 }
 
+EmulationAccuracy emulation_accuracy(const std::vector<StepRow>& rows) {
+  EmulationAccuracy a;
+  for (const auto& row : rows) {
+    if (row.warmup != 0) continue;
+    a.rows += 1;
+    a.requested += row.compute_requested_s;
+    a.measured += row.compute_s;
+  }
+  a.error = a.requested > 0 ? a.measured / a.requested - 1 : 0;
+  return a;
+}
+
 RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload) {
   RunSummary s;
   std::set<int> ranks;
   for (const auto& row : rows) {
     if (row.warmup != 0) continue;
     ranks.insert(row.rank);
-    s.compute_requested += row.compute_requested_s;
-    s.compute_measured += row.compute_s;
     s.wrong += static_cast<double>(row.wrong);
   }
+  const auto accuracy = emulation_accuracy(rows);
+  s.compute_requested = accuracy.requested;
+  s.compute_measured = accuracy.measured;
+  s.emulation_error = accuracy.error;
   const auto samples = measured_samples(rows);
   if (samples.empty()) return s;
   // The same figures as scaleout report's, from the same code.
@@ -47,7 +61,6 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
   s.comm_share = p.comm_share;
   s.bubble_share = p.mean_step > 0 ? p.bubble / p.mean_step : 0;
   s.mfu = workload.flops_per_step() / (s.step_p50 * s.ranks * workload.device.peak_flops);
-  s.emulation_error = s.compute_requested > 0 ? s.compute_measured / s.compute_requested - 1 : 0;
   return s;
 }
 

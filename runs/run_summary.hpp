@@ -12,6 +12,15 @@
 
 namespace scaleout::runs {
 
+// Requested against measured compute over the measured (not warm-up) rows: how exactly the spans
+// were emulated (docs/run.md).
+struct EmulationAccuracy {
+  int rows = 0;
+  double requested = 0, measured = 0;  // sums over the rows
+  double error = 0;                    // measured / requested - 1
+};
+EmulationAccuracy emulation_accuracy(const std::vector<StepRow>& rows);
+
 struct RunSummary {
   int steps = 0, ranks = 0;
   double step_p50 = 0, step_p95 = 0;  // the job's step time: per step, the slowest rank

@@ -46,6 +46,7 @@ ServingSummary summarize_serving(const std::vector<StepRow>& rows, const paralle
   s.ttft_p50 = s.prefill.step_p50, s.ttft_p95 = s.prefill.step_p95;
   s.tpot_p50 = s.decode.step_p50, s.tpot_p95 = s.decode.step_p95;
   s.decode_span_bound = decode_span_bound(w);
+  s.emulation = emulation_accuracy(rows);
 
   // A batch's time: its passes' job times (slowest rank each), summed; only batches logged whole.
   const int passes = static_cast<int>(serve.output_tokens);
@@ -82,7 +83,7 @@ std::string decode_bound(const ServingSummary& s) {
 }
 
 std::map<std::string, double> ServingSummary::figures() const {
-  return {
+  std::map<std::string, double> f = {
       {"ranks", ranks},
       {"replicas", replicas},
       {"replica_ranks", replica_ranks},
@@ -99,14 +100,22 @@ std::map<std::string, double> ServingSummary::figures() const {
       {"prefill_compute_s", prefill.compute},
       {"prefill_exposed_s", prefill.exposed_total},
       {"prefill_bubble_s", prefill.bubble},
+      {"prefill_other_s", prefill.other},
       {"prefill_comm_share", prefill.comm_share},
       {"decode_passes", decode.steps},
       {"decode_compute_s", decode.compute},
       {"decode_exposed_s", decode.exposed_total},
       {"decode_bubble_s", decode.bubble},
+      {"decode_other_s", decode.other},
       {"decode_comm_share", decode.comm_share},
       {"decode_communication_bound", decode.steps > 0 && decode.exposed_total > decode.compute ? 1.0 : 0.0},
   };
+  if (emulation.rows > 0) {  // a prediction emulates nothing
+    f["compute_requested_s"] = emulation.requested;
+    f["compute_measured_s"] = emulation.measured;
+    f["emulation_error"] = emulation.error;
+  }
+  return f;
 }
 
 std::string format_serving_summary(const ServingSummary& s, const parallelism::Workload& w) {
@@ -129,13 +138,20 @@ std::string format_serving_summary(const ServingSummary& s, const parallelism::W
   const auto pass_line = [&](const char* name, const analysis::ScalePoint& p) {
     std::string groups;
     for (const auto& [group, value] : p.exposed) groups += fmt::format(" {} {:.3f}", group, ms(value));
-    return fmt::format("  {:<8} compute {:9.3f} ms  exposed comm {:9.3f} ms ({}){}  comm share {:5.1f} %\n", name,
-                       ms(p.compute), ms(p.exposed_total), groups.empty() ? "none" : groups.substr(1),
-                       p.bubble > 0 ? fmt::format("  bubble {:.3f} ms", ms(p.bubble)) : "", 100 * p.comm_share);
+    return fmt::format(
+        "  {:<8} compute {:9.3f} ms  exposed comm {:9.3f} ms ({}){}  other {:.3f} ms  comm share {:5.1f} %\n", name,
+        ms(p.compute), ms(p.exposed_total), groups.empty() ? "none" : groups.substr(1),
+        p.bubble > 0 ? fmt::format("  bubble {:.3f} ms", ms(p.bubble)) : "", ms(p.other), 100 * p.comm_share);
   };
   text += pass_line("prefill", s.prefill);
   if (s.decode.steps > 0) text += pass_line("decode", s.decode);
   text += fmt::format("  decode is bound by    {}\n", decode_bound(s));
+  if (s.emulation.rows > 0) {
+    text +=
+        fmt::format("  compute emulation     requested {:.3f} ms, measured {:.3f} ms per rank and pass ({:+.2f} %)\n",
+                    ms(s.emulation.requested / s.emulation.rows), ms(s.emulation.measured / s.emulation.rows),
+                    100 * s.emulation.error);
+  }
   return text;
 }
 

@@ -11,6 +11,7 @@
 #include "analysis/scaling.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/run_log.hpp"
+#include "runs/run_summary.hpp"
 
 namespace scaleout::runs {
 
@@ -27,6 +28,7 @@ struct ServingSummary {
   double tokens_per_s_device = 0;     // per rank of a replica
   double tokens_per_s_job = 0;        // all replicas
   std::string decode_span_bound;      // "memory" or "compute": what the decode spans' roofline is bound by
+  EmulationAccuracy emulation;        // requested against measured compute over every measured pass
 
   std::map<std::string, double> figures() const;  // for /summary
   // Sets batch_s and the tokens per second that follow from it (replicas and replica_ranks set).

@@ -72,6 +72,26 @@ TEST(ServingSummary, FiguresFromTheSlowestRankOfEveryPass) {
   EXPECT_EQ(r::decode_bound(s), "memory bandwidth");           // exposed below compute, spans memory-bound
 }
 
+TEST(ServingSummary, OtherTimeAndTheEmulationsAccuracyAreReported) {
+  const auto config = serving(4);
+  auto rows = rows_of(config);
+  for (auto& row : rows) row.compute_requested_s = row.compute_s / 1.25;
+  const auto s = r::summarize_serving(rows, config.workload);
+  // other = a quarter of the pass, plus rank 3's extra 1 ms: a quarter of it in the ranks' mean.
+  EXPECT_NEAR(s.prefill.other, 2.5e-3 + 0.25e-3, 1e-12);
+  EXPECT_NEAR(s.decode.other, (0.75e-3 + 1e-3) / 2, 1e-12);  // the median of 0.75 ms and 1 ms passes
+  EXPECT_EQ(s.emulation.rows, 4 * (3 + 3));                  // 2 measured batches of 3 passes on 4 ranks
+  EXPECT_NEAR(s.emulation.error, 0.25, 1e-12);
+  const auto figures = s.figures();
+  EXPECT_NEAR(figures.at("decode_other_s"), s.decode.other, 1e-15);
+  EXPECT_NEAR(figures.at("emulation_error"), 0.25, 1e-12);
+  const auto text = r::format_serving_summary(s, config.workload);
+  EXPECT_NE(text.find("other 0.875 ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("(+25.00 %)"), std::string::npos) << text;
+  // A prediction emulates nothing, and says nothing of the emulation's accuracy.
+  EXPECT_EQ(r::ServingSummary{}.figures().count("emulation_error"), 0U);
+}
+
 TEST(ServingSummary, OnlyWholeBatchesCountForThroughput) {
   const auto config = serving(4);
   auto rows = rows_of(config);
