@@ -1,6 +1,5 @@
 #include "comm/element_type.hpp"
 
-#include <bit>
 #include <utility>
 
 #include "comm/environment.hpp"
@@ -19,17 +18,6 @@ std::optional<ElementType> parse_element_type(std::string_view text) noexcept {
 std::size_t size_of(ElementType type) noexcept { return type == ElementType::fp32 ? 4 : 2; }
 
 MPI_Datatype mpi_datatype(ElementType type) noexcept { return type == ElementType::fp32 ? MPI_FLOAT : MPI_UINT16_T; }
-
-std::uint16_t to_bf16(float value) noexcept {
-  const auto bits = std::bit_cast<std::uint32_t>(value);
-  if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu) != 0) {
-    return static_cast<std::uint16_t>((bits >> 16) | 0x0040u);  // quiet NaN stays NaN
-  }
-  const std::uint32_t rounding = 0x7fffu + ((bits >> 16) & 1u);  // round to nearest, ties to even
-  return static_cast<std::uint16_t>((bits + rounding) >> 16);
-}
-
-float from_bf16(std::uint16_t bits) noexcept { return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16); }
 
 void add_bf16(const std::uint16_t* in, std::uint16_t* inout, std::size_t count) noexcept {
   for (std::size_t i = 0; i < count; ++i) inout[i] = to_bf16(from_bf16(in[i]) + from_bf16(inout[i]));

@@ -1,7 +1,6 @@
 #include "comm/payload.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 namespace scaleout::comm {
@@ -13,34 +12,8 @@ constexpr std::int64_t exact_limit(ElementType type) { return type == ElementTyp
 // small enough that many ranks can contribute at every index before stride thinning starts.
 constexpr std::int32_t contribution_limit(ElementType type) { return type == ElementType::fp32 ? 1024 : 4; }
 constexpr std::uint32_t nan_bits(ElementType type) { return type == ElementType::fp32 ? 0x7fc00000u : 0x7fc0u; }
+constexpr std::uint64_t offset_index = ~0ull;  // B(r) is the rank key's draw at an index no element has
 }  // namespace
-
-std::uint64_t mix64(std::uint64_t x) noexcept {
-  // The splitmix64 finaliser: a bijection whose every output bit depends on every input bit.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
-
-std::uint32_t encode(ElementType type, std::int64_t value) noexcept {
-  const auto as_float = static_cast<float>(value);
-  if (type == ElementType::fp32) return std::bit_cast<std::uint32_t>(as_float);
-  return to_bf16(as_float);
-}
-
-std::uint32_t load_bits(ElementType type, const std::byte* element) noexcept {
-  if (type == ElementType::fp32) {
-    std::uint32_t bits;
-    std::memcpy(&bits, element, sizeof bits);
-    return bits;
-  }
-  std::uint16_t bits;
-  std::memcpy(&bits, element, sizeof bits);
-  return bits;
-}
 
 Payload::Payload(std::uint64_t seed, ElementType type, int ranks)
     : seed_(seed), type_(type), ranks_(std::max(ranks, 1)), quarter_(contribution_limit(type) / 4) {
@@ -48,15 +21,6 @@ Payload::Payload(std::uint64_t seed, ElementType type, int ranks)
   const std::int64_t contributors = exact_limit(type) / magnitude();
   stride_ = static_cast<int>((ranks_ + contributors - 1) / contributors);
 }
-
-namespace {
-// A value in [low, low + span] drawn from (key, index).
-inline std::int32_t draw(std::uint64_t key, std::uint64_t index, std::int32_t low, std::int32_t span) noexcept {
-  const std::uint64_t h = mix64(key + 0x9e3779b97f4a7c15ull * (index + 1));
-  return low + static_cast<std::int32_t>(h % static_cast<std::uint64_t>(span + 1));
-}
-constexpr std::uint64_t offset_index = ~0ull;  // B(r) is the rank key's draw at an index no element has
-}  // namespace
 
 std::uint64_t Payload::rank_key(int iteration, int rank) const noexcept {
   return mix64(seed_ ^ mix64(0x9e3779b97f4a7c15ull + static_cast<std::uint64_t>(iteration)) ^
@@ -76,17 +40,11 @@ Payload::Values Payload::values(int iteration, int rank) const noexcept {
   v.common_ = common_key(iteration);
   v.mine_ = rank_key(iteration, rank);
   v.next_ = rank_key(iteration, next_contributor(rank));
-  v.offset_ = draw(v.mine_, offset_index, -quarter_, 2 * quarter_);
+  v.offset_ = detail::draw(v.mine_, offset_index, -quarter_, 2 * quarter_);
   v.quarter_ = quarter_;
   v.rank_ = static_cast<std::size_t>(rank);
   v.stride_ = static_cast<std::size_t>(stride_);
   return v;
-}
-
-std::int32_t Payload::Values::operator()(std::size_t index) const noexcept {
-  if ((rank_ + index) % stride_ != 0) return 0;
-  return draw(common_, index, -quarter_, 2 * quarter_) + offset_ + draw(mine_, index, 0, 2 * quarter_) -
-         draw(next_, index, 0, 2 * quarter_);
 }
 
 std::int32_t Payload::value(int iteration, int rank, std::size_t index) const noexcept {
@@ -102,15 +60,9 @@ Payload::Sums Payload::sums(int iteration) const {
   for (int r = 0; r < ranks_; ++r) {
     const auto residue = static_cast<std::size_t>(r % stride_);
     sums.contributors_[residue] += 1;
-    sums.offsets_[residue] += draw(rank_key(iteration, r), offset_index, -quarter_, 2 * quarter_);
+    sums.offsets_[residue] += detail::draw(rank_key(iteration, r), offset_index, -quarter_, 2 * quarter_);
   }
   return sums;
-}
-
-std::int64_t Payload::Sums::operator()(std::size_t index) const noexcept {
-  const std::size_t stride = contributors_.size();
-  const std::size_t residue = (stride - index % stride) % stride;  // the class with (r + index) % stride == 0
-  return contributors_[residue] * draw(common_key_, index, -quarter_, 2 * quarter_) + offsets_[residue];
 }
 
 void Payload::fill(std::span<std::byte> out, int iteration, int rank, std::size_t first) const noexcept {

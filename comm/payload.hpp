@@ -15,8 +15,10 @@
 // in a pattern that rotates with the index), so every partial sum is an integer the element type
 // holds exactly (2^24 in fp32, 2^8 in bf16), whatever order the MPI library adds in.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -90,10 +92,57 @@ class Payload {
   int stride_;
 };
 
-std::uint64_t mix64(std::uint64_t x) noexcept;
+// Inline below: they run per element when --check fills and verifies, inside the timed pass.
+
+inline std::uint64_t mix64(std::uint64_t x) noexcept {
+  // The splitmix64 finaliser: a bijection whose every output bit depends on every input bit.
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
 // The bit pattern of `value` (an exactly representable integer) in the element type.
-std::uint32_t encode(ElementType type, std::int64_t value) noexcept;
-std::uint32_t load_bits(ElementType type, const std::byte* element) noexcept;
+inline std::uint32_t encode(ElementType type, std::int64_t value) noexcept {
+  const auto as_float = static_cast<float>(value);
+  if (type == ElementType::fp32) return std::bit_cast<std::uint32_t>(as_float);
+  return to_bf16(as_float);
+}
+
+inline std::uint32_t load_bits(ElementType type, const std::byte* element) noexcept {
+  if (type == ElementType::fp32) {
+    std::uint32_t bits;
+    std::memcpy(&bits, element, sizeof bits);
+    return bits;
+  }
+  std::uint16_t bits;
+  std::memcpy(&bits, element, sizeof bits);
+  return bits;
+}
+
+namespace detail {
+// A value in [low, low + span] drawn from (key, index). The high 32 bits scaled to the range rather
+// than a modulo: no division per element.
+inline std::int32_t draw(std::uint64_t key, std::uint64_t index, std::int32_t low, std::int32_t span) noexcept {
+  const std::uint64_t h = mix64(key + 0x9e3779b97f4a7c15ull * (index + 1));
+  return low + static_cast<std::int32_t>(((h >> 32) * static_cast<std::uint64_t>(span + 1)) >> 32);
+}
+}  // namespace detail
+
+inline std::int32_t Payload::Values::operator()(std::size_t index) const noexcept {
+  if (stride_ != 1 && (rank_ + index) % stride_ != 0) return 0;
+  return detail::draw(common_, index, -quarter_, 2 * quarter_) + offset_ + detail::draw(mine_, index, 0, 2 * quarter_) -
+         detail::draw(next_, index, 0, 2 * quarter_);
+}
+
+inline std::int64_t Payload::Sums::operator()(std::size_t index) const noexcept {
+  const std::size_t stride = contributors_.size();
+  // The class with (r + index) % stride == 0.
+  const std::size_t residue = stride == 1 ? 0 : (stride - index % stride) % stride;
+  return contributors_[residue] * detail::draw(common_key_, index, -quarter_, 2 * quarter_) + offsets_[residue];
+}
 
 template <class Expected>
 std::size_t Payload::count_wrong(std::span<const std::byte> data, Expected&& expected) const noexcept {

@@ -27,6 +27,7 @@ TITLES = {
     "overhead": "the collective benchmark against a bare MPI loop, 2 local ranks (one per core)",
     "compute": "compute emulation, requested against measured span lengths",
     "log": "step time with the run log and op trace against without a log (tiny, 2 ranks)",
+    "check": "what --check's filling and verifying adds to a pass (tiny-serve, 2 ranks)",
     "memory": "peak resident memory of a rank emulating large models' layouts (4 ranks)",
     "link": "virtual cluster, 2 nodes, 1 Gbit links: busbw against the link rate",
     "predict": "scaleout predict, Llama-3 405B at 16,384 ranks",
@@ -169,6 +170,47 @@ def log(pairs=6):
                    f"medians of {pairs} runs each; the runs without a log spread x{spread:.3f}"),
             figure("wall time per step, log + op trace", wall[0], "ms", wall[1], "",
                    note="the bookkeeping between steps (gathering records, writing and flushing the log) included")]
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+def run_serving(folder, checked):
+    """tiny-serve on 2 ranks: its TPOT p50, and per pass kind the median row's compute and other (ms) and
+    the elements a rank fills and verifies."""
+    import h5py  # python3-h5py, as the tests use it
+    log = os.path.join(folder, "checked.h5" if checked else "unchecked.h5")
+    out = shell("mpiexec", "-n", "2", SCALEOUT, "run", os.path.join(CONFIGS, "tiny-serve.yaml"), "--output", log,
+                "--overwrite", *(["--check"] if checked else []))
+    tpot = float(re.search(r"time per output token p50\s+([0-9.]+) ms", out).group(1))
+    passes = {}
+    with h5py.File(log, "r") as f:
+        rows = f["steps"][:]
+        for kind, name in ((1, "prefill"), (2, "decode")):
+            mine = rows[(rows["pass"] == kind) & (rows["warmup"] == 0)]
+            # Every transfer of the pass is filled and verified: its bytes over the element's 2 bytes (bf16).
+            elements = int(mine["bytes_tp"].max()) // 2
+            passes[name] = (statistics.median(mine["compute_s"]) * 1e3, statistics.median(mine["other_s"]) * 1e3,
+                            elements)
+    return tpot, passes
+
+
+def check(pairs=3):
+    checked, unchecked = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for pair in range(pairs):  # alternating, so drift falls on both alike
+            for with_check in ((True, False) if pair % 2 == 0 else (False, True)):
+                (checked if with_check else unchecked).append(run_serving(folder, with_check))
+    tpot = [statistics.median(t for t, _ in side) for side in (checked, unchecked)]
+    figures = [figure("decode pass p50 with --check", tpot[0], "ms", tpot[1], "", None,
+                      f"medians of {pairs} runs each; the reference is without --check")]
+    for name in ("prefill", "decode"):
+        compute = statistics.median(p[name][0] for _, p in checked)
+        added = statistics.median(p[name][1] for _, p in checked) - statistics.median(p[name][1] for _, p in unchecked)
+        elements = checked[0][1][name][2]
+        figures.append(figure(f"--check per element, {name}", added / elements * 1e6, "ns", None, "", None,
+                              f"{added:.3f} ms more `other` per pass for {elements} elements filled and verified "
+                              f"per rank; the pass computes {compute:.3f} ms"))
+    return figures
 
 
 # --- memory --------------------------------------------------------------------------------------

@@ -37,15 +37,17 @@ TEST(Payload, ValuesStayWithinTheMagnitudeAndSpreadOverIt) {
   for (const ElementType type : {ElementType::fp32, ElementType::bf16}) {
     const Payload payload(7, type, 4);
     std::set<std::int32_t> seen;
-    for (int rank = 0; rank < 4; ++rank) {
-      for (std::size_t i = 0; i < 20000; ++i) {
-        const std::int32_t v = payload.value(0, rank, i);
-        ASSERT_LE(std::abs(v), payload.magnitude());
-        seen.insert(v);
+    for (int iteration = 0; iteration < 8; ++iteration) {
+      for (int rank = 0; rank < 4; ++rank) {
+        for (std::size_t i = 0; i < 5000; ++i) {
+          const std::int32_t v = payload.value(iteration, rank, i);
+          ASSERT_LE(std::abs(v), payload.magnitude());
+          seen.insert(v);
+        }
       }
     }
-    // bf16 has 9 values in [-4, 4] and the ranks use them all (one rank's fixed offset B shifts its
-    // range); fp32 spreads over many hundreds.
+    // bf16 has 9 values in [-4, 4] and the ranks use them all: the extremes need a rank's offset B at
+    // its own extreme, which over 32 (iteration, rank) pairs some draw. fp32 spreads over many hundreds.
     EXPECT_GE(seen.size(), type == ElementType::bf16 ? 9u : 800u) << name(type);
   }
 }
