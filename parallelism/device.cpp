@@ -1,5 +1,7 @@
 #include "parallelism/device.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace scaleout::parallelism {
@@ -35,6 +37,11 @@ std::string device_preset_names() {
   std::string names;
   for (const auto& preset : device_presets()) names += (names.empty() ? "" : ", ") + preset.device.name;
   return names;
+}
+
+std::string describe(const Device& d) {
+  return fmt::format("{}: {:.4g} TFLOP/s bf16 x {:.2f} efficiency, {:.0f} GB/s, {:.0f} GB", d.name, d.peak_flops / 1e12,
+                     d.efficiency, d.memory_bandwidth / 1e9, d.memory_bytes / 1e9);
 }
 
 }  // namespace scaleout::parallelism

@@ -27,4 +27,7 @@ const std::vector<DevicePreset>& device_presets();
 std::optional<Device> find_device_preset(const std::string& name);
 std::string device_preset_names();
 
+// "h100-sxm: 989 TFLOP/s bf16 x 0.40 efficiency, 3350 GB/s, 80 GB": what plan prints of it.
+std::string describe(const Device& device);
+
 }  // namespace scaleout::parallelism

@@ -207,9 +207,7 @@ std::string plan_text(const RunConfig& config, int ranks_per_node) {
                       w.model.moe() ? fmt::format(", {} experts (top {})", w.model.experts, w.model.top_k) : "");
   text += fmt::format("parameters {} ({})\n", format_count(static_cast<double>(w.model.parameters())),
                       w.model.parameters());
-  text += fmt::format("device     {}: {:.4g} TFLOP/s bf16 x {:.2f} efficiency, {:.0f} GB/s, {:.0f} GB\n", w.device.name,
-                      w.device.peak_flops / 1e12, w.device.efficiency, w.device.memory_bandwidth / 1e9,
-                      w.device.memory_bytes / 1e9);
+  text += fmt::format("device     {}\n", parallelism::describe(w.device));
   text +=
       fmt::format("layout     {} = {} ranks; batch {} = micro {} x dp {} x {} microbatch{}\n", parallelism::describe(l),
                   l.world(), w.global_batch, w.micro_batch, l.dp, w.microbatches(), w.microbatches() == 1 ? "" : "es");

@@ -82,15 +82,9 @@ std::string text(const ReportData& d, bool markdown) {
 }
 
 std::string csv(const ReportData& d) {
-  const auto cols = scale_columns(d.scaling.points, true);
-  std::string out;
-  for (std::size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i].name;
-  out += ",log\n";
-  for (const auto& p : d.scaling.points) {
-    for (std::size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i].value(p);
-    out += "," + p.run.path + "\n";
-  }
-  return out;
+  auto cols = scale_columns(d.scaling.points, true);
+  cols.push_back({"log", "log", [](const ScalePoint& p) { return p.run.path; }});
+  return render_csv(cols, d.scaling.points);
 }
 
 std::string json(const ReportData& d) {

@@ -102,8 +102,9 @@ namespace {
 void add_serving_figures(const parallelism::Workload& w, std::map<std::string, double>& figures) {
   const auto& serve = *w.inference;
   const auto memory = parallelism::serving_memory(w);
-  for (const char* training : {"gradient_bytes", "bucket_bytes", "microbatches", "ideal_bubble_share",
-                               "memory_gradients_bytes", "memory_optimizer_bytes", "memory_activations_bytes"}) {
+  for (const char* training :
+       {"gradient_bytes", "bucket_bytes", "microbatches", "ideal_bubble_share", "compute_per_step_s",
+        "memory_gradients_bytes", "memory_optimizer_bytes", "memory_activations_bytes"}) {
     figures.erase(training);
   }
   const double replicas = static_cast<double>(w.layout.dp) / w.layout.ep;

@@ -30,18 +30,19 @@ EmulationAccuracy emulation_accuracy(const std::vector<StepRow>& rows) {
   return a;
 }
 
+void EmulationAccuracy::add_figures(std::map<std::string, double>& figures) const {
+  figures["compute_requested_s"] = requested;
+  figures["compute_measured_s"] = measured;
+  figures["emulation_error"] = error;
+}
+
 RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload) {
   RunSummary s;
   std::set<int> ranks;
   for (const auto& row : rows) {
-    if (row.warmup != 0) continue;
-    ranks.insert(row.rank);
-    s.wrong += static_cast<double>(row.wrong);
+    if (row.warmup == 0) ranks.insert(row.rank);
   }
-  const auto accuracy = emulation_accuracy(rows);
-  s.compute_requested = accuracy.requested;
-  s.compute_measured = accuracy.measured;
-  s.emulation_error = accuracy.error;
+  s.emulation = emulation_accuracy(rows);
   const auto samples = measured_samples(rows);
   if (samples.empty()) return s;
   // The same figures as scaleout report's, from the same code.
@@ -78,12 +79,9 @@ std::map<std::string, double> RunSummary::figures() const {
       {"other_s", other},
       {"comm_share", comm_share},
       {"mfu", mfu},
-      {"compute_requested_s", compute_requested},
-      {"compute_measured_s", compute_measured},
-      {"emulation_error", emulation_error},
-      {"wrong", wrong},
   };
   for (const auto& [group, value] : exposed) f["exposed_" + group + "_s"] = value;
+  emulation.add_figures(f);
   return f;
 }
 
@@ -112,8 +110,8 @@ std::string format_summary(const RunSummary& s, const parallelism::Workload& wor
   text += fmt::format("  emulated MFU         {:10.1f} %    of {:.4g} TFLOP/s peak per device\n", 100 * s.mfu,
                       workload.device.peak_flops / 1e12);
   text += fmt::format("  compute emulation    requested {:.2f} ms, measured {:.2f} ms per rank and step ({:+.2f} %)\n",
-                      ms(s.compute_requested / (s.steps * s.ranks)), ms(s.compute_measured / (s.steps * s.ranks)),
-                      100 * s.emulation_error);
+                      ms(s.emulation.requested / s.emulation.rows), ms(s.emulation.measured / s.emulation.rows),
+                      100 * s.emulation.error);
   return text;
 }
 

@@ -18,6 +18,8 @@ struct EmulationAccuracy {
   int rows = 0;
   double requested = 0, measured = 0;  // sums over the rows
   double error = 0;                    // measured / requested - 1
+  // compute_requested_s, compute_measured_s and emulation_error of /summary.
+  void add_figures(std::map<std::string, double>& figures) const;
 };
 EmulationAccuracy emulation_accuracy(const std::vector<StepRow>& rows);
 
@@ -28,14 +30,12 @@ struct RunSummary {
   double compute = 0, bubble = 0, overlapped = 0, other = 0;
   std::map<std::string, double> exposed;  // per group with any communication
   double exposed_total = 0;
-  double comm_share = 0;                               // exposed_total / mean step time of the ranks
-  double bubble_share = 0;                             // bubble / mean step time of the ranks
-  double mfu = 0;                                      // model FLOPs per second over the job's peak
-  double compute_requested = 0, compute_measured = 0;  // sums over all measured rows
-  double emulation_error = 0;                          // measured / requested - 1
-  double wrong = 0;
+  double comm_share = 0;    // exposed_total / mean step time of the ranks
+  double bubble_share = 0;  // bubble / mean step time of the ranks
+  double mfu = 0;           // model FLOPs per second over the job's peak
+  EmulationAccuracy emulation;
 
-  std::map<std::string, double> figures() const;  // for /summary
+  std::map<std::string, double> figures() const;  // for /summary (run_passes' summarize adds `wrong`)
 };
 
 RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload);

@@ -120,18 +120,4 @@ std::string render_grid(const std::vector<std::string>& headings, const std::vec
   return out;
 }
 
-std::string render_table(const std::vector<Column>& cols, const std::vector<ScalePoint>& points, bool markdown) {
-  std::vector<std::string> headings;
-  headings.reserve(cols.size());
-  for (const auto& c : cols) headings.push_back(c.heading);
-  std::vector<std::vector<std::string>> cells;
-  for (const auto& p : points) {
-    std::vector<std::string> row;
-    row.reserve(cols.size());
-    for (const auto& c : cols) row.push_back(c.value(p));
-    cells.push_back(row);
-  }
-  return render_grid(headings, cells, markdown);
-}
-
 }  // namespace scaleout::runs

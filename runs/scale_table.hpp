@@ -12,11 +12,14 @@
 
 namespace scaleout::runs {
 
-struct Column {
+// A column of a table over rows of type Row (a scale point, a serving run).
+template <class Row>
+struct TableColumn {
   std::string name;     // csv and json
   std::string heading;  // text and markdown
-  std::function<std::string(const analysis::ScalePoint&)> value;
+  std::function<std::string(const Row&)> value;
 };
+using Column = TableColumn<analysis::ScalePoint>;
 
 // nodes, ranks, step (with p5 and p95 when `percentiles`), compute, exposed per group used, bubble
 // (when any), overlapped, comm share, tokens/s, TFLOP/s per device, efficiency, binding constraint.
@@ -27,8 +30,34 @@ std::string render_grid(const std::vector<std::string>& headings, const std::vec
                         bool markdown);
 
 // Right-aligned text columns, or a Markdown table.
-std::string render_table(const std::vector<Column>& columns, const std::vector<analysis::ScalePoint>& points,
-                         bool markdown);
+template <class Row>
+std::string render_table(const std::vector<TableColumn<Row>>& columns, const std::vector<Row>& rows, bool markdown) {
+  std::vector<std::string> headings;
+  headings.reserve(columns.size());
+  for (const auto& c : columns) headings.push_back(c.heading);
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(rows.size());
+  for (const auto& r : rows) {
+    std::vector<std::string> row;
+    row.reserve(columns.size());
+    for (const auto& c : columns) row.push_back(c.value(r));
+    cells.push_back(std::move(row));
+  }
+  return render_grid(headings, cells, markdown);
+}
+
+// A header line of the columns' names, then a line per row.
+template <class Row>
+std::string render_csv(const std::vector<TableColumn<Row>>& columns, const std::vector<Row>& rows) {
+  std::string out;
+  for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i].name;
+  out += "\n";
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i].value(r);
+    out += "\n";
+  }
+  return out;
+}
 
 // The JSON both print for a scale's breakdown: compute, exposed (per group and total), bubble,
 // overlapped, other, comm share, tokens/s, TFLOP/s per device, efficiency, binding constraint.

@@ -71,9 +71,7 @@ std::string serving_plan_text(const RunConfig& config) {
   text += fmt::format("model      {}: {} parameters, {} layers, {} kv heads of {}\n", w.model.name,
                       format_count(static_cast<double>(w.model.parameters())), w.model.layers, w.model.kv_heads,
                       w.model.head_dim());
-  text += fmt::format("device     {}: {:.4g} TFLOP/s bf16 x {:.2f} efficiency, {:.0f} GB/s, {:.0f} GB\n", w.device.name,
-                      w.device.peak_flops / 1e12, w.device.efficiency, w.device.memory_bandwidth / 1e9,
-                      w.device.memory_bytes / 1e9);
+  text += fmt::format("device     {}\n", parallelism::describe(w.device));
   text += fmt::format(
       "serving    {} replica{} of {}; {} sequences x {} prompt + {} output tokens, KV cache {} B per "
       "element\n",

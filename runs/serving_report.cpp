@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <tuple>
 
@@ -14,10 +13,7 @@ namespace scaleout::runs {
 
 namespace {
 
-struct Column {
-  std::string name, heading;
-  std::function<std::string(const ServingRun&)> value;
-};
+using Column = TableColumn<ServingRun>;
 
 std::string ms(double seconds) { return fmt::format("{:.3f}", seconds * 1e3); }
 std::string percent(double share) { return fmt::format("{:.1f}", 100 * share); }
@@ -69,28 +65,10 @@ std::string where(const ServingRun& r) {
 }
 
 std::string table(const std::vector<ServingRun>& runs, const std::string& format) {
-  const auto cols = columns();
-  std::vector<std::vector<std::string>> cells;
-  for (const auto& r : runs) {
-    std::vector<std::string> row;
-    row.reserve(cols.size());
-    for (const auto& c : cols) row.push_back(c.value(r));
-    cells.push_back(row);
-  }
-  std::string out;
-  if (format == "csv") {
-    for (std::size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i].name;
-    out += "\n";
-    for (const auto& row : cells) {
-      for (std::size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + row[i];
-      out += "\n";
-    }
-    return out;
-  }
-  std::vector<std::string> headings;
-  headings.reserve(cols.size());
-  for (const auto& c : cols) headings.push_back(c.heading);
-  return render_grid(headings, cells, format == "markdown");
+  auto cols = columns();
+  if (format != "csv") return render_table(cols, runs, format == "markdown");
+  cols.push_back({"log", "log", [](const ServingRun& r) { return r.path; }});
+  return render_csv(cols, runs);
 }
 
 std::string turning_text(const std::vector<ServingRun>& runs) {

@@ -110,11 +110,7 @@ std::map<std::string, double> ServingSummary::figures() const {
       {"decode_comm_share", decode.comm_share},
       {"decode_communication_bound", decode.steps > 0 && decode.exposed_total > decode.compute ? 1.0 : 0.0},
   };
-  if (emulation.rows > 0) {  // a prediction emulates nothing
-    f["compute_requested_s"] = emulation.requested;
-    f["compute_measured_s"] = emulation.measured;
-    f["emulation_error"] = emulation.error;
-  }
+  if (emulation.rows > 0) emulation.add_figures(f);  // a prediction emulates nothing
   return f;
 }
 

@@ -3,6 +3,8 @@ with --check, what their logs hold (one row per pass and rank, the KV cache's gr
 the serving summary), the KV-cache verdict, bad serving configs, and the report over a sweep of
 thinking budgets and tp."""
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -172,6 +174,10 @@ class ServingSweep(unittest.TestCase):
             code, out, err = run("report", *logs, "--format", "csv")
             self.assertEqual(code, 0, out + err)
             self.assertEqual(len(out.strip().splitlines()), 5)
+            rows = list(csv.DictReader(io.StringIO(out)))
+            self.assertEqual(sorted(r["log"] for r in rows), sorted(logs))
+            self.assertEqual({r["decode_bound"] for r in rows} - {"communication", "memory bandwidth", "compute",
+                                                                   "pipeline bubble"}, set())
             # Training and serving runs do not mix, and serving runs are reported, not compared.
             with h5py.File(logs[0], "r") as f:
                 self.assertEqual(f.attrs["output_tokens"], 4)
