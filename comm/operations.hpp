@@ -7,6 +7,7 @@
 
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
+#include "comm/sum_op.hpp"
 #include "comm/request.hpp"
 
 namespace scaleout::comm {

@@ -23,6 +23,7 @@
 #include "comm/buffer.hpp"
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
+#include "comm/sum_op.hpp"
 #include "comm/payload.hpp"
 #include "comm/request.hpp"
 #include "parallelism/compute_emulation.hpp"

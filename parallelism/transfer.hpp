@@ -12,6 +12,7 @@
 
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
+#include "comm/sum_op.hpp"
 #include "comm/payload.hpp"
 #include "comm/request.hpp"
 #include "parallelism/program.hpp"

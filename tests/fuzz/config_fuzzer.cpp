@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "runs/options.hpp"
-#include "runs/run_config.hpp"
+#include "runs/config/options.hpp"
+#include "runs/config/run_config.hpp"
 #include "runs/usage_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,4 +1,4 @@
-#include "topology/cluster_map.hpp"
+#include "topology/cluster_discovery.hpp"
 
 #include <gtest/gtest.h>
 

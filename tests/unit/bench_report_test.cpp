@@ -1,4 +1,4 @@
-#include "runs/bench_report.hpp"
+#include "runs/report/bench_report.hpp"
 
 #include <gtest/gtest.h>
 

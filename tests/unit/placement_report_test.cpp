@@ -1,7 +1,7 @@
 // `scaleout topo --config`: the grid next to the nodes, and the warning when a TP group spans them.
 #include <gtest/gtest.h>
 
-#include "runs/placement_report.hpp"
+#include "runs/report/placement_report.hpp"
 
 namespace r = scaleout::runs;
 namespace p = scaleout::parallelism;

@@ -7,8 +7,8 @@
 
 #include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
-#include "runs/hdf5.hpp"
-#include "runs/run_log.hpp"
+#include "runs/log/hdf5.hpp"
+#include "runs/log/run_log.hpp"
 
 namespace r = scaleout::runs;
 namespace p = scaleout::parallelism;

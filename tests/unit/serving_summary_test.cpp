@@ -3,8 +3,8 @@
 // serving checks.
 #include <gtest/gtest.h>
 
-#include "runs/run_passes.hpp"
-#include "runs/serving_summary.hpp"
+#include "runs/job/run_passes.hpp"
+#include "runs/job/serving_summary.hpp"
 #include "runs/usage_error.hpp"
 
 namespace r = scaleout::runs;

@@ -1,4 +1,4 @@
-#include "runs/topo_report.hpp"
+#include "runs/report/topo_report.hpp"
 
 #include <gtest/gtest.h>
 

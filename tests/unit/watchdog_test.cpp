@@ -7,8 +7,8 @@
 #include <future>
 #include <thread>
 
-#include "runs/signals.hpp"
-#include "runs/watchdog.hpp"
+#include "runs/job/signals.hpp"
+#include "runs/job/watchdog.hpp"
 
 namespace scaleout::runs {
 namespace {

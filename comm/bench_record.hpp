@@ -1,0 +1,49 @@
+#pragma once
+// What the collective benchmark asks and what it measured: the options of a benchmark, the record of
+// one collective at one size, and the figures reports quote from it. No MPI here, so reporters
+// (runs/report/bench_report.hpp) consume records without reaching the MPI library.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "comm/element_type.hpp"
+#include "comm/stats.hpp"
+
+namespace scaleout::comm {
+
+struct BenchOptions {
+  int iterations = 20;
+  int warmup = 5;
+  bool check = false;
+  bool nonblocking = false;
+  ElementType type = ElementType::fp32;
+  std::uint64_t seed = 1;
+  // Non-blocking only: 0 waits for the requests; otherwise the operation is progressed as a run's
+  // compute spans progress it, by a test every poll interval with sleeps between (calibrate uses this).
+  std::chrono::nanoseconds poll_interval{0};
+};
+
+struct BenchRecord {
+  std::string collective;
+  std::size_t bytes = 0;  // S as nccl-tests defines it, after rounding to whole blocks
+  std::size_t requested_bytes = 0;
+  int ranks = 0;
+  double bus_factor = 0.0;
+  std::vector<double> seconds;         // per measured iteration: the maximum over ranks
+  std::optional<std::uint64_t> wrong;  // elements wrong over all ranks and iterations; empty unless checked
+};
+
+// What reports quote: the iteration-time percentiles in microseconds, and bandwidths in GB/s
+// (10^9 bytes per second) from the median: algbw = bytes / p50, busbw = algbw * bus_factor.
+struct BenchFigures {
+  Percentiles time_us;
+  double algbw_gbs = 0.0;
+  double busbw_gbs = 0.0;
+};
+BenchFigures figures(const BenchRecord& record);
+
+}  // namespace scaleout::comm

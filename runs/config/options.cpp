@@ -1,0 +1,339 @@
+#include "runs/config/options.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include "runs/usage_error.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+constexpr double big = 1e15;
+
+OptionSpec integer(std::string key, std::string value, double minimum, double maximum, std::string help) {
+  return {std::move(key), OptionType::integer, std::move(value), std::move(help), {}, minimum, maximum};
+}
+OptionSpec number(std::string key, std::string value, double minimum, double maximum, std::string help) {
+  return {std::move(key), OptionType::number, std::move(value), std::move(help), {}, minimum, maximum};
+}
+OptionSpec boolean(std::string key, std::string value, std::string help) {
+  return {std::move(key), OptionType::boolean, std::move(value), std::move(help), {}, 0, 0};
+}
+OptionSpec text(std::string key, std::string value, std::string help) {
+  return {std::move(key), OptionType::text, std::move(value), std::move(help), {}, 0, 0};
+}
+OptionSpec choice(std::string key, std::string value, std::vector<std::string> choices, std::string help) {
+  return {std::move(key), OptionType::choice, std::move(value), std::move(help), std::move(choices), 0, 0};
+}
+
+std::string section_of(const std::string& key) { return key.substr(0, key.find('.')); }
+
+std::string keys_in_section(const std::string& section) {
+  std::vector<std::string> keys;
+  for (const auto& option : run_options()) {
+    if (section_of(option.key) == section) keys.push_back(option.key.substr(section.size() + 1));
+  }
+  return fmt::format("{}", fmt::join(keys, ", "));
+}
+
+std::string section_names() {
+  std::vector<std::string> sections;
+  for (const auto& option : run_options()) {
+    const auto section = section_of(option.key);
+    if (std::find(sections.begin(), sections.end(), section) == sections.end()) sections.push_back(section);
+  }
+  return fmt::format("{}", fmt::join(sections, ", "));
+}
+
+std::optional<long long> parse_integer(const std::string& value) {
+  long long result = 0;
+  const char* end = value.data() + value.size();
+  const auto [ptr, error] = std::from_chars(value.data(), end, result);
+  if (error != std::errc() || ptr != end || value.empty()) return std::nullopt;
+  return result;
+}
+
+std::optional<double> parse_number(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  double result = 0;
+  const char* end = value.data() + value.size();
+  const auto [ptr, error] = std::from_chars(value.data(), end, result);
+  if (error != std::errc() || ptr != end || !std::isfinite(result)) return std::nullopt;
+  return result;
+}
+
+std::optional<bool> parse_boolean(const std::string& value) {
+  if (value == "true" || value == "yes" || value == "on") return true;
+  if (value == "false" || value == "no" || value == "off") return false;
+  return std::nullopt;
+}
+
+std::string range_text(const OptionSpec& spec) {
+  if (spec.maximum >= big) return fmt::format("at least {}", spec.minimum);
+  return fmt::format("from {} to {}", spec.minimum, spec.maximum);
+}
+
+// The canonical text of a valid value; UsageError otherwise.
+std::string validated(const OptionSpec& spec, const std::string& value) {
+  switch (spec.type) {
+    case OptionType::integer: {
+      const auto parsed = parse_integer(value);
+      if (!parsed || static_cast<double>(*parsed) < spec.minimum || static_cast<double>(*parsed) > spec.maximum) {
+        throw UsageError(
+            fmt::format("{}: '{}' is not allowed; expected a whole number {}", spec.key, value, range_text(spec)));
+      }
+      return std::to_string(*parsed);
+    }
+    case OptionType::number: {
+      const auto parsed = parse_number(value);
+      if (!parsed || *parsed < spec.minimum || *parsed > spec.maximum) {
+        throw UsageError(
+            fmt::format("{}: '{}' is not allowed; expected a number {}", spec.key, value, range_text(spec)));
+      }
+      return value;
+    }
+    case OptionType::boolean: {
+      const auto parsed = parse_boolean(value);
+      if (!parsed) throw UsageError(fmt::format("{}: '{}' is not allowed; expected true or false", spec.key, value));
+      return *parsed ? "true" : "false";
+    }
+    case OptionType::choice:
+      if (std::find(spec.choices.begin(), spec.choices.end(), value) == spec.choices.end()) {
+        throw UsageError(
+            fmt::format("{}: '{}' is not allowed; expected one of {}", spec.key, value, fmt::join(spec.choices, ", ")));
+      }
+      return value;
+    case OptionType::text:
+      if (value.size() > 4096 || value.find('\0') != std::string::npos) {
+        throw UsageError(fmt::format("{}: expected a text of at most 4096 characters", spec.key));
+      }
+      return value;
+  }
+  return value;
+}
+
+void walk(const YAML::Node& node, const std::string& prefix, Settings& settings, int depth) {
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : std::string("?");
+    const std::string key = prefix.empty() ? name : std::string(prefix).append(".").append(name);
+    // YAML forbids a key twice in a map; yaml-cpp would keep one silently.
+    if (!seen.insert(name).second) throw UsageError(fmt::format("'{}' is given twice", key));
+    const YAML::Node& value = entry.second;
+    if (depth == 0 && find_option(key + ".preset") == nullptr &&
+        std::none_of(run_options().begin(), run_options().end(),
+                     [&](const OptionSpec& o) { return section_of(o.key) == key; })) {
+      throw UsageError(fmt::format("'{}' is not a section; the sections are {}", key, section_names()));
+    }
+    if (value.IsMap()) {
+      if (depth > 0) throw UsageError(fmt::format("{}: expected a value, not a map", key));
+      walk(value, key, settings, depth + 1);
+    } else if (value.IsScalar()) {
+      // `model: llama2-7b` is short for `model: {preset: llama2-7b}`; likewise for device.
+      if (depth == 0 && find_option(key + ".preset") != nullptr) {
+        settings.set(key + ".preset", value.Scalar());
+      } else if (depth == 0) {
+        throw UsageError(fmt::format("{}: expected a map of {}", key, keys_in_section(key)));
+      } else {
+        settings.set(key, value.Scalar());
+      }
+    } else if (value.IsNull()) {
+      if (depth == 0) continue;  // an empty section
+      throw UsageError(fmt::format("{}: has no value", key));
+    } else {
+      throw UsageError(fmt::format("{}: expected {}, not a list", key, depth == 0 ? "a map" : "a value"));
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& run_options() {
+  static const std::vector<OptionSpec> options = {
+      text("model.preset", "", "a model preset (docs/workload.md lists them); fields below override it"),
+      choice("model.architecture", "", {"gpt", "llama"},
+             "gpt (learned positions, biases) or llama (RMSNorm, SwiGLU, GQA)"),
+      integer("model.layers", "", 1, 10000, "transformer layers"),
+      integer("model.hidden", "", 1, 1e6, "hidden size h"),
+      integer("model.heads", "", 1, 1e5, "attention heads"),
+      integer("model.kv_heads", "", 1, 1e5, "key/value heads (grouped-query attention); default: heads"),
+      integer("model.ffn_hidden", "", 1, 1e7, "MLP hidden size; default 4h for gpt"),
+      integer("model.vocab", "", 1, 1e8, "vocabulary size"),
+      integer("model.seq_len", "", 1, 1e8, "sequence length in tokens"),
+      boolean("model.tied_embeddings", "", "output head shares the input embedding"),
+      integer("model.experts", "", 0, 4096, "experts per layer (mixture of experts); 0 = a dense MLP"),
+      integer("model.top_k", "", 1, 4096, "experts each token is routed to (with model.experts)"),
+      text("device.preset", "h100-sxm", "a device preset; fields below override it"),
+      number("device.peak_tflops", "", 1e-6, 1e9, "peak dense bf16 TFLOP/s"),
+      number("device.memory_bandwidth_gbs", "", 1e-6, 1e9, "memory bandwidth in GB/s"),
+      number("device.memory_gb", "", 1e-6, 1e9, "memory capacity in GB"),
+      number("device.efficiency", "", 1e-6, 1, "share of peak a training step achieves"),
+      integer("parallel.dp", "0", 0, 1e7, "data-parallel replicas; 0 = the ranks left by tp x pp x cp"),
+      integer("parallel.tp", "1", 1, 4096, "tensor parallelism: ranks sharing each layer's matmuls"),
+      integer("parallel.pp", "1", 1, 4096, "pipeline stages"),
+      integer("parallel.cp", "1", 1, 4096, "context parallelism: ranks sharing each sequence"),
+      integer("parallel.ep", "1", 1, 4096, "expert parallelism: ranks sharing the experts (divides dp)"),
+      boolean("parallel.sequence_parallel", "false", "TP's allreduces become reduce-scatter + allgather"),
+      choice("parallel.schedule", "1f1b", {"gpipe", "1f1b", "interleaved"}, "pipeline schedule"),
+      integer("parallel.virtual_stages", "1", 1, 1024, "model chunks per pipeline rank (interleaved: at least 2)"),
+      choice("parallel.zero", "0", {"0", "1", "2", "3"},
+             "ZeRO stage: 0 allreduce, 1/2 sharded optimizer "
+             "(and gradients), 3 sharded parameters (FSDP)"),
+      choice("parallel.recompute", "none", {"none", "full"}, "activation recomputation"),
+      integer("batch.micro", "1", 1, 1e6, "sequences per microbatch"),
+      integer("batch.global", "0", 0, 1e9, "sequences per step over all replicas; 0 = micro x dp x pp"),
+      // Serving: any of these selects inference instead of training (docs/inference.md).
+      integer("inference.sequences", "", 1, 1e6, "serving: concurrent sequences per replica (default 1)"),
+      integer("inference.prompt_tokens", "", 1, 1e8, "serving: prompt tokens per sequence (required)"),
+      integer("inference.output_tokens", "", 1, 1e7,
+              "serving: output tokens per sequence, the thinking budget included (required)"),
+      choice("inference.kv_dtype", "", {"bf16", "fp16", "fp8", "fp32"},
+             "serving: KV-cache element type (default bf16)"),
+      number("dp.bucket_mb", "25", 0.001, 1e6, "gradient bucket size in MiB"),
+      boolean("dp.overlap", "true", "allreduce buckets during backward (false: after backward)"),
+      choice("dp.gradient_dtype", "bf16", {"bf16", "fp32"}, "element type of the gradients reduced"),
+      integer("emulation.steps", "10", 1, 1e7,
+              "measured steps (inference: request batches, each a prefill and a decode pass per further output token)"),
+      integer("emulation.warmup", "2", 0, 1e6, "warm-up steps before them (logged, flagged)"),
+      choice("emulation.compute", "sleep", {"sleep", "spin"}, "how compute spans pass"),
+      boolean("emulation.check", "false", "verify every transfer's data (adds to `other`)"),
+      boolean("emulation.strict_memory", "false", "refuse a layout that does not fit the device's memory"),
+      integer("emulation.seed", "1", 0, 9.2e18, "seed of the synthetic payloads"),
+      integer("emulation.in_flight", "4", 1, 1024, "buffers for operations in flight (memory: this x bucket)"),
+      number("emulation.watchdog_s", "0", 0, 1e7,
+             "seconds without progress before a rank is declared hung and "
+             "the job ended (exit 6); 0 = 10 x the step's compute, at least 60"),
+      number("emulation.stop_grace_s", "10", 0.1, 1e7,
+             "seconds a stop signal (SIGTERM, SIGUSR1, SIGINT) waits for the "
+             "step in flight to end before the log is closed without it (exit 4); Slurm kills 30 s after SIGTERM"),
+      integer("emulation.test_stall_rank", "-1", -1, 1e7, "test only: this rank stops making progress (-1: none)"),
+      integer("emulation.test_stall_step", "0", 0, 1e7, "test only: at the start of this step"),
+      text("output.path", "scaleout-run.h5", "the run log (HDF5)"),
+      boolean("output.log", "true",
+              "write the run log; false: only the summary is printed (to measure the log's own cost)"),
+      boolean("output.trace", "false", "log one row per op and rank (/ops)"),
+      boolean("output.overwrite", "false", "replace an existing run log"),
+  };
+  return options;
+}
+
+const OptionSpec* find_option(const std::string& key) {
+  for (const auto& option : run_options()) {
+    if (option.key == key) return &option;
+  }
+  return nullptr;
+}
+
+Settings Settings::from_yaml(const std::string& text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& error) {
+    throw UsageError(fmt::format("{}: not valid YAML: {}", source, error.what()));
+  }
+  Settings settings;
+  if (root.IsNull()) throw UsageError(fmt::format("{}: the config is empty; it needs at least a model", source));
+  if (!root.IsMap()) throw UsageError(fmt::format("{}: expected a map of sections ({})", source, section_names()));
+  walk(root, "", settings, 0);
+  return settings;
+}
+
+Settings Settings::from_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw UsageError(fmt::format("{}: is a directory, not a config file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("{}: cannot be read", path));
+  // Read at most a byte past the limit: a device (/dev/zero) or a pipe never ends.
+  constexpr std::size_t largest = 1u << 20;
+  std::string text(largest + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > largest) throw UsageError(fmt::format("{}: larger than 1 MiB; not a config file", path));
+  return from_yaml(text, path);
+}
+
+Settings Settings::from_file(const std::string& path, const std::vector<std::string>& overrides) {
+  Settings settings = from_file(path);
+  for (const auto& assignment : overrides) settings.apply_override(assignment);
+  return settings;
+}
+
+void Settings::set(const std::string& key, const std::string& value) {
+  const OptionSpec* spec = find_option(key);
+  if (spec == nullptr) {
+    const auto section = section_of(key);
+    const auto keys = keys_in_section(section);
+    if (keys.empty()) throw UsageError(fmt::format("'{}' is not an option; the sections are {}", key, section_names()));
+    throw UsageError(fmt::format("'{}' is not an option; {} has {}", key, section, keys));
+  }
+  // No option takes a long value; a huge one is a mistake (or an attack) and must not fill messages.
+  constexpr std::size_t longest = 4096;
+  if (value.size() > longest) {
+    throw UsageError(
+        fmt::format("{}: a value of {} bytes is not allowed; values are at most {} bytes", key, value.size(), longest));
+  }
+  values_[key] = validated(*spec, value);
+}
+
+void Settings::apply_override(const std::string& assignment) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    throw UsageError(fmt::format("--set: '{}' is not key=value (for example dp.bucket_mb=50)", assignment));
+  }
+  set(assignment.substr(0, equals), assignment.substr(equals + 1));
+}
+
+std::optional<std::string> Settings::explicit_value(const std::string& key) const {
+  const auto found = values_.find(key);
+  if (found == values_.end()) return std::nullopt;
+  return found->second;
+}
+
+bool Settings::has(const std::string& key) const {
+  if (values_.count(key) != 0) return true;
+  const OptionSpec* spec = find_option(key);
+  return spec != nullptr && !spec->default_value.empty();
+}
+
+std::string Settings::text(const std::string& key) const {
+  if (const auto value = explicit_value(key)) return *value;
+  const OptionSpec* spec = find_option(key);
+  if (spec == nullptr) throw std::logic_error("unknown option " + key);
+  return spec->default_value;
+}
+
+long long Settings::integer(const std::string& key) const { return *parse_integer(text(key)); }
+double Settings::number(const std::string& key) const { return *parse_number(text(key)); }
+bool Settings::boolean(const std::string& key) const { return *parse_boolean(text(key)); }
+
+std::string Settings::effective_yaml() const {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string open_section;
+  for (const auto& option : run_options()) {
+    if (!has(option.key)) continue;
+    const auto section = section_of(option.key);
+    if (section != open_section) {
+      if (!open_section.empty()) out << YAML::EndMap;
+      out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+      open_section = section;
+    }
+    out << YAML::Key << option.key.substr(section.size() + 1) << YAML::Value << text(option.key);
+  }
+  if (!open_section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace scaleout::runs

@@ -1,0 +1,396 @@
+#include "runs/config/run_config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "parallelism/layout.hpp"
+#include "runs/usage_error.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+using parallelism::Architecture;
+using parallelism::Device;
+using parallelism::Model;
+
+Model resolve_model(const Settings& s) {
+  Model model;
+  if (const auto preset = s.explicit_value("model.preset")) {
+    const auto found = parallelism::find_model_preset(*preset);
+    if (!found) {
+      throw UsageError(fmt::format("model.preset: '{}' is not a preset; the presets are {}", *preset,
+                                   parallelism::model_preset_names()));
+    }
+    model = *found;
+  } else {
+    for (const char* key : {"model.layers", "model.hidden", "model.heads", "model.vocab", "model.seq_len"}) {
+      if (!s.explicit_value(key)) {
+        throw UsageError(fmt::format("{}: required for a model without a preset (or give model.preset: one of {})", key,
+                                     parallelism::model_preset_names()));
+      }
+    }
+    model.name = "inline";
+    model.architecture = Architecture::gpt;
+  }
+  if (const auto v = s.explicit_value("model.architecture")) model.architecture = *parallelism::parse_architecture(*v);
+  const auto integer_or = [&](const char* key, std::int64_t fallback) {
+    return s.explicit_value(key) ? s.integer(key) : fallback;
+  };
+  model.layers = static_cast<int>(integer_or("model.layers", model.layers));
+  model.hidden = integer_or("model.hidden", model.hidden);
+  const bool heads_given = s.explicit_value("model.heads").has_value();
+  model.heads = static_cast<int>(integer_or("model.heads", model.heads));
+  model.kv_heads =
+      static_cast<int>(integer_or("model.kv_heads", heads_given || model.kv_heads == 0 ? model.heads : model.kv_heads));
+  model.ffn_hidden = integer_or("model.ffn_hidden", model.ffn_hidden == 0 ? 4 * model.hidden : model.ffn_hidden);
+  model.vocab = integer_or("model.vocab", model.vocab);
+  model.seq_len = integer_or("model.seq_len", model.seq_len);
+  if (const auto v = s.explicit_value("model.tied_embeddings"))
+    model.tied_embeddings = s.boolean("model.tied_embeddings");
+  model.experts = static_cast<int>(integer_or("model.experts", model.experts));
+  model.top_k = static_cast<int>(integer_or("model.top_k", model.top_k == 0 && model.experts > 0 ? 1 : model.top_k));
+  if (model.experts > 0 && model.top_k > model.experts) {
+    throw UsageError(fmt::format("model.top_k: {} is more than the {} experts; use 1 to {}", model.top_k, model.experts,
+                                 model.experts));
+  }
+  if (model.experts == 0 && s.explicit_value("model.top_k")) {
+    throw UsageError("model.top_k: needs model.experts (a mixture-of-experts model)");
+  }
+  if (s.explicit_value("model.preset") &&
+      (s.explicit_value("model.layers") || s.explicit_value("model.experts") || s.explicit_value("model.hidden"))) {
+    model.name += "-custom";
+  }
+
+  if (model.hidden % model.heads != 0) {
+    throw UsageError(fmt::format("model.heads: {} does not divide model.hidden ({}); use a divisor of it", model.heads,
+                                 model.hidden));
+  }
+  if (model.kv_heads > model.heads || model.heads % model.kv_heads != 0) {
+    throw UsageError(fmt::format("model.kv_heads: {} must divide model.heads ({})", model.kv_heads, model.heads));
+  }
+  return model;
+}
+
+Device resolve_device(const Settings& s) {
+  const std::string preset = s.text("device.preset");
+  auto found = parallelism::find_device_preset(preset);
+  if (!found) {
+    throw UsageError(fmt::format("device.preset: '{}' is not a preset; the presets are {}", preset,
+                                 parallelism::device_preset_names()));
+  }
+  Device device = *found;
+  bool custom = false;
+  if (s.explicit_value("device.peak_tflops")) device.peak_flops = s.number("device.peak_tflops") * 1e12, custom = true;
+  if (s.explicit_value("device.memory_bandwidth_gbs")) {
+    device.memory_bandwidth = s.number("device.memory_bandwidth_gbs") * 1e9, custom = true;
+  }
+  if (s.explicit_value("device.memory_gb")) device.memory_bytes = s.number("device.memory_gb") * 1e9, custom = true;
+  if (s.explicit_value("device.efficiency")) device.efficiency = s.number("device.efficiency"), custom = true;
+  if (custom) device.name += "-custom";
+  return device;
+}
+
+parallelism::Layout resolve_layout(const Settings& s) {
+  parallelism::Layout l;
+  l.tp = static_cast<int>(s.integer("parallel.tp"));
+  l.pp = static_cast<int>(s.integer("parallel.pp"));
+  l.cp = static_cast<int>(s.integer("parallel.cp"));
+  l.ep = static_cast<int>(s.integer("parallel.ep"));
+  l.sequence_parallel = s.boolean("parallel.sequence_parallel");
+  const std::string schedule = s.text("parallel.schedule");
+  l.schedule = schedule == "gpipe"         ? parallelism::Schedule::gpipe
+               : schedule == "interleaved" ? parallelism::Schedule::interleaved
+                                           : parallelism::Schedule::one_f_one_b;
+  l.virtual_stages = static_cast<int>(s.integer("parallel.virtual_stages"));
+  l.zero_stage = static_cast<int>(s.integer("parallel.zero"));
+  l.recompute = s.text("parallel.recompute") == "full" ? parallelism::Recompute::full : parallelism::Recompute::none;
+  return l;
+}
+
+std::string choices(const std::vector<int>& values) {
+  std::string text;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == values.size() ? " or " : ", ") + std::to_string(values[i]);
+  }
+  return text;
+}
+
+// Divisors of n that also satisfy `also`.
+template <class Predicate>
+std::vector<int> divisors_where(int n, Predicate also) {
+  std::vector<int> result;
+  for (const int d : parallelism::divisors(n)) {
+    if (also(d)) result.push_back(d);
+  }
+  return result;
+}
+
+// What does not depend on the world size: the layout against the model.
+void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
+  using parallelism::Schedule;
+  if (m.heads % l.tp != 0) {
+    throw UsageError(fmt::format("parallel.tp: {} does not divide the model's {} attention heads; use {}", l.tp,
+                                 m.heads, choices(parallelism::divisors(m.heads))));
+  }
+  const bool interleaved = l.schedule == Schedule::interleaved;
+  if (interleaved && l.virtual_stages < 2) {
+    throw UsageError("parallel.virtual_stages: the interleaved schedule needs at least 2 model chunks per rank");
+  }
+  if (!interleaved && l.virtual_stages != 1) {
+    throw UsageError(
+        fmt::format("parallel.virtual_stages: {} chunks need parallel.schedule: interleaved", l.virtual_stages));
+  }
+  if (interleaved && l.pp < 2) throw UsageError("parallel.schedule: interleaved needs parallel.pp of at least 2");
+  const int chunks = l.pp * l.virtual_stages;
+  if (m.layers % chunks != 0) {
+    const auto stage_choices = divisors_where(m.layers, [&](int d) { return d % l.virtual_stages == 0; });
+    std::vector<int> pps;
+    pps.reserve(stage_choices.size());
+    for (const int d : stage_choices) pps.push_back(d / l.virtual_stages);
+    throw UsageError(
+        fmt::format("parallel.pp: {} stage{} x {} chunk{} do not divide the model's {} layers; with {} "
+                    "chunk{} per rank, pp may be {}",
+                    l.pp, l.pp == 1 ? "" : "s", l.virtual_stages, l.virtual_stages == 1 ? "" : "s", m.layers,
+                    l.virtual_stages, l.virtual_stages == 1 ? "" : "s", choices(pps)));
+  }
+  if (m.seq_len % l.cp != 0) {
+    throw UsageError(fmt::format("parallel.cp: {} does not divide the sequence of {} tokens; use {}", l.cp, m.seq_len,
+                                 choices(divisors_where(64, [&](int d) { return m.seq_len % d == 0; }))));
+  }
+  if (l.ep > 1 && !m.moe()) {
+    throw UsageError(
+        fmt::format("parallel.ep: {} needs a mixture-of-experts model (model.experts; preset "
+                    "mixtral-8x7b or tiny-moe)",
+                    l.ep));
+  }
+  if (m.moe() && m.experts % l.ep != 0) {
+    throw UsageError(fmt::format("parallel.ep: {} does not divide the model's {} experts; use {}", l.ep, m.experts,
+                                 choices(parallelism::divisors(m.experts))));
+  }
+  if (l.zero_stage >= 2 && l.pp > 1) {
+    throw UsageError(
+        fmt::format("parallel.zero: stage {} does not combine with pipeline parallelism (as in DeepSpeed); "
+                    "use zero 0 or 1 (Megatron's distributed optimizer) with pp {}",
+                    l.zero_stage, l.pp));
+  }
+  if (l.zero_stage == 3 && l.ep > 1) {
+    throw UsageError("parallel.zero: stage 3 is not emulated with expert parallelism; use zero 0, 1 or 2 with ep");
+  }
+}
+
+// A step program holds a few ops per bucket and per layer and microbatch: a config that would make
+// millions of them (huge models with small buckets, a huge batch) is refused before it is built, so
+// that memory and time stay bounded whatever the input.
+void check_program_size(const parallelism::Workload& w) {
+  constexpr double most_buckets = 100'000, most_layer_passes = 200'000;
+  const auto& l = w.layout;
+  if (l.zero_stage < 3) {
+    double gradients = 0;
+    for (int stage = 0; stage < l.pp; ++stage) {
+      gradients = std::max(gradients, static_cast<double>(parallelism::gradient_bytes(w, stage)));
+    }
+    const double buckets = std::ceil(gradients / static_cast<double>(w.bucket_bytes()));
+    if (buckets > most_buckets) {
+      throw UsageError(
+          fmt::format("dp.bucket_mb: {:g} MiB buckets make {:.0f} gradient buckets per step; at most {:.0f} "
+                      "are emulated: use buckets of at least {:.0f} MiB",
+                      w.bucket_mb, buckets, most_buckets, std::ceil(gradients / most_buckets / (1 << 20))));
+    }
+  }
+  const double passes = static_cast<double>(w.microbatches()) * w.model.layers / l.pp;
+  if (passes > most_layer_passes) {
+    throw UsageError(
+        fmt::format("batch.global: {} microbatches x {} layers per stage make {:.0f} layer passes per step "
+                    "and rank; at most {:.0f} are emulated: use a smaller global batch or a larger micro "
+                    "batch",
+                    w.microbatches(), w.model.layers / l.pp, passes, most_layer_passes));
+  }
+}
+
+bool any_inference_key(const Settings& s) {
+  for (const auto& option : run_options()) {
+    if (option.key.rfind("inference.", 0) == 0 && s.explicit_value(option.key)) return true;
+  }
+  return false;
+}
+
+// Serving: the inference section, completed with its defaults in the settings (so the effective
+// config says them), and the training options it excludes refused.
+parallelism::Inference resolve_inference(Settings& s, const parallelism::Workload& w) {
+  for (const char* key : {"inference.prompt_tokens", "inference.output_tokens"}) {
+    if (!s.explicit_value(key)) throw UsageError(fmt::format("{}: required with an inference section", key));
+  }
+  if (!s.explicit_value("inference.sequences")) s.set("inference.sequences", "1");
+  if (!s.explicit_value("inference.kv_dtype")) s.set("inference.kv_dtype", "bf16");
+  // Their defaults are allowed: an effective config (the run log's) states every option.
+  for (const auto& [key, unset] : {std::pair{"batch.micro", 1LL}, {"batch.global", 0LL}}) {
+    if (s.integer(key) != unset) {
+      throw UsageError(fmt::format("{}: a training option; inference takes its batch from inference.sequences", key));
+    }
+  }
+  const auto& l = w.layout;
+  const auto refuse = [](bool given, const char* key, const char* what) {
+    if (given) throw UsageError(fmt::format("{}: {} is training only; a serving replica is tp x pp x ep", key, what));
+  };
+  refuse(l.cp > 1, "parallel.cp", "context parallelism");
+  refuse(l.zero_stage > 0, "parallel.zero", "ZeRO");
+  refuse(l.recompute != parallelism::Recompute::none, "parallel.recompute", "recomputation");
+  refuse(l.sequence_parallel, "parallel.sequence_parallel", "sequence parallelism");
+  refuse(l.schedule == parallelism::Schedule::interleaved, "parallel.schedule", "the interleaved schedule");
+  parallelism::Inference serve;
+  serve.sequences = static_cast<int>(s.integer("inference.sequences"));
+  serve.prompt_tokens = s.integer("inference.prompt_tokens");
+  serve.output_tokens = s.integer("inference.output_tokens");
+  const std::string kv = s.text("inference.kv_dtype");
+  serve.kv_element_bytes = kv == "fp8" ? 1.0 : kv == "fp32" ? 4.0 : 2.0;
+  if (serve.sequences % l.ep != 0) {
+    throw UsageError(
+        fmt::format("inference.sequences: {} is not a multiple of parallel.ep ({}); EP splits the "
+                    "sequences over its ranks",
+                    serve.sequences, l.ep));
+  }
+  return serve;
+}
+
+}  // namespace
+
+int RunConfig::passes_per_step() const {
+  return workload.inference ? static_cast<int>(workload.inference->output_tokens) : 1;
+}
+
+RunConfig resolve(const Settings& settings) {
+  RunConfig config;
+  config.settings = settings;
+  auto& w = config.workload;
+  w.model = resolve_model(settings);
+  w.device = resolve_device(settings);
+  w.layout = resolve_layout(settings);
+  check_layout_against_model(w.layout, w.model);
+  w.micro_batch = static_cast<int>(settings.integer("batch.micro"));
+  w.bucket_mb = settings.number("dp.bucket_mb");
+  w.overlap = settings.boolean("dp.overlap");
+  w.gradient_type = *comm::parse_element_type(settings.text("dp.gradient_dtype"));
+  config.steps = static_cast<int>(settings.integer("emulation.steps"));
+  config.warmup = static_cast<int>(settings.integer("emulation.warmup"));
+  config.compute = *parallelism::parse_compute_mode(settings.text("emulation.compute"));
+  config.check = settings.boolean("emulation.check");
+  config.strict_memory = settings.boolean("emulation.strict_memory");
+  config.seed = static_cast<std::uint64_t>(settings.integer("emulation.seed"));
+  config.in_flight = static_cast<int>(settings.integer("emulation.in_flight"));
+  config.watchdog_s = settings.number("emulation.watchdog_s");
+  config.stop_grace_s = settings.number("emulation.stop_grace_s");
+  config.stall_rank = static_cast<int>(settings.integer("emulation.test_stall_rank"));
+  config.stall_step = static_cast<int>(settings.integer("emulation.test_stall_step"));
+  config.output = settings.text("output.path");
+  config.log = settings.boolean("output.log");
+  config.trace = settings.boolean("output.trace");
+  if (config.trace && !config.log)
+    throw UsageError("output.trace: true needs output.log: true (the trace goes to the log)");
+  config.overwrite = settings.boolean("output.overwrite");
+  if (config.output.empty()) throw UsageError("output.path: must name a file (for example run.h5)");
+  if (any_inference_key(settings)) {
+    w.inference = resolve_inference(config.settings, w);
+    // The /steps rows name passes with 32-bit steps.
+    if (static_cast<double>(config.warmup + config.steps) * static_cast<double>(w.inference->output_tokens) > 2e9) {
+      throw UsageError(
+          fmt::format("emulation.steps: {} request batches of {} output tokens make more than 2e9 passes; "
+                      "use fewer steps or output tokens",
+                      config.warmup + config.steps, w.inference->output_tokens));
+    }
+  }
+  return config;
+}
+
+namespace {
+
+// A serving job: replicas of tp x pp x ep ranks; the grid's dp holds ep x replicas (EP groups are
+// consecutive dp ranks), and a replica's sequences are its global batch.
+void fit_serving_to_world(RunConfig& config, int world_size) {
+  auto& w = config.workload;
+  auto& l = w.layout;
+  const long long replica = static_cast<long long>(l.tp) * l.pp * l.ep;
+  if (world_size % replica != 0) {
+    throw UsageError(fmt::format(
+        "parallel: a replica of tp x pp x ep = {} x {} x {} = {} ranks does not divide the {} "
+        "rank{} of this job; use a layout whose product is one of {}",
+        l.tp, l.pp, l.ep, replica, world_size, world_size == 1 ? "" : "s", choices(parallelism::divisors(world_size))));
+  }
+  l.dp = static_cast<int>(world_size / (static_cast<long long>(l.tp) * l.pp));
+  if (const auto dp = config.settings.integer("parallel.dp"); dp != 0 && dp != l.dp) {
+    throw UsageError(
+        fmt::format("parallel.dp: {} is not allowed in inference; replicas are the ranks over tp x pp "
+                    "x ep (here dp = {}, or 0)",
+                    dp, l.dp));
+  }
+  w.micro_batch = w.inference->sequences / l.ep;
+  w.global_batch = w.micro_batch * l.dp;
+}
+
+}  // namespace
+
+void fit_to_world(RunConfig& config, int world_size) {
+  auto& w = config.workload;
+  auto& l = w.layout;
+  if (w.inference) {
+    fit_serving_to_world(config, world_size);
+    return;
+  }
+  const auto dp = config.settings.integer("parallel.dp");
+  const long long model_parallel = static_cast<long long>(l.tp) * l.pp * l.cp;
+  const std::string ranks = fmt::format("{} rank{}", world_size, world_size == 1 ? "" : "s");
+  if (dp == 0) {
+    if (world_size % model_parallel != 0) {
+      throw UsageError(
+          fmt::format("parallel: tp x pp x cp = {} x {} x {} = {} does not divide the {} of this job; "
+                      "with {}, tp x pp x cp may be {}",
+                      l.tp, l.pp, l.cp, model_parallel, ranks, ranks, choices(parallelism::divisors(world_size))));
+    }
+    l.dp = static_cast<int>(world_size / model_parallel);
+  } else if (dp * model_parallel != world_size) {
+    if (model_parallel == 1) {
+      throw UsageError(
+          fmt::format("parallel.dp: {} does not match the {} of this job; in a data-parallel layout dp is "
+                      "the number of ranks (or 0 for all of them)",
+                      dp, ranks));
+    }
+    throw UsageError(fmt::format("parallel: dp x tp x pp x cp = {} x {} x {} x {} = {} but the job has {}; {}", dp,
+                                 l.tp, l.pp, l.cp, dp * model_parallel, ranks,
+                                 world_size % model_parallel == 0
+                                     ? fmt::format("use dp {} (or 0)", world_size / model_parallel)
+                                     : fmt::format("tp x pp x cp = {} does not divide it either; use a product of {}",
+                                                   model_parallel, choices(parallelism::divisors(world_size)))));
+  } else {
+    l.dp = static_cast<int>(dp);
+  }
+  if (l.dp % l.ep != 0) {
+    throw UsageError(fmt::format("parallel.ep: {} does not divide dp = {}; use {}", l.ep, l.dp,
+                                 choices(divisors_where(l.dp, [&](int d) { return w.model.experts % d == 0; }))));
+  }
+  const auto global = config.settings.integer("batch.global");
+  const long long per_step = static_cast<long long>(w.micro_batch) * l.dp;
+  if (global == 0) {
+    // A pipeline gets one microbatch per stage: the fewest that fill it.
+    w.global_batch = static_cast<int>(per_step * l.pp);
+  } else if (global % per_step != 0) {
+    throw UsageError(fmt::format("batch.global: {} is not a multiple of batch.micro x dp = {} x {} = {}; use {} or {}",
+                                 global, w.micro_batch, l.dp, per_step,
+                                 std::max(per_step, global / per_step * per_step), (global / per_step + 1) * per_step));
+  } else {
+    w.global_batch = static_cast<int>(global);
+  }
+  check_program_size(w);
+  if (l.schedule == parallelism::Schedule::interleaved && w.microbatches() % l.pp != 0) {
+    const long long unit = per_step * l.pp;
+    throw UsageError(
+        fmt::format("batch.global: the interleaved schedule needs the microbatches ({}) to be a multiple "
+                    "of pp ({}); use a global batch that is a multiple of micro x dp x pp = {}",
+                    w.microbatches(), l.pp, unit));
+  }
+}
+
+}  // namespace scaleout::runs

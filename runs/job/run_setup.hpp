@@ -1,0 +1,45 @@
+#pragma once
+// What a run checks and gathers before its first step: the job against Slurm's view, the output and
+// the space its log needs, the device's memory; and what the log's header records (environment,
+// workload figures, placement). All of it before the first emulated step; the driver is run_command.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "parallelism/layout.hpp"
+#include "parallelism/program.hpp"
+#include "parallelism/workload.hpp"
+#include "runs/config/run_config.hpp"
+#include "topology/cluster_map.hpp"
+
+namespace scaleout::runs {
+
+// Under Slurm, the job's task count must be the world: a mismatch (ranks missing or extra) is a
+// UsageError.
+void check_slurm_tasks(int world_size);
+
+// What the run's log may grow to over its steps (runs/run_log.hpp's bound, for this run's steps,
+// ranks and op trace).
+std::uint64_t run_log_growth(const RunConfig& config, int world_size,
+                             const std::vector<parallelism::Program>& programs);
+
+// Why output.path cannot take a log of up to `log_bytes` (it exists without overwrite, cannot be
+// written, or its file system has too little free space), or "" (also when output.log is false).
+std::string output_problem(const RunConfig& config, std::uint64_t log_bytes);
+
+// The memory a device would need against its capacity: a warning on rank 0, or with --strict-memory
+// a UsageError.
+void check_device_memory(const RunConfig& config, bool root);
+
+// /environment: MPI library, transport, Slurm's variables, hostnames.
+std::map<std::string, std::string> environment_facts(int world_size, const topology::ClusterMap& cluster);
+// The workload's figures, the log's numeric root attributes.
+std::map<std::string, double> workload_figures(const parallelism::Workload& w,
+                                               const std::vector<parallelism::Program>& programs,
+                                               const std::vector<parallelism::PlacementWarning>& placement);
+std::vector<parallelism::PlacementWarning> placement_of(const parallelism::Layout& layout,
+                                                        const topology::ClusterMap& cluster);
+
+}  // namespace scaleout::runs

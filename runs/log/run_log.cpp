@@ -1,0 +1,403 @@
+#include "runs/log/run_log.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <stdexcept>
+
+#include "runs/version.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+using parallelism::Group;
+
+// Rows with strings: the pointers live in the strings the caller keeps while the rows are written.
+struct NodeRow {
+  const char* hostname;
+  std::int32_t packages, numa_nodes, cores, pus;
+  std::uint64_t memory_bytes;
+  std::int32_t l3_caches;
+  std::uint64_t l3_bytes;
+  std::int32_t nics, gpus, ranks, xml_index;
+  const char* nics_json;
+  const char* gpus_json;
+};
+
+struct RankRow {
+  std::int32_t rank, node, local_rank;
+  const char* hostname;
+  const char* binding_pus;
+  const char* binding_cores;
+  std::int8_t bound;
+  std::int32_t dp, tp, pp, ep, cp;  // grid coordinates
+};
+
+struct ProgramRow {
+  std::int32_t stage;
+  std::int8_t pass;
+  std::int32_t op;
+  const char* kind;
+  const char* phase;
+  std::int32_t microbatch, layer;
+  const char* group;
+  const char* transfer;
+  std::int8_t expert;
+  std::uint64_t bytes;
+  std::int32_t slot, peer, tag;
+  double flops, memory_bytes, seconds;
+};
+
+#define SCALEOUT_FIELD(type, name, h5type) field(#name, offsetof(type, name), h5type)
+
+void write_topology(hid_t file, const topology::ClusterMap& cluster) {
+  const h5::Object group = h5::create_group(file, "topology");
+  const h5::Object text = h5::string_type();
+  h5::CompoundType type(sizeof(NodeRow));
+  type.SCALEOUT_FIELD(NodeRow, hostname, text.id())
+      .SCALEOUT_FIELD(NodeRow, packages, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, numa_nodes, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, cores, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, pus, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, memory_bytes, H5T_NATIVE_UINT64)
+      .SCALEOUT_FIELD(NodeRow, l3_caches, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, l3_bytes, H5T_NATIVE_UINT64)
+      .SCALEOUT_FIELD(NodeRow, nics, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, gpus, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, ranks, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, xml_index, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(NodeRow, nics_json, text.id())
+      .SCALEOUT_FIELD(NodeRow, gpus_json, text.id());
+  // Identical nodes share one XML.
+  std::vector<std::string> distinct_xml;
+  std::vector<std::string> nics(cluster.nodes.size()), gpus(cluster.nodes.size());
+  std::vector<NodeRow> rows;
+  for (std::size_t i = 0; i < cluster.nodes.size(); ++i) {
+    const auto& node = cluster.nodes[i];
+    nics[i] = nlohmann::json(node.nics).dump();
+    gpus[i] = nlohmann::json(node.gpus).dump();
+    std::int32_t ranks = 0;
+    for (const auto& placement : cluster.ranks) ranks += placement.node == static_cast<int>(i) ? 1 : 0;
+    std::int32_t xml_index = -1;
+    if (i < cluster.xml.size()) {
+      for (std::size_t k = 0; k < distinct_xml.size() && xml_index < 0; ++k) {
+        if (distinct_xml[k] == cluster.xml[i]) xml_index = static_cast<std::int32_t>(k);
+      }
+      if (xml_index < 0) {
+        xml_index = static_cast<std::int32_t>(distinct_xml.size());
+        distinct_xml.push_back(cluster.xml[i]);
+      }
+    }
+    rows.push_back({node.hostname.c_str(), node.packages, node.numa_nodes, node.cores, node.pus, node.memory_bytes,
+                    node.l3_caches, node.l3_bytes, static_cast<std::int32_t>(node.nics.size()),
+                    static_cast<std::int32_t>(node.gpus.size()), ranks, xml_index, nics[i].c_str(), gpus[i].c_str()});
+  }
+  h5::Table(group.id(), "nodes", type.id(), 64).append(rows.data(), rows.size());
+  h5::write_strings(group.id(), "xml", distinct_xml);
+}
+
+void write_ranks(hid_t file, const topology::ClusterMap& cluster, const parallelism::Layout& layout) {
+  const h5::Object text = h5::string_type();
+  h5::CompoundType type(sizeof(RankRow));
+  type.SCALEOUT_FIELD(RankRow, rank, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, node, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, local_rank, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, hostname, text.id())
+      .SCALEOUT_FIELD(RankRow, binding_pus, text.id())
+      .SCALEOUT_FIELD(RankRow, binding_cores, text.id())
+      .SCALEOUT_FIELD(RankRow, bound, H5T_NATIVE_INT8)
+      .SCALEOUT_FIELD(RankRow, dp, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, tp, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, pp, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, ep, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, cp, H5T_NATIVE_INT32);
+  std::vector<RankRow> rows;
+  for (const auto& r : cluster.ranks) {
+    const parallelism::GridPosition p = parallelism::position_of(layout, r.rank);
+    rows.push_back({r.rank, r.node, r.local_rank, r.hostname.c_str(), r.binding.pus.c_str(), r.binding.cores.c_str(),
+                    static_cast<std::int8_t>(r.binding.bound), p.dp, p.tp, p.pp, p.ep, p.cp});
+  }
+  h5::Table(file, "ranks", type.id(), 256).append(rows.data(), rows.size());
+}
+
+// Serving logs two programs per stage (prefill, then decode): `stages` tells them apart.
+void write_program(hid_t file, const std::vector<parallelism::Program>& programs, std::size_t stages) {
+  const h5::Object text = h5::string_type();
+  h5::CompoundType type(sizeof(ProgramRow));
+  type.SCALEOUT_FIELD(ProgramRow, stage, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, pass, H5T_NATIVE_INT8)
+      .SCALEOUT_FIELD(ProgramRow, op, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, kind, text.id())
+      .SCALEOUT_FIELD(ProgramRow, phase, text.id())
+      .SCALEOUT_FIELD(ProgramRow, microbatch, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, layer, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, group, text.id())
+      .SCALEOUT_FIELD(ProgramRow, transfer, text.id())
+      .SCALEOUT_FIELD(ProgramRow, expert, H5T_NATIVE_INT8)
+      .SCALEOUT_FIELD(ProgramRow, bytes, H5T_NATIVE_UINT64)
+      .SCALEOUT_FIELD(ProgramRow, slot, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, peer, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, tag, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(ProgramRow, flops, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(ProgramRow, memory_bytes, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(ProgramRow, seconds, H5T_NATIVE_DOUBLE);
+  h5::Table table(file, "program", type.id(), 1024);
+  for (std::size_t index = 0; index < programs.size(); ++index) {
+    const auto stage = static_cast<std::int32_t>(index % stages);
+    const PassKind pass = programs.size() == stages ? PassKind::training
+                          : index < stages          ? PassKind::prefill
+                                                    : PassKind::decode;
+    std::vector<ProgramRow> rows;
+    rows.reserve(programs[index].ops.size());
+    for (std::size_t i = 0; i < programs[index].ops.size(); ++i) {
+      const auto& op = programs[index].ops[i];
+      const bool compute = op.kind == parallelism::OpKind::compute;
+      rows.push_back({stage, static_cast<std::int8_t>(pass), static_cast<std::int32_t>(i),
+                      parallelism::to_string(op.kind), parallelism::to_string(op.phase), op.microbatch, op.layer,
+                      compute ? "" : parallelism::to_string(op.group),
+                      compute ? "" : parallelism::to_string(op.transfer), static_cast<std::int8_t>(op.expert), op.bytes,
+                      op.slot, op.peer, compute ? -1 : op.tag, op.flops, op.memory_bytes, op.seconds});
+    }
+    table.append(rows.data(), rows.size());
+  }
+}
+
+}  // namespace
+
+h5::CompoundType step_row_type() {
+  {
+    h5::CompoundType t(sizeof(StepRow));
+    t.SCALEOUT_FIELD(StepRow, step, H5T_NATIVE_INT32)
+        .SCALEOUT_FIELD(StepRow, rank, H5T_NATIVE_INT32)
+        .SCALEOUT_FIELD(StepRow, warmup, H5T_NATIVE_INT8)
+        .SCALEOUT_FIELD(StepRow, pass, H5T_NATIVE_INT8)
+        .SCALEOUT_FIELD(StepRow, token, H5T_NATIVE_INT32)
+        .SCALEOUT_FIELD(StepRow, step_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, compute_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, compute_requested_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, exposed_dp_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, exposed_tp_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, exposed_pp_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, exposed_ep_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, exposed_cp_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, bubble_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, overlapped_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, other_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(StepRow, bytes_dp, H5T_NATIVE_UINT64)
+        .SCALEOUT_FIELD(StepRow, bytes_tp, H5T_NATIVE_UINT64)
+        .SCALEOUT_FIELD(StepRow, bytes_pp, H5T_NATIVE_UINT64)
+        .SCALEOUT_FIELD(StepRow, bytes_ep, H5T_NATIVE_UINT64)
+        .SCALEOUT_FIELD(StepRow, bytes_cp, H5T_NATIVE_UINT64)
+        .SCALEOUT_FIELD(StepRow, wrong, H5T_NATIVE_UINT64);
+    return t;
+  }
+}
+
+h5::CompoundType op_row_type() {
+  {
+    h5::CompoundType t(sizeof(OpRow));
+    t.SCALEOUT_FIELD(OpRow, step, H5T_NATIVE_INT32)
+        .SCALEOUT_FIELD(OpRow, rank, H5T_NATIVE_INT32)
+        .SCALEOUT_FIELD(OpRow, op, H5T_NATIVE_INT32)
+        .SCALEOUT_FIELD(OpRow, begin_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(OpRow, end_s, H5T_NATIVE_DOUBLE)
+        .SCALEOUT_FIELD(OpRow, waited_s, H5T_NATIVE_DOUBLE);
+    return t;
+  }
+}
+
+#undef SCALEOUT_FIELD
+
+StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRecord& r) {
+  StepRow row;
+  row.step = step;
+  row.rank = rank;
+  row.warmup = warmup ? 1 : 0;
+  row.step_s = r.step;
+  row.compute_s = r.compute;
+  row.compute_requested_s = r.compute_requested;
+  const auto exposed = [&](Group g) { return r.exposed[static_cast<std::size_t>(g)]; };
+  const auto bytes = [&](Group g) { return r.bytes[static_cast<std::size_t>(g)]; };
+  row.exposed_dp_s = exposed(Group::dp);
+  row.exposed_tp_s = exposed(Group::tp);
+  row.exposed_pp_s = exposed(Group::pp);
+  row.exposed_ep_s = exposed(Group::ep);
+  row.exposed_cp_s = exposed(Group::cp);
+  row.bubble_s = r.bubble;
+  row.overlapped_s = r.overlapped;
+  row.other_s = r.other();
+  row.bytes_dp = bytes(Group::dp);
+  row.bytes_tp = bytes(Group::tp);
+  row.bytes_pp = bytes(Group::pp);
+  row.bytes_ep = bytes(Group::ep);
+  row.bytes_cp = bytes(Group::cp);
+  row.wrong = r.wrong;
+  return row;
+}
+
+const char* to_string(PassKind pass) {
+  switch (pass) {
+    case PassKind::training: return "training";
+    case PassKind::prefill: return "prefill";
+    case PassKind::decode: return "decode";
+  }
+  return "?";
+}
+
+const char* to_string(RunStatus status) {
+  switch (status) {
+    case RunStatus::running: return "running";
+    case RunStatus::complete: return "complete";
+    case RunStatus::interrupted: return "interrupted";
+    case RunStatus::failed: return "failed";
+  }
+  return "?";
+}
+
+namespace {
+constexpr std::size_t step_chunk_rows = 1024, op_chunk_rows = 4096;
+constexpr std::uint64_t mib = 1 << 20;
+
+std::uint64_t chunked_bytes(std::uint64_t rows, std::uint64_t chunk_rows, std::uint64_t row_bytes) {
+  const std::uint64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+  return chunks * (chunk_rows * row_bytes + 512);  // 512: the chunk's share of the index (a B-tree)
+}
+}  // namespace
+
+std::uint64_t log_header_bound(int world_size, const std::vector<parallelism::Program>& programs) {
+  std::uint64_t ops = 0;
+  for (const auto& program : programs) ops += program.ops.size();
+  // hwloc XML of a large node is under 1 MiB (../shared/topologies: 330 kB for 192 PUs); strings of
+  // the variable-length columns go to the global heap, a few hundred bytes per row.
+  return 4 * mib + static_cast<std::uint64_t>(world_size) * 2048 + ops * (sizeof(ProgramRow) + 256);
+}
+
+std::uint64_t log_growth_bound(std::uint64_t steps, std::uint64_t ranks, std::uint64_t op_rows_per_step) {
+  const std::uint64_t tables = chunked_bytes(steps * ranks, step_chunk_rows, sizeof(StepRow)) +
+                               chunked_bytes(steps * op_rows_per_step, op_chunk_rows, sizeof(OpRow));
+  // A quarter more for the metadata HDF5 rewrites as tables grow, and a MiB for the summary and status.
+  return tables + tables / 4 + mib;
+}
+
+RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
+                           const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,
+                           std::uint64_t growth_bytes)
+    : file_(h5::create_file(path)) {
+  const hid_t root = file_.id();
+  h5::write_attribute(root, "schema_version", run_log_schema_version);
+  h5::write_attribute(root, "tool_version", header.tool_version);
+  h5::write_attribute(root, "git_revision", header.git_revision);
+  h5::write_attribute(root, "created", utc_now());
+  h5::write_attribute(root, "status", std::string(to_string(RunStatus::running)));
+  h5::write_attribute(root, "command_line", header.command_line);
+  h5::write_attribute(root, "config", header.config_yaml);
+  for (const auto& [name, value] : header.workload) h5::write_attribute(root, name.c_str(), value);
+  {
+    const h5::Object environment = h5::create_group(root, "environment");
+    for (const auto& [name, value] : header.environment) h5::write_attribute(environment.id(), name.c_str(), value);
+  }
+  write_topology(root, cluster);
+  write_ranks(root, cluster, layout);
+  write_program(root, programs, static_cast<std::size_t>(layout.pp));
+  steps_ = h5::Table(root, "steps", step_row_type().id(), step_chunk_rows);
+  ops_ = h5::Table(root, "ops", op_row_type().id(), op_chunk_rows);
+  flush();
+  hsize_t header_bytes = 0;
+  h5::check(H5Fget_filesize(root, &header_bytes), "sizing the run log");
+  try {
+    reservation_ = DiskReservation(path, header_bytes + growth_bytes);
+  } catch (const std::runtime_error&) {
+    // A full disk between the run's check and now: no half-made log is left behind saying "running".
+    steps_ = h5::Table();
+    ops_ = h5::Table();
+    file_ = h5::Object();  // the last handle: the file closes
+    std::error_code ignored;
+    if (std::filesystem::is_regular_file(path, ignored)) std::filesystem::remove(path, ignored);
+    throw;
+  }
+}
+
+void RunLogWriter::append_steps(const std::vector<StepRow>& rows) { steps_.append(rows.data(), rows.size()); }
+void RunLogWriter::append_ops(const std::vector<OpRow>& rows) { ops_.append(rows.data(), rows.size()); }
+void RunLogWriter::flush() { h5::check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flushing the run log"); }
+
+void RunLogWriter::write_summary(const std::map<std::string, double>& figures) {
+  const h5::Object summary = h5::create_group(file_.id(), "summary");
+  for (const auto& [name, value] : figures) h5::write_attribute(summary.id(), name.c_str(), value);
+}
+
+void RunLogWriter::close(RunStatus status, const std::string& message) {
+  h5::write_attribute(file_.id(), "status", std::string(to_string(status)));
+  if (!message.empty()) h5::write_attribute(file_.id(), "status_message", message);
+  h5::write_attribute(file_.id(), "finished", utc_now());
+  flush();
+  reservation_.release();
+}
+
+RunLog read_run_log(const std::string& path) {
+  try {
+    // H5Fis_hdf5 prints HDF5's error stack for a file it cannot open: say why before asking it.
+    std::error_code missing;
+    if (!std::filesystem::exists(path, missing)) throw h5::Error("no such file");
+    if (!std::filesystem::is_regular_file(path, missing)) throw h5::Error("not a file");
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw h5::Error("not an HDF5 file");
+    const h5::Object file = h5::open_file(path, false);
+    const hid_t root = file.id();
+    RunLog log;
+    if (!h5::has_attribute(root, "schema_version")) throw h5::Error("not a scaleout run log (no schema_version)");
+    log.schema_version = h5::read_int_attribute(root, "schema_version");
+    if (log.schema_version != run_log_schema_version) {
+      throw h5::Error(fmt::format("written with run-log schema version {}; this scaleout reads version {}",
+                                  log.schema_version, run_log_schema_version));
+    }
+    log.status = h5::read_string_attribute(root, "status");
+    log.config_yaml = h5::read_string_attribute(root, "config");
+    if (h5::has_attribute(root, "status_message"))
+      log.status_message = h5::read_string_attribute(root, "status_message");
+    {
+      const h5::Object steps = h5::open_dataset(root, "steps");
+      log.steps.resize(h5::row_count(steps.id()));
+      if (!log.steps.empty()) h5::read_rows(steps.id(), step_row_type().id(), log.steps.data());
+    }
+    log.op_rows = h5::row_count(h5::open_dataset(root, "ops").id());
+    {
+      const h5::Object ranks = h5::open_dataset(root, "ranks");
+      log.rank_rows = h5::row_count(ranks.id());
+      // HDF5 reads the fields a type names: here only each rank's node.
+      h5::CompoundType node_only(sizeof(std::int32_t));
+      node_only.field("node", 0, H5T_NATIVE_INT32);
+      std::vector<std::int32_t> nodes(log.rank_rows);
+      if (!nodes.empty()) h5::read_rows(ranks.id(), node_only.id(), nodes.data());
+      log.node_of_rank.assign(nodes.begin(), nodes.end());
+    }
+    log.program_ops = h5::row_count(h5::open_dataset(root, "program").id());
+    {
+      const h5::Object topology = h5::open_group(root, "topology");
+      log.node_rows = h5::row_count(h5::open_dataset(topology.id(), "nodes").id());
+    }
+    if (h5::exists(root, "summary")) {
+      const h5::Object summary = h5::open_group(root, "summary");
+      for (const auto& name : h5::attribute_names(summary.id())) {
+        log.summary[name] = h5::read_double_attribute(summary.id(), name.c_str());
+      }
+    }
+    for (const auto& name : h5::attribute_names(root)) {
+      if (!h5::is_string_attribute(root, name.c_str()))
+        log.figures[name] = h5::read_double_attribute(root, name.c_str());
+    }
+    {
+      const h5::Object environment = h5::open_group(root, "environment");
+      for (const auto& name : h5::attribute_names(environment.id())) {
+        log.environment[name] = h5::read_string_attribute(environment.id(), name.c_str());
+      }
+    }
+    return log;
+  } catch (const h5::Error& error) {
+    throw h5::Error(fmt::format("{}: {}", path, error.what()));
+  }
+}
+
+}  // namespace scaleout::runs

@@ -1,0 +1,116 @@
+#pragma once
+// The run log (HDF5), written by rank 0 only: DESIGN section 6, docs/run-log.md. Rows are written as
+// each step's records arrive and the file is flushed after every step, so a killed job leaves a file
+// that opens and holds every completed step.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "parallelism/layout.hpp"
+#include "parallelism/mpi_executor.hpp"
+#include "parallelism/program.hpp"
+#include "runs/log/disk_space.hpp"
+#include "runs/log/hdf5.hpp"
+#include "topology/cluster_map.hpp"
+
+namespace scaleout::runs {
+
+// 2: /steps has bubble_s; /ranks has every grid coordinate; /program has one program per pipeline
+// stage (column stage) and names each op's transfer, peer and tag.
+// 3: serving: /steps rows are passes (columns pass and token); /program has column pass.
+inline constexpr std::int64_t run_log_schema_version = 3;
+
+// What one row of /steps is: a training step, or one forward pass of serving.
+enum class PassKind : std::int8_t { training = 0, prefill = 1, decode = 2 };
+const char* to_string(PassKind pass);
+
+// One row of /steps: one rank's step (serving: one pass). Times in seconds, sizes in bytes.
+struct StepRow {
+  std::int32_t step = 0;  // serving: the pass's index over the run
+  std::int32_t rank = 0;
+  std::int8_t warmup = 0;
+  std::int8_t pass = 0;    // PassKind
+  std::int32_t token = 0;  // serving: the output token the pass makes (1 by prefill); 0 in training
+  double step_s = 0, compute_s = 0, compute_requested_s = 0;
+  double exposed_dp_s = 0, exposed_tp_s = 0, exposed_pp_s = 0, exposed_ep_s = 0, exposed_cp_s = 0;
+  double bubble_s = 0, overlapped_s = 0, other_s = 0;
+  std::uint64_t bytes_dp = 0, bytes_tp = 0, bytes_pp = 0, bytes_ep = 0, bytes_cp = 0;
+  std::uint64_t wrong = 0;
+
+  // Indexed by parallelism::Group.
+  std::array<double, parallelism::group_count> exposed_by_group() const {
+    return {exposed_dp_s, exposed_tp_s, exposed_pp_s, exposed_ep_s, exposed_cp_s};
+  }
+  double exposed_s() const { return exposed_dp_s + exposed_tp_s + exposed_pp_s + exposed_ep_s + exposed_cp_s; }
+};
+StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRecord& record);
+// Built per use: HDF5 types must not outlive the library, which closes at exit.
+h5::CompoundType step_row_type();
+
+// One row of /ops: one op of one rank's step (seconds from the step's start).
+struct OpRow {
+  std::int32_t step = 0, rank = 0, op = 0;
+  double begin_s = 0, end_s = 0, waited_s = 0;
+};
+h5::CompoundType op_row_type();
+
+enum class RunStatus { running, complete, interrupted, failed };
+const char* to_string(RunStatus status);
+
+struct RunHeader {
+  std::string tool_version, git_revision, command_line, config_yaml;
+  std::map<std::string, std::string> environment;  // /environment attributes
+  std::map<std::string, double> workload;          // figures of the workload, as root attributes
+};
+
+// Bounds of the log's size on disk, for the free-space check before the run and the reservation at
+// its start. The header: the topology (one hwloc XML per kind of node), the ranks and the programs.
+std::uint64_t log_header_bound(int world_size, const std::vector<parallelism::Program>& programs);
+// What the steps add: /steps rows, and /ops rows with the trace, in whole chunks with their index,
+// and the summary.
+std::uint64_t log_growth_bound(std::uint64_t steps, std::uint64_t ranks, std::uint64_t op_rows_per_step);
+
+class RunLogWriter {
+ public:
+  // Creates the file (replacing it) with status running, the header, the topology, the ranks with
+  // their grid coordinates and the step program of every pipeline stage (index = stage; serving:
+  // the prefill programs of the stages, then the first decode pass's). Then
+  // reserves the header's size plus `growth_bytes` on disk (runs/disk_space.hpp) until close().
+  RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
+               const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,
+               std::uint64_t growth_bytes);
+  void append_steps(const std::vector<StepRow>& rows);
+  void append_ops(const std::vector<OpRow>& rows);
+  void flush();
+  void write_summary(const std::map<std::string, double>& figures);
+  // Sets the status, flushes and gives back the unused reservation; the file stays open until the
+  // writer goes.
+  void close(RunStatus status, const std::string& message = {});
+  const DiskReservation& reservation() const noexcept { return reservation_; }
+
+ private:
+  DiskReservation reservation_;  // declared first: released after the file is closed
+  h5::Object file_;
+  h5::Table steps_;
+  h5::Table ops_;
+};
+
+// What the tests (and later the analysis) read back.
+struct RunLog {
+  std::int64_t schema_version = 0;
+  std::string status, config_yaml, status_message;
+  std::vector<StepRow> steps;
+  std::size_t op_rows = 0, rank_rows = 0, node_rows = 0, program_ops = 0;
+  std::map<std::string, double> summary;
+  std::map<std::string, double> figures;           // the numeric root attributes (the workload)
+  std::map<std::string, std::string> environment;  // /environment
+  std::vector<int> node_of_rank;                   // /ranks' node column
+};
+// Throws h5::Error (not HDF5, truncated) or std::runtime_error (another schema version) with a message
+// that names the file.
+RunLog read_run_log(const std::string& path);
+
+}  // namespace scaleout::runs

@@ -1,0 +1,42 @@
+#pragma once
+// Reporters of the collective benchmark: they consume BenchRecords and never measure. The console
+// table streams a line per size as it is measured; JSON and CSV are written once at the end.
+
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "comm/bench_record.hpp"
+
+namespace scaleout::runs {
+
+struct BenchContext {
+  int ranks = 0;
+  int nodes = 0;
+  std::string mpi_library;
+  comm::BenchOptions options;
+};
+
+class ConsoleTable {
+ public:
+  explicit ConsoleTable(std::FILE* out) : out_(out) {}
+  void header(const BenchContext& context) const;
+  void row(const comm::BenchRecord& record) const;
+
+ private:
+  std::FILE* out_;
+};
+
+nlohmann::json bench_json(const BenchContext& context, std::span<const comm::BenchRecord> records);
+std::string bench_csv(std::span<const comm::BenchRecord> records);
+
+// "json" or "csv" from the file name; empty when it is neither.
+std::string output_format(const std::string& path);
+// Writes the records in the format the name says, through a temporary file renamed into place, so a
+// failure never leaves a half-written file. Throws std::runtime_error with the reason.
+void write_bench_output(const std::string& path, const BenchContext& context,
+                        std::span<const comm::BenchRecord> records);
+
+}  // namespace scaleout::runs

@@ -1,0 +1,98 @@
+#include "runs/report/report_plots.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "runs/report/report_format.hpp"
+#include "runs/usage_error.hpp"
+
+extern char** environ;
+
+namespace scaleout::runs {
+
+namespace {
+
+// Runs `argv` (no shell), its standard output into `output` (and its errors too when `quiet`);
+// returns the exit status.
+int run_program(const std::vector<std::string>& argv, const std::string& output, bool quiet = false) {
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (quiet) posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) return 127;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return 127;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// The first Python that has matplotlib: $SCALEOUT_PYTHON, python3 on the PATH, Debian's.
+std::string python_with_matplotlib() {
+  std::vector<std::string> candidates;
+  if (const char* chosen = std::getenv("SCALEOUT_PYTHON"); chosen != nullptr && *chosen != '\0') {
+    candidates.emplace_back(chosen);
+  }
+  candidates.insert(candidates.end(), {"python3", "/usr/bin/python3"});
+  for (const auto& python : candidates) {
+    if (run_program({python, "-c", "import matplotlib"}, "/dev/null", true) == 0) return python;
+  }
+  return "";
+}
+
+std::string script_path() {
+  if (const char* path = std::getenv("SCALEOUT_PLOTS_SCRIPT"); path != nullptr && *path != '\0') return path;
+  return SCALEOUT_PLOTS_SCRIPT;
+}
+
+}  // namespace
+
+std::vector<std::string> draw_plots(const ReportData& data, const std::string& folder) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) throw UsageError(fmt::format("--plots: {} cannot be made: {}", folder, error.message()));
+  const std::string listing = (std::filesystem::path(folder) / ".plots-written").string();
+  const std::string missing =
+      "plots need Python 3 with matplotlib: on Debian, apt-get install python3 python3-matplotlib";
+  const std::string python = python_with_matplotlib();
+  if (python.empty()) throw std::runtime_error(missing);
+  const std::string script = script_path();
+  if (!std::filesystem::exists(script, error)) {
+    throw std::runtime_error(
+        fmt::format("the plots script {} is missing; set SCALEOUT_PLOTS_SCRIPT to "
+                    "analysis/plots.py of scaleout's sources",
+                    script));
+  }
+  auto json = nlohmann::json::parse(format_report(data, "json"));
+  json["markdown"] = format_report(data, "markdown");
+  const std::string report = (std::filesystem::path(folder) / "report.json").string();
+  std::ofstream(report) << json.dump(2) << "\n";
+  if (run_program({python, script, "report", report, "--output", folder}, listing) != 0) {
+    throw std::runtime_error(fmt::format("{} failed drawing the plots of {}", script, report));
+  }
+  std::ifstream in(listing);
+  std::vector<std::string> written = {report};
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) written.push_back(line);
+  }
+  std::filesystem::remove(listing, error);
+  return written;
+}
+
+}  // namespace scaleout::runs

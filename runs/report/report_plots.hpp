@@ -1,0 +1,18 @@
+#pragma once
+// `scaleout report --plots DIR`: the report as JSON in DIR, drawn by analysis/plots.py (Python 3 with
+// Debian's python3-matplotlib: $SCALEOUT_PYTHON, else python3 on the PATH, else /usr/bin/python3,
+// whichever has it first). The script is found through $SCALEOUT_PLOTS_SCRIPT, else in the source
+// tree scaleout was built from.
+
+#include <string>
+#include <vector>
+
+#include "runs/cli/report_command.hpp"
+
+namespace scaleout::runs {
+
+// The files written. UsageError when DIR cannot be made; std::runtime_error, saying how to get it,
+// when Python or matplotlib is missing or the script fails.
+std::vector<std::string> draw_plots(const ReportData& data, const std::string& folder);
+
+}  // namespace scaleout::runs
