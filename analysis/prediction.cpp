@@ -1,21 +1,11 @@
 #include "analysis/prediction.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "parallelism/step_program.hpp"
 
 namespace scaleout::analysis {
-
-StepSample sample_of(int step, int rank, const parallelism::StepRecord& record) {
-  StepSample sample;
-  sample.step = step;
-  sample.rank = rank;
-  sample.step_s = record.step;
-  sample.compute_s = record.compute;
-  sample.bubble_s = record.bubble;
-  sample.overlapped_s = record.overlapped;
-  sample.other_s = record.other();
-  sample.exposed = record.exposed;
-  return sample;
-}
 
 namespace {
 
@@ -51,10 +41,10 @@ Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_p
   facts.tokens_per_step = static_cast<double>(workload.global_batch) * static_cast<double>(workload.model.seq_len);
   facts.flops_per_step = workload.flops_per_step();
   // Every stage has as many ranks, so one sample per stage weighs as its ranks do.
-  std::vector<StepSample> samples;
+  std::vector<StepRow> rows;
   for (std::size_t s = 0; s < placement.size(); ++s)
-    samples.push_back(sample_of(0, placement[s].rank, prediction.stages[s]));
-  prediction.point = measure_scale(facts, samples);
+    rows.push_back(make_step_row({.step = 0, .rank = placement[s].rank}, prediction.stages[s]));
+  prediction.point = measure_scale(facts, rows);
   if (!with_sensitivity) return prediction;
 
   const double step = job_step(prediction.stages);
@@ -74,6 +64,16 @@ Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_p
   upgraded.cost.scale_bandwidth(Tier::inter, 2);
   prediction.sensitivity.network_bandwidth = speedup(workload, upgraded);
   return prediction;
+}
+
+std::string best_upgrade(const Sensitivity& s) {
+  const std::vector<std::pair<const char*, double>> gains = {{"compute", s.compute},
+                                                             {"memory bandwidth", s.memory_bandwidth},
+                                                             {"intra-node bandwidth", s.intra_bandwidth},
+                                                             {"network bandwidth", s.network_bandwidth}};
+  const auto best =
+      std::max_element(gains.begin(), gains.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
+  return best->second < 1.005 ? "none pays" : best->first;
 }
 
 }  // namespace scaleout::analysis

@@ -3,6 +3,7 @@
 // (simulator.hpp), read as the report reads a measured run (scaling.hpp), and what a 2x upgrade of
 // each resource would give. docs/predict.md defines every figure.
 
+#include <string>
 #include <vector>
 
 #include "analysis/scaling.hpp"
@@ -20,6 +21,10 @@ struct Sensitivity {
   double network_bandwidth = 1;  // the network
 };
 
+// The resource whose doubling speeds the step most ("network bandwidth"), or "none pays" when none
+// gains half a percent.
+std::string best_upgrade(const Sensitivity& sensitivity);
+
 struct Prediction {
   parallelism::Layout layout;                   // as fitted to the scale
   ScalePoint point;                             // path "predicted"; one step, one sample per stage
@@ -30,8 +35,5 @@ struct Prediction {
 // `workload` is already fitted to nodes x ranks_per_node ranks.
 Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_per_node, const SimulationModel& model,
                    bool with_sensitivity);
-
-// The analysis' view of a simulated (or measured) step record.
-StepSample sample_of(int step, int rank, const parallelism::StepRecord& record);
 
 }  // namespace scaleout::analysis

@@ -38,9 +38,9 @@ void bind(ScalePoint& p) {
 
 const char* to_string(Scaling scaling) { return scaling == Scaling::strong ? "strong" : "weak"; }
 
-std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepSample>& samples) {
+std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepRow>& rows) {
   std::map<int, StepTotals> per_step;
-  for (const auto& s : samples) {
+  for (const auto& s : rows) {
     auto& t = per_step[s.step];
     t.slowest = std::max(t.slowest, s.step_s);
     t.step += s.step_s;
@@ -48,13 +48,13 @@ std::map<std::string, std::vector<double>> per_step_series(const std::vector<Ste
     t.bubble += s.bubble_s;
     t.overlapped += s.overlapped_s;
     t.other += s.other_s;
-    for (std::size_t g = 0; g < groups; ++g) t.exposed[g] += s.exposed[g];
+    for (std::size_t g = 0; g < groups; ++g) t.exposed[g] += s.exposed_s[g];
     ++t.ranks;
   }
   std::map<std::string, std::vector<double>> series;
   std::array<bool, groups> used{};
-  for (const auto& s : samples) {
-    for (std::size_t g = 0; g < groups; ++g) used[g] = used[g] || s.exposed[g] > 0;
+  for (const auto& s : rows) {
+    for (std::size_t g = 0; g < groups; ++g) used[g] = used[g] || s.exposed_s[g] > 0;
   }
   for (const auto& [index, t] : per_step) {
     const double n = t.ranks;
@@ -73,10 +73,10 @@ std::map<std::string, std::vector<double>> per_step_series(const std::vector<Ste
   return series;
 }
 
-ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& samples) {
+ScalePoint measure_scale(const RunFacts& run, const std::vector<StepRow>& rows) {
   ScalePoint p;
   p.run = run;
-  const auto series = per_step_series(samples);
+  const auto series = per_step_series(rows);
   if (series.empty()) return p;
   p.steps = static_cast<int>(series.at("step").size());
   p.step_times = series.at("step");

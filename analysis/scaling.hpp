@@ -8,22 +8,24 @@
 #include <string>
 #include <vector>
 
+#include "analysis/step_row.hpp"
 #include "parallelism/program.hpp"
 
 namespace scaleout::analysis {
-
-// One rank's measured step, as the run log holds it (warm-up steps are left out by the caller).
-struct StepSample {
-  int step = 0, rank = 0;
-  double step_s = 0, compute_s = 0, bubble_s = 0, overlapped_s = 0, other_s = 0;
-  std::array<double, parallelism::group_count> exposed{};
-};
 
 // What a run was: its size and workload, from the log's attributes.
 struct RunFacts {
   std::string path;
   int nodes = 1, ranks = 1;
   double tokens_per_step = 0, flops_per_step = 0, global_batch = 0;
+};
+
+// A run as its log holds it, for the analyses over logs (report, compare).
+struct MeasuredRun {
+  RunFacts facts;
+  std::vector<StepRow> rows;              // the measured rows (warm-up left out)
+  std::vector<int> node_of_rank;          // the node of every rank
+  std::map<std::string, double> figures;  // the workload's attributes (analysis/figures.hpp)
 };
 
 struct ScalePoint {
@@ -43,12 +45,12 @@ struct ScalePoint {
   double binding_share = 0;
 };
 
-// Per measured step (in step order): "step" the job's step time (the slowest rank), and the mean over
+// Per measured step (in step order; `rows` are measured rows, analysis/step_row.hpp's measured_rows): "step" the job's step time (the slowest rank), and the mean over
 // ranks of "rank_step", "compute", "bubble", "overlapped", "other" and "exposed_<group>" for each
 // group with any communication. What the report's medians and compare's statistics are taken over.
-std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepSample>& samples);
+std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepRow>& rows);
 
-ScalePoint measure_scale(const RunFacts& run, const std::vector<StepSample>& samples);
+ScalePoint measure_scale(const RunFacts& run, const std::vector<StepRow>& rows);
 
 enum class Scaling { strong, weak };
 const char* to_string(Scaling scaling);

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <map>
-#include <numeric>
 
 #include "comm/stats.hpp"
 
 namespace scaleout::analysis {
 
 namespace {
-double busy(const StepSample& s) {
-  const double exposed = std::accumulate(s.exposed.begin(), s.exposed.end(), 0.0);
+double busy(const StepRow& s) {
+  const double exposed = s.exposed_total();
   return s.step_s - exposed - s.bubble_s;
 }
 double median_of(std::vector<double> values) {
@@ -19,10 +18,10 @@ double median_of(std::vector<double> values) {
 }
 }  // namespace
 
-std::vector<Straggler> find_stragglers(const std::vector<StepSample>& samples, const std::vector<int>& node_of_rank,
+std::vector<Straggler> find_stragglers(const std::vector<StepRow>& rows, const std::vector<int>& node_of_rank,
                                        double threshold, double persistence) {
-  std::map<int, std::vector<const StepSample*>> by_step;
-  for (const auto& s : samples) by_step[s.step].push_back(&s);
+  std::map<int, std::vector<const StepRow*>> by_step;
+  for (const auto& s : rows) by_step[s.step].push_back(&s);
   std::map<int, std::vector<double>> excess_of_rank;  // per rank, its busy time above the median, per step
   for (const auto& [step, rows] : by_step) {
     if (rows.size() < 2) continue;

@@ -20,7 +20,7 @@ struct Straggler {
 
 // A rank is a straggler when its busy time exceeds the median over ranks by more than `threshold`
 // (relative) in at least `persistence` of the steps. `node_of_rank` may be empty.
-std::vector<Straggler> find_stragglers(const std::vector<StepSample>& samples, const std::vector<int>& node_of_rank,
+std::vector<Straggler> find_stragglers(const std::vector<StepRow>& rows, const std::vector<int>& node_of_rank,
                                        double threshold = 0.05, double persistence = 0.8);
 
 }  // namespace scaleout::analysis

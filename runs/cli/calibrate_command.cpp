@@ -1,192 +1,34 @@
-#include "runs/cli/calibrate_command.hpp"
+// `scaleout calibrate` (under mpirun or srun): fit predict's cost model to this cluster
+// (docs/predict.md).
 
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <filesystem>
-
-#include "analysis/calibration.hpp"
-#include "comm/bench.hpp"
-#include "comm/environment.hpp"
-#include "comm/gather.hpp"
-#include "comm/stats.hpp"
-#include "comm/transport.hpp"
-#include "parallelism/compute_emulation.hpp"
-#include "runs/cli/bench_command.hpp"
-#include "runs/job/mpi_main.hpp"
-#include "runs/output_file.hpp"
-#include "runs/sizes.hpp"
-#include "runs/usage_error.hpp"
-#include "runs/version.hpp"
-#include "topology/cluster_discovery.hpp"
+#include "runs/cli/command.hpp"
+#include "runs/job/calibrate_job.hpp"
 
 namespace scaleout::runs {
 
 namespace {
 
-using analysis::Collective;
-using analysis::Tier;
-
-// The benchmark's collective for each one the cost model fits.
-const comm::Collective& benchmark_of(Collective collective) {
-  const comm::Collective* found = comm::find_collective(analysis::to_string(collective));
-  if (found == nullptr) throw std::logic_error("the collective benchmark lacks a collective the cost model fits");
-  return *found;
-}
-
-// Spans the compute emulation is measured at, and how often each.
-constexpr std::pair<double, int> compute_spans[] = {{50e-6, 40}, {200e-6, 20}, {1e-3, 10}, {5e-3, 6}, {20e-3, 3}};
-
-// One collective at every size on `group` (each rank's group runs at once with the others'), then its
-// fit; the groups of a tier are alike, so rank 0's stands for them.
-void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group,
-                   const std::vector<std::uint64_t>& sizes, const comm::BenchOptions& options, bool root,
-                   analysis::Calibration& calibration) {
-  std::vector<std::pair<double, double>> measured;
-  for (const std::uint64_t size : sizes) {
-    const auto record = comm::measure(benchmark_of(key.collective), group, size, options);
-    measured.emplace_back(static_cast<double>(record.bytes), comm::percentiles(record.seconds).p50);
-  }
-  if (!root) return;
-  const auto fit = analysis::fit_collective(key.collective, group.size(), measured);
-  fmt::print("  {:<8} {:<15} residual rms {:>5.1f} % max {:>5.1f} % over {} sizes\n", analysis::to_string(key.progress),
-             analysis::to_string(key.collective), 100 * fit.rms_residual, 100 * fit.max_residual, measured.size());
-  for (const auto& piece : fit.cost.pieces) {
-    fmt::print("    from {:>9}  alpha {:>9.2f} us  bandwidth {:>8.3f} GB/s\n",
-               format_bytes(static_cast<std::uint64_t>(piece.from_bytes)), piece.cost.alpha * 1e6,
-               piece.cost.beta > 0 ? 1e-9 / piece.cost.beta : 0.0);
-  }
-  std::fflush(stdout);
-  calibration.fits[key] = fit;
-}
-
-// Every collective, blocking and polled, on the tier's groups.
-void calibrate_tier(Tier tier, const comm::Communicator& group, const BenchPlan& plan, bool root,
-                    analysis::Calibration& calibration) {
-  for (int p = 0; p < analysis::progress_count; ++p) {
-    const auto progress = static_cast<analysis::Progress>(p);
-    comm::BenchOptions options = plan.options;
-    if (progress == analysis::Progress::polled) {
-      options.nonblocking = true;
-      options.poll_interval = parallelism::EmulationTiming{}.poll_interval;
-    }
-    for (int c = 0; c < analysis::collective_count; ++c) {
-      calibrate_fit({tier, static_cast<Collective>(c), progress}, group, plan.sizes, options, root, calibration);
-    }
-  }
-}
-
-// Every rank emulates spans at once, as in a run; rank 0's medians are fitted.
-analysis::ComputeOverhead calibrate_compute(const comm::Communicator& world, parallelism::ComputeMode mode) {
-  std::vector<std::pair<double, double>> measured;
-  for (const auto& [seconds, repetitions] : compute_spans) {
-    std::vector<double> lasted;
-    for (int i = 0; i < repetitions; ++i) {
-      world.barrier();
-      const double begin = comm::now();
-      parallelism::emulate_compute(seconds, mode, {});
-      lasted.push_back(comm::now() - begin);
-    }
-    measured.emplace_back(seconds, comm::percentiles(lasted).p50);
-  }
-  return analysis::fit_compute_overhead(parallelism::to_string(mode), measured);
+Body declare(CLI::App& calibrate) {
+  auto a = std::make_shared<CalibrateRequest>();
+  calibrate.add_option("--output", a->output, "The calibration file to write (.json)")->capture_default_str();
+  calibrate.add_flag("--overwrite", a->overwrite, "Replace the output file if it exists");
+  calibrate.add_option("--sizes", a->sizes, "Message sizes fitted over: MIN:MAX[:FACTOR] or a list; units K M G")
+      ->capture_default_str();
+  calibrate.add_option("--iters", a->iterations, "Measured iterations per size")->capture_default_str();
+  calibrate.add_option("--warmup", a->warmup, "Warm-up iterations per size")->capture_default_str();
+  calibrate.add_option("--dtype", a->dtype, "Element type: bf16 (as runs reduce gradients) or fp32")
+      ->capture_default_str();
+  calibrate.add_option("--compute", a->compute, "Compute emulation mode to measure: sleep or spin")
+      ->capture_default_str();
+  return [a](Invocation& in) { return run_calibrate(*a, in.argc, in.argv); };
 }
 
 }  // namespace
 
-CLI::App* add_calibrate_command(CLI::App& app, CalibrateArguments& a) {
-  CLI::App* calibrate = app.add_subcommand(
-      "calibrate",
-      "Fit the cost model of predict to this cluster: collectives inside and across nodes (under mpirun or srun)");
-  calibrate->add_option("--output", a.output, "The calibration file to write (.json)")->capture_default_str();
-  calibrate->add_flag("--overwrite", a.overwrite, "Replace the output file if it exists");
-  calibrate->add_option("--sizes", a.sizes, "Message sizes fitted over: MIN:MAX[:FACTOR] or a list; units K M G")
-      ->capture_default_str();
-  calibrate->add_option("--iters", a.iterations, "Measured iterations per size")->capture_default_str();
-  calibrate->add_option("--warmup", a.warmup, "Warm-up iterations per size")->capture_default_str();
-  calibrate->add_option("--dtype", a.dtype, "Element type: bf16 (as runs reduce gradients) or fp32")
-      ->capture_default_str();
-  calibrate->add_option("--compute", a.compute, "Compute emulation mode to measure: sleep or spin")
-      ->capture_default_str();
-  return calibrate;
-}
-
-int run_calibrate(const CalibrateArguments& a, int& argc, char**& argv) {
-  BenchArguments bench;
-  for (int c = 0; c < analysis::collective_count; ++c)
-    bench.collectives.emplace_back(analysis::to_string(static_cast<Collective>(c)));
-  bench.sizes = a.sizes;
-  bench.iterations = a.iterations;
-  bench.warmup = a.warmup;
-  bench.dtype = a.dtype;
-  const BenchPlan plan = plan_bench(bench);
-  if (plan.sizes.size() < 2)
-    throw UsageError(fmt::format("--sizes: '{}' gives one size; a fit needs at least two", a.sizes));
-  const auto mode = parallelism::parse_compute_mode(a.compute);
-  if (!mode) throw UsageError(fmt::format("--compute: '{}' is unknown; allowed: sleep, spin", a.compute));
-  if (!a.output.ends_with(".json")) throw UsageError(fmt::format("--output: '{}' must end in .json", a.output));
-
-  return with_mpi(argc, argv, "calibrate", [&]() -> int {
-    const comm::Communicator world = comm::Communicator::world().duplicate();
-    const bool root = world.rank() == 0;
-    const topology::NodeIdentity identity = topology::identify_node(world);
-    check_bench_plan_fits(plan, world, identity);
-    std::string problem;
-    if (root) {
-      std::error_code error;
-      problem = std::filesystem::exists(a.output, error) && !a.overwrite ? "it exists; pass --overwrite to replace it"
-                                                                         : unwritable_reason(a.output);
-    }
-    problem = comm::broadcast_string(world, problem, 0);
-    if (!problem.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", a.output, problem));
-    // Tiers are measured with every node alike; a job with unequal nodes would mix two shapes.
-    const auto local_sizes = comm::allgather_strings(world, std::to_string(identity.local_size));
-    if (std::adjacent_find(local_sizes.begin(), local_sizes.end(), std::not_equal_to<>()) != local_sizes.end()) {
-      throw UsageError("calibrate needs the same number of ranks on every node; start it with as many per node");
-    }
-
-    analysis::Calibration calibration;
-    calibration.created = utc_now();
-    calibration.tool_version = version();
-    calibration.mpi_library = comm::mpi_library();
-    calibration.transport = comm::transport_in_effect();
-    calibration.nodes = identity.nodes;
-    calibration.ranks_per_node = identity.local_size;
-    const auto hostnames = comm::gather_strings(world, identity.local_rank == 0 ? identity.hostname : "", 0);
-    for (const auto& name : hostnames) {
-      if (!name.empty()) calibration.hostnames += (calibration.hostnames.empty() ? "" : ",") + name;
-    }
-    if (root) {
-      fmt::print("calibrate: {} node{} x {} rank{} ({}), {}, transport {}\n", identity.nodes,
-                 identity.nodes == 1 ? "" : "s", identity.local_size, identity.local_size == 1 ? "" : "s",
-                 calibration.hostnames, calibration.mpi_library, calibration.transport);
-    }
-    if (identity.local_size >= 2) {
-      if (root) fmt::print("intra-node: groups of the {} ranks of each node, all nodes at once\n", identity.local_size);
-      calibrate_tier(Tier::intra, identity.node_comm, plan, root, calibration);
-    } else if (root) {
-      fmt::print("intra-node: not measured (one rank per node)\n");
-    }
-    if (identity.nodes >= 2) {
-      // One group per local rank, one rank per node: as a DP group next to TP inside the node, every
-      // group shares the node's network link with the others.
-      const comm::Communicator across = world.split(identity.local_rank, identity.node);
-      if (root)
-        fmt::print("inter-node: groups of one rank per node on {} nodes, {} at once\n", identity.nodes,
-                   identity.local_size);
-      calibrate_tier(Tier::inter, across, plan, root, calibration);
-    } else if (root) {
-      fmt::print("inter-node: not measured (one node)\n");
-    }
-    calibration.compute = calibrate_compute(world, *mode);
-    if (root) {
-      fmt::print("compute emulation ({}): {:+.2f} us per span {:+.3f} % of its length\n", calibration.compute.mode,
-                 calibration.compute.per_span * 1e6, 100 * calibration.compute.relative);
-      write_file_atomically(a.output, analysis::to_json(calibration));
-      fmt::print("wrote {}\n", a.output);
-    }
-    return exit_ok;
-  });
+Command calibrate_command() {
+  return {"calibrate",
+          "Fit the cost model of predict to this cluster: collectives inside and across nodes (under mpirun or srun)",
+          declare};
 }
 
 }  // namespace scaleout::runs

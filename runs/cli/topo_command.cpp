@@ -1,14 +1,14 @@
-#include "runs/cli/topo_command.hpp"
+// `scaleout topo`: what hwloc sees on every node, and where every rank runs (docs/topology.md).
 
 #include <fmt/format.h>
 
 #include <optional>
-#include "comm/communicator.hpp"
 
+#include "comm/communicator.hpp"
+#include "runs/cli/command.hpp"
+#include "runs/config/run_config.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/report/placement_report.hpp"
-#include "runs/config/run_config.hpp"
-#include "runs/report/topo_report.hpp"
 #include "runs/usage_error.hpp"
 #include "topology/cluster_discovery.hpp"
 #include "topology/topology.hpp"
@@ -16,28 +16,27 @@
 namespace scaleout::runs {
 
 namespace {
-void print(const topology::ClusterMap& map, bool json, const parallelism::Layout* layout) {
-  if (json) {
-    auto out = cluster_json(map);
-    if (layout != nullptr) out["grid"] = placement_json(map, *layout);
-    fmt::print("{}\n", out.dump(2));
-  } else {
-    fmt::print("{}", cluster_text(map));
-    if (layout != nullptr) fmt::print("{}", placement_text(map, *layout));
+
+struct TopoArguments {
+  std::string xml;
+  Format format = Format::text;
+  std::string config;  // with a config: the placement of its layout on this job's nodes
+  std::vector<std::string> sets;
+};
+
+// A captured machine: one node, no ranks, no MPI.
+int show_xml(const TopoArguments& a) {
+  topology::ClusterMap map;
+  try {
+    map.nodes.push_back(topology::summarize(topology::Topology::from_xml_file(a.xml)));
+  } catch (const topology::TopologyError& error) {
+    throw UsageError(fmt::format("--xml: {}", error.what()));
   }
-}
-}  // namespace
-
-CLI::App* add_topo_command(CLI::App& app, TopoArguments& a) {
-  CLI::App* topo = app.add_subcommand("topo", "Show each node's hardware (hwloc) and where every rank runs");
-  topo->add_option("--xml", a.xml, "Read a captured machine (hwloc XML) instead of discovering; needs no MPI");
-  topo->add_flag("--json", a.json, "Print JSON instead of text");
-  topo->add_option("--config", a.config, "A run's config: show where its grid (dp, tp, pp, cp, ep) lands on the nodes");
-  topo->add_option("--set", a.sets, "Override one option of the config: key=value (repeatable)");
-  return topo;
+  fmt::print("{}", format_topology(map, a.format));
+  return exit_ok;
 }
 
-int run_topo(const TopoArguments& a, int& argc, char**& argv) {
+int show(const TopoArguments& a, Invocation& in) {
   std::optional<RunConfig> config;
   if (!a.config.empty()) {
     if (!a.xml.empty()) {
@@ -49,24 +48,30 @@ int run_topo(const TopoArguments& a, int& argc, char**& argv) {
   } else if (!a.sets.empty()) {
     throw UsageError("--set: needs --config");
   }
-  if (!a.xml.empty()) {
-    topology::ClusterMap map;
-    try {
-      const topology::Topology captured = topology::Topology::from_xml_file(a.xml);
-      map.nodes.push_back(topology::summarize(captured));
-    } catch (const topology::TopologyError& error) {
-      throw UsageError(fmt::format("--xml: {}", error.what()));
-    }
-    print(map, a.json, nullptr);
-    return exit_ok;
-  }
-  return with_mpi(argc, argv, "topo", [&] {
+  if (!a.xml.empty()) return show_xml(a);
+  return with_mpi(in.argc, in.argv, "topo", [&] {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     if (config) fit_to_world(*config, world.size());
     const topology::ClusterMap map = topology::gather_cluster_map(world);
-    if (world.rank() == 0) print(map, a.json, config ? &config->workload.layout : nullptr);
+    if (world.rank() == 0) fmt::print("{}", format_topology(map, a.format, config ? &config->workload.layout : nullptr));
     return exit_ok;
   });
+}
+
+Body declare(CLI::App& topo) {
+  auto a = std::make_shared<TopoArguments>();
+  topo.add_option("--xml", a->xml, "Read a captured machine (hwloc XML) instead of discovering; needs no MPI");
+  add_format_option(topo, a->format, {Format::text, Format::json});
+  add_json_flag(topo, a->format);
+  topo.add_option("--config", a->config, "A run's config: show where its grid (dp, tp, pp, cp, ep) lands on the nodes");
+  topo.add_option("--set", a->sets, "Override one option of the config: key=value (repeatable)");
+  return [a](Invocation& in) { return show(*a, in); };
+}
+
+}  // namespace
+
+Command topo_command() {
+  return {"topo", "Show each node's hardware (hwloc) and where every rank runs", declare};
 }
 
 }  // namespace scaleout::runs

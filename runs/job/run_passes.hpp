@@ -1,16 +1,13 @@
 #pragma once
-// What a run's passes are: the program each stage runs, which pass comes when (a training step, or
-// serving's prefill and decode passes), and what the rows of the passes add up to. Used by the run
-// driver (run_command.cpp); no MPI here.
+// What a run's passes are: the program each stage runs, and which pass comes when (a training step,
+// or serving's prefill and decode passes). Used by the run job (run_job.cpp); no MPI here.
 
-#include <map>
-#include <string>
 #include <vector>
 
 #include "parallelism/program.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/config/run_config.hpp"
-#include "runs/log/run_log.hpp"
+#include "analysis/step_row.hpp"
 
 namespace scaleout::runs {
 
@@ -23,14 +20,9 @@ std::vector<parallelism::Program> stage_programs(const parallelism::Workload& wo
 struct Pass {
   int step = 0;
   bool warmup = false;
-  PassKind kind = PassKind::training;
+  analysis::PassKind kind = analysis::PassKind::training;
   int token = 0;
 };
 Pass pass_of(const RunConfig& config, int index);
-
-// The run's summary from its rows: printed when `print`, and the figures of /summary (none without a
-// measured row). `wrong` counts every row's wrong elements, warm-up included.
-std::map<std::string, double> summarize(const std::vector<StepRow>& rows, const parallelism::Workload& workload,
-                                        bool print, double& wrong);
 
 }  // namespace scaleout::runs

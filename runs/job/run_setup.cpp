@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "analysis/figures.hpp"
 #include "comm/transport.hpp"
 #include "parallelism/inference.hpp"
 #include "parallelism/memory.hpp"
@@ -20,6 +21,8 @@
 extern char** environ;
 
 namespace scaleout::runs {
+
+namespace figure = analysis::figure;
 
 void check_slurm_tasks(int world_size) {
   const char* job = std::getenv("SLURM_JOB_ID");
@@ -115,13 +118,13 @@ void add_serving_figures(const parallelism::Workload& w, std::map<std::string, d
   figures["replicas"] = replicas;
   figures["replica_ranks"] = w.layout.tp * w.layout.pp * w.layout.ep;
   // A step is a request batch: the tokens it makes over the job.
-  figures["tokens_per_step"] = replicas * serve.sequences * static_cast<double>(serve.output_tokens);
-  figures["flops_per_step"] = 0;  // not a training step: tokens per second is serving's throughput
+  figures[figure::tokens_per_step] = replicas * serve.sequences * static_cast<double>(serve.output_tokens);
+  figures[figure::flops_per_step] = 0;  // not a training step: tokens per second is serving's throughput
   figures["memory_per_device_bytes"] = memory.total();
   figures["memory_parameters_bytes"] = memory.weights;
   figures["memory_kv_cache_bytes"] = memory.kv_cache;
   figures["kv_bytes_per_token"] = memory.kv_per_token;
-  figures["memory_fits"] = memory.fits() ? 1.0 : 0.0;
+  figures[figure::memory_fits] = memory.fits() ? 1.0 : 0.0;
   figures["most_sequences"] = memory.most_sequences;
   figures["longest_context"] = static_cast<double>(memory.longest_context);
 }
@@ -136,19 +139,19 @@ std::map<std::string, double> workload_figures(const parallelism::Workload& w,
   double compute = 0;
   for (const auto& program : programs) compute = std::max(compute, program.compute_seconds());
   std::map<std::string, double> figures = {
-      {"parameters", static_cast<double>(w.model.parameters())},
-      {"flops_per_step", w.flops_per_step()},
-      {"dp", l.dp},
-      {"tp", l.tp},
-      {"pp", l.pp},
-      {"cp", l.cp},
-      {"ep", l.ep},
-      {"virtual_stages", l.virtual_stages},
-      {"zero_stage", l.zero_stage},
-      {"micro_batch", static_cast<double>(w.micro_batch)},
-      {"global_batch", static_cast<double>(w.global_batch)},
-      {"tokens_per_step", static_cast<double>(w.global_batch) * static_cast<double>(w.model.seq_len)},
-      {"microbatches", static_cast<double>(w.microbatches())},
+      {figure::parameters, static_cast<double>(w.model.parameters())},
+      {figure::flops_per_step, w.flops_per_step()},
+      {figure::dp, l.dp},
+      {figure::tp, l.tp},
+      {figure::pp, l.pp},
+      {figure::cp, l.cp},
+      {figure::ep, l.ep},
+      {figure::virtual_stages, l.virtual_stages},
+      {figure::zero_stage, l.zero_stage},
+      {figure::micro_batch, static_cast<double>(w.micro_batch)},
+      {figure::global_batch, static_cast<double>(w.global_batch)},
+      {figure::tokens_per_step, static_cast<double>(w.global_batch) * static_cast<double>(w.model.seq_len)},
+      {figure::microbatches, static_cast<double>(w.microbatches())},
       {"gradient_bytes", static_cast<double>(parallelism::gradient_bytes(w, 0))},
       {"bucket_bytes", static_cast<double>(w.bucket_bytes())},
       {"compute_per_step_s", compute},
@@ -160,7 +163,7 @@ std::map<std::string, double> workload_figures(const parallelism::Workload& w,
       {"memory_optimizer_bytes", memory.optimizer_states},
       {"memory_activations_bytes", memory.activations},
       {"memory_capacity_bytes", w.device.memory_bytes},
-      {"memory_fits", memory.total() <= w.device.memory_bytes ? 1.0 : 0.0},
+      {figure::memory_fits, memory.total() <= w.device.memory_bytes ? 1.0 : 0.0},
       {"tp_groups_spanning_nodes", 0.0},
       {"cp_groups_spanning_nodes", 0.0}};
   for (const auto& warning : placement) {

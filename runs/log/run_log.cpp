@@ -7,12 +7,20 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "runs/log/hdf5.hpp"
 #include "runs/version.hpp"
 
 namespace scaleout::runs {
 
+struct RunLogWriter::File {
+  h5::Object file;
+  h5::Table steps, ops;  // declared after the file: closed before it
+};
+
 namespace {
 
+using analysis::PassKind;
+using analysis::StepRow;
 using parallelism::Group;
 
 // Rows with strings: the pointers live in the strings the caller keeps while the rows are written.
@@ -165,87 +173,46 @@ void write_program(hid_t file, const std::vector<parallelism::Program>& programs
   }
 }
 
-}  // namespace
-
+// Per-group columns are named after the group: exposed_dp_s, ..., bytes_dp, ... (docs/run-log.md).
 h5::CompoundType step_row_type() {
-  {
-    h5::CompoundType t(sizeof(StepRow));
-    t.SCALEOUT_FIELD(StepRow, step, H5T_NATIVE_INT32)
-        .SCALEOUT_FIELD(StepRow, rank, H5T_NATIVE_INT32)
-        .SCALEOUT_FIELD(StepRow, warmup, H5T_NATIVE_INT8)
-        .SCALEOUT_FIELD(StepRow, pass, H5T_NATIVE_INT8)
-        .SCALEOUT_FIELD(StepRow, token, H5T_NATIVE_INT32)
-        .SCALEOUT_FIELD(StepRow, step_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, compute_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, compute_requested_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, exposed_dp_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, exposed_tp_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, exposed_pp_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, exposed_ep_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, exposed_cp_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, bubble_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, overlapped_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, other_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(StepRow, bytes_dp, H5T_NATIVE_UINT64)
-        .SCALEOUT_FIELD(StepRow, bytes_tp, H5T_NATIVE_UINT64)
-        .SCALEOUT_FIELD(StepRow, bytes_pp, H5T_NATIVE_UINT64)
-        .SCALEOUT_FIELD(StepRow, bytes_ep, H5T_NATIVE_UINT64)
-        .SCALEOUT_FIELD(StepRow, bytes_cp, H5T_NATIVE_UINT64)
-        .SCALEOUT_FIELD(StepRow, wrong, H5T_NATIVE_UINT64);
-    return t;
-  }
+  h5::CompoundType t(sizeof(StepRow));
+  t.SCALEOUT_FIELD(StepRow, step, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(StepRow, rank, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(StepRow, warmup, H5T_NATIVE_INT8)
+      .SCALEOUT_FIELD(StepRow, pass, H5T_NATIVE_INT8)
+      .SCALEOUT_FIELD(StepRow, token, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(StepRow, step_s, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(StepRow, compute_s, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(StepRow, compute_requested_s, H5T_NATIVE_DOUBLE);
+  const auto per_group = [&](const char* pattern, std::size_t offset, std::size_t size, hid_t type) {
+    for (std::size_t g = 0; g < parallelism::group_count; ++g) {
+      const std::string name = fmt::format(fmt::runtime(pattern), to_string(static_cast<Group>(g)));
+      t.field(name.c_str(), offset + g * size, type);
+    }
+  };
+  per_group("exposed_{}_s", offsetof(StepRow, exposed_s), sizeof(double), H5T_NATIVE_DOUBLE);
+  t.SCALEOUT_FIELD(StepRow, bubble_s, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(StepRow, overlapped_s, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(StepRow, other_s, H5T_NATIVE_DOUBLE);
+  per_group("bytes_{}", offsetof(StepRow, bytes), sizeof(std::uint64_t), H5T_NATIVE_UINT64);
+  t.SCALEOUT_FIELD(StepRow, wrong, H5T_NATIVE_UINT64);
+  return t;
 }
 
 h5::CompoundType op_row_type() {
-  {
-    h5::CompoundType t(sizeof(OpRow));
-    t.SCALEOUT_FIELD(OpRow, step, H5T_NATIVE_INT32)
-        .SCALEOUT_FIELD(OpRow, rank, H5T_NATIVE_INT32)
-        .SCALEOUT_FIELD(OpRow, op, H5T_NATIVE_INT32)
-        .SCALEOUT_FIELD(OpRow, begin_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(OpRow, end_s, H5T_NATIVE_DOUBLE)
-        .SCALEOUT_FIELD(OpRow, waited_s, H5T_NATIVE_DOUBLE);
-    return t;
-  }
+  h5::CompoundType t(sizeof(OpRow));
+  t.SCALEOUT_FIELD(OpRow, step, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(OpRow, rank, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(OpRow, op, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(OpRow, begin_s, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(OpRow, end_s, H5T_NATIVE_DOUBLE)
+      .SCALEOUT_FIELD(OpRow, waited_s, H5T_NATIVE_DOUBLE);
+  return t;
 }
 
 #undef SCALEOUT_FIELD
 
-StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRecord& r) {
-  StepRow row;
-  row.step = step;
-  row.rank = rank;
-  row.warmup = warmup ? 1 : 0;
-  row.step_s = r.step;
-  row.compute_s = r.compute;
-  row.compute_requested_s = r.compute_requested;
-  const auto exposed = [&](Group g) { return r.exposed[static_cast<std::size_t>(g)]; };
-  const auto bytes = [&](Group g) { return r.bytes[static_cast<std::size_t>(g)]; };
-  row.exposed_dp_s = exposed(Group::dp);
-  row.exposed_tp_s = exposed(Group::tp);
-  row.exposed_pp_s = exposed(Group::pp);
-  row.exposed_ep_s = exposed(Group::ep);
-  row.exposed_cp_s = exposed(Group::cp);
-  row.bubble_s = r.bubble;
-  row.overlapped_s = r.overlapped;
-  row.other_s = r.other();
-  row.bytes_dp = bytes(Group::dp);
-  row.bytes_tp = bytes(Group::tp);
-  row.bytes_pp = bytes(Group::pp);
-  row.bytes_ep = bytes(Group::ep);
-  row.bytes_cp = bytes(Group::cp);
-  row.wrong = r.wrong;
-  return row;
-}
-
-const char* to_string(PassKind pass) {
-  switch (pass) {
-    case PassKind::training: return "training";
-    case PassKind::prefill: return "prefill";
-    case PassKind::decode: return "decode";
-  }
-  return "?";
-}
+}  // namespace
 
 const char* to_string(RunStatus status) {
   switch (status) {
@@ -285,8 +252,9 @@ std::uint64_t log_growth_bound(std::uint64_t steps, std::uint64_t ranks, std::ui
 RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
                            const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,
                            std::uint64_t growth_bytes)
-    : file_(h5::create_file(path)) {
-  const hid_t root = file_.id();
+    : file_(std::make_unique<File>()) {
+  file_->file = h5::create_file(path);
+  const hid_t root = file_->file.id();
   h5::write_attribute(root, "schema_version", run_log_schema_version);
   h5::write_attribute(root, "tool_version", header.tool_version);
   h5::write_attribute(root, "git_revision", header.git_revision);
@@ -302,8 +270,8 @@ RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, con
   write_topology(root, cluster);
   write_ranks(root, cluster, layout);
   write_program(root, programs, static_cast<std::size_t>(layout.pp));
-  steps_ = h5::Table(root, "steps", step_row_type().id(), step_chunk_rows);
-  ops_ = h5::Table(root, "ops", op_row_type().id(), op_chunk_rows);
+  file_->steps = h5::Table(root, "steps", step_row_type().id(), step_chunk_rows);
+  file_->ops = h5::Table(root, "ops", op_row_type().id(), op_chunk_rows);
   flush();
   hsize_t header_bytes = 0;
   h5::check(H5Fget_filesize(root, &header_bytes), "sizing the run log");
@@ -311,28 +279,29 @@ RunLogWriter::RunLogWriter(const std::string& path, const RunHeader& header, con
     reservation_ = DiskReservation(path, header_bytes + growth_bytes);
   } catch (const std::runtime_error&) {
     // A full disk between the run's check and now: no half-made log is left behind saying "running".
-    steps_ = h5::Table();
-    ops_ = h5::Table();
-    file_ = h5::Object();  // the last handle: the file closes
+    file_.reset();  // the last handles: the file closes
     std::error_code ignored;
     if (std::filesystem::is_regular_file(path, ignored)) std::filesystem::remove(path, ignored);
     throw;
   }
 }
 
-void RunLogWriter::append_steps(const std::vector<StepRow>& rows) { steps_.append(rows.data(), rows.size()); }
-void RunLogWriter::append_ops(const std::vector<OpRow>& rows) { ops_.append(rows.data(), rows.size()); }
-void RunLogWriter::flush() { h5::check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flushing the run log"); }
+RunLogWriter::~RunLogWriter() = default;
+
+void RunLogWriter::append_steps(const std::vector<StepRow>& rows) { file_->steps.append(rows.data(), rows.size()); }
+void RunLogWriter::append_ops(const std::vector<OpRow>& rows) { file_->ops.append(rows.data(), rows.size()); }
+void RunLogWriter::flush() { h5::check(H5Fflush(file_->file.id(), H5F_SCOPE_GLOBAL), "flushing the run log"); }
 
 void RunLogWriter::write_summary(const std::map<std::string, double>& figures) {
-  const h5::Object summary = h5::create_group(file_.id(), "summary");
+  const h5::Object summary = h5::create_group(file_->file.id(), "summary");
   for (const auto& [name, value] : figures) h5::write_attribute(summary.id(), name.c_str(), value);
 }
 
 void RunLogWriter::close(RunStatus status, const std::string& message) {
-  h5::write_attribute(file_.id(), "status", std::string(to_string(status)));
-  if (!message.empty()) h5::write_attribute(file_.id(), "status_message", message);
-  h5::write_attribute(file_.id(), "finished", utc_now());
+  const hid_t root = file_->file.id();
+  h5::write_attribute(root, "status", std::string(to_string(status)));
+  if (!message.empty()) h5::write_attribute(root, "status_message", message);
+  h5::write_attribute(root, "finished", utc_now());
   flush();
   reservation_.release();
 }

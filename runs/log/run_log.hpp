@@ -6,14 +6,14 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "analysis/step_row.hpp"
 #include "parallelism/layout.hpp"
-#include "parallelism/mpi_executor.hpp"
 #include "parallelism/program.hpp"
 #include "runs/log/disk_space.hpp"
-#include "runs/log/hdf5.hpp"
 #include "topology/cluster_map.hpp"
 
 namespace scaleout::runs {
@@ -23,39 +23,11 @@ namespace scaleout::runs {
 // 3: serving: /steps rows are passes (columns pass and token); /program has column pass.
 inline constexpr std::int64_t run_log_schema_version = 3;
 
-// What one row of /steps is: a training step, or one forward pass of serving.
-enum class PassKind : std::int8_t { training = 0, prefill = 1, decode = 2 };
-const char* to_string(PassKind pass);
-
-// One row of /steps: one rank's step (serving: one pass). Times in seconds, sizes in bytes.
-struct StepRow {
-  std::int32_t step = 0;  // serving: the pass's index over the run
-  std::int32_t rank = 0;
-  std::int8_t warmup = 0;
-  std::int8_t pass = 0;    // PassKind
-  std::int32_t token = 0;  // serving: the output token the pass makes (1 by prefill); 0 in training
-  double step_s = 0, compute_s = 0, compute_requested_s = 0;
-  double exposed_dp_s = 0, exposed_tp_s = 0, exposed_pp_s = 0, exposed_ep_s = 0, exposed_cp_s = 0;
-  double bubble_s = 0, overlapped_s = 0, other_s = 0;
-  std::uint64_t bytes_dp = 0, bytes_tp = 0, bytes_pp = 0, bytes_ep = 0, bytes_cp = 0;
-  std::uint64_t wrong = 0;
-
-  // Indexed by parallelism::Group.
-  std::array<double, parallelism::group_count> exposed_by_group() const {
-    return {exposed_dp_s, exposed_tp_s, exposed_pp_s, exposed_ep_s, exposed_cp_s};
-  }
-  double exposed_s() const { return exposed_dp_s + exposed_tp_s + exposed_pp_s + exposed_ep_s + exposed_cp_s; }
-};
-StepRow make_step_row(int step, int rank, bool warmup, const parallelism::StepRecord& record);
-// Built per use: HDF5 types must not outlive the library, which closes at exit.
-h5::CompoundType step_row_type();
-
 // One row of /ops: one op of one rank's step (seconds from the step's start).
 struct OpRow {
   std::int32_t step = 0, rank = 0, op = 0;
   double begin_s = 0, end_s = 0, waited_s = 0;
 };
-h5::CompoundType op_row_type();
 
 enum class RunStatus { running, complete, interrupted, failed };
 const char* to_string(RunStatus status);
@@ -82,7 +54,10 @@ class RunLogWriter {
   RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
                const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,
                std::uint64_t growth_bytes);
-  void append_steps(const std::vector<StepRow>& rows);
+  ~RunLogWriter();
+  RunLogWriter(const RunLogWriter&) = delete;
+  RunLogWriter& operator=(const RunLogWriter&) = delete;
+  void append_steps(const std::vector<analysis::StepRow>& rows);
   void append_ops(const std::vector<OpRow>& rows);
   void flush();
   void write_summary(const std::map<std::string, double>& figures);
@@ -92,24 +67,23 @@ class RunLogWriter {
   const DiskReservation& reservation() const noexcept { return reservation_; }
 
  private:
+  struct File;                   // the HDF5 file and its growing tables (run_log.cpp)
   DiskReservation reservation_;  // declared first: released after the file is closed
-  h5::Object file_;
-  h5::Table steps_;
-  h5::Table ops_;
+  std::unique_ptr<File> file_;
 };
 
-// What the tests (and later the analysis) read back.
+// What a log holds, as report, compare and the tests read it back.
 struct RunLog {
   std::int64_t schema_version = 0;
   std::string status, config_yaml, status_message;
-  std::vector<StepRow> steps;
+  std::vector<analysis::StepRow> steps;
   std::size_t op_rows = 0, rank_rows = 0, node_rows = 0, program_ops = 0;
   std::map<std::string, double> summary;
   std::map<std::string, double> figures;           // the numeric root attributes (the workload)
   std::map<std::string, std::string> environment;  // /environment
   std::vector<int> node_of_rank;                   // /ranks' node column
 };
-// Throws h5::Error (not HDF5, truncated) or std::runtime_error (another schema version) with a message
+// Throws h5::Error (runs/log/hdf5.hpp: not HDF5, truncated) or std::runtime_error (another schema version) with a message
 // that names the file.
 RunLog read_run_log(const std::string& path);
 

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "analysis/figures.hpp"
 #include "runs/config/run_config.hpp"
 #include "runs/log/run_log.hpp"
-#include "runs/job/run_summary.hpp"
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
@@ -17,8 +17,9 @@ namespace scaleout::runs {
 namespace {
 
 namespace fs = std::filesystem;
+namespace figure = analysis::figure;
 
-double figure(const RunLog& log, const char* name, const std::string& path) {
+double figure_of(const RunLog& log, const char* name, const std::string& path) {
   const auto found = log.figures.find(name);
   if (found == log.figures.end()) throw UsageError(fmt::format("{}: the run log has no {}", path, name));
   return found->second;
@@ -55,11 +56,11 @@ Inputs resolve_inputs(const std::vector<std::string>& given) {
 }
 
 // A serving run's figures, from its effective config (the workload) and its rows.
-ServingRun serving_run(const RunLog& log, const LoadedRun& loaded) {
+analysis::ServingRun serving_run(const RunLog& log, const LoadedRun& loaded) {
   RunConfig config = resolve(Settings::from_yaml(log.config_yaml, loaded.facts.path));
   fit_to_world(config, loaded.facts.ranks);
   const auto& w = config.workload;
-  ServingRun run;
+  analysis::ServingRun run;
   run.path = loaded.facts.path;
   run.nodes = loaded.facts.nodes;
   run.ranks = loaded.facts.ranks;
@@ -67,12 +68,25 @@ ServingRun serving_run(const RunLog& log, const LoadedRun& loaded) {
   run.sequences = w.inference->sequences;
   run.prompt_tokens = static_cast<double>(w.inference->prompt_tokens);
   run.output_tokens = static_cast<double>(w.inference->output_tokens);
-  run.memory_fits = figure(log, "memory_fits", loaded.facts.path) != 0;
-  run.summary = summarize_serving(log.steps, w);
+  run.memory_fits = figure_of(log, figure::memory_fits, loaded.facts.path) != 0;
+  run.summary = analysis::summarize_serving(log.steps, w);
   return run;
 }
 
+// A serving log's rows are prefill and decode passes; a training log's are steps.
+bool serving_rows(const RunLog& log) {
+  return std::any_of(log.steps.begin(), log.steps.end(),
+                     [](const analysis::StepRow& row) { return row.kind() != analysis::PassKind::training; });
+}
+
 }  // namespace
+
+std::vector<const analysis::MeasuredRun*> LoadedRuns::measured() const {
+  std::vector<const analysis::MeasuredRun*> measured;
+  measured.reserve(runs.size());
+  for (const auto& run : runs) measured.push_back(&run);
+  return measured;
+}
 
 bool LoadedRuns::serving() const {
   const auto count = std::count_if(runs.begin(), runs.end(), [](const LoadedRun& r) { return r.serving.has_value(); });
@@ -99,15 +113,15 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.facts.ranks = static_cast<int>(log.rank_rows);
     const auto nodes = log.environment.find("nodes");
     run.facts.nodes = nodes == log.environment.end() ? 1 : std::stoi(nodes->second);
-    run.facts.flops_per_step = figure(log, "flops_per_step", path);
-    run.facts.global_batch = figure(log, "global_batch", path);
-    run.facts.tokens_per_step = figure(log, "tokens_per_step", path);
-    run.samples = measured_samples(log.steps);
-    if (run.samples.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
+    run.facts.flops_per_step = figure_of(log, figure::flops_per_step, path);
+    run.facts.global_batch = figure_of(log, figure::global_batch, path);
+    run.facts.tokens_per_step = figure_of(log, figure::tokens_per_step, path);
+    run.rows = analysis::measured_rows(log.steps);
+    if (run.rows.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
     run.node_of_rank = log.node_of_rank;
     run.figures = log.figures;
     run.config_yaml = log.config_yaml;
-    if (log.figures.count("output_tokens") != 0) {
+    if (serving_rows(log)) {
       try {
         run.serving = serving_run(log, run);
       } catch (const UsageError& error) {

@@ -2,29 +2,25 @@
 // Run logs as `report` and `compare` read them: a sweep folder (its manifest names the logs and the
 // scaling mode) or log files, each turned into the analysis' view of a run.
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "analysis/scaling.hpp"
-#include "runs/report/serving_report.hpp"
+#include "analysis/serving_summary.hpp"
 
 namespace scaleout::runs {
 
-struct LoadedRun {
-  analysis::RunFacts facts;
-  std::vector<analysis::StepSample> samples;  // measured steps only
-  std::vector<int> node_of_rank;
-  std::map<std::string, double> figures;  // the log's workload attributes
-  std::string config_yaml;                // the run's effective config
-  std::optional<ServingRun> serving;      // a serving run's figures (its rows are passes, not steps)
+struct LoadedRun : analysis::MeasuredRun {
+  std::string config_yaml;                      // the run's effective config
+  std::optional<analysis::ServingRun> serving;  // a serving run's figures (its rows are passes, not steps)
 };
 
 struct LoadedRuns {
   std::vector<LoadedRun> runs;
   std::optional<analysis::Scaling> scaling;  // when a sweep's manifest says
   bool serving() const;                      // every run is a serving run; UsageError when only some are
+  std::vector<const analysis::MeasuredRun*> measured() const;  // the runs, in order
 };
 
 // UsageError naming the file when one is missing, not a run log, of another schema version, or holds

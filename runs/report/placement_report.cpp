@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runs/report/topo_report.hpp"
+
 namespace scaleout::runs {
 
 namespace {
@@ -43,6 +45,17 @@ nlohmann::json placement_json(const topology::ClusterMap& map, const parallelism
                         {"message", warning.message}});
   }
   return {{"layout", parallelism::describe(layout)}, {"ranks", ranks}, {"warnings", warnings}};
+}
+
+std::string format_topology(const topology::ClusterMap& map, Format format, const parallelism::Layout* layout) {
+  if (format == Format::json) {
+    auto out = cluster_json(map);
+    if (layout != nullptr) out["grid"] = placement_json(map, *layout);
+    return out.dump(2) + "\n";
+  }
+  std::string out = cluster_text(map);
+  if (layout != nullptr) out += placement_text(map, *layout);
+  return out;
 }
 
 }  // namespace scaleout::runs

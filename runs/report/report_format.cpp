@@ -64,11 +64,12 @@ std::string prediction_text(const ReportData& d, bool markdown) {
   return out;
 }
 
-std::string text(const ReportData& d, bool markdown) {
+std::string text(const ReportData& d, Format format) {
+  const bool markdown = format == Format::markdown;
   std::string out = fmt::format("{}scaling report: {} ({} scaling, {} scale{})\n\n", markdown ? "## " : "", d.source,
                                 analysis::to_string(d.scaling.scaling), d.scaling.points.size(),
                                 d.scaling.points.size() == 1 ? "" : "s");
-  out += render_table(scale_columns(d.scaling.points, true), d.scaling.points, markdown);
+  out += render_table(scale_columns(d.scaling.points, {.percentiles = true}), d.scaling.points, format);
   const std::string bullet = markdown ? "- " : "";
   out += fmt::format("\n{}crossover: {}\n", bullet, crossover_text(d.scaling));
   for (std::size_t i = 0; i < d.scaling.points.size(); ++i) {
@@ -82,7 +83,7 @@ std::string text(const ReportData& d, bool markdown) {
 }
 
 std::string csv(const ReportData& d) {
-  auto cols = scale_columns(d.scaling.points, true);
+  auto cols = scale_columns(d.scaling.points, {.percentiles = true});
   cols.push_back({"log", "log", [](const ScalePoint& p) { return p.run.path; }});
   return render_csv(cols, d.scaling.points);
 }
@@ -135,10 +136,10 @@ std::string json(const ReportData& d) {
 
 }  // namespace
 
-std::string format_report(const ReportData& data, const std::string& format) {
-  if (format == "json") return json(data);
-  if (format == "csv") return csv(data);
-  return text(data, format == "markdown");
+std::string format_report(const ReportData& data, Format format) {
+  if (format == Format::json) return json(data);
+  if (format == Format::csv) return csv(data);
+  return text(data, format);
 }
 
 }  // namespace scaleout::runs

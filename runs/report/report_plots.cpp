@@ -79,8 +79,8 @@ std::vector<std::string> draw_plots(const ReportData& data, const std::string& f
                     "analysis/plots.py of scaleout's sources",
                     script));
   }
-  auto json = nlohmann::json::parse(format_report(data, "json"));
-  json["markdown"] = format_report(data, "markdown");
+  auto json = nlohmann::json::parse(format_report(data, Format::json));
+  json["markdown"] = format_report(data, Format::markdown);
   const std::string report = (std::filesystem::path(folder) / "report.json").string();
   std::ofstream(report) << json.dump(2) << "\n";
   if (run_program({python, script, "report", report, "--output", folder}, listing) != 0) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runs/cli/report_command.hpp"
+#include "runs/report/report_format.hpp"
 
 namespace scaleout::runs {
 

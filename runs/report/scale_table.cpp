@@ -63,14 +63,14 @@ std::string crossover_text(const analysis::ScalingReport& report) {
                      report.by_nodes ? "nodes" : "ranks", c.below, c.above);
 }
 
-std::vector<Column> scale_columns(const std::vector<ScalePoint>& points, bool percentiles) {
+std::vector<Column> scale_columns(const std::vector<ScalePoint>& points, ScaleColumns shown) {
   const auto ms = [](double seconds) { return fmt::format("{:.2f}", seconds * 1e3); };
   std::vector<Column> c = {
       {"nodes", "nodes", [](const ScalePoint& p) { return std::to_string(p.run.nodes); }},
       {"ranks", "ranks", [](const ScalePoint& p) { return std::to_string(p.run.ranks); }},
-      {"step_p50_ms", percentiles ? "step p50 ms" : "step ms", [=](const ScalePoint& p) { return ms(p.step_p50); }},
+      {"step_p50_ms", shown.percentiles ? "step p50 ms" : "step ms", [=](const ScalePoint& p) { return ms(p.step_p50); }},
   };
-  if (percentiles) {
+  if (shown.percentiles) {
     c.push_back({"step_p5_ms", "p5", [=](const ScalePoint& p) { return ms(p.step_p5); }});
     c.push_back({"step_p95_ms", "p95", [=](const ScalePoint& p) { return ms(p.step_p95); }});
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/scaling.hpp"
+#include "runs/report/format.hpp"
 
 namespace scaleout::runs {
 
@@ -21,17 +22,20 @@ struct TableColumn {
 };
 using Column = TableColumn<analysis::ScalePoint>;
 
-// nodes, ranks, step (with p5 and p95 when `percentiles`), compute, exposed per group used, bubble
-// (when any), overlapped, comm share, tokens/s, TFLOP/s per device, efficiency, binding constraint.
-std::vector<Column> scale_columns(const std::vector<analysis::ScalePoint>& points, bool percentiles);
+struct ScaleColumns {
+  bool percentiles = false;  // the step's p5 and p95 beside its p50
+};
+// nodes, ranks, step (with p5 and p95 when asked), compute, exposed per group used, bubble (when
+// any), overlapped, comm share, tokens/s, TFLOP/s per device, efficiency, binding constraint.
+std::vector<Column> scale_columns(const std::vector<analysis::ScalePoint>& points, ScaleColumns shown);
 
 // Rows of cells under their headings: right-aligned text columns, or a Markdown table.
 std::string render_grid(const std::vector<std::string>& headings, const std::vector<std::vector<std::string>>& cells,
                         bool markdown);
 
-// Right-aligned text columns, or a Markdown table.
+// A Markdown table for Format::markdown, else right-aligned text columns.
 template <class Row>
-std::string render_table(const std::vector<TableColumn<Row>>& columns, const std::vector<Row>& rows, bool markdown) {
+std::string render_table(const std::vector<TableColumn<Row>>& columns, const std::vector<Row>& rows, Format format) {
   std::vector<std::string> headings;
   headings.reserve(columns.size());
   for (const auto& c : columns) headings.push_back(c.heading);
@@ -43,7 +47,7 @@ std::string render_table(const std::vector<TableColumn<Row>>& columns, const std
     for (const auto& c : columns) row.push_back(c.value(r));
     cells.push_back(std::move(row));
   }
-  return render_grid(headings, cells, markdown);
+  return render_grid(headings, cells, format == Format::markdown);
 }
 
 // A header line of the columns' names, then a line per row.

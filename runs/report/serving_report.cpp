@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <map>
-#include <tuple>
 
 #include "runs/report/scale_table.hpp"
 
@@ -13,6 +11,7 @@ namespace scaleout::runs {
 
 namespace {
 
+using analysis::ServingRun;
 using Column = TableColumn<ServingRun>;
 
 std::string ms(double seconds) { return fmt::format("{:.3f}", seconds * 1e3); }
@@ -40,23 +39,9 @@ std::vector<Column> columns() {
        [](const ServingRun& r) { return percent(r.summary.prefill.comm_share); }},
       {"decode_comm_percent", "decode comm %",
        [](const ServingRun& r) { return percent(r.summary.decode.comm_share); }},
-      {"decode_bound", "decode bound", [](const ServingRun& r) { return decode_bound(r.summary); }},
+      {"decode_bound", "decode bound", [](const ServingRun& r) { return analysis::decode_bound(r.summary); }},
       {"kv_fits", "KV fits", [](const ServingRun& r) { return std::string(r.memory_fits ? "yes" : "NO"); }},
   };
-}
-
-bool communication_bound(const ServingRun& r) {
-  return r.summary.decode.steps > 0 && r.summary.decode.exposed_total > r.summary.decode.compute;
-}
-
-// Per thinking budget, the first run (in report order) whose decode is communication-bound.
-std::map<double, const ServingRun*> turning_points(const std::vector<ServingRun>& runs) {
-  std::map<double, const ServingRun*> first;
-  for (const auto& r : runs) {
-    first.try_emplace(r.output_tokens, nullptr);
-    if (first[r.output_tokens] == nullptr && communication_bound(r)) first[r.output_tokens] = &r;
-  }
-  return first;
 }
 
 std::string where(const ServingRun& r) {
@@ -64,16 +49,16 @@ std::string where(const ServingRun& r) {
                      r.ep > 1 ? fmt::format(" x ep {}", r.ep) : "", r.nodes, r.nodes == 1 ? "" : "s");
 }
 
-std::string table(const std::vector<ServingRun>& runs, const std::string& format) {
+std::string table(const std::vector<ServingRun>& runs, Format format) {
   auto cols = columns();
-  if (format != "csv") return render_table(cols, runs, format == "markdown");
+  if (format != Format::csv) return render_table(cols, runs, format);
   cols.push_back({"log", "log", [](const ServingRun& r) { return r.path; }});
   return render_csv(cols, runs);
 }
 
 std::string turning_text(const std::vector<ServingRun>& runs) {
   std::string out;
-  for (const auto& [tokens, run] : turning_points(runs)) {
+  for (const auto& [tokens, run] : analysis::turning_points(runs)) {
     out += fmt::format("  {:.0f} output tokens: {}\n", tokens,
                        run == nullptr ? "not communication-bound in any run"
                                       : fmt::format("communication-bound from {} ({} % of a decode pass exposed)",
@@ -95,14 +80,14 @@ std::string json(const std::vector<ServingRun>& runs, const std::string& source)
                           {"sequences", r.sequences},
                           {"prompt_tokens", r.prompt_tokens},
                           {"output_tokens", r.output_tokens},
-                          {"decode_bound", decode_bound(s)},
-                          {"decode_communication_bound", communication_bound(r)},
+                          {"decode_bound", analysis::decode_bound(s)},
+                          {"decode_communication_bound", analysis::communication_bound(s)},
                           {"kv_fits", r.memory_fits}};
     for (const auto& [name, value] : s.figures()) row[name] = value;
     rows.push_back(row);
   }
   nlohmann::json turning = nlohmann::json::object();
-  for (const auto& [tokens, run] : turning_points(runs)) {
+  for (const auto& [tokens, run] : analysis::turning_points(runs)) {
     turning[fmt::format("{:.0f}", tokens)] =
         run == nullptr ? nlohmann::json(nullptr)
                        : nlohmann::json{{"tp", run->tp}, {"pp", run->pp}, {"ep", run->ep}, {"nodes", run->nodes}};
@@ -114,18 +99,10 @@ std::string json(const std::vector<ServingRun>& runs, const std::string& source)
 
 }  // namespace
 
-void order_serving_runs(std::vector<ServingRun>& runs) {
-  std::stable_sort(runs.begin(), runs.end(), [](const ServingRun& a, const ServingRun& b) {
-    return std::tie(a.output_tokens, a.tp, a.pp, a.ep, a.nodes, a.ranks) <
-           std::tie(b.output_tokens, b.tp, b.pp, b.ep, b.nodes, b.ranks);
-  });
-}
-
-std::string format_serving_report(const std::vector<ServingRun>& runs, const std::string& format,
-                                  const std::string& source) {
-  if (format == "json") return json(runs, source);
-  if (format == "csv") return table(runs, "csv");
-  const bool markdown = format == "markdown";
+std::string format_serving_report(const std::vector<ServingRun>& runs, Format format, const std::string& source) {
+  if (format == Format::json) return json(runs, source);
+  if (format == Format::csv) return table(runs, Format::csv);
+  const bool markdown = format == Format::markdown;
   std::string out = fmt::format("{}serving report: {} ({} run{})\n\n", markdown ? "## " : "", source, runs.size(),
                                 runs.size() == 1 ? "" : "s");
   out += table(runs, format);

@@ -52,13 +52,13 @@ TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
         {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {{"mpi_library", "test"}}, {{"parameters", 1.0}}},
         two_ranks(), small_workload().layout, small_programs(), 0);
     for (int step = 0; step < 3; ++step) {
-      std::vector<r::StepRow> rows(2);
+      std::vector<scaleout::analysis::StepRow> rows(2);
       for (int rank = 0; rank < 2; ++rank) {
         rows[rank].step = step;
         rows[rank].rank = rank;
         rows[rank].warmup = step == 0;
         rows[rank].step_s = 0.5 + step;
-        rows[rank].exposed_dp_s = 0.25;
+        rows[rank].exposed(scaleout::parallelism::Group::dp) = 0.25;
       }
       writer.append_steps(rows);
       writer.flush();
@@ -76,7 +76,7 @@ TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   EXPECT_EQ(log.steps[5].rank, 1);
   EXPECT_EQ(log.steps[0].warmup, 1);
   EXPECT_DOUBLE_EQ(log.steps[4].step_s, 2.5);
-  EXPECT_DOUBLE_EQ(log.steps[4].exposed_s(), 0.25);
+  EXPECT_DOUBLE_EQ(log.steps[4].exposed_total(), 0.25);
   EXPECT_EQ(log.op_rows, 1u);
   EXPECT_EQ(log.rank_rows, 2u);
   EXPECT_EQ(log.node_rows, 1u);
@@ -105,7 +105,7 @@ TEST(RunLog, GrowsWithinItsBoundsInsideItsReservation) {
       EXPECT_GE(allocated().second, writer.reservation().bytes());
     }
     for (std::uint64_t step = 0; step < steps; ++step) {
-      std::vector<r::StepRow> rows(ranks);
+      std::vector<scaleout::analysis::StepRow> rows(ranks);
       writer.append_steps(rows);
       writer.append_ops(std::vector<r::OpRow>(op_rows));
       if (step % 100 == 0) writer.flush();

@@ -9,13 +9,13 @@ namespace a = scaleout::analysis;
 
 namespace {
 // `ranks` ranks, `steps` steps; every rank computes `compute` and is exposed `dp` on the dp group.
-std::vector<a::StepSample> uniform(int ranks, int steps, double compute, double dp) {
-  std::vector<a::StepSample> samples;
+std::vector<a::StepRow> uniform(int ranks, int steps, double compute, double dp) {
+  std::vector<a::StepRow> samples;
   for (int step = 0; step < steps; ++step) {
     for (int rank = 0; rank < ranks; ++rank) {
-      a::StepSample s;
+      a::StepRow s;
       s.step = step, s.rank = rank, s.compute_s = compute, s.step_s = compute + dp;
-      s.exposed[0] = dp;
+      s.exposed(scaleout::parallelism::Group::dp) = dp;
       samples.push_back(s);
     }
   }

@@ -3,10 +3,12 @@
 // serving checks.
 #include <gtest/gtest.h>
 
+#include "analysis/serving_summary.hpp"
 #include "runs/job/run_passes.hpp"
-#include "runs/job/serving_summary.hpp"
+#include "runs/report/summary_report.hpp"
 #include "runs/usage_error.hpp"
 
+namespace a = scaleout::analysis;
 namespace r = scaleout::runs;
 
 namespace {
@@ -22,17 +24,17 @@ r::RunConfig serving(int world, const std::string& extra = "") {
 }
 
 // Every pass of the run on 4 ranks: rank 3 is the slowest by 1 ms; prefill 10 ms, decode 2 ms then 3.
-std::vector<r::StepRow> rows_of(const r::RunConfig& config) {
-  std::vector<r::StepRow> rows;
+std::vector<a::StepRow> rows_of(const r::RunConfig& config) {
+  std::vector<a::StepRow> rows;
   for (int index = 0; index < config.total_passes(); ++index) {
     const r::Pass pass = r::pass_of(config, index);
     for (int rank = 0; rank < 4; ++rank) {
-      r::StepRow row;
+      a::StepRow row;
       row.step = index, row.rank = rank, row.warmup = pass.warmup ? 1 : 0;
       row.pass = static_cast<std::int8_t>(pass.kind), row.token = pass.token;
-      const double base = pass.kind == r::PassKind::prefill ? 10e-3 : pass.token == 2 ? 2e-3 : 3e-3;
+      const double base = pass.kind == a::PassKind::prefill ? 10e-3 : pass.token == 2 ? 2e-3 : 3e-3;
       row.step_s = base + (rank == 3 ? 1e-3 : 0.0);
-      row.compute_s = base / 2, row.exposed_tp_s = base / 4, row.other_s = row.step_s - base * 0.75;
+      row.compute_s = base / 2, row.exposed(scaleout::parallelism::Group::tp) = base / 4, row.other_s = row.step_s - base * 0.75;
       rows.push_back(row);
     }
   }
@@ -48,16 +50,16 @@ TEST(ServingPasses, BatchesArePrefillThenDecodes) {
   const r::Pass fourth = r::pass_of(config, 4);
   EXPECT_EQ(fourth.step, 1);
   EXPECT_EQ(fourth.token, 2);
-  EXPECT_EQ(fourth.kind, r::PassKind::decode);
+  EXPECT_EQ(fourth.kind, a::PassKind::decode);
   EXPECT_FALSE(fourth.warmup);
   EXPECT_TRUE(r::pass_of(config, 2).warmup);
-  EXPECT_EQ(r::pass_of(config, 6).kind, r::PassKind::prefill);
+  EXPECT_EQ(r::pass_of(config, 6).kind, a::PassKind::prefill);
   EXPECT_EQ(config.workload.layout.dp, 2);  // 2 replicas of tp 2
 }
 
 TEST(ServingSummary, FiguresFromTheSlowestRankOfEveryPass) {
   const auto config = serving(4);
-  const auto s = r::summarize_serving(rows_of(config), config.workload);
+  const auto s = a::summarize_serving(rows_of(config), config.workload);
   EXPECT_EQ(s.batches, 2);
   EXPECT_EQ(s.replicas, 2);
   EXPECT_EQ(s.replica_ranks, 2);
@@ -69,14 +71,14 @@ TEST(ServingSummary, FiguresFromTheSlowestRankOfEveryPass) {
   EXPECT_NEAR(s.tokens_per_s_device, s.tokens_per_s_replica / 2, 1e-9);
   EXPECT_NEAR(s.tokens_per_s_job, s.tokens_per_s_replica * 2, 1e-9);
   EXPECT_NEAR(s.prefill.comm_share, 2.5e-3 / 10.25e-3, 1e-9);  // exposed over the ranks' mean pass
-  EXPECT_EQ(r::decode_bound(s), "memory bandwidth");           // exposed below compute, spans memory-bound
+  EXPECT_EQ(a::decode_bound(s), "memory bandwidth");           // exposed below compute, spans memory-bound
 }
 
 TEST(ServingSummary, OtherTimeAndTheEmulationsAccuracyAreReported) {
   const auto config = serving(4);
   auto rows = rows_of(config);
   for (auto& row : rows) row.compute_requested_s = row.compute_s / 1.25;
-  const auto s = r::summarize_serving(rows, config.workload);
+  const auto s = a::summarize_serving(rows, config.workload);
   // other = a quarter of the pass, plus rank 3's extra 1 ms: a quarter of it in the ranks' mean.
   EXPECT_NEAR(s.prefill.other, 2.5e-3 + 0.25e-3, 1e-12);
   EXPECT_NEAR(s.decode.other, (0.75e-3 + 1e-3) / 2, 1e-12);  // the median of 0.75 ms and 1 ms passes
@@ -89,14 +91,14 @@ TEST(ServingSummary, OtherTimeAndTheEmulationsAccuracyAreReported) {
   EXPECT_NE(text.find("other 0.875 ms"), std::string::npos) << text;
   EXPECT_NE(text.find("(+25.00 %)"), std::string::npos) << text;
   // A prediction emulates nothing, and says nothing of the emulation's accuracy.
-  EXPECT_EQ(r::ServingSummary{}.figures().count("emulation_error"), 0U);
+  EXPECT_EQ(a::ServingSummary{}.figures().count("emulation_error"), 0U);
 }
 
 TEST(ServingSummary, OnlyWholeBatchesCountForThroughput) {
   const auto config = serving(4);
   auto rows = rows_of(config);
   rows.resize(rows.size() - 4);  // the last decode pass of the last batch was not logged (a stop)
-  const auto s = r::summarize_serving(rows, config.workload);
+  const auto s = a::summarize_serving(rows, config.workload);
   EXPECT_EQ(s.batches, 1);
   EXPECT_DOUBLE_EQ(s.batch_s, 18e-3);
 }

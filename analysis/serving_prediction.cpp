@@ -1,27 +1,23 @@
-#include "runs/config/serving_predict.hpp"
-
-#include <fmt/format.h>
+#include "analysis/serving_prediction.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "analysis/prediction.hpp"
 #include "parallelism/inference.hpp"
-#include "runs/usage_error.hpp"
 
-namespace scaleout::runs {
+namespace scaleout::analysis {
 
 namespace {
 
 using parallelism::Program;
 
-// The job's time of a simulated pass and its samples (one simulated rank per stage).
-double simulate_pass(const std::vector<Program>& programs, const std::vector<analysis::StagePlacement>& placement,
-                     const analysis::SimulationModel& model, int index, std::vector<analysis::StepSample>& samples) {
-  const auto records = analysis::simulate_step(programs, placement, model);
+// The job's time of a simulated pass and its rows (one simulated rank per stage).
+double simulate_pass(const std::vector<Program>& programs, const std::vector<StagePlacement>& placement,
+                     const SimulationModel& model, int index, std::vector<StepRow>& rows) {
+  const auto records = simulate_step(programs, placement, model);
   double slowest = 0;
   for (std::size_t s = 0; s < records.size(); ++s) {
-    samples.push_back(analysis::sample_of(index, placement[s].rank, records[s]));
+    rows.push_back(make_step_row({.step = index, .rank = placement[s].rank}, records[s]));
     slowest = std::max(slowest, records[s].step);
   }
   return slowest;
@@ -29,43 +25,12 @@ double simulate_pass(const std::vector<Program>& programs, const std::vector<ana
 
 }  // namespace
 
-std::vector<long long> parse_list(const std::string& text, const std::string& argument, long long most) {
-  std::vector<long long> values;
-  std::size_t begin = 0;
-  while (begin <= text.size()) {
-    const auto comma = std::min(text.find(',', begin), text.size());
-    const std::string item = text.substr(begin, comma - begin);
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || value < 1 || value > most) {
-      throw UsageError(fmt::format("{}: '{}' holds '{}'; give a list of whole numbers from 1 to {} (1,2,4)", argument,
-                                   text, item, most));
-    }
-    values.push_back(value);
-    begin = comma + 1;
-  }
-  std::sort(values.begin(), values.end());
-  values.erase(std::unique(values.begin(), values.end()), values.end());
-  return values;
-}
-
-ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_tokens, int ranks_per_node,
-                           const analysis::SimulationModel& model, int samples) {
-  Settings settings = base.settings;
-  settings.set("parallel.tp", std::to_string(tp));
-  settings.set("inference.output_tokens", std::to_string(output_tokens));
-  RunConfig config = resolve(settings);
-  const auto& l = config.workload.layout;
+ServingRun predict_serving(const parallelism::Workload& w, int ranks_per_node, const SimulationModel& model,
+                           int samples) {
+  const auto& l = w.layout;
   const int replica = l.tp * l.pp * l.ep;
-  fit_to_world(config, replica);
-  const auto& w = config.workload;
   const auto& serve = *w.inference;
-  const auto placement = analysis::place_stages(l, ranks_per_node);
+  const auto placement = place_stages(l, ranks_per_node);
 
   ServingRun run;
   run.path = "predicted";
@@ -80,7 +45,7 @@ ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_to
   std::vector<Program> programs;
   programs.reserve(static_cast<std::size_t>(l.pp));
   for (int stage = 0; stage < l.pp; ++stage) programs.push_back(parallelism::prefill_program(w, stage));
-  std::vector<analysis::StepSample> prefill, decode;
+  std::vector<StepRow> prefill, decode;
   double batch = simulate_pass(programs, placement, model, 0, prefill);
   // Decode tokens 2 .. output: simulated at evenly spread tokens, the rest interpolated.
   const std::int64_t first = 2, last = serve.output_tokens;
@@ -106,7 +71,7 @@ ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_to
     }
     batch += simulated.back().second;
   }
-  analysis::RunFacts facts;
+  RunFacts facts;
   facts.path = run.path;
   facts.ranks = replica;
   facts.nodes = run.nodes;
@@ -114,8 +79,8 @@ ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_to
   s.ranks = s.replica_ranks = replica;
   s.replicas = 1;
   s.batches = 1;
-  s.prefill = analysis::measure_scale(facts, prefill);
-  s.decode = analysis::measure_scale(facts, decode);
+  s.prefill = measure_scale(facts, prefill);
+  s.decode = measure_scale(facts, decode);
   s.ttft_p50 = s.prefill.step_p50, s.ttft_p95 = s.prefill.step_p95;
   s.tpot_p50 = s.decode.step_p50, s.tpot_p95 = s.decode.step_p95;
   s.set_batch_time(batch, serve);
@@ -123,4 +88,4 @@ ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_to
   return run;
 }
 
-}  // namespace scaleout::runs
+}  // namespace scaleout::analysis

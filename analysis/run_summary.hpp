@@ -1,16 +1,17 @@
 #pragma once
-// What a run adds up to: figures over the measured steps (warm-up excluded), computed from /steps rows
-// alone, so that the run's console summary and a reader of its log agree. docs/run.md defines them.
+// What a training run adds up to: figures over the measured steps (warm-up excluded), computed from
+// /steps rows alone, so that the run's console summary and a reader of its log agree. docs/run.md
+// defines them; runs/report/summary_report.hpp prints them.
 
 #include <map>
 #include <string>
 #include <vector>
 
 #include "analysis/scaling.hpp"
+#include "analysis/step_row.hpp"
 #include "parallelism/workload.hpp"
-#include "runs/log/run_log.hpp"
 
-namespace scaleout::runs {
+namespace scaleout::analysis {
 
 // Requested against measured compute over the measured (not warm-up) rows: how exactly the spans
 // were emulated (docs/run.md).
@@ -35,15 +36,9 @@ struct RunSummary {
   double mfu = 0;           // model FLOPs per second over the job's peak
   EmulationAccuracy emulation;
 
-  std::map<std::string, double> figures() const;  // for /summary (run_passes' summarize adds `wrong`)
+  std::map<std::string, double> figures() const;  // for /summary (RunResult adds `wrong`)
 };
 
 RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload);
 
-// The measured (not warm-up) rows as the analysis reads them.
-std::vector<analysis::StepSample> measured_samples(const std::vector<StepRow>& rows);
-
-// The summary as rank 0 prints it at the end of a run.
-std::string format_summary(const RunSummary& summary, const parallelism::Workload& workload);
-
-}  // namespace scaleout::runs
+}  // namespace scaleout::analysis

@@ -1,27 +1,20 @@
-#include "runs/job/serving_summary.hpp"
-
-#include <fmt/format.h>
+#include "analysis/serving_summary.hpp"
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "comm/stats.hpp"
 #include "parallelism/inference.hpp"
 
-namespace scaleout::runs {
+namespace scaleout::analysis {
 
 namespace {
 
-analysis::ScalePoint measure_passes(const std::vector<StepRow>& rows, PassKind kind, int ranks) {
-  std::vector<analysis::StepSample> samples;
-  for (const auto& row : rows) {
-    if (row.warmup != 0 || row.pass != static_cast<std::int8_t>(kind)) continue;
-    samples.push_back({row.step, row.rank, row.step_s, row.compute_s, row.bubble_s, row.overlapped_s, row.other_s,
-                       row.exposed_by_group()});
-  }
-  analysis::RunFacts facts;
+ScalePoint measure_passes(const std::vector<StepRow>& rows, PassKind kind, int ranks) {
+  RunFacts facts;
   facts.ranks = ranks;
-  return analysis::measure_scale(facts, samples);
+  return measure_scale(facts, measured_rows(rows, kind));
 }
 
 }  // namespace
@@ -52,7 +45,7 @@ ServingSummary summarize_serving(const std::vector<StepRow>& rows, const paralle
   const int passes = static_cast<int>(serve.output_tokens);
   std::map<int, std::map<int, double>> slowest;  // batch -> pass -> job time
   for (const auto& row : rows) {
-    if (row.warmup != 0) continue;
+    if (!row.measured()) continue;
     double& t = slowest[row.step / passes][row.step % passes];
     t = std::max(t, row.step_s);
   }
@@ -77,9 +70,13 @@ void ServingSummary::set_batch_time(double seconds, const parallelism::Inference
 
 std::string decode_bound(const ServingSummary& s) {
   if (s.decode.steps == 0) return "none (one output token: no decode pass)";
-  if (s.decode.exposed_total > s.decode.compute) return "communication";
+  if (communication_bound(s)) return "communication";
   if (s.decode.bubble > s.decode.compute) return "pipeline bubble";
   return s.decode_span_bound == "memory" ? "memory bandwidth" : "compute";
+}
+
+bool communication_bound(const ServingSummary& s) {
+  return s.decode.steps > 0 && s.decode.exposed_total > s.decode.compute;
 }
 
 std::map<std::string, double> ServingSummary::figures() const {
@@ -108,47 +105,26 @@ std::map<std::string, double> ServingSummary::figures() const {
       {"decode_bubble_s", decode.bubble},
       {"decode_other_s", decode.other},
       {"decode_comm_share", decode.comm_share},
-      {"decode_communication_bound", decode.steps > 0 && decode.exposed_total > decode.compute ? 1.0 : 0.0},
+      {"decode_communication_bound", communication_bound(*this) ? 1.0 : 0.0},
   };
   if (emulation.rows > 0) emulation.add_figures(f);  // a prediction emulates nothing
   return f;
 }
 
-std::string format_serving_summary(const ServingSummary& s, const parallelism::Workload& w) {
-  const auto& serve = *w.inference;
-  const auto ms = [](double seconds) { return seconds * 1e3; };
-  std::string text = fmt::format(
-      "serving summary over {} measured request batch{} on {} rank{} ({} on {}; {} replica{} of {}; {} sequences x "
-      "{} prompt + {} output tokens)\n",
-      s.batches, s.batches == 1 ? "" : "es", s.ranks, s.ranks == 1 ? "" : "s", w.model.name, w.device.name, s.replicas,
-      s.replicas == 1 ? "" : "s", parallelism::describe_replica(w.layout), serve.sequences, serve.prompt_tokens,
-      serve.output_tokens);
-  text += fmt::format("  time to first token   p50 {:10.3f} ms   p95 {:10.3f} ms   (prefill pass)\n", ms(s.ttft_p50),
-                      ms(s.ttft_p95));
-  if (s.decode.steps > 0) {
-    text += fmt::format("  time per output token p50 {:10.3f} ms   p95 {:10.3f} ms   (decode pass)\n", ms(s.tpot_p50),
-                        ms(s.tpot_p95));
-  }
-  text += fmt::format("  tokens per second     {:.1f} per replica, {:.1f} per device, {:.1f} for the job\n",
-                      s.tokens_per_s_replica, s.tokens_per_s_device, s.tokens_per_s_job);
-  const auto pass_line = [&](const char* name, const analysis::ScalePoint& p) {
-    std::string groups;
-    for (const auto& [group, value] : p.exposed) groups += fmt::format(" {} {:.3f}", group, ms(value));
-    return fmt::format(
-        "  {:<8} compute {:9.3f} ms  exposed comm {:9.3f} ms ({}){}  other {:.3f} ms  comm share {:5.1f} %\n", name,
-        ms(p.compute), ms(p.exposed_total), groups.empty() ? "none" : groups.substr(1),
-        p.bubble > 0 ? fmt::format("  bubble {:.3f} ms", ms(p.bubble)) : "", ms(p.other), 100 * p.comm_share);
-  };
-  text += pass_line("prefill", s.prefill);
-  if (s.decode.steps > 0) text += pass_line("decode", s.decode);
-  text += fmt::format("  decode is bound by    {}\n", decode_bound(s));
-  if (s.emulation.rows > 0) {
-    text +=
-        fmt::format("  compute emulation     requested {:.3f} ms, measured {:.3f} ms per rank and pass ({:+.2f} %)\n",
-                    ms(s.emulation.requested / s.emulation.rows), ms(s.emulation.measured / s.emulation.rows),
-                    100 * s.emulation.error);
-  }
-  return text;
+void order_serving_runs(std::vector<ServingRun>& runs) {
+  std::stable_sort(runs.begin(), runs.end(), [](const ServingRun& a, const ServingRun& b) {
+    return std::tie(a.output_tokens, a.tp, a.pp, a.ep, a.nodes, a.ranks) <
+           std::tie(b.output_tokens, b.tp, b.pp, b.ep, b.nodes, b.ranks);
+  });
 }
 
-}  // namespace scaleout::runs
+std::map<double, const ServingRun*> turning_points(const std::vector<ServingRun>& runs) {
+  std::map<double, const ServingRun*> first;
+  for (const auto& r : runs) {
+    first.try_emplace(r.output_tokens, nullptr);
+    if (first[r.output_tokens] == nullptr && communication_bound(r.summary)) first[r.output_tokens] = &r;
+  }
+  return first;
+}
+
+}  // namespace scaleout::analysis

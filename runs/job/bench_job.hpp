@@ -1,21 +1,21 @@
 #pragma once
-// `scaleout bench`: the collective benchmark.
-
-#include <CLI/CLI.hpp>
+// `scaleout bench`'s job: the collective benchmark, validated before MPI starts, then run on the
+// world and printed as it goes (runs/report/bench_report.hpp). Calibrate runs the same plan.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "comm/bench.hpp"
+#include "comm/bench_record.hpp"
 #include "comm/collective.hpp"
 #include "comm/communicator.hpp"
 #include "topology/cluster_discovery.hpp"
 
 namespace scaleout::runs {
 
-struct BenchArguments {
-  std::vector<std::string> collectives;
+// What is asked: collectives by name ("all" for every one), sizes as text (runs/sizes.hpp), the rest.
+struct BenchRequest {
+  std::vector<std::string> collectives;  // empty: allreduce
   std::string sizes = "4K:64M:2";
   int iterations = 20;
   int warmup = 5;
@@ -26,7 +26,7 @@ struct BenchArguments {
   std::uint64_t seed = 1;
 };
 
-// What the arguments ask for, validated: no MPI is needed to make one.
+// What the request asks for, validated: no MPI is needed to make one.
 struct BenchPlan {
   std::vector<const comm::Collective*> collectives;
   std::vector<std::uint64_t> sizes;
@@ -34,9 +34,11 @@ struct BenchPlan {
   std::string output;
 };
 
-CLI::App* add_bench_command(CLI::App& app, BenchArguments& arguments);
+// "allreduce, reduce_scatter, ..., all": what a request may name.
+std::string collective_names();
+
 // Throws UsageError naming the argument at fault.
-BenchPlan plan_bench(const BenchArguments& arguments);
+BenchPlan plan_bench(const BenchRequest& request);
 int run_bench(const BenchPlan& plan, int& argc, char**& argv);
 
 // Every size fits MPI's int counts on the world's ranks, and its buffers fit every node's memory:

@@ -1,0 +1,45 @@
+#include "runs/cli/lists.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "runs/usage_error.hpp"
+
+namespace scaleout::runs {
+
+std::vector<long long> parse_counts(const std::string& text, const std::string& argument, const CountList& allowed) {
+  const auto bad = [&](const std::string& why) {
+    return UsageError(fmt::format("{}: '{}' {}; give a list (1,2,8){} of {} from 1 to {}", argument, text, why,
+                                  allowed.doubling_range ? " or a doubling range (1:4096)" : "", allowed.of,
+                                  allowed.most));
+  };
+  const auto count = [&](const std::string& item) {
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      throw bad(fmt::format("holds '{}', not a whole number", item));
+    }
+    if (used != item.size()) throw bad(fmt::format("holds '{}', not a whole number", item));
+    if (value < 1 || value > allowed.most) throw bad(fmt::format("holds {}, out of range", value));
+    return value;
+  };
+  std::set<long long> counts;
+  if (const auto colon = text.find(':'); colon != std::string::npos && allowed.doubling_range) {
+    const long long first = count(text.substr(0, colon)), last = count(text.substr(colon + 1));
+    if (last < first) throw bad("ends below its start");
+    for (long long n = first; n <= last; n *= 2) counts.insert(n);
+  } else {
+    std::size_t begin = 0;
+    while (begin <= text.size()) {
+      const auto comma = std::min(text.find(',', begin), text.size());
+      counts.insert(count(text.substr(begin, comma - begin)));
+      begin = comma + 1;
+    }
+  }
+  return {counts.begin(), counts.end()};
+}
+
+}  // namespace scaleout::runs

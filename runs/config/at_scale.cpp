@@ -1,0 +1,60 @@
+#include "runs/config/at_scale.hpp"
+
+#include "analysis/serving_prediction.hpp"
+
+namespace scaleout::runs {
+
+analysis::Calibration load_calibration(const std::string& path) {
+  try {
+    return analysis::read_calibration(path);
+  } catch (const analysis::CalibrationError& error) {
+    throw UsageError(fmt::format("--calibration: {}", error.what()));
+  }
+}
+
+analysis::SimulationModel simulation_model(const analysis::Calibration& calibration, int in_flight,
+                                           NetworkScale network) {
+  analysis::SimulationModel model;
+  model.cost = calibration.cost_model();
+  model.cost.scale_bandwidth(analysis::Tier::inter, network.bandwidth);
+  model.cost.scale_latency(analysis::Tier::inter, network.latency);
+  model.span_overhead = calibration.compute.per_span;
+  model.span_relative = calibration.compute.relative;
+  model.in_flight = in_flight;
+  return model;
+}
+
+analysis::Prediction predict_config(RunConfig config, const Scale& scale, const analysis::SimulationModel& model) {
+  const long long ranks = static_cast<long long>(scale.nodes) * scale.ranks_per_node;
+  const std::string where = fmt::format("{} node{} x {} rank{}", scale.nodes, scale.nodes == 1 ? "" : "s",
+                                        scale.ranks_per_node, scale.ranks_per_node == 1 ? "" : "s");
+  if (ranks > (1 << 24)) throw UsageError(fmt::format("{}: more than 16777216 ranks", where));
+  return at_point(where, [&] {
+    if (scale.dp_follows) config.settings.set("parallel.dp", "0");
+    fit_to_world(config, static_cast<int>(ranks));
+    return analysis::predict(config.workload, scale.nodes, scale.ranks_per_node, model, scale.sensitivity);
+  });
+}
+
+analysis::ServingRun predict_serving(const RunConfig& base, int tp, std::int64_t output_tokens, int ranks_per_node,
+                                     const analysis::SimulationModel& model) {
+  Settings settings = base.settings;
+  settings.set("parallel.tp", std::to_string(tp));
+  settings.set("inference.output_tokens", std::to_string(output_tokens));
+  RunConfig config = resolve(settings);
+  const auto& l = config.workload.layout;
+  fit_to_world(config, l.tp * l.pp * l.ep);
+  return analysis::predict_serving(config.workload, ranks_per_node, model);
+}
+
+analysis::ScalePoint predict_measured(const std::string& config_yaml, const analysis::RunFacts& run,
+                                      const analysis::Calibration& calibration) {
+  const RunConfig config = resolve(Settings::from_yaml(config_yaml, run.path));
+  const int per_node = (run.ranks + run.nodes - 1) / run.nodes;
+  const auto model = simulation_model(calibration, config.in_flight);
+  auto point = predict_config(config, {.nodes = run.nodes, .ranks_per_node = per_node}, model).point;
+  point.run.path = run.path;
+  return point;
+}
+
+}  // namespace scaleout::runs

@@ -1,0 +1,331 @@
+#include "runs/job/run_job.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "analysis/run_result.hpp"
+#include "comm/environment.hpp"
+#include "comm/gather.hpp"
+#include "parallelism/inference.hpp"
+#include "parallelism/mpi_executor.hpp"
+#include "parallelism/process_groups.hpp"
+#include "runs/job/mpi_main.hpp"
+#include "runs/job/node_memory.hpp"
+#include "runs/job/run_passes.hpp"
+#include "runs/job/run_setup.hpp"
+#include "runs/job/signals.hpp"
+#include "runs/job/watchdog.hpp"
+#include "runs/log/run_log.hpp"
+#include "runs/report/summary_report.hpp"
+#include "runs/sizes.hpp"
+#include "runs/usage_error.hpp"
+#include "runs/version.hpp"
+#include "topology/cluster_discovery.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+using analysis::PassKind;
+using analysis::StepRow;
+
+std::vector<OpRow> op_rows(int step, int rank, const parallelism::StepRecord& record) {
+  std::vector<OpRow> rows;
+  rows.reserve(record.ops.size());
+  for (const auto& op : record.ops) rows.push_back({step, rank, op.op, op.begin, op.end, op.waited});
+  return rows;
+}
+
+// Every rank's op rows, gathered to rank 0 (as many as each rank's stage program has ops).
+std::vector<OpRow> gather_op_rows(const comm::Communicator& world, int step, const parallelism::StepRecord& record) {
+  const auto mine = op_rows(step, world.rank(), record);
+  const auto blocks = comm::gather_strings(
+      world, std::string(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(OpRow)), 0);
+  std::vector<OpRow> all;
+  for (const auto& block : blocks) {
+    const std::size_t first = all.size();
+    all.resize(first + block.size() / sizeof(OpRow));
+    std::memcpy(all.data() + first, block.data(), block.size());
+  }
+  return all;
+}
+
+// A line every tenth of the run, and at least every few seconds on long runs.
+class Progress {
+ public:
+  Progress(int total, const char* unit)
+      : total_(total), every_(std::max(1, total / 10)), unit_(unit), start_(clock::now()), last_(start_) {}
+  void step_done(int step, bool warmup, double slowest) {
+    const int done = step + 1;
+    const auto now = clock::now();
+    if (done % every_ != 0 && done != total_ && now - last_ < std::chrono::seconds(5)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    fmt::print("{} {:>{}}/{}{}  {} time {:9.2f} ms  elapsed {:6.1f} s  ETA {:6.1f} s\n", unit_, done,
+               std::to_string(total_).size(), total_, warmup ? " (warm-up)" : "          ", unit_, slowest * 1e3,
+               elapsed, elapsed / done * (total_ - done));
+    std::fflush(stdout);
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  int total_, every_;
+  const char* unit_;
+  clock::time_point start_, last_;
+};
+
+// emulation.test_stall_rank: this rank stops making progress, as one stuck in a driver or behind a dead
+// link would, so that the watchdog is tested for real. It never returns before the watchdog acts.
+void stall_for_test() {
+  for (int second = 0; second < 24 * 3600; ++second) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+// The programs of the run's stages, checked against the output and the nodes' memory before any of
+// them runs: every rank learns the same verdict, so a refusal is a UsageError on all alike.
+struct Prepared {
+  parallelism::GridPosition position;
+  std::vector<parallelism::Program> programs;  // every stage's on rank 0; this rank's stage's elsewhere
+  std::uint64_t log_growth = 0;
+  topology::NodeIdentity identity;
+};
+
+Prepared prepare(RunConfig& config, const comm::Communicator& world) {
+  const bool root = world.rank() == 0;
+  check_slurm_tasks(world.size());
+  fit_to_world(config, world.size());
+  check_device_memory(config, root);
+  Prepared p;
+  p.position = parallelism::position_of(config.workload.layout, world.rank());
+  p.programs = stage_programs(config.workload, p.position.pp, root);
+  p.log_growth = root && config.log ? run_log_growth(config, world.size(), p.programs) : 0;
+  const std::string problem = comm::broadcast_string(
+      world, root ? output_problem(config, log_header_bound(world.size(), p.programs) + p.log_growth) : "", 0);
+  if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
+  p.identity = topology::identify_node(world);
+  // The executor's payload buffers, and as much again as the largest transfer for the MPI library's
+  // own scratch (a reduce-scatter or allreduce of S bytes allocates up to S in Open MPI).
+  const auto& program = p.programs[static_cast<std::size_t>(p.position.pp)];
+  const parallelism::LargestTransfers transfers = program.largest_transfers();
+  const std::uint64_t buffers = transfers.buffer_bytes(config.in_flight), largest = transfers.any();
+  check_node_memory(world, p.identity, buffers + largest,
+                    fmt::format("payload buffers ({}: emulation.in_flight {} x the largest started transfer and one "
+                                "of the largest blocking one) + MPI's scratch for the largest transfer ({})",
+                                format_bytes(buffers), config.in_flight, format_bytes(largest)),
+                    "use smaller buckets, fewer in flight or fewer ranks per node");
+  return p;
+}
+
+// The job once prepared: the executor, rank 0's log, the watchdog, and the passes in order.
+class RunJob {
+ public:
+  RunJob(const RunConfig& config, const comm::Communicator& world, Prepared prepared, const std::string& command_line)
+      : config_(config),
+        workload_(config.workload),
+        world_(world),
+        root_(world.rank() == 0),
+        prepared_(std::move(prepared)),
+        program_(prepared_.programs[static_cast<std::size_t>(prepared_.position.pp)]),
+        cluster_(topology::gather_cluster_map(world)),
+        groups_(world, workload_.layout),
+        executor_(program_, groups_.view(),
+                  {.compute = config.compute,
+                   .type = workload_.gradient_type,
+                   .in_flight = config.in_flight,
+                   .check = config.check,
+                   .seed = config.seed,
+                   .trace = config.trace,
+                   .marker = &marker_}) {
+    if (root_) open_log(command_line);
+  }
+
+  // Every pass, then the summary and the log's status; the exit status every rank leaves with.
+  int run() {
+    const Watchdog watchdog(marker_, watchdog_policy());
+    install_stop_handlers();
+    const int total = config_.total_passes();
+    Progress progress(total, workload_.inference ? "pass" : "step");
+    try {
+      for (int index = 0; index < total; ++index) {
+        run_pass(index, progress);
+        if (comm::any_rank(world_, stop_signal() != 0)) {
+          return finish(RunStatus::interrupted,
+                        fmt::format("stopped by a signal ({}) after {} {} of {}", signal_name(stop_signal()),
+                                    workload_.inference ? "pass" : "step", index + 1, total));
+        }
+      }
+    } catch (const std::exception& error) {
+      const std::lock_guard lock(log_lock_);
+      if (log_) log_->close(RunStatus::failed, error.what());
+      throw;
+    }
+    return finish(RunStatus::complete, "");
+  }
+
+ private:
+  // Rank 0: the log with its header, and the run's first lines.
+  void open_log(const std::string& command_line) {
+    const auto placement = placement_of(workload_.layout, cluster_);
+    const RunHeader header{version(),
+                           SCALEOUT_GIT_REVISION,
+                           command_line,
+                           config_.settings.effective_yaml(),
+                           environment_facts(world_.size(), cluster_),
+                           workload_figures(workload_, prepared_.programs, placement)};
+    if (config_.log) {
+      log_ = std::make_unique<RunLogWriter>(config_.output, header, cluster_, workload_.layout, prepared_.programs,
+                                            prepared_.log_growth);
+    }
+    fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} {}, log {}\n",
+               workload_.model.name, workload_.device.name,
+               format_count(static_cast<double>(workload_.model.parameters())), world_.size(),
+               world_.size() == 1 ? "" : "s", cluster_.nodes.size(), cluster_.nodes.size() == 1 ? "" : "s",
+               workload_.inference ? "serving, replicas of " + parallelism::describe_replica(workload_.layout)
+                                   : parallelism::describe(workload_.layout),
+               config_.warmup, config_.steps,
+               workload_.inference ? fmt::format("request batches of {} passes", config_.passes_per_step()) : "steps",
+               config_.log ? config_.output : "none (output.log: false)");
+    for (const auto& warning : placement) fmt::print("warning: {}\n", warning.message);
+    if (workload_.inference) {
+      fmt::print("KV cache: {}\n",
+                 parallelism::serving_memory_verdict(parallelism::serving_memory(workload_), workload_));
+    }
+    std::fflush(stdout);
+  }
+
+  // One pass: its program loaded, a barrier, the timed step, then (outside the timed region) the rows
+  // to rank 0, which logs them and flushes.
+  void run_pass(int index, Progress& progress) {
+    const Pass pass = pass_of(config_, index);
+    if (pass.kind == PassKind::prefill && index > 0) executor_.load(program_);
+    if (pass.kind == PassKind::decode) {
+      executor_.load(parallelism::decode_program(workload_, prepared_.position.pp,
+                                                 parallelism::decode_context(*workload_.inference, pass.token)));
+    }
+    marker_.mark(index, -1);
+    world_.barrier();
+    if (world_.rank() == config_.stall_rank && index == config_.stall_step) stall_for_test();
+    const parallelism::StepRecord record = executor_.run_step(index);
+    const StepRow row = analysis::make_step_row(
+        {.step = index, .rank = world_.rank(), .warmup = pass.warmup, .pass = pass.kind, .token = pass.token}, record);
+    const auto gathered = comm::gather_values(world_, row, 0);
+    const auto ops = config_.trace ? gather_op_rows(world_, index, record) : std::vector<OpRow>{};
+    marker_.mark(index, -1);
+    if (!root_) return;
+    const std::lock_guard lock(log_lock_);
+    if (log_) {
+      log_->append_steps(gathered);
+      if (!ops.empty()) log_->append_ops(ops);
+      log_->flush();
+    }
+    rows_.insert(rows_.end(), gathered.begin(), gathered.end());
+    double slowest = 0;
+    for (const auto& r : gathered) slowest = std::max(slowest, r.step_s);
+    progress.step_done(index, pass.warmup, slowest);
+  }
+
+  // Rank 0 summarises, closes the log and says how the run ended; every rank leaves with its verdict.
+  int finish(RunStatus status, std::string message) {
+    int exit_status = exit_ok;
+    marker_.mark(config_.total_passes(), -1);
+    if (root_) {
+      const std::lock_guard lock(log_lock_);
+      const analysis::RunResult result = analysis::summarize(rows_, workload_);
+      fmt::print("{}", format_result(result, workload_));
+      if (log_ && result.measured()) log_->write_summary(result.figures());
+      if (result.wrong > 0) {
+        status = RunStatus::failed;
+        message = fmt::format("--check: {} wrong elements", result.wrong);
+        exit_status = exit_wrong_data;
+      }
+      if (log_) {
+        log_->close(status, message);
+        fmt::print("run log: {} ({})\n", config_.output, to_string(status));
+      } else {
+        fmt::print("run: {} (no log)\n", to_string(status));
+      }
+      std::fflush(stdout);
+      if (status == RunStatus::interrupted) {
+        print_error("run", message);
+        exit_status = exit_interrupted;
+      }
+    }
+    log_.reset();
+    return std::stoi(comm::broadcast_string(world_, std::to_string(exit_status), 0));
+  }
+
+  WatchdogPolicy watchdog_policy() {
+    WatchdogPolicy policy;
+    policy.hang_seconds =
+        config_.watchdog_s > 0 ? config_.watchdog_s : default_watchdog_seconds(program_.compute_seconds());
+    policy.stop_grace_seconds = config_.stop_grace_s;
+    policy.on_hang = [this, hang = policy.hang_seconds](double idle) {
+      end_job(RunStatus::failed,
+              fmt::format("watchdog: rank {} on {} made no progress for {:.1f} s (emulation.watchdog_s {:g}), in step "
+                          "{}, {}",
+                          world_.rank(), prepared_.identity.hostname, idle, hang, marker_.step.load(),
+                          describe_hang(program_, workload_.layout, world_.rank(), marker_.op.load())),
+              exit_hang);
+    };
+    policy.on_stop_overdue = [this, grace = policy.stop_grace_seconds](int signal) {
+      end_job(RunStatus::interrupted,
+              fmt::format("stopped by {} during step {}, which had not ended {:g} s later (emulation.stop_grace_s); "
+                          "the log holds the steps before it",
+                          signal_name(signal), marker_.step.load(), grace),
+              exit_interrupted);
+    };
+    return policy;
+  }
+
+  // Ends the job from the watchdog's thread, while this one may be blocked in MPI: rank 0 closes the
+  // log with what it holds; the others first give rank 0, most likely blocked as well, the time to.
+  void end_job(RunStatus status, const std::string& message, int exit_status) {
+    if (root_) {
+      std::unique_lock lock(log_lock_, std::defer_lock);
+      if (lock.try_lock_for(std::chrono::seconds(2))) {
+        const auto figures = analysis::summarize(rows_, workload_).figures();
+        if (log_ && !figures.empty()) log_->write_summary(figures);
+        if (log_) log_->close(status, message);
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+    }
+    std::fprintf(stderr, "scaleout run: %s; ending the job\n", message.c_str());
+    std::fflush(stderr);
+    comm::Environment::abort(exit_status);
+  }
+
+  const RunConfig& config_;
+  const parallelism::Workload& workload_;
+  const comm::Communicator& world_;
+  const bool root_;
+  const Prepared prepared_;
+  const parallelism::Program& program_;
+  const topology::ClusterMap cluster_;
+  const parallelism::ProcessGroups groups_;
+  parallelism::ProgressMarker marker_;
+  parallelism::MpiExecutor executor_;
+  std::unique_ptr<RunLogWriter> log_;
+  // The watchdog's thread may close the log (rank 0) while this one is blocked in MPI; the log's
+  // writes take this lock.
+  std::timed_mutex log_lock_;
+  std::vector<StepRow> rows_;  // rank 0: every pass's rows so far; written under log_lock_
+};
+
+}  // namespace
+
+int run_job(RunConfig config, const std::string& command_line, int& argc, char**& argv) {
+  return with_mpi(argc, argv, "run", [&]() -> int {
+    const comm::Communicator world = comm::Communicator::world().duplicate();
+    Prepared prepared = prepare(config, world);
+    RunJob job(config, world, std::move(prepared), command_line);
+    return job.run();
+  });
+}
+
+}  // namespace scaleout::runs

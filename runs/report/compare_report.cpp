@@ -1,0 +1,79 @@
+#include "runs/report/compare_report.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace scaleout::runs {
+
+namespace {
+
+// Milliseconds for steps, microseconds for benchmark iterations.
+std::string shown(double seconds, bool bench) { return fmt::format("{:.2f}", seconds * (bench ? 1e6 : 1e3)); }
+
+std::string json(const ComparisonReport& r, const analysis::Overall& overall) {
+  nlohmann::json out = {{"before", r.before},
+                        {"after", r.after},
+                        {"confidence", r.options.confidence},
+                        {"min_effect", r.options.min_effect},
+                        {"overall", overall.text()},
+                        {"scales", nlohmann::json::array()}};
+  for (const auto& scale : r.scales) {
+    nlohmann::json metrics = nlohmann::json::array();
+    for (const auto& m : scale.metrics) {
+      metrics.push_back({{"metric", m.metric},
+                         {"before_s", m.before},
+                         {"after_s", m.after},
+                         {"ratio", m.ratio},
+                         {"low", m.low},
+                         {"high", m.high},
+                         {"verdict", analysis::to_string(m.verdict)}});
+    }
+    out["scales"].push_back({{"nodes", scale.nodes}, {"ranks", scale.ranks}, {"metrics", metrics}});
+  }
+  return out.dump(2) + "\n";
+}
+
+// One scale: a line per metric, then a summary (the step's verdict, or how many sizes moved).
+std::string scale_text(const analysis::ScaleComparison& scale, bool bench) {
+  std::string out = fmt::format("\n{} node{}, {} ranks\n", scale.nodes, scale.nodes == 1 ? "" : "s", scale.ranks);
+  std::size_t width = 12;
+  for (const auto& m : scale.metrics) width = std::max(width, m.metric.size());
+  const char* unit = bench ? "us" : "ms";
+  out += fmt::format("  {:<{}} {:>11} {:>11} {:>7}  {:<17} {}\n", "metric", width, fmt::format("before {}", unit),
+                     fmt::format("after {}", unit), "ratio", "interval", "verdict");
+  for (const auto& m : scale.metrics) {
+    out += fmt::format("  {:<{}} {:>11} {:>11} {:>7.3f}  [{:.3f}, {:.3f}]   {}\n", m.metric, width,
+                       shown(m.before, bench), shown(m.after, bench), m.ratio, m.low, m.high,
+                       analysis::to_string(m.verdict));
+  }
+  const auto& first = scale.metrics.front();
+  if (first.metric == "step") {
+    return out + fmt::format("  summary: step time x{:.3f} [{:.3f}, {:.3f}]: {}\n", first.ratio, first.low,
+                             first.high, analysis::to_string(first.verdict));
+  }
+  const auto count = [&](analysis::Verdict verdict) {
+    return std::count_if(scale.metrics.begin(), scale.metrics.end(),
+                         [&](const analysis::MetricComparison& m) { return m.verdict == verdict; });
+  };
+  return out + fmt::format("  summary: {} of {} sizes improved, {} regressed\n", count(analysis::Verdict::improved),
+                           scale.metrics.size(), count(analysis::Verdict::regressed));
+}
+
+std::string text(const ComparisonReport& r, const analysis::Overall& overall) {
+  std::string out = fmt::format(
+      "compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap interval)\n", r.before,
+      r.after, r.bench ? "iterations" : "steps", 100 * r.options.confidence);
+  for (const auto& scale : r.scales) out += scale_text(scale, r.bench);
+  return out + fmt::format("\noverall: {}\n", overall.text());
+}
+
+}  // namespace
+
+std::string format_comparison(const ComparisonReport& report, Format format) {
+  const analysis::Overall overall = analysis::overall(report.scales);
+  return format == Format::json ? json(report, overall) : text(report, overall);
+}
+
+}  // namespace scaleout::runs

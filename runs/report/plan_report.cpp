@@ -1,0 +1,116 @@
+#include "runs/report/plan_report.hpp"
+
+#include <fmt/format.h>
+
+#include "parallelism/inference.hpp"
+#include "runs/sizes.hpp"
+
+namespace scaleout::runs {
+
+std::string plan_text(const nlohmann::json& json, const parallelism::Workload& w, int ranks_per_node) {
+  const auto& l = w.layout;
+  const auto gib = [](double bytes) { return bytes / (1ull << 30); };
+  std::string text;
+  text += fmt::format("model      {} ({}): {} layers, hidden {}, {} heads ({} kv), ffn {}, vocab {}, seq {}{}\n",
+                      w.model.name, to_string(w.model.architecture), w.model.layers, w.model.hidden, w.model.heads,
+                      w.model.kv_heads, w.model.ffn_hidden, w.model.vocab, w.model.seq_len,
+                      w.model.moe() ? fmt::format(", {} experts (top {})", w.model.experts, w.model.top_k) : "");
+  text += fmt::format("parameters {} ({})\n", format_count(static_cast<double>(w.model.parameters())),
+                      w.model.parameters());
+  text += fmt::format("device     {}\n", parallelism::describe(w.device));
+  text +=
+      fmt::format("layout     {} = {} ranks; batch {} = micro {} x dp {} x {} microbatch{}\n", parallelism::describe(l),
+                  l.world(), w.global_batch, w.micro_batch, l.dp, w.microbatches(), w.microbatches() == 1 ? "" : "es");
+  if (l.pp > 1) {
+    text += fmt::format(
+        "pipeline   {} layers per stage{}; ideal bubble {:.1f} % of the step\n", w.model.layers / l.pp,
+        l.virtual_stages > 1 ? fmt::format(" in {} chunks of {}", l.virtual_stages, w.layers_per_chunk()) : "",
+        100 * json["layout"]["ideal_bubble_share"].get<double>());
+  }
+  text += fmt::format("FLOPs      {:.4g} per step (model FLOPs of the job)\n", w.flops_per_step());
+  const auto& placement = json["placement"];
+  if (ranks_per_node > 0) {
+    text += fmt::format("placement  {} rank{} per node, {} node{}", ranks_per_node, ranks_per_node == 1 ? "" : "s",
+                        placement["nodes"].get<int>(), placement["nodes"].get<int>() == 1 ? "" : "s");
+    text += placement["warnings"].empty() ? ": every TP and CP group inside a node\n" : "\n";
+    for (const auto& warning : placement["warnings"])
+      text += "  warning: " + warning["message"].get<std::string>() + "\n";
+  }
+  text += "memory per device (GiB):\n";
+  text += fmt::format("  {:<6} {:>11} {:>10} {:>10} {:>12} {:>9} {:>9}\n", "stage", "parameters", "gradients",
+                      "optimizer", "activations", "total", "of");
+  for (const auto& stage : json["stages"]) {
+    const auto& m = stage["memory"];
+    text +=
+        fmt::format("  {:<6} {:>11.2f} {:>10.2f} {:>10.2f} {:>12.2f} {:>9.2f} {:>9.0f}  {}\n", m["stage"].get<int>(),
+                    gib(m["parameters"]), gib(m["gradients"]), gib(m["optimizer_states"]), gib(m["activations"]),
+                    gib(m["total"]), gib(w.device.memory_bytes), m["fits"].get<bool>() ? "fits" : "DOES NOT FIT");
+  }
+  const auto& worst = json["memory"];
+  text += fmt::format("  verdict: {} (largest: stage {}, {:.2f} GiB of {:.2f} GiB; {} microbatch{} in flight)\n",
+                      worst["fits"].get<bool>() ? "fits" : "DOES NOT FIT", worst["stage"].get<int>(),
+                      gib(worst["total"]), gib(w.device.memory_bytes), worst["microbatches_in_flight"].get<int>(),
+                      worst["microbatches_in_flight"].get<int>() == 1 ? "" : "es");
+  const std::size_t shown = l.pp > 1 ? 2 : 1;
+  for (std::size_t k = 0; k < shown; ++k) {
+    const auto& stage = json["stages"][k == 0 ? 0 : json["stages"].size() - 1];
+    const auto& seconds = stage["compute_seconds"];
+    const auto phase_ms = [&](const char* phase) {
+      return seconds.contains(phase) ? seconds[phase].get<double>() * 1e3 : 0.0;
+    };
+    text += fmt::format(
+        "stage {}{}: compute {:.3f} ms per step (forward {:.3f}, backward {:.3f}, recompute {:.3f}, "
+        "optimizer {:.3f})\n",
+        stage["stage"].get<int>(), l.pp > 1 ? (k == 0 ? " (first)" : " (last)") : "",
+        stage["compute_seconds_per_step"].get<double>() * 1e3, phase_ms("forward"), phase_ms("backward"),
+        phase_ms("recompute"), phase_ms("optimizer"));
+    text += "  communication per step and rank:\n";
+    for (const auto& op : stage["ops"]) {
+      text += fmt::format("    {:<3} {:<15} {:>6} x {:>10}\n", op["group"].get<std::string>(),
+                          op["kind"].get<std::string>(), op["count_per_step"].get<int>(),
+                          format_bytes(op["bytes"].get<std::uint64_t>()));
+    }
+    text += "  step program:\n";
+    for (const auto& line : stage["outline"]) text += "    " + line.get<std::string>() + "\n";
+  }
+  return text;
+}
+
+std::string serving_plan_text(const nlohmann::json& json, const parallelism::Workload& w) {
+  const auto& serve = *w.inference;
+  std::string text;
+  text += fmt::format("model      {}: {} parameters, {} layers, {} kv heads of {}\n", w.model.name,
+                      format_count(static_cast<double>(w.model.parameters())), w.model.layers, w.model.kv_heads,
+                      w.model.head_dim());
+  text += fmt::format("device     {}\n", parallelism::describe(w.device));
+  text += fmt::format(
+      "serving    {} replica{} of {}; {} sequences x {} prompt + {} output tokens, KV cache {} B per "
+      "element\n",
+      json["layout"]["replicas"].get<int>(), json["layout"]["replicas"].get<int>() == 1 ? "" : "s",
+      parallelism::describe_replica(w.layout), serve.sequences, serve.prompt_tokens, serve.output_tokens,
+      serve.kv_element_bytes);
+  text +=
+      fmt::format("KV cache   {} B per token of a sequence per device\n", json["memory"]["kv_per_token"].get<double>());
+  text += fmt::format("  verdict: {}\n", json["memory"]["verdict"].get<std::string>());
+  const auto pass_text = [&](const char* name, const nlohmann::json& pass) {
+    std::string out = fmt::format("  {:<13} device time {:9.3f} ms ({}-bound)\n", name,
+                                  pass["compute_seconds"].get<double>() * 1e3, pass["bound"].get<std::string>());
+    for (const auto& op : pass["ops"]) {
+      out += fmt::format("    {:<3} {:<15} {:>6} x {:>10}\n", op["group"].get<std::string>(),
+                         op["kind"].get<std::string>(), op["count_per_pass"].get<int>(),
+                         format_bytes(op["bytes"].get<std::uint64_t>()));
+    }
+    return out;
+  };
+  for (const auto& stage : json["stages"]) {
+    text += fmt::format("stage {}:\n", stage["stage"].get<int>());
+    text += pass_text("prefill", stage["prefill"]);
+    if (stage.contains("decode_first")) {
+      text += pass_text("decode, first", stage["decode_first"]);
+      text += pass_text("decode, last", stage["decode_last"]);
+    }
+  }
+  return text;
+}
+
+}  // namespace scaleout::runs

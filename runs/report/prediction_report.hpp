@@ -1,0 +1,32 @@
+#pragma once
+// `scaleout predict`'s printer for training configs: the simulated step per scale (the report's
+// table), the crossover, and what doubling each resource would give. docs/predict.md.
+
+#include <string>
+#include <vector>
+
+#include "analysis/calibration.hpp"
+#include "analysis/prediction.hpp"
+#include "analysis/scaling.hpp"
+#include "parallelism/workload.hpp"
+#include "runs/report/format.hpp"
+
+namespace scaleout::runs {
+
+struct PredictionReport {
+  std::string config;            // the config's path
+  std::string calibration_path;  // and the calibration's
+  analysis::Calibration calibration;
+  struct {
+    double bandwidth = 1, latency = 1;
+  } network;                     // the what-if factors of the network
+  int ranks_per_node = 1;
+  parallelism::Workload workload;             // as the config resolves it
+  analysis::ScalingReport report;             // the scales, analysed as measured ones
+  std::vector<analysis::Prediction> scales;   // in the report's order
+};
+
+// text or json.
+std::string format_prediction(const PredictionReport& report, Format format);
+
+}  // namespace scaleout::runs

@@ -1,0 +1,83 @@
+#include "runs/report/summary_report.hpp"
+
+#include <fmt/format.h>
+
+#include "parallelism/inference.hpp"
+#include "parallelism/schedule.hpp"
+
+namespace scaleout::runs {
+
+std::string format_summary(const analysis::RunSummary& s, const parallelism::Workload& workload) {
+  const auto ms = [](double seconds) { return seconds * 1e3; };
+  std::string text =
+      fmt::format("summary over {} measured step{} on {} rank{} ({} on {}, {}, {} microbatch{} of {})\n", s.steps,
+                  s.steps == 1 ? "" : "s", s.ranks, s.ranks == 1 ? "" : "s", workload.model.name, workload.device.name,
+                  parallelism::describe(workload.layout), workload.microbatches(),
+                  workload.microbatches() == 1 ? "" : "es", workload.micro_batch);
+  text += fmt::format("  step time        p50 {:10.2f} ms   p95 {:10.2f} ms   (slowest rank per step)\n",
+                      ms(s.step_p50), ms(s.step_p95));
+  text += fmt::format("  compute              {:10.2f} ms\n", ms(s.compute));
+  for (const auto& [group, value] : s.exposed) {
+    text += fmt::format("  exposed comm {:<4}    {:10.2f} ms\n", group, ms(value));
+  }
+  if (workload.layout.pp > 1) {
+    text += fmt::format("  pipeline bubble      {:10.2f} ms   {:.1f} % of the step (ideal {:.1f} %)\n", ms(s.bubble),
+                        100 * s.bubble_share,
+                        100 * parallelism::ideal_bubble_share(workload.layout.schedule, workload.layout.pp,
+                                                              workload.microbatches(), workload.layout.virtual_stages));
+  }
+  text += fmt::format("  overlapped comm      {:10.2f} ms   (in flight during compute)\n", ms(s.overlapped));
+  text += fmt::format("  other                {:10.2f} ms\n", ms(s.other));
+  text += fmt::format("  communication share  {:10.1f} %    (exposed comm / step time)\n", 100 * s.comm_share);
+  text += fmt::format("  emulated MFU         {:10.1f} %    of {:.4g} TFLOP/s peak per device\n", 100 * s.mfu,
+                      workload.device.peak_flops / 1e12);
+  text += fmt::format("  compute emulation    requested {:.2f} ms, measured {:.2f} ms per rank and step ({:+.2f} %)\n",
+                      ms(s.emulation.requested / s.emulation.rows), ms(s.emulation.measured / s.emulation.rows),
+                      100 * s.emulation.error);
+  return text;
+}
+
+std::string format_serving_summary(const analysis::ServingSummary& s, const parallelism::Workload& w) {
+  const auto& serve = *w.inference;
+  const auto ms = [](double seconds) { return seconds * 1e3; };
+  std::string text = fmt::format(
+      "serving summary over {} measured request batch{} on {} rank{} ({} on {}; {} replica{} of {}; {} sequences x "
+      "{} prompt + {} output tokens)\n",
+      s.batches, s.batches == 1 ? "" : "es", s.ranks, s.ranks == 1 ? "" : "s", w.model.name, w.device.name, s.replicas,
+      s.replicas == 1 ? "" : "s", parallelism::describe_replica(w.layout), serve.sequences, serve.prompt_tokens,
+      serve.output_tokens);
+  text += fmt::format("  time to first token   p50 {:10.3f} ms   p95 {:10.3f} ms   (prefill pass)\n", ms(s.ttft_p50),
+                      ms(s.ttft_p95));
+  if (s.decode.steps > 0) {
+    text += fmt::format("  time per output token p50 {:10.3f} ms   p95 {:10.3f} ms   (decode pass)\n", ms(s.tpot_p50),
+                        ms(s.tpot_p95));
+  }
+  text += fmt::format("  tokens per second     {:.1f} per replica, {:.1f} per device, {:.1f} for the job\n",
+                      s.tokens_per_s_replica, s.tokens_per_s_device, s.tokens_per_s_job);
+  const auto pass_line = [&](const char* name, const analysis::ScalePoint& p) {
+    std::string groups;
+    for (const auto& [group, value] : p.exposed) groups += fmt::format(" {} {:.3f}", group, ms(value));
+    return fmt::format(
+        "  {:<8} compute {:9.3f} ms  exposed comm {:9.3f} ms ({}){}  other {:.3f} ms  comm share {:5.1f} %\n", name,
+        ms(p.compute), ms(p.exposed_total), groups.empty() ? "none" : groups.substr(1),
+        p.bubble > 0 ? fmt::format("  bubble {:.3f} ms", ms(p.bubble)) : "", ms(p.other), 100 * p.comm_share);
+  };
+  text += pass_line("prefill", s.prefill);
+  if (s.decode.steps > 0) text += pass_line("decode", s.decode);
+  text += fmt::format("  decode is bound by    {}\n", analysis::decode_bound(s));
+  if (s.emulation.rows > 0) {
+    text +=
+        fmt::format("  compute emulation     requested {:.3f} ms, measured {:.3f} ms per rank and pass ({:+.2f} %)\n",
+                    ms(s.emulation.requested / s.emulation.rows), ms(s.emulation.measured / s.emulation.rows),
+                    100 * s.emulation.error);
+  }
+  return text;
+}
+
+std::string format_result(const analysis::RunResult& result, const parallelism::Workload& workload) {
+  if (result.serving) return format_serving_summary(*result.serving, workload);
+  if (result.training) return format_summary(*result.training, workload);
+  return "no measured step completed\n";
+}
+
+}  // namespace scaleout::runs
