@@ -55,8 +55,8 @@ std::vector<ScaleComparison> compare_bench(const std::string& before_path, const
   for (const char* setting : {"ranks", "dtype", "nonblocking"}) {
     if (before.value(setting, nlohmann::json()) != after.value(setting, nlohmann::json())) {
       throw CompareError(fmt::format("BEFORE and AFTER are different benchmarks: {} is {} in {} and {} in {}", setting,
-                                   before.value(setting, nlohmann::json()).dump(), before_path,
-                                   after.value(setting, nlohmann::json()).dump(), after_path));
+                                     before.value(setting, nlohmann::json()).dump(), before_path,
+                                     after.value(setting, nlohmann::json()).dump(), after_path));
     }
   }
   ScaleComparison scale;
@@ -92,8 +92,7 @@ std::vector<ScaleComparison> compare_runs(const std::vector<const MeasuredRun*>&
     const MeasuredRun& a = *found->second;
     check_same_workload(b, a);
     ScaleComparison scale{b.facts.nodes, b.facts.ranks, {}};
-    const auto series_before = per_step_series(b.rows),
-               series_after = per_step_series(a.rows);
+    const auto series_before = per_step_series(b.rows), series_after = per_step_series(a.rows);
     std::vector<std::string> metrics = {"step", "compute", "bubble"};
     for (const auto& [name, values] : series_before) {
       if (name.rfind("exposed_", 0) == 0) metrics.push_back(name);
@@ -110,7 +109,8 @@ std::vector<ScaleComparison> compare_runs(const std::vector<const MeasuredRun*>&
     scales.push_back(std::move(scale));
   }
   if (scales.empty()) {
-    throw CompareError("BEFORE and AFTER have no scale in common (node and rank counts); compare runs of the same scale");
+    throw CompareError(
+        "BEFORE and AFTER have no scale in common (node and rank counts); compare runs of the same scale");
   }
   std::sort(scales.begin(), scales.end(), [](const ScaleComparison& x, const ScaleComparison& y) {
     return x.nodes != y.nodes ? x.nodes < y.nodes : x.ranks < y.ranks;

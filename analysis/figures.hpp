@@ -23,7 +23,8 @@ inline constexpr const char* virtual_stages = "virtual_stages";
 inline constexpr const char* memory_fits = "memory_fits";
 
 // What makes two runs the same workload: the model's size and FLOPs, the batch, the layout.
-inline constexpr std::array same_workload = {parameters, flops_per_step, global_batch, micro_batch,
-                                             microbatches, tp, pp, cp, ep, dp, zero_stage, virtual_stages};
+inline constexpr std::array same_workload = {
+    parameters, flops_per_step, global_batch,  micro_batch, microbatches, tp, pp, cp, ep,
+    dp,         zero_stage,     virtual_stages};
 
 }  // namespace scaleout::analysis::figure

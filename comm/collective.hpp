@@ -11,10 +11,10 @@
 #include "comm/buffer.hpp"
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
-#include "comm/sum_op.hpp"
 #include "comm/operations.hpp"
 #include "comm/payload.hpp"
 #include "comm/request.hpp"
+#include "comm/sum_op.hpp"
 
 namespace scaleout::comm {
 

@@ -7,8 +7,8 @@
 
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
-#include "comm/sum_op.hpp"
 #include "comm/request.hpp"
+#include "comm/sum_op.hpp"
 
 namespace scaleout::comm {
 

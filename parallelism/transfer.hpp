@@ -12,9 +12,9 @@
 
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
-#include "comm/sum_op.hpp"
 #include "comm/payload.hpp"
 #include "comm/request.hpp"
+#include "comm/sum_op.hpp"
 #include "parallelism/program.hpp"
 
 namespace scaleout::parallelism {

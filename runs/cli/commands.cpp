@@ -13,8 +13,8 @@ Command predict_command();
 Command calibrate_command();
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {run_command(),    plan_command(),    bench_command(),
-                                             topo_command(),   report_command(),  compare_command(),
+  static const std::vector<Command> table = {run_command(),     plan_command(),     bench_command(),
+                                             topo_command(),    report_command(),   compare_command(),
                                              predict_command(), calibrate_command()};
   return table;
 }
@@ -30,7 +30,8 @@ void add_format_option(CLI::App& app, Format& format, const std::vector<Format>&
 }
 
 void add_json_flag(CLI::App& app, Format& format) {
-  app.add_flag_callback("--json", [&format] { format = Format::json; }, "Print JSON (the same as --format json)");
+  app.add_flag_callback(
+      "--json", [&format] { format = Format::json; }, "Print JSON (the same as --format json)");
 }
 
 }  // namespace scaleout::runs

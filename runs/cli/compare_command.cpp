@@ -40,8 +40,8 @@ int compare(const CompareArguments& a) {
   ComparisonReport report{a.before, a.after, is_bench_output(a.before), {}, {}};
   report.options.confidence = a.confidence;
   try {
-    report.scales = report.bench ? analysis::compare_bench(a.before, a.after, report.options)
-                                 : compare_logs(a, report.options);
+    report.scales =
+        report.bench ? analysis::compare_bench(a.before, a.after, report.options) : compare_logs(a, report.options);
   } catch (const analysis::CompareError& error) {
     throw UsageError(error.what());
   }

@@ -41,9 +41,8 @@ int predict_serving_sweep(const PredictArguments& a, const RunConfig& config, co
                           int ranks_per_node) {
   const auto& l = config.workload.layout;
   const auto tps = a.tp.empty() ? std::vector<long long>{l.tp} : parse_counts(a.tp, "--tp", {.most = 4096});
-  const auto budgets = a.output_tokens.empty()
-                           ? std::vector<long long>{config.workload.inference->output_tokens}
-                           : parse_counts(a.output_tokens, "--output-tokens", {.most = 10'000'000});
+  const auto budgets = a.output_tokens.empty() ? std::vector<long long>{config.workload.inference->output_tokens}
+                                               : parse_counts(a.output_tokens, "--output-tokens", {.most = 10'000'000});
   std::vector<analysis::ServingRun> runs;
   for (const long long budget : budgets) {
     for (const long long tp : tps) {
@@ -54,11 +53,11 @@ int predict_serving_sweep(const PredictArguments& a, const RunConfig& config, co
   }
   analysis::order_serving_runs(runs);
   const auto& n = a.network;
-  const std::string source = fmt::format(
-      "prediction of {} from {} ({} ranks per node{})", a.config, a.calibration, ranks_per_node,
-      n.bandwidth != 1 || n.latency != 1
-          ? fmt::format("; network bandwidth x {:g}, latency x {:g}", n.bandwidth, n.latency)
-          : "");
+  const std::string source =
+      fmt::format("prediction of {} from {} ({} ranks per node{})", a.config, a.calibration, ranks_per_node,
+                  n.bandwidth != 1 || n.latency != 1
+                      ? fmt::format("; network bandwidth x {:g}, latency x {:g}", n.bandwidth, n.latency)
+                      : "");
   fmt::print("{}", format_serving_report(runs, a.format, source));
   return exit_ok;
 }
@@ -71,12 +70,12 @@ int predict_training_sweep(const PredictArguments& a, const RunConfig& config, c
     throw UsageError(fmt::format("--format: {} is for serving configs; a training prediction prints text or json",
                                  to_string(a.format)));
   }
-  PredictionReport out{a.config, a.calibration, calibration, {a.network.bandwidth, a.network.latency},
-                       ranks_per_node, config.workload, {}, {}};
+  PredictionReport out{a.config,       a.calibration,   calibration, {a.network.bandwidth, a.network.latency},
+                       ranks_per_node, config.workload, {},          {}};
   std::vector<analysis::ScalePoint> points;
   for (const long long n : nodes) {
-    const Scale scale{.nodes = static_cast<int>(n), .ranks_per_node = ranks_per_node, .dp_follows = true,
-                      .sensitivity = true};
+    const Scale scale{
+        .nodes = static_cast<int>(n), .ranks_per_node = ranks_per_node, .dp_follows = true, .sensitivity = true};
     out.scales.push_back(predict_config(config, scale, model));
     points.push_back(out.scales.back().point);
   }

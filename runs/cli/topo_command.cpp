@@ -53,7 +53,8 @@ int show(const TopoArguments& a, Invocation& in) {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     if (config) fit_to_world(*config, world.size());
     const topology::ClusterMap map = topology::gather_cluster_map(world);
-    if (world.rank() == 0) fmt::print("{}", format_topology(map, a.format, config ? &config->workload.layout : nullptr));
+    if (world.rank() == 0)
+      fmt::print("{}", format_topology(map, a.format, config ? &config->workload.layout : nullptr));
     return exit_ok;
   });
 }
@@ -70,8 +71,6 @@ Body declare(CLI::App& topo) {
 
 }  // namespace
 
-Command topo_command() {
-  return {"topo", "Show each node's hardware (hwloc) and where every rank runs", declare};
-}
+Command topo_command() { return {"topo", "Show each node's hardware (hwloc) and where every rank runs", declare}; }
 
 }  // namespace scaleout::runs

@@ -92,9 +92,8 @@ analysis::ComputeOverhead calibrate_compute(const comm::Communicator& world, par
   return analysis::fit_compute_overhead(parallelism::to_string(mode), measured);
 }
 
-}  // namespace
-
-int run_calibrate(const CalibrateRequest& a, int& argc, char**& argv) {
+// Every collective the cost model fits, at the request's sizes: checked before MPI starts.
+BenchPlan calibration_plan(const CalibrateRequest& a) {
   BenchRequest bench;
   for (int c = 0; c < analysis::collective_count; ++c)
     bench.collectives.emplace_back(analysis::to_string(static_cast<Collective>(c)));
@@ -102,65 +101,89 @@ int run_calibrate(const CalibrateRequest& a, int& argc, char**& argv) {
   bench.iterations = a.iterations;
   bench.warmup = a.warmup;
   bench.dtype = a.dtype;
-  const BenchPlan plan = plan_bench(bench);
+  BenchPlan plan = plan_bench(bench);
   if (plan.sizes.size() < 2)
     throw UsageError(fmt::format("--sizes: '{}' gives one size; a fit needs at least two", a.sizes));
+  return plan;
+}
+
+// The plan fits every node, the output can be written, and every node has as many ranks: tiers are
+// measured with every node alike, and a job with unequal nodes would mix two shapes. Alike on every rank.
+void check_job(const comm::Communicator& world, const topology::NodeIdentity& identity, const BenchPlan& plan,
+               const CalibrateRequest& a) {
+  check_bench_plan_fits(plan, world, identity);
+  std::string problem;
+  if (world.rank() == 0) {
+    std::error_code error;
+    problem = std::filesystem::exists(a.output, error) && !a.overwrite ? "it exists; pass --overwrite to replace it"
+                                                                       : unwritable_reason(a.output);
+  }
+  problem = comm::broadcast_string(world, problem, 0);
+  if (!problem.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", a.output, problem));
+  const auto local_sizes = comm::allgather_strings(world, std::to_string(identity.local_size));
+  if (std::adjacent_find(local_sizes.begin(), local_sizes.end(), std::not_equal_to<>()) != local_sizes.end()) {
+    throw UsageError("calibrate needs the same number of ranks on every node; start it with as many per node");
+  }
+}
+
+// What the calibration was made on: the job's shape, hosts, MPI library and transport.
+analysis::Calibration describe_job(const comm::Communicator& world, const topology::NodeIdentity& identity) {
+  analysis::Calibration calibration;
+  calibration.created = utc_now();
+  calibration.tool_version = version();
+  calibration.mpi_library = comm::mpi_library();
+  calibration.transport = comm::transport_in_effect();
+  calibration.nodes = identity.nodes;
+  calibration.ranks_per_node = identity.local_size;
+  const auto hostnames = comm::gather_strings(world, identity.local_rank == 0 ? identity.hostname : "", 0);
+  for (const auto& name : hostnames) {
+    if (!name.empty()) calibration.hostnames += (calibration.hostnames.empty() ? "" : ",") + name;
+  }
+  return calibration;
+}
+
+// Both tiers where the job has them: the ranks of each node, and one rank per node.
+void calibrate_tiers(const comm::Communicator& world, const topology::NodeIdentity& identity, const BenchPlan& plan,
+                     analysis::Calibration& calibration) {
+  const bool root = world.rank() == 0;
+  if (identity.local_size >= 2) {
+    if (root) fmt::print("intra-node: groups of the {} ranks of each node, all nodes at once\n", identity.local_size);
+    calibrate_tier(Tier::intra, identity.node_comm, plan, root, calibration);
+  } else if (root) {
+    fmt::print("intra-node: not measured (one rank per node)\n");
+  }
+  if (identity.nodes >= 2) {
+    // One group per local rank, one rank per node: as a DP group next to TP inside the node, every
+    // group shares the node's network link with the others.
+    const comm::Communicator across = world.split(identity.local_rank, identity.node);
+    if (root)
+      fmt::print("inter-node: groups of one rank per node on {} nodes, {} at once\n", identity.nodes,
+                 identity.local_size);
+    calibrate_tier(Tier::inter, across, plan, root, calibration);
+  } else if (root) {
+    fmt::print("inter-node: not measured (one node)\n");
+  }
+}
+
+}  // namespace
+
+int run_calibrate(const CalibrateRequest& a, int& argc, char**& argv) {
+  const BenchPlan plan = calibration_plan(a);
   const auto mode = parallelism::parse_compute_mode(a.compute);
   if (!mode) throw UsageError(fmt::format("--compute: '{}' is unknown; allowed: sleep, spin", a.compute));
   if (!a.output.ends_with(".json")) throw UsageError(fmt::format("--output: '{}' must end in .json", a.output));
-
   return with_mpi(argc, argv, "calibrate", [&]() -> int {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     const bool root = world.rank() == 0;
     const topology::NodeIdentity identity = topology::identify_node(world);
-    check_bench_plan_fits(plan, world, identity);
-    std::string problem;
-    if (root) {
-      std::error_code error;
-      problem = std::filesystem::exists(a.output, error) && !a.overwrite ? "it exists; pass --overwrite to replace it"
-                                                                         : unwritable_reason(a.output);
-    }
-    problem = comm::broadcast_string(world, problem, 0);
-    if (!problem.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", a.output, problem));
-    // Tiers are measured with every node alike; a job with unequal nodes would mix two shapes.
-    const auto local_sizes = comm::allgather_strings(world, std::to_string(identity.local_size));
-    if (std::adjacent_find(local_sizes.begin(), local_sizes.end(), std::not_equal_to<>()) != local_sizes.end()) {
-      throw UsageError("calibrate needs the same number of ranks on every node; start it with as many per node");
-    }
-
-    analysis::Calibration calibration;
-    calibration.created = utc_now();
-    calibration.tool_version = version();
-    calibration.mpi_library = comm::mpi_library();
-    calibration.transport = comm::transport_in_effect();
-    calibration.nodes = identity.nodes;
-    calibration.ranks_per_node = identity.local_size;
-    const auto hostnames = comm::gather_strings(world, identity.local_rank == 0 ? identity.hostname : "", 0);
-    for (const auto& name : hostnames) {
-      if (!name.empty()) calibration.hostnames += (calibration.hostnames.empty() ? "" : ",") + name;
-    }
+    check_job(world, identity, plan, a);
+    analysis::Calibration calibration = describe_job(world, identity);
     if (root) {
       fmt::print("calibrate: {} node{} x {} rank{} ({}), {}, transport {}\n", identity.nodes,
                  identity.nodes == 1 ? "" : "s", identity.local_size, identity.local_size == 1 ? "" : "s",
                  calibration.hostnames, calibration.mpi_library, calibration.transport);
     }
-    if (identity.local_size >= 2) {
-      if (root) fmt::print("intra-node: groups of the {} ranks of each node, all nodes at once\n", identity.local_size);
-      calibrate_tier(Tier::intra, identity.node_comm, plan, root, calibration);
-    } else if (root) {
-      fmt::print("intra-node: not measured (one rank per node)\n");
-    }
-    if (identity.nodes >= 2) {
-      // One group per local rank, one rank per node: as a DP group next to TP inside the node, every
-      // group shares the node's network link with the others.
-      const comm::Communicator across = world.split(identity.local_rank, identity.node);
-      if (root)
-        fmt::print("inter-node: groups of one rank per node on {} nodes, {} at once\n", identity.nodes,
-                   identity.local_size);
-      calibrate_tier(Tier::inter, across, plan, root, calibration);
-    } else if (root) {
-      fmt::print("inter-node: not measured (one node)\n");
-    }
+    calibrate_tiers(world, identity, plan, calibration);
     calibration.compute = calibrate_compute(world, *mode);
     if (root) {
       fmt::print("compute emulation ({}): {:+.2f} us per span {:+.3f} % of its length\n", calibration.compute.mode,

@@ -4,10 +4,10 @@
 
 #include <vector>
 
+#include "analysis/step_row.hpp"
 #include "parallelism/program.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/config/run_config.hpp"
-#include "analysis/step_row.hpp"
 
 namespace scaleout::runs {
 

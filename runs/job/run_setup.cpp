@@ -13,8 +13,8 @@
 #include "parallelism/memory.hpp"
 #include "parallelism/schedule.hpp"
 #include "runs/log/disk_space.hpp"
-#include "runs/output_file.hpp"
 #include "runs/log/run_log.hpp"
+#include "runs/output_file.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
 

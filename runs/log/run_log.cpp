@@ -306,6 +306,63 @@ void RunLogWriter::close(RunStatus status, const std::string& message) {
   reservation_.release();
 }
 
+namespace {
+
+// The root's status and config, after checking that the file is a run log of this schema.
+void read_header(hid_t root, RunLog& log) {
+  if (!h5::has_attribute(root, "schema_version")) throw h5::Error("not a scaleout run log (no schema_version)");
+  log.schema_version = h5::read_int_attribute(root, "schema_version");
+  if (log.schema_version != run_log_schema_version) {
+    throw h5::Error(fmt::format("written with run-log schema version {}; this scaleout reads version {}",
+                                log.schema_version, run_log_schema_version));
+  }
+  log.status = h5::read_string_attribute(root, "status");
+  log.config_yaml = h5::read_string_attribute(root, "config");
+  if (h5::has_attribute(root, "status_message")) log.status_message = h5::read_string_attribute(root, "status_message");
+}
+
+// /steps whole; of /ops, /program and /topology/nodes their row counts; of /ranks each rank's node.
+void read_tables(hid_t root, RunLog& log) {
+  {
+    const h5::Object steps = h5::open_dataset(root, "steps");
+    log.steps.resize(h5::row_count(steps.id()));
+    if (!log.steps.empty()) h5::read_rows(steps.id(), step_row_type().id(), log.steps.data());
+  }
+  log.op_rows = h5::row_count(h5::open_dataset(root, "ops").id());
+  {
+    const h5::Object ranks = h5::open_dataset(root, "ranks");
+    log.rank_rows = h5::row_count(ranks.id());
+    // HDF5 reads the fields a type names: here only each rank's node.
+    h5::CompoundType node_only(sizeof(std::int32_t));
+    node_only.field("node", 0, H5T_NATIVE_INT32);
+    std::vector<std::int32_t> nodes(log.rank_rows);
+    if (!nodes.empty()) h5::read_rows(ranks.id(), node_only.id(), nodes.data());
+    log.node_of_rank.assign(nodes.begin(), nodes.end());
+  }
+  log.program_ops = h5::row_count(h5::open_dataset(root, "program").id());
+  const h5::Object topology = h5::open_group(root, "topology");
+  log.node_rows = h5::row_count(h5::open_dataset(topology.id(), "nodes").id());
+}
+
+// /summary's figures, the root's numeric attributes (the workload) and /environment.
+void read_figures(hid_t root, RunLog& log) {
+  if (h5::exists(root, "summary")) {
+    const h5::Object summary = h5::open_group(root, "summary");
+    for (const auto& name : h5::attribute_names(summary.id())) {
+      log.summary[name] = h5::read_double_attribute(summary.id(), name.c_str());
+    }
+  }
+  for (const auto& name : h5::attribute_names(root)) {
+    if (!h5::is_string_attribute(root, name.c_str())) log.figures[name] = h5::read_double_attribute(root, name.c_str());
+  }
+  const h5::Object environment = h5::open_group(root, "environment");
+  for (const auto& name : h5::attribute_names(environment.id())) {
+    log.environment[name] = h5::read_string_attribute(environment.id(), name.c_str());
+  }
+}
+
+}  // namespace
+
 RunLog read_run_log(const std::string& path) {
   try {
     // H5Fis_hdf5 prints HDF5's error stack for a file it cannot open: say why before asking it.
@@ -314,55 +371,10 @@ RunLog read_run_log(const std::string& path) {
     if (!std::filesystem::is_regular_file(path, missing)) throw h5::Error("not a file");
     if (H5Fis_hdf5(path.c_str()) <= 0) throw h5::Error("not an HDF5 file");
     const h5::Object file = h5::open_file(path, false);
-    const hid_t root = file.id();
     RunLog log;
-    if (!h5::has_attribute(root, "schema_version")) throw h5::Error("not a scaleout run log (no schema_version)");
-    log.schema_version = h5::read_int_attribute(root, "schema_version");
-    if (log.schema_version != run_log_schema_version) {
-      throw h5::Error(fmt::format("written with run-log schema version {}; this scaleout reads version {}",
-                                  log.schema_version, run_log_schema_version));
-    }
-    log.status = h5::read_string_attribute(root, "status");
-    log.config_yaml = h5::read_string_attribute(root, "config");
-    if (h5::has_attribute(root, "status_message"))
-      log.status_message = h5::read_string_attribute(root, "status_message");
-    {
-      const h5::Object steps = h5::open_dataset(root, "steps");
-      log.steps.resize(h5::row_count(steps.id()));
-      if (!log.steps.empty()) h5::read_rows(steps.id(), step_row_type().id(), log.steps.data());
-    }
-    log.op_rows = h5::row_count(h5::open_dataset(root, "ops").id());
-    {
-      const h5::Object ranks = h5::open_dataset(root, "ranks");
-      log.rank_rows = h5::row_count(ranks.id());
-      // HDF5 reads the fields a type names: here only each rank's node.
-      h5::CompoundType node_only(sizeof(std::int32_t));
-      node_only.field("node", 0, H5T_NATIVE_INT32);
-      std::vector<std::int32_t> nodes(log.rank_rows);
-      if (!nodes.empty()) h5::read_rows(ranks.id(), node_only.id(), nodes.data());
-      log.node_of_rank.assign(nodes.begin(), nodes.end());
-    }
-    log.program_ops = h5::row_count(h5::open_dataset(root, "program").id());
-    {
-      const h5::Object topology = h5::open_group(root, "topology");
-      log.node_rows = h5::row_count(h5::open_dataset(topology.id(), "nodes").id());
-    }
-    if (h5::exists(root, "summary")) {
-      const h5::Object summary = h5::open_group(root, "summary");
-      for (const auto& name : h5::attribute_names(summary.id())) {
-        log.summary[name] = h5::read_double_attribute(summary.id(), name.c_str());
-      }
-    }
-    for (const auto& name : h5::attribute_names(root)) {
-      if (!h5::is_string_attribute(root, name.c_str()))
-        log.figures[name] = h5::read_double_attribute(root, name.c_str());
-    }
-    {
-      const h5::Object environment = h5::open_group(root, "environment");
-      for (const auto& name : h5::attribute_names(environment.id())) {
-        log.environment[name] = h5::read_string_attribute(environment.id(), name.c_str());
-      }
-    }
+    read_header(file.id(), log);
+    read_tables(file.id(), log);
+    read_figures(file.id(), log);
     return log;
   } catch (const h5::Error& error) {
     throw h5::Error(fmt::format("{}: {}", path, error.what()));

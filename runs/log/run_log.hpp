@@ -83,8 +83,8 @@ struct RunLog {
   std::map<std::string, std::string> environment;  // /environment
   std::vector<int> node_of_rank;                   // /ranks' node column
 };
-// Throws h5::Error (runs/log/hdf5.hpp: not HDF5, truncated) or std::runtime_error (another schema version) with a message
-// that names the file.
+// Throws h5::Error (runs/log/hdf5.hpp: not HDF5, truncated) or std::runtime_error (another schema version) with a
+// message that names the file.
 RunLog read_run_log(const std::string& path);
 
 }  // namespace scaleout::runs

@@ -44,14 +44,14 @@ std::string scale_text(const analysis::ScaleComparison& scale, bool bench) {
   out += fmt::format("  {:<{}} {:>11} {:>11} {:>7}  {:<17} {}\n", "metric", width, fmt::format("before {}", unit),
                      fmt::format("after {}", unit), "ratio", "interval", "verdict");
   for (const auto& m : scale.metrics) {
-    out += fmt::format("  {:<{}} {:>11} {:>11} {:>7.3f}  [{:.3f}, {:.3f}]   {}\n", m.metric, width,
-                       shown(m.before, bench), shown(m.after, bench), m.ratio, m.low, m.high,
-                       analysis::to_string(m.verdict));
+    out +=
+        fmt::format("  {:<{}} {:>11} {:>11} {:>7.3f}  [{:.3f}, {:.3f}]   {}\n", m.metric, width, shown(m.before, bench),
+                    shown(m.after, bench), m.ratio, m.low, m.high, analysis::to_string(m.verdict));
   }
   const auto& first = scale.metrics.front();
   if (first.metric == "step") {
-    return out + fmt::format("  summary: step time x{:.3f} [{:.3f}, {:.3f}]: {}\n", first.ratio, first.low,
-                             first.high, analysis::to_string(first.verdict));
+    return out + fmt::format("  summary: step time x{:.3f} [{:.3f}, {:.3f}]: {}\n", first.ratio, first.low, first.high,
+                             analysis::to_string(first.verdict));
   }
   const auto count = [&](analysis::Verdict verdict) {
     return std::count_if(scale.metrics.begin(), scale.metrics.end(),
@@ -62,9 +62,9 @@ std::string scale_text(const analysis::ScaleComparison& scale, bool bench) {
 }
 
 std::string text(const ComparisonReport& r, const analysis::Overall& overall) {
-  std::string out = fmt::format(
-      "compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap interval)\n", r.before,
-      r.after, r.bench ? "iterations" : "steps", 100 * r.options.confidence);
+  std::string out =
+      fmt::format("compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap interval)\n",
+                  r.before, r.after, r.bench ? "iterations" : "steps", 100 * r.options.confidence);
   for (const auto& scale : r.scales) out += scale_text(scale, r.bench);
   return out + fmt::format("\noverall: {}\n", overall.text());
 }

@@ -7,9 +7,13 @@
 
 namespace scaleout::runs {
 
-std::string plan_text(const nlohmann::json& json, const parallelism::Workload& w, int ranks_per_node) {
+namespace {
+
+double gib(double bytes) { return bytes / (1ull << 30); }
+
+// The model, device, layout, pipeline, FLOPs and placement lines.
+std::string workload_text(const nlohmann::json& json, const parallelism::Workload& w, int ranks_per_node) {
   const auto& l = w.layout;
-  const auto gib = [](double bytes) { return bytes / (1ull << 30); };
   std::string text;
   text += fmt::format("model      {} ({}): {} layers, hidden {}, {} heads ({} kv), ffn {}, vocab {}, seq {}{}\n",
                       w.model.name, to_string(w.model.architecture), w.model.layers, w.model.hidden, w.model.heads,
@@ -36,7 +40,12 @@ std::string plan_text(const nlohmann::json& json, const parallelism::Workload& w
     for (const auto& warning : placement["warnings"])
       text += "  warning: " + warning["message"].get<std::string>() + "\n";
   }
-  text += "memory per device (GiB):\n";
+  return text;
+}
+
+// Memory per device and stage against the device's, and the verdict.
+std::string memory_text(const nlohmann::json& json, const parallelism::Workload& w) {
+  std::string text = "memory per device (GiB):\n";
   text += fmt::format("  {:<6} {:>11} {:>10} {:>10} {:>12} {:>9} {:>9}\n", "stage", "parameters", "gradients",
                       "optimizer", "activations", "total", "of");
   for (const auto& stage : json["stages"]) {
@@ -51,29 +60,38 @@ std::string plan_text(const nlohmann::json& json, const parallelism::Workload& w
                       worst["fits"].get<bool>() ? "fits" : "DOES NOT FIT", worst["stage"].get<int>(),
                       gib(worst["total"]), gib(w.device.memory_bytes), worst["microbatches_in_flight"].get<int>(),
                       worst["microbatches_in_flight"].get<int>() == 1 ? "" : "es");
-  const std::size_t shown = l.pp > 1 ? 2 : 1;
-  for (std::size_t k = 0; k < shown; ++k) {
-    const auto& stage = json["stages"][k == 0 ? 0 : json["stages"].size() - 1];
-    const auto& seconds = stage["compute_seconds"];
-    const auto phase_ms = [&](const char* phase) {
-      return seconds.contains(phase) ? seconds[phase].get<double>() * 1e3 : 0.0;
-    };
-    text += fmt::format(
-        "stage {}{}: compute {:.3f} ms per step (forward {:.3f}, backward {:.3f}, recompute {:.3f}, "
-        "optimizer {:.3f})\n",
-        stage["stage"].get<int>(), l.pp > 1 ? (k == 0 ? " (first)" : " (last)") : "",
-        stage["compute_seconds_per_step"].get<double>() * 1e3, phase_ms("forward"), phase_ms("backward"),
-        phase_ms("recompute"), phase_ms("optimizer"));
-    text += "  communication per step and rank:\n";
-    for (const auto& op : stage["ops"]) {
-      text += fmt::format("    {:<3} {:<15} {:>6} x {:>10}\n", op["group"].get<std::string>(),
-                          op["kind"].get<std::string>(), op["count_per_step"].get<int>(),
-                          format_bytes(op["bytes"].get<std::uint64_t>()));
-    }
-    text += "  step program:\n";
-    for (const auto& line : stage["outline"]) text += "    " + line.get<std::string>() + "\n";
-  }
   return text;
+}
+
+// One stage: its compute per phase, its communication per step, and its program's outline.
+std::string stage_text(const nlohmann::json& stage, const char* which) {
+  const auto& seconds = stage["compute_seconds"];
+  const auto phase_ms = [&](const char* phase) {
+    return seconds.contains(phase) ? seconds[phase].get<double>() * 1e3 : 0.0;
+  };
+  std::string text = fmt::format(
+      "stage {}{}: compute {:.3f} ms per step (forward {:.3f}, backward {:.3f}, recompute {:.3f}, "
+      "optimizer {:.3f})\n",
+      stage["stage"].get<int>(), which, stage["compute_seconds_per_step"].get<double>() * 1e3, phase_ms("forward"),
+      phase_ms("backward"), phase_ms("recompute"), phase_ms("optimizer"));
+  text += "  communication per step and rank:\n";
+  for (const auto& op : stage["ops"]) {
+    text += fmt::format("    {:<3} {:<15} {:>6} x {:>10}\n", op["group"].get<std::string>(),
+                        op["kind"].get<std::string>(), op["count_per_step"].get<int>(),
+                        format_bytes(op["bytes"].get<std::uint64_t>()));
+  }
+  text += "  step program:\n";
+  for (const auto& line : stage["outline"]) text += "    " + line.get<std::string>() + "\n";
+  return text;
+}
+
+}  // namespace
+
+std::string plan_text(const nlohmann::json& json, const parallelism::Workload& w, int ranks_per_node) {
+  std::string text = workload_text(json, w, ranks_per_node) + memory_text(json, w);
+  const auto& stages = json["stages"];
+  if (w.layout.pp == 1) return text + stage_text(stages[0], "");
+  return text + stage_text(stages[0], " (first)") + stage_text(stages[stages.size() - 1], " (last)");
 }
 
 std::string serving_plan_text(const nlohmann::json& json, const parallelism::Workload& w) {

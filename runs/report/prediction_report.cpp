@@ -31,8 +31,8 @@ std::string text(const PredictionReport& r) {
                      c.nodes == 1 ? "" : "s", c.ranks_per_node, c.ranks_per_node == 1 ? "" : "s", c.hostnames,
                      c.mpi_library, c.transport, c.created);
   if (r.network.bandwidth != 1 || r.network.latency != 1) {
-    out +=
-        fmt::format("what-if: network bandwidth x {:g}, network latency x {:g}\n", r.network.bandwidth, r.network.latency);
+    out += fmt::format("what-if: network bandwidth x {:g}, network latency x {:g}\n", r.network.bandwidth,
+                       r.network.latency);
   }
   out += fmt::format("{} scaling, one simulated step per scale\n\n", analysis::to_string(report.scaling));
   out += render_table(scale_columns(report.points, {}), report.points, Format::text);
@@ -84,7 +84,8 @@ std::string json(const PredictionReport& r) {
                {"hostnames", c.hostnames},
                {"transport", c.transport},
                {"created", c.created}}},
-             {"what_if", {{"network_bandwidth_scale", r.network.bandwidth}, {"network_latency_scale", r.network.latency}}},
+             {"what_if",
+              {{"network_bandwidth_scale", r.network.bandwidth}, {"network_latency_scale", r.network.latency}}},
              {"ranks_per_node", r.ranks_per_node},
              {"scaling", analysis::to_string(report.scaling)},
              {"crossover",

@@ -19,11 +19,11 @@ struct PredictionReport {
   analysis::Calibration calibration;
   struct {
     double bandwidth = 1, latency = 1;
-  } network;                     // the what-if factors of the network
+  } network;  // the what-if factors of the network
   int ranks_per_node = 1;
-  parallelism::Workload workload;             // as the config resolves it
-  analysis::ScalingReport report;             // the scales, analysed as measured ones
-  std::vector<analysis::Prediction> scales;   // in the report's order
+  parallelism::Workload workload;            // as the config resolves it
+  analysis::ScalingReport report;            // the scales, analysed as measured ones
+  std::vector<analysis::Prediction> scales;  // in the report's order
 };
 
 // text or json.

@@ -68,7 +68,8 @@ std::vector<Column> scale_columns(const std::vector<ScalePoint>& points, ScaleCo
   std::vector<Column> c = {
       {"nodes", "nodes", [](const ScalePoint& p) { return std::to_string(p.run.nodes); }},
       {"ranks", "ranks", [](const ScalePoint& p) { return std::to_string(p.run.ranks); }},
-      {"step_p50_ms", shown.percentiles ? "step p50 ms" : "step ms", [=](const ScalePoint& p) { return ms(p.step_p50); }},
+      {"step_p50_ms", shown.percentiles ? "step p50 ms" : "step ms",
+       [=](const ScalePoint& p) { return ms(p.step_p50); }},
   };
   if (shown.percentiles) {
     c.push_back({"step_p5_ms", "p5", [=](const ScalePoint& p) { return ms(p.step_p5); }});

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "runs/job/mpi_main.hpp"
 #include "runs/config/run_config.hpp"
+#include "runs/job/mpi_main.hpp"
 #include "runs/usage_error.hpp"
 
 namespace r = scaleout::runs;

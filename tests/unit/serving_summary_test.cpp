@@ -34,7 +34,8 @@ std::vector<a::StepRow> rows_of(const r::RunConfig& config) {
       row.pass = static_cast<std::int8_t>(pass.kind), row.token = pass.token;
       const double base = pass.kind == a::PassKind::prefill ? 10e-3 : pass.token == 2 ? 2e-3 : 3e-3;
       row.step_s = base + (rank == 3 ? 1e-3 : 0.0);
-      row.compute_s = base / 2, row.exposed(scaleout::parallelism::Group::tp) = base / 4, row.other_s = row.step_s - base * 0.75;
+      row.compute_s = base / 2, row.exposed(scaleout::parallelism::Group::tp) = base / 4,
+      row.other_s = row.step_s - base * 0.75;
       rows.push_back(row);
     }
   }
