@@ -218,5 +218,35 @@ class Help(unittest.TestCase):
         self.assertRegex(out, r"\d+\.\d+\.\d+")
 
 
+class Formats(unittest.TestCase):
+    """One vocabulary of --format on every command that prints (runs/report/format.hpp)."""
+    TINY = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs", "tiny.yaml")
+
+    def test_json_is_the_same_as_format_json(self):
+        for command in (("plan", self.TINY), ("topo", "--xml", DGX2)):
+            with self.subTest(command=command[0]):
+                code, flag, err = run(*command, "--json")
+                self.assertEqual(code, 0, err)
+                code, option, err = run(*command, "--format", "json")
+                self.assertEqual(code, 0, err)
+                self.assertEqual(json.loads(option), json.loads(flag))
+                code, text, err = run(*command, "--format", "text")
+                self.assertEqual(code, 0, err)
+                self.assertEqual(text, run(*command)[1])
+
+    def test_a_format_a_command_does_not_print_is_exit_two_naming_the_allowed(self):
+        for command, allowed in ((("plan", self.TINY), "{text,json}"), (("topo", "--xml", DGX2), "{text,json}"),
+                                 (("report", "missing.h5"), "{text,markdown,csv,json}"),
+                                 (("compare", "a.h5", "b.h5"), "{text,json}")):
+            for wrong in ("yaml", "markdown") if allowed == "{text,json}" else ("yaml",):
+                with self.subTest(command=command[0], format=wrong):
+                    code, out, err = run(*command, "--format", wrong)
+                    self.assertEqual(code, 2, err)
+                    self.assertEqual(len(err.strip().splitlines()), 1, err)
+                    self.assertIn("--format", err)
+                    self.assertIn(allowed, err)
+                    self.assertEqual(out, "")
+
+
 if __name__ == "__main__":
     unittest.main()

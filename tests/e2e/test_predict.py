@@ -149,6 +149,8 @@ class Calibrate(unittest.TestCase):
             (["predict", TINY, "--calibration", folder], "--calibration"),
             (["predict", TINY, "--calibration", os.path.join(folder, "missing.json")], "cannot be opened"),
             (["predict", TINY, "--calibration", self.path, "--set", "parallel.tp=3"], "parallel.tp"),
+            (["predict", TINY, "--calibration", self.path, "--format", "csv"], "--format: csv is for serving"),
+            (["predict", TINY, "--calibration", self.path, "--format", "yaml"], "--format"),
             (["report", self.path, "--calibration", self.path], ""),
         ]
         for args, expected in cases:
@@ -184,6 +186,12 @@ class Calibrate(unittest.TestCase):
         last = plan["stages"][0]["decode_last"]["compute_seconds"]
         self.assertGreaterEqual(by[(1, 16)]["tpot_p50_s"], first)
         self.assertLessEqual(by[(1, 16)]["tpot_p50_s"], last * 1.2)
+        # Serving predictions print every format of the vocabulary, as the serving report does.
+        code, out, err = run("predict", serve, "--calibration", self.networked, "--tp", "1,2", "--output-tokens",
+                             "4", "--ranks-per-node", "2", "--format", "csv")
+        self.assertEqual(code, 0, out + err)
+        self.assertEqual(out.splitlines()[0].split(",")[:2], ["tp", "pp"])
+        self.assertEqual(len(out.splitlines()), 3)
         for args, expected in ((["--nodes", "1,2"], "--nodes"), (["--tp", "0"], "--tp")):
             code, out, err = run("predict", serve, "--calibration", self.networked, *args)
             self.assertEqual(code, 2, out + err)
