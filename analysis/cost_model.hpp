@@ -1,5 +1,5 @@
 #pragma once
-// The cost model of the analytical executor (DESIGN section 5, docs/predict.md): per tier and per
+// The cost model of the analytical executor (docs/predict.md): per tier and per
 // collective a latency alpha and an inverse bandwidth beta, fitted from the collective benchmark
 // (calibration.hpp), combined by the algorithm's count of steps and of bytes moved:
 //   ring allreduce                 2(p-1) alpha + 2(p-1)/p S beta

@@ -1,6 +1,6 @@
 #pragma once
 // RAII over MPI_Init_thread / MPI_Finalize. Exactly one per process, created only by subcommands that
-// communicate, so that the commands which need no MPI (topo --xml, and later plan and report) run
+// communicate, so that the commands which need no MPI (topo --xml, plan, report, compare, predict) run
 // without a launcher.
 
 namespace scaleout::comm {

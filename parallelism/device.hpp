@@ -1,6 +1,6 @@
 #pragma once
 // The emulated accelerator: how fast it computes and moves memory, and how much it holds. A compute
-// span lasts max(FLOPs / (peak x efficiency), bytes / memory bandwidth) (DESIGN section 4).
+// span lasts max(FLOPs / (peak x efficiency), bytes / memory bandwidth) (docs/run.md).
 
 #include <optional>
 #include <string>

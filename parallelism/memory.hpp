@@ -1,5 +1,5 @@
 #pragma once
-// A device's memory in training, per stage (DESIGN section 5): bf16 parameters, gradients in their
+// A device's memory in training, per stage (docs/workload.md): bf16 parameters, gradients in their
 // type, Adam states in fp32 (master weights, m, v), each sharded as the ZeRO stage says, and the
 // activations of the microbatches the schedule keeps in flight (Korthikanti et al. 2022).
 

@@ -1,6 +1,6 @@
 #pragma once
 // Transformer models as the workload model sees them: the architecture, and what follows from it
-// (parameters per layer and in all, FLOPs per token). Formulas: DESIGN section 5, docs/workload.md.
+// (parameters per layer and in all, FLOPs per token). Formulas: docs/workload.md.
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 // A step program: the ordered ops one rank runs in one training step. The same program is run for
-// real by the MPI executor (and, later, against a cost model by the analytical one), so it says what
-// happens, never how it is timed.
+// real by the MPI executor and against a cost model by the analytical one (analysis/simulator.hpp),
+// so it says what happens, never how it is timed.
 
 #include <algorithm>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// Where a rank's executor is, for a watchdog on another thread (runs/watchdog.hpp): the executor
+// Where a rank's executor is, for a watchdog on another thread (runs/job/watchdog.hpp): the executor
 // stores the step and op it is about to run and counts a beat; a hang is a count that stops moving.
 
 #include <atomic>

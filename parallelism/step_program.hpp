@@ -1,6 +1,6 @@
 #pragma once
 // The step program of one pipeline stage: every rank of a stage runs the same program (its TP, CP,
-// DP and EP coordinates change whom it talks to, not what it does). DESIGN section 5 and
+// DP and EP coordinates change whom it talks to, not what it does).
 // docs/parallelism.md give the volumes; in short, per microbatch and layer:
 // - TP: two allreduces of b s h B forward and two backward (with sequence parallelism each a
 //   reduce-scatter and an allgather), blocking, as they sit on the critical path;

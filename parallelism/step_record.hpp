@@ -1,5 +1,5 @@
 #pragma once
-// What an executor reports of one rank's step, with the quantities of DESIGN section 4. The MPI
+// What an executor reports of one rank's step, with the quantities docs/run.md defines. The MPI
 // executor measures it; the analytical executor (analysis/simulator.hpp) predicts it; the run log,
 // summaries and reports consume it. No MPI here.
 

@@ -22,7 +22,7 @@ struct RunConfig {
   bool strict_memory = false;
   std::uint64_t seed = 1;
   int in_flight = 4;
-  double watchdog_s = 0;     // 0: derived from the step (runs/watchdog.hpp)
+  double watchdog_s = 0;     // 0: derived from the step (runs/job/watchdog.hpp)
   double stop_grace_s = 10;  // the option table holds the default and its reason
   int stall_rank = -1;       // test only: a rank that stops making progress at stall_step
   int stall_step = 0;

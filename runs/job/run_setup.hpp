@@ -20,7 +20,7 @@ namespace scaleout::runs {
 // UsageError.
 void check_slurm_tasks(int world_size);
 
-// What the run's log may grow to over its steps (runs/run_log.hpp's bound, for this run's steps,
+// What the run's log may grow to over its steps (runs/log/run_log.hpp's bound, for this run's steps,
 // ranks and op trace).
 std::uint64_t run_log_growth(const RunConfig& config, int world_size,
                              const std::vector<parallelism::Program>& programs);

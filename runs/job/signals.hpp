@@ -2,7 +2,7 @@
 // Stopping a run cleanly: SIGTERM (scancel, the time limit), SIGUSR1 (Slurm's warning before the time
 // limit, with --signal) and SIGINT only set a flag; the ranks agree at the next step boundary to stop,
 // and the run writes its summary and closes its log as interrupted. A step that does not end within
-// emulation.stop_grace_s of the signal is abandoned by the watchdog (runs/watchdog.hpp).
+// emulation.stop_grace_s of the signal is abandoned by the watchdog (runs/job/watchdog.hpp).
 
 #include <string>
 

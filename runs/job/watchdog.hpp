@@ -27,7 +27,7 @@ struct WatchdogPolicy {
 class Watchdog {
  public:
   // The handlers run on the watchdog's thread, at most one of them once; they are expected not to
-  // return (they abort). The stop signal is read from runs/signals.hpp.
+  // return (they abort). The stop signal is read from runs/job/signals.hpp.
   Watchdog(const parallelism::ProgressMarker& marker, WatchdogPolicy policy);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;

@@ -1,5 +1,5 @@
 #pragma once
-// The run log (HDF5), written by rank 0 only: DESIGN section 6, docs/run-log.md. Rows are written as
+// The run log (HDF5), written by rank 0 only (docs/run-log.md). Rows are written as
 // each step's records arrive and the file is flushed after every step, so a killed job leaves a file
 // that opens and holds every completed step.
 
@@ -50,7 +50,7 @@ class RunLogWriter {
   // Creates the file (replacing it) with status running, the header, the topology, the ranks with
   // their grid coordinates and the step program of every pipeline stage (index = stage; serving:
   // the prefill programs of the stages, then the first decode pass's). Then
-  // reserves the header's size plus `growth_bytes` on disk (runs/disk_space.hpp) until close().
+  // reserves the header's size plus `growth_bytes` on disk (runs/log/disk_space.hpp) until close().
   RunLogWriter(const std::string& path, const RunHeader& header, const topology::ClusterMap& cluster,
                const parallelism::Layout& layout, const std::vector<parallelism::Program>& programs,
                std::uint64_t growth_bytes);

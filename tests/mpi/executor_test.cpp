@@ -1,5 +1,5 @@
 // The MPI executor on every rank count: every bucket reduced exactly (check), every byte accounted
-// for, and the step's time split as DESIGN section 4 defines it.
+// for, and the step's time split as docs/run.md defines it.
 
 #include <gtest/gtest.h>
 

@@ -67,7 +67,8 @@ TEST(Commands, OneTableOfUniquelyNamedCommandsThatEachDeclareTheirOptions) {
     EXPECT_TRUE(body) << command.name;
     EXPECT_FALSE(sub->get_options().empty()) << command.name;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"run", "plan", "bench", "topo", "report", "compare", "predict", "calibrate"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"run", "plan", "bench", "topo", "report", "compare", "predict", "calibrate"}));
 }
 
 TEST(Commands, FormatOptionTakesTheVocabularyAndRefusesTheRest) {

@@ -1,4 +1,4 @@
-// The cost model's formulas against hand-computed cases (DESIGN section 5), the least-squares fit on
+// The cost model's formulas against hand-computed cases (docs/predict.md), the least-squares fit on
 // synthetic measurements, and the calibration file's round trip and refusals.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Step programs of hybrid layouts against the formulas of DESIGN section 5: op counts and bytes per
+// Step programs of hybrid layouts against the formulas of docs/parallelism.md: op counts and bytes per
 // step for TP (with and without sequence parallelism and recomputation), PP under each schedule,
 // DP with each ZeRO stage, EP and CP; and FLOPs conserved over the job whatever the layout.
 #include <gtest/gtest.h>
