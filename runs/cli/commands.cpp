@@ -2,22 +2,31 @@
 
 namespace scaleout::runs {
 
-// Each defined in its own file, runs/cli/<name>_command.cpp.
-Command run_command();
-Command plan_command();
-Command bench_command();
-Command topo_command();
-Command report_command();
-Command compare_command();
-Command predict_command();
-Command calibrate_command();
+// The table of subcommands: one line each, in the order `scaleout --help` lists them. NAME's Command
+// comes from NAME_command(), defined in runs/cli/NAME_command.cpp; the list declares each and makes
+// the table from them, so that adding a subcommand adds one line here.
+#define SCALEOUT_COMMANDS(COMMAND) \
+  COMMAND(run)                     \
+  COMMAND(plan)                    \
+  COMMAND(bench)                   \
+  COMMAND(topo)                    \
+  COMMAND(report)                  \
+  COMMAND(compare)                 \
+  COMMAND(predict)                 \
+  COMMAND(calibrate)
+
+#define SCALEOUT_DECLARE(name) Command name##_command();
+SCALEOUT_COMMANDS(SCALEOUT_DECLARE)
+#undef SCALEOUT_DECLARE
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {run_command(),     plan_command(),     bench_command(),
-                                             topo_command(),    report_command(),   compare_command(),
-                                             predict_command(), calibrate_command()};
+#define SCALEOUT_ENTRY(name) name##_command(),
+  static const std::vector<Command> table = {SCALEOUT_COMMANDS(SCALEOUT_ENTRY)};
+#undef SCALEOUT_ENTRY
   return table;
 }
+
+#undef SCALEOUT_COMMANDS
 
 void add_format_option(CLI::App& app, Format& format, const std::vector<Format>& allowed) {
   std::vector<std::string> names;

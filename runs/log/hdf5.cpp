@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace scaleout::runs::h5 {
+namespace scaleout::h5 {
 
 namespace {
 
@@ -79,9 +79,10 @@ Object create_file(const std::string& path) {
   return {check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "creating the file"), H5Fclose};
 }
 
-Object open_file(const std::string& path, bool writable) {
+Object open_file(const std::string& path, Access access) {
   silence_errors();
-  return {check(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), "opening the file"),
+  return {check(H5Fopen(path.c_str(), access == Access::read_write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT),
+                "opening the file"),
           H5Fclose};
 }
 
@@ -252,4 +253,4 @@ std::vector<std::string> read_strings(hid_t parent, const char* name) {
   return values;
 }
 
-}  // namespace scaleout::runs::h5
+}  // namespace scaleout::h5

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace scaleout::runs::h5 {
+namespace scaleout::h5 {
 
 class Error : public std::runtime_error {
  public:
@@ -42,7 +42,8 @@ class Object {
 };
 
 Object create_file(const std::string& path);  // truncates
-Object open_file(const std::string& path, bool writable);
+enum class Access { read_only, read_write };
+Object open_file(const std::string& path, Access access);
 Object create_group(hid_t parent, const char* name);
 Object open_group(hid_t parent, const char* name);
 Object open_dataset(hid_t parent, const char* name);
@@ -94,4 +95,4 @@ void read_rows(hid_t dataset, hid_t type, void* out);
 void write_strings(hid_t parent, const char* name, const std::vector<std::string>& values);
 std::vector<std::string> read_strings(hid_t parent, const char* name);
 
-}  // namespace scaleout::runs::h5
+}  // namespace scaleout::h5

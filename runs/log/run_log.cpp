@@ -370,7 +370,7 @@ RunLog read_run_log(const std::string& path) {
     if (!std::filesystem::exists(path, missing)) throw h5::Error("no such file");
     if (!std::filesystem::is_regular_file(path, missing)) throw h5::Error("not a file");
     if (H5Fis_hdf5(path.c_str()) <= 0) throw h5::Error("not an HDF5 file");
-    const h5::Object file = h5::open_file(path, false);
+    const h5::Object file = h5::open_file(path, h5::Access::read_only);
     RunLog log;
     read_header(file.id(), log);
     read_tables(file.id(), log);

@@ -128,18 +128,18 @@ TEST(RunLog, GrowsWithinItsBoundsInsideItsReservation) {
 TEST(RunLog, ReaderRefusesWhatIsNotARunLog) {
   const auto text = temporary("not-hdf5.h5");
   std::ofstream(text) << "hello";
-  EXPECT_THROW(r::read_run_log(text), r::h5::Error);
-  EXPECT_THROW(r::read_run_log(temporary("missing.h5")), r::h5::Error);
+  EXPECT_THROW(r::read_run_log(text), scaleout::h5::Error);
+  EXPECT_THROW(r::read_run_log(temporary("missing.h5")), scaleout::h5::Error);
 
   const auto other = temporary("other-schema.h5");
   {
-    const auto file = r::h5::create_file(other);
-    r::h5::write_attribute(file.id(), "schema_version", std::int64_t{99});
+    const auto file = scaleout::h5::create_file(other);
+    scaleout::h5::write_attribute(file.id(), "schema_version", std::int64_t{99});
   }
   try {
     r::read_run_log(other);
     FAIL() << "a log of schema 99 was read";
-  } catch (const r::h5::Error& error) {
+  } catch (const scaleout::h5::Error& error) {
     EXPECT_NE(std::string(error.what()).find("schema version 99"), std::string::npos) << error.what();
   }
   std::filesystem::remove(text);
@@ -151,9 +151,9 @@ TEST(RunLog, ReaderRefusesWhatIsNotARunLog) {
 // 1.10 leaks a kilobyte when a create fails there, which the leak-checked CI build would report.)
 TEST(Hdf5Errors, LeadWithTheSystemsReasonOnOneLine) {
   try {
-    const auto file = r::h5::create_file(temporary("missing-folder/x.h5"));
+    const auto file = scaleout::h5::create_file(temporary("missing-folder/x.h5"));
     FAIL() << "a file was made in a folder that does not exist";
-  } catch (const r::h5::Error& error) {
+  } catch (const scaleout::h5::Error& error) {
     const std::string text = error.what();
     EXPECT_EQ(text.rfind("creating the file: No such file or directory; ", 0), 0u) << text;
     EXPECT_EQ(text.find('\n'), std::string::npos) << text;
