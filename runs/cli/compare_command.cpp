@@ -37,7 +37,7 @@ int compare(const CompareArguments& a) {
   if (is_bench_output(a.before) != is_bench_output(a.after)) {
     throw UsageError("BEFORE and AFTER must both be runs (or sweeps) or both bench outputs (.json)");
   }
-  ComparisonReport report{a.before, a.after, is_bench_output(a.before), {}, {}};
+  ComparisonReport report{.before = a.before, .after = a.after, .bench = is_bench_output(a.before)};
   report.options.confidence = a.confidence;
   try {
     report.scales =

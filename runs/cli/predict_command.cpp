@@ -70,8 +70,12 @@ int predict_training_sweep(const PredictArguments& a, const RunConfig& config, c
     throw UsageError(fmt::format("--format: {} is for serving configs; a training prediction prints text or json",
                                  to_string(a.format)));
   }
-  PredictionReport out{a.config,       a.calibration,   calibration, {a.network.bandwidth, a.network.latency},
-                       ranks_per_node, config.workload, {},          {}};
+  PredictionReport out{.config = a.config,
+                       .calibration_path = a.calibration,
+                       .calibration = calibration,
+                       .network = a.network,
+                       .ranks_per_node = ranks_per_node,
+                       .workload = config.workload};
   std::vector<analysis::ScalePoint> points;
   for (const long long n : nodes) {
     const Scale scale{

@@ -15,7 +15,7 @@
 #include "runs/job/bench_job.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/output_file.hpp"
-#include "runs/sizes.hpp"
+#include "runs/report/calibration_report.hpp"
 #include "runs/usage_error.hpp"
 #include "runs/version.hpp"
 #include "topology/cluster_discovery.hpp"
@@ -49,13 +49,7 @@ void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group,
   }
   if (!root) return;
   const auto fit = analysis::fit_collective(key.collective, group.size(), measured);
-  fmt::print("  {:<8} {:<15} residual rms {:>5.1f} % max {:>5.1f} % over {} sizes\n", analysis::to_string(key.progress),
-             analysis::to_string(key.collective), 100 * fit.rms_residual, 100 * fit.max_residual, measured.size());
-  for (const auto& piece : fit.cost.pieces) {
-    fmt::print("    from {:>9}  alpha {:>9.2f} us  bandwidth {:>8.3f} GB/s\n",
-               format_bytes(static_cast<std::uint64_t>(piece.from_bytes)), piece.cost.alpha * 1e6,
-               piece.cost.beta > 0 ? 1e-9 / piece.cost.beta : 0.0);
-  }
+  fmt::print("{}", fit_text(key, fit, measured.size()));
   std::fflush(stdout);
   calibration.fits[key] = fit;
 }
@@ -179,15 +173,12 @@ int run_calibrate(const CalibrateRequest& a, int& argc, char**& argv) {
     check_job(world, identity, plan, a);
     analysis::Calibration calibration = describe_job(world, identity);
     if (root) {
-      fmt::print("calibrate: {} node{} x {} rank{} ({}), {}, transport {}\n", identity.nodes,
-                 identity.nodes == 1 ? "" : "s", identity.local_size, identity.local_size == 1 ? "" : "s",
-                 calibration.hostnames, calibration.mpi_library, calibration.transport);
+      fmt::print("{}", calibration_header(calibration));
     }
     calibrate_tiers(world, identity, plan, calibration);
     calibration.compute = calibrate_compute(world, *mode);
     if (root) {
-      fmt::print("compute emulation ({}): {:+.2f} us per span {:+.3f} % of its length\n", calibration.compute.mode,
-                 calibration.compute.per_span * 1e6, 100 * calibration.compute.relative);
+      fmt::print("{}", compute_overhead_text(calibration.compute));
       write_file_atomically(a.output, analysis::to_json(calibration));
       fmt::print("wrote {}\n", a.output);
     }

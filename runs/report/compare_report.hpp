@@ -13,8 +13,8 @@ namespace scaleout::runs {
 struct ComparisonReport {
   std::string before, after;  // as the user named them
   bool bench = false;         // benchmark outputs: metrics per size of iterations, in microseconds
-  analysis::CompareOptions options;
-  std::vector<analysis::ScaleComparison> scales;
+  analysis::CompareOptions options{};
+  std::vector<analysis::ScaleComparison> scales{};
 };
 
 // text or json.

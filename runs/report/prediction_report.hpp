@@ -9,6 +9,7 @@
 #include "analysis/prediction.hpp"
 #include "analysis/scaling.hpp"
 #include "parallelism/workload.hpp"
+#include "runs/config/at_scale.hpp"
 #include "runs/report/format.hpp"
 
 namespace scaleout::runs {
@@ -17,13 +18,11 @@ struct PredictionReport {
   std::string config;            // the config's path
   std::string calibration_path;  // and the calibration's
   analysis::Calibration calibration;
-  struct {
-    double bandwidth = 1, latency = 1;
-  } network;  // the what-if factors of the network
+  NetworkScale network;  // the what-if factors of the network
   int ranks_per_node = 1;
-  parallelism::Workload workload;            // as the config resolves it
-  analysis::ScalingReport report;            // the scales, analysed as measured ones
-  std::vector<analysis::Prediction> scales;  // in the report's order
+  parallelism::Workload workload;              // as the config resolves it
+  analysis::ScalingReport report{};            // the scales, analysed as measured ones
+  std::vector<analysis::Prediction> scales{};  // in the report's order
 };
 
 // text or json.
