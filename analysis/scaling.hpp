@@ -45,10 +45,10 @@ struct ScalePoint {
   double binding_share = 0;
 };
 
-// Per measured step (in step order; `rows` are measured rows, analysis/step_row.hpp's measured_rows): "step" the job's
-// step time (the slowest rank), and the mean over ranks of "rank_step", "compute", "bubble", "overlapped", "other" and
-// "exposed_<group>" for each group with any communication. What the report's medians and compare's statistics are taken
-// over.
+// Per measured step (in step order): "step" the job's step time (the slowest rank), and the mean over
+// ranks of "rank_step", "compute", "bubble", "overlapped", "other" and "exposed_<group>" for each
+// group with any communication. What the report's medians and compare's statistics are taken over.
+// `rows` are measured rows (step_row.hpp's measured_rows), here and in measure_scale.
 std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepRow>& rows);
 
 ScalePoint measure_scale(const RunFacts& run, const std::vector<StepRow>& rows);

@@ -1,7 +1,7 @@
 #pragma once
 // What a run checks and gathers before its first step: the job against Slurm's view, the output and
 // the space its log needs, the device's memory; and what the log's header records (environment,
-// workload figures, placement). All of it before the first emulated step; the driver is run_command.
+// workload figures, placement). All of it before the first emulated step; the job is run_job.cpp.
 
 #include <cstdint>
 #include <map>

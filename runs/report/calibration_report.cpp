@@ -24,8 +24,8 @@ std::string fit_text(const analysis::FitKey& key, const analysis::Fit& fit, std:
 }
 
 std::string compute_overhead_text(const analysis::ComputeOverhead& o) {
-  return fmt::format("compute emulation ({}): {:+.2f} us per span {:+.3f} % of its length\n", o.mode,
-                     o.per_span * 1e6, 100 * o.relative);
+  return fmt::format("compute emulation ({}): {:+.2f} us per span {:+.3f} % of its length\n", o.mode, o.per_span * 1e6,
+                     100 * o.relative);
 }
 
 }  // namespace scaleout::runs
