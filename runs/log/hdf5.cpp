@@ -120,6 +120,16 @@ Object open_attribute(hid_t object, const char* name) {
   return {check(H5Aopen(object, name, H5P_DEFAULT), name), H5Aclose};
 }
 
+// The attribute, once its dataspace is known to hold one value: a reader of one value given an array
+// would write past it (an attribute of 4000 integers read into one).
+Object open_scalar_attribute(hid_t object, const char* name) {
+  Object attribute = open_attribute(object, name);
+  const Object space(check(H5Aget_space(attribute.id()), name), H5Sclose);
+  const hssize_t values = H5Sget_simple_extent_npoints(space.id());
+  if (values != 1) throw Error(fmt::format("{}: holds {} values where one is expected", name, values));
+  return attribute;
+}
+
 }  // namespace
 
 void write_attribute(hid_t object, const char* name, const std::string& value) {
@@ -159,7 +169,7 @@ bool is_string_attribute(hid_t object, const char* name) {
 }
 
 std::string read_string_attribute(hid_t object, const char* name) {
-  const Object attribute = open_attribute(object, name);
+  const Object attribute = open_scalar_attribute(object, name);
   const Object stored(check(H5Aget_type(attribute.id()), name), H5Tclose);
   if (H5Tget_class(stored.id()) != H5T_STRING) throw Error(fmt::format("{}: not a string", name));
   if (H5Tis_variable_str(stored.id()) > 0) {
@@ -176,14 +186,22 @@ std::string read_string_attribute(hid_t object, const char* name) {
 }
 
 double read_double_attribute(hid_t object, const char* name) {
+  const Object attribute = open_scalar_attribute(object, name);
+  const Object stored(check(H5Aget_type(attribute.id()), name), H5Tclose);
+  const H5T_class_t kind = H5Tget_class(stored.id());
+  if (kind != H5T_FLOAT && kind != H5T_INTEGER) throw Error(fmt::format("{}: not a number", name));
   double value = 0;
-  check(H5Aread(open_attribute(object, name).id(), H5T_NATIVE_DOUBLE, &value), name);
+  check(H5Aread(attribute.id(), H5T_NATIVE_DOUBLE, &value), name);
   return value;
 }
 
 std::int64_t read_int_attribute(hid_t object, const char* name) {
+  const Object attribute = open_scalar_attribute(object, name);
+  const Object stored(check(H5Aget_type(attribute.id()), name), H5Tclose);
+  // HDF5 would convert 3.5 to 3: an integer is stored as one.
+  if (H5Tget_class(stored.id()) != H5T_INTEGER) throw Error(fmt::format("{}: not an integer", name));
   std::int64_t value = 0;
-  check(H5Aread(open_attribute(object, name).id(), H5T_NATIVE_INT64, &value), name);
+  check(H5Aread(attribute.id(), H5T_NATIVE_INT64, &value), name);
   return value;
 }
 

@@ -49,7 +49,8 @@ Object open_group(hid_t parent, const char* name);
 Object open_dataset(hid_t parent, const char* name);
 bool exists(hid_t parent, const char* name);
 
-// Attributes: scalars and strings (variable-length UTF-8, which h5py reads as str).
+// Attributes: scalars and strings (variable-length UTF-8, which h5py reads as str). The readers refuse
+// (Error naming the attribute) one that holds more or fewer than one value, or a value of another kind.
 void write_attribute(hid_t object, const char* name, const std::string& value);
 void write_attribute(hid_t object, const char* name, double value);
 void write_attribute(hid_t object, const char* name, std::int64_t value);

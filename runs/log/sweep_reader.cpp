@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 
@@ -51,6 +52,7 @@ Inputs resolve_inputs(const std::vector<std::string>& given) {
     } catch (const nlohmann::json::exception& e) {
       throw UsageError(fmt::format("{}: not a sweep manifest: {}", manifest.string(), e.what()));
     }
+    if (inputs.logs.empty()) throw UsageError(fmt::format("{}: lists no runs", manifest.string()));
   }
   return inputs;
 }
@@ -71,6 +73,21 @@ analysis::ServingRun serving_run(const RunLog& log, const LoadedRun& loaded) {
   run.memory_fits = figure_of(log, figure::memory_fits, loaded.facts.path) != 0;
   run.summary = analysis::summarize_serving(log.steps, w);
   return run;
+}
+
+// /environment's `nodes` (1 when absent): a whole number from 1 to the log's ranks.
+int node_count(const RunLog& log, const std::string& path) {
+  const auto found = log.environment.find("nodes");
+  if (found == log.environment.end()) return 1;
+  const std::string& text = found->second;
+  int nodes = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), nodes);
+  if (error != std::errc() || end != text.data() + text.size() || nodes < 1 ||
+      static_cast<std::size_t>(nodes) > std::max<std::size_t>(log.rank_rows, 1)) {
+    throw UsageError(fmt::format("{}: /environment nodes is '{}'; it must be a whole number from 1 to the {} ranks",
+                                 path, text, log.rank_rows));
+  }
+  return nodes;
 }
 
 // A serving log's rows are prefill and decode passes; a training log's are steps.
@@ -111,8 +128,7 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     LoadedRun run;
     run.facts.path = path;
     run.facts.ranks = static_cast<int>(log.rank_rows);
-    const auto nodes = log.environment.find("nodes");
-    run.facts.nodes = nodes == log.environment.end() ? 1 : std::stoi(nodes->second);
+    run.facts.nodes = node_count(log, path);
     run.facts.flops_per_step = figure_of(log, figure::flops_per_step, path);
     run.facts.global_batch = figure_of(log, figure::global_batch, path);
     run.facts.tokens_per_step = figure_of(log, figure::tokens_per_step, path);

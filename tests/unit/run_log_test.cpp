@@ -4,11 +4,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/log/hdf5.hpp"
 #include "runs/log/run_log.hpp"
+#include "runs/log/sweep_reader.hpp"
+#include "runs/usage_error.hpp"
 
 namespace r = scaleout::runs;
 namespace p = scaleout::parallelism;
@@ -159,4 +165,116 @@ TEST(Hdf5Errors, LeadWithTheSystemsReasonOnOneLine) {
     EXPECT_EQ(text.find('\n'), std::string::npos) << text;
     EXPECT_LT(text.size(), 300u) << text;
   }
+}
+
+namespace {
+
+namespace h5 = scaleout::h5;
+
+// A complete two-rank log whose /environment holds `environment`, with the workload figures the
+// sweep reader needs and two measured steps.
+std::string readable_log(const char* name, const std::map<std::string, std::string>& environment = {}) {
+  const auto path = temporary(name);
+  r::RunLogWriter writer(path,
+                         {"0.1.0",
+                          "abc",
+                          "scaleout run x.yaml",
+                          "model: tiny\n",
+                          environment,
+                          {{"parameters", 1.0}, {"flops_per_step", 1e9}, {"global_batch", 2}, {"tokens_per_step", 64}}},
+                         two_ranks(), small_workload().layout, small_programs(), 0);
+  for (int step = 0; step < 2; ++step) {
+    std::vector<scaleout::analysis::StepRow> rows(2);
+    for (int rank = 0; rank < 2; ++rank) rows[rank] = {.step = step, .rank = rank, .step_s = 0.5, .compute_s = 0.4};
+    writer.append_steps(rows);
+  }
+  writer.write_summary({{"mfu", 0.5}});
+  writer.close(r::RunStatus::complete);
+  return path;
+}
+
+// Replaces attribute `name` of `group` ("/" for the root) with an array of `count` values of `type`.
+void make_array(const std::string& path, const char* group, const char* name, hid_t type, hsize_t count) {
+  const auto file = h5::open_file(path, h5::Access::read_write);
+  const auto object = h5::open_group(file.id(), group);
+  h5::check(H5Adelete(object.id(), name), name);
+  const h5::Object space(h5::check(H5Screate_simple(1, &count, nullptr), name), H5Sclose);
+  const h5::Object type_copy(h5::check(H5Tcopy(type), name), H5Tclose);
+  if (H5Tget_class(type) == H5T_STRING) h5::check(H5Tset_size(type_copy.id(), 8), name);
+  const h5::Object attribute(
+      h5::check(H5Acreate2(object.id(), name, type_copy.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), name), H5Aclose);
+  const std::vector<char> zeros(count * 8, 'x');
+  h5::check(H5Awrite(attribute.id(), type_copy.id(), zeros.data()), name);
+}
+
+std::string read_error(const std::string& path) {
+  try {
+    r::read_run_log(path);
+  } catch (const h5::Error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+std::string load_error(const std::string& input) {
+  try {
+    r::load_runs({input});
+  } catch (const r::UsageError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// An attribute that holds an array where one value belongs was read into one variable, past its end:
+// a crash with many values, silently accepted with two.
+TEST(RunLogReader, RefusesAnArrayWhereOneValueBelongs) {
+  const std::vector<std::tuple<const char*, const char*, hid_t, hsize_t>> cases = {
+      {"/", "schema_version", H5T_NATIVE_INT64, 4000}, {"/", "schema_version", H5T_NATIVE_INT64, 2},
+      {"/", "parameters", H5T_NATIVE_DOUBLE, 2},       {"/", "status", H5T_C_S1, 2},
+      {"summary", "mfu", H5T_NATIVE_DOUBLE, 3},
+  };
+  for (const auto& [group, name, type, count] : cases) {
+    const auto path = readable_log("array.h5");
+    ASSERT_EQ(read_error(path), "") << "the log as written reads";
+    make_array(path, group, name, type, count);
+    EXPECT_NE(read_error(path).find(fmt::format("{}: holds {} values where one is expected", name, count)),
+              std::string::npos)
+        << name << ": " << read_error(path);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST(RunLogReader, RefusesASchemaVersionThatIsNotAnInteger) {
+  const auto path = temporary("schema-float.h5");
+  {
+    const auto file = h5::create_file(path);
+    h5::write_attribute(file.id(), "schema_version", 3.5);
+  }
+  EXPECT_NE(read_error(path).find("schema_version: not an integer"), std::string::npos) << read_error(path);
+  std::filesystem::remove(path);
+}
+
+TEST(SweepReader, RefusesASweepWithoutRuns) {
+  const auto folder = temporary("empty-sweep");
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder + "/manifest.json") << R"({"scaling": "strong", "runs": []})";
+  EXPECT_EQ(load_error(folder), folder + "/manifest.json: lists no runs");
+  std::filesystem::remove_all(folder);
+}
+
+TEST(SweepReader, NodesMustBeAWholeNumberUpToTheRanks) {
+  for (const std::string nodes : {"abc", "", "-3", "0", "3", "99999999999", "2x"}) {
+    const auto path = readable_log("nodes.h5", {{"nodes", nodes}});
+    EXPECT_NE(load_error(path).find(fmt::format("/environment nodes is '{}'; it must be a whole number from 1 to the 2 "
+                                                "ranks",
+                                                nodes)),
+              std::string::npos)
+        << nodes << ": " << load_error(path);
+    std::filesystem::remove(path);
+  }
+  const auto path = readable_log("nodes.h5", {{"nodes", "2"}});
+  EXPECT_EQ(r::load_runs({path}).runs.at(0).facts.nodes, 2);
+  std::filesystem::remove(path);
 }
