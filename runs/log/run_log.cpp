@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "runs/log/hdf5.hpp"
 #include "runs/version.hpp"
@@ -321,12 +324,69 @@ void read_header(hid_t root, RunLog& log) {
   if (h5::has_attribute(root, "status_message")) log.status_message = h5::read_string_attribute(root, "status_message");
 }
 
+// Before /steps is read: its rows have every column of StepRow (HDF5 would leave a missing one zero),
+// and it declares no more rows than the file holds (unwritten rows read as zeros, and would be
+// allocated whole).
+void check_steps_dataset(hid_t steps, const h5::CompoundType& row) {
+  const h5::Object stored(h5::check(H5Dget_type(steps), "/steps"), H5Tclose);
+  if (H5Tget_class(stored.id()) != H5T_COMPOUND) throw h5::Error("/steps: not a table of rows");
+  for (int member = 0; member < H5Tget_nmembers(row.id()); ++member) {
+    char* name = H5Tget_member_name(row.id(), static_cast<unsigned>(member));
+    const bool found = H5Tget_member_index(stored.id(), name) >= 0;
+    const std::string column = name != nullptr ? name : "?";
+    H5free_memory(name);
+    if (!found) throw h5::Error(fmt::format("/steps: has no column {}", column));
+  }
+  const std::uint64_t declared = h5::row_count(steps), row_bytes = H5Tget_size(stored.id());
+  const std::uint64_t held = H5Dget_storage_size(steps);
+  if (declared > held / std::max<std::uint64_t>(row_bytes, 1)) {
+    throw h5::Error(fmt::format("/steps: declares {} rows but holds the bytes of {}", declared,
+                                held / std::max<std::uint64_t>(row_bytes, 1)));
+  }
+}
+
+// After: every row is one rank's step of this log (a rank of /ranks, a known pass, times finite and not
+// negative) and no step of a rank comes twice.
+void check_rows(const RunLog& log) {
+  std::set<std::pair<std::int32_t, std::int32_t>> seen;
+  for (std::size_t i = 0; i < log.steps.size(); ++i) {
+    const auto& r = log.steps[i];
+    const auto bad = [&](const std::string& why) {
+      return h5::Error(fmt::format("/steps row {} (step {}, rank {}): {}", i, r.step, r.rank, why));
+    };
+    if (r.rank < 0 || static_cast<std::size_t>(r.rank) >= log.rank_rows) {
+      throw bad(fmt::format("the rank is not one of the log's {} ranks", log.rank_rows));
+    }
+    if (r.step < 0) throw bad("the step is negative");
+    if (r.pass < 0 || r.pass > static_cast<std::int8_t>(analysis::PassKind::decode)) {
+      throw bad(fmt::format("pass {} is not a pass (0 training, 1 prefill, 2 decode)", r.pass));
+    }
+    std::vector<std::pair<std::string, double>> times = {{"step_s", r.step_s},
+                                                         {"compute_s", r.compute_s},
+                                                         {"compute_requested_s", r.compute_requested_s},
+                                                         {"bubble_s", r.bubble_s},
+                                                         {"overlapped_s", r.overlapped_s}};
+    for (std::size_t g = 0; g < parallelism::group_count; ++g) {
+      times.emplace_back(fmt::format("exposed_{}_s", to_string(static_cast<Group>(g))), r.exposed_s[g]);
+    }
+    for (const auto& [column, value] : times) {
+      if (!std::isfinite(value) || value < 0) {
+        throw bad(fmt::format("{} is {}; times are finite and not negative", column, value));
+      }
+    }
+    if (!std::isfinite(r.other_s)) throw bad(fmt::format("other_s is {}", r.other_s));
+    if (!seen.emplace(r.step, r.rank).second) throw bad("the rank's step comes twice");
+  }
+}
+
 // /steps whole; of /ops, /program and /topology/nodes their row counts; of /ranks each rank's node.
 void read_tables(hid_t root, RunLog& log) {
   {
     const h5::Object steps = h5::open_dataset(root, "steps");
+    const h5::CompoundType row = step_row_type();
+    check_steps_dataset(steps.id(), row);
     log.steps.resize(h5::row_count(steps.id()));
-    if (!log.steps.empty()) h5::read_rows(steps.id(), step_row_type().id(), log.steps.data());
+    if (!log.steps.empty()) h5::read_rows(steps.id(), row.id(), log.steps.data());
   }
   log.op_rows = h5::row_count(h5::open_dataset(root, "ops").id());
   {
@@ -374,6 +434,7 @@ RunLog read_run_log(const std::string& path) {
     RunLog log;
     read_header(file.id(), log);
     read_tables(file.id(), log);
+    check_rows(log);
     read_figures(file.id(), log);
     return log;
   } catch (const h5::Error& error) {

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+
+#include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <tuple>
 
@@ -112,6 +116,9 @@ TEST(RunLog, GrowsWithinItsBoundsInsideItsReservation) {
     }
     for (std::uint64_t step = 0; step < steps; ++step) {
       std::vector<scaleout::analysis::StepRow> rows(ranks);
+      for (std::uint64_t rank = 0; rank < ranks; ++rank) {
+        rows[rank].step = static_cast<std::int32_t>(step), rows[rank].rank = static_cast<std::int32_t>(rank);
+      }
       writer.append_steps(rows);
       writer.append_ops(std::vector<r::OpRow>(op_rows));
       if (step % 100 == 0) writer.flush();
@@ -277,4 +284,82 @@ TEST(SweepReader, NodesMustBeAWholeNumberUpToTheRanks) {
   const auto path = readable_log("nodes.h5", {{"nodes", "2"}});
   EXPECT_EQ(r::load_runs({path}).runs.at(0).facts.nodes, 2);
   std::filesystem::remove(path);
+}
+
+namespace {
+
+// A log of two ranks and two steps whose row `index` (of four) is changed by `change`.
+std::string log_with_row(const std::function<void(scaleout::analysis::StepRow&)>& change, int index) {
+  const auto path = temporary("rows.h5");
+  r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {}, {}}, two_ranks(),
+                         small_workload().layout, small_programs(), 0);
+  std::vector<scaleout::analysis::StepRow> rows;
+  for (int step = 0; step < 2; ++step) {
+    for (int rank = 0; rank < 2; ++rank) rows.push_back({.step = step, .rank = rank, .step_s = 0.5});
+  }
+  change(rows[static_cast<std::size_t>(index)]);
+  writer.append_steps(rows);
+  writer.close(r::RunStatus::complete);
+  return path;
+}
+
+}  // namespace
+
+// Rows that no run writes were believed: NaN, infinite or negative times (report printed them and
+// compare called them improvements), ranks and steps outside the run, unknown passes, a step twice.
+TEST(RunLogReader, RefusesRowsNoRunWrites) {
+  using Row = scaleout::analysis::StepRow;
+  const std::vector<std::tuple<std::function<void(Row&)>, std::string>> cases = {
+      {[](Row& row) { row.step_s = std::nan(""); }, "/steps row 3 (step 1, rank 1): step_s is nan"},
+      {[](Row& row) { row.compute_s = -1; }, "compute_s is -1; times are finite and not negative"},
+      {[](Row& row) { row.exposed(p::Group::tp) = INFINITY; }, "exposed_tp_s is inf"},
+      {[](Row& row) { row.other_s = -INFINITY; }, "other_s is -inf"},
+      {[](Row& row) { row.rank = 7; }, "the rank is not one of the log's 2 ranks"},
+      {[](Row& row) { row.rank = -1; }, "the rank is not one of the log's 2 ranks"},
+      {[](Row& row) { row.step = -5; }, "the step is negative"},
+      {[](Row& row) { row.pass = 9; }, "pass 9 is not a pass (0 training, 1 prefill, 2 decode)"},
+      {[](Row& row) { row.step = 0; }, "/steps row 3 (step 0, rank 1): the rank's step comes twice"},
+  };
+  for (const auto& [change, expected] : cases) {
+    const auto path = log_with_row(change, 3);
+    EXPECT_NE(read_error(path).find(expected), std::string::npos) << expected << ": " << read_error(path);
+    std::filesystem::remove(path);
+  }
+  const auto path = log_with_row([](Row&) {}, 3);
+  EXPECT_EQ(read_error(path), "");
+  std::filesystem::remove(path);
+}
+
+// A /steps without a column read it as zeros; one that declares rows it never wrote read them as
+// zeros too, after allocating every one (3e7 rows: 7 GB for a 368 KB file).
+TEST(RunLogReader, RefusesStepsWithoutAColumnOrWithRowsNeverWritten) {
+  {
+    const auto path = readable_log("columns.h5");
+    {
+      const auto file = h5::open_file(path, h5::Access::read_write);
+      h5::check(H5Ldelete(file.id(), "steps", H5P_DEFAULT), "steps");
+      struct Partial {
+        std::int32_t step, rank;
+      };
+      h5::CompoundType partial(sizeof(Partial));
+      partial.field("step", offsetof(Partial, step), H5T_NATIVE_INT32)
+          .field("rank", offsetof(Partial, rank), H5T_NATIVE_INT32);
+      const std::vector<Partial> rows = {{0, 0}, {0, 1}};
+      h5::Table(file.id(), "steps", partial.id(), 16).append(rows.data(), rows.size());
+    }
+    EXPECT_NE(read_error(path).find("/steps: has no column warmup"), std::string::npos) << read_error(path);
+    std::filesystem::remove(path);
+  }
+  {
+    const auto path = readable_log("declared.h5");
+    {
+      const auto file = h5::open_file(path, h5::Access::read_write);
+      const auto steps = h5::open_dataset(file.id(), "steps");
+      const hsize_t declared = 30'000'000;
+      h5::check(H5Dset_extent(steps.id(), &declared), "steps");
+    }
+    EXPECT_NE(read_error(path).find("/steps: declares 30000000 rows but holds the bytes of"), std::string::npos)
+        << read_error(path);
+    std::filesystem::remove(path);
+  }
 }
