@@ -34,6 +34,9 @@ std::vector<analysis::ScaleComparison> compare_logs(const CompareArguments& a,
 }
 
 int compare(const CompareArguments& a) {
+  if (!(a.confidence >= 0.5 && a.confidence <= 0.999)) {  // CLI11's range lets NaN through
+    throw UsageError(fmt::format("--confidence: {} is not allowed; it must be from 0.5 to 0.999", a.confidence));
+  }
   if (is_bench_output(a.before) != is_bench_output(a.after)) {
     throw UsageError("BEFORE and AFTER must both be runs (or sweeps) or both bench outputs (.json)");
   }

@@ -82,9 +82,16 @@ BenchPlan plan_bench(const BenchRequest& a) {
     }
   }
   plan.sizes = parse_sizes(a.sizes, "--sizes");
-  if (a.iterations < 1)
-    throw UsageError(fmt::format("--iters: {} is not allowed; it must be at least 1", a.iterations));
-  if (a.warmup < 0) throw UsageError(fmt::format("--warmup: {} is not allowed; it must be 0 or more", a.warmup));
+  // Every measured iteration keeps its time: a million of them is 8 MB per size.
+  constexpr int most_iterations = 1'000'000;
+  if (a.iterations < 1 || a.iterations > most_iterations) {
+    throw UsageError(
+        fmt::format("--iters: {} is not allowed; it must be at least 1 and at most {}", a.iterations, most_iterations));
+  }
+  if (a.warmup < 0 || a.warmup > most_iterations) {
+    throw UsageError(
+        fmt::format("--warmup: {} is not allowed; it must be 0 or more and at most {}", a.warmup, most_iterations));
+  }
   const auto type = comm::parse_element_type(a.dtype);
   if (!type) throw UsageError(fmt::format("--dtype: '{}' is unknown; allowed: fp32, bf16", a.dtype));
   if (!a.output.empty() && output_format(a.output).empty()) {

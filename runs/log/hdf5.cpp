@@ -4,6 +4,7 @@
 
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -90,11 +91,23 @@ Object create_group(hid_t parent, const char* name) {
   return {check(H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name), H5Gclose};
 }
 
+namespace {
+// An object of the file itself: an external link would open (and could hang on) another file, a soft
+// link read what it points at elsewhere in this one. A missing name is left to the open to report.
+void require_own(hid_t parent, const char* name) {
+  H5L_info_t link{};
+  if (std::string_view(name) == "/" || H5Lget_info(parent, name, &link, H5P_DEFAULT) < 0) return;
+  if (link.type != H5L_TYPE_HARD) throw Error(fmt::format("{}: a link to elsewhere, not an object of the file", name));
+}
+}  // namespace
+
 Object open_group(hid_t parent, const char* name) {
+  require_own(parent, name);
   return {check(H5Gopen2(parent, name, H5P_DEFAULT), name), H5Gclose};
 }
 
 Object open_dataset(hid_t parent, const char* name) {
+  require_own(parent, name);
   return {check(H5Dopen2(parent, name, H5P_DEFAULT), name), H5Dclose};
 }
 

@@ -45,6 +45,7 @@ Object create_file(const std::string& path);  // truncates
 enum class Access { read_only, read_write };
 Object open_file(const std::string& path, Access access);
 Object create_group(hid_t parent, const char* name);
+// Groups and datasets of the file itself: an external or soft link is an Error, never followed.
 Object open_group(hid_t parent, const char* name);
 Object open_dataset(hid_t parent, const char* name);
 bool exists(hid_t parent, const char* name);

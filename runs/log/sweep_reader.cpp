@@ -43,11 +43,16 @@ Inputs resolve_inputs(const std::vector<std::string>& given) {
     if (!fs::exists(manifest, error)) {
       throw UsageError(fmt::format("{}: a folder without manifest.json is not a sweep (slurm/sweep writes one)", path));
     }
+    // A folder or a FIFO of that name would fail or hang the read.
+    if (!fs::is_regular_file(manifest, error)) throw UsageError(fmt::format("{}: not a file", manifest.string()));
     try {
       std::ifstream in(manifest);
       const auto json = nlohmann::json::parse(in);
-      const bool weak = json.at("scaling").get<std::string>() == "weak";
-      inputs.scaling = weak ? analysis::Scaling::weak : analysis::Scaling::strong;
+      const auto scaling = json.at("scaling").get<std::string>();
+      if (scaling != "strong" && scaling != "weak") {
+        throw UsageError(fmt::format("{}: scaling is '{}'; allowed: strong, weak", manifest.string(), scaling));
+      }
+      inputs.scaling = scaling == "weak" ? analysis::Scaling::weak : analysis::Scaling::strong;
       for (const auto& run : json.at("runs")) inputs.logs.push_back(run.at("log").get<std::string>());
     } catch (const nlohmann::json::exception& e) {
       throw UsageError(fmt::format("{}: not a sweep manifest: {}", manifest.string(), e.what()));

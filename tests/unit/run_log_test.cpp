@@ -263,11 +263,20 @@ TEST(RunLogReader, RefusesASchemaVersionThatIsNotAnInteger) {
   std::filesystem::remove(path);
 }
 
-TEST(SweepReader, RefusesASweepWithoutRuns) {
-  const auto folder = temporary("empty-sweep");
+TEST(SweepReader, RefusesASweepWithoutRunsOrOfAnUnknownScalingOrAManifestThatIsNoFile) {
+  const auto folder = temporary("sweep");
   std::filesystem::create_directories(folder);
-  std::ofstream(folder + "/manifest.json") << R"({"scaling": "strong", "runs": []})";
-  EXPECT_EQ(load_error(folder), folder + "/manifest.json: lists no runs");
+  const auto manifest = folder + "/manifest.json";
+  std::ofstream(manifest) << R"({"scaling": "strong", "runs": []})";
+  EXPECT_EQ(load_error(folder), manifest + ": lists no runs");
+  std::ofstream(manifest) << R"({"scaling": "sideways", "runs": [{"log": "x.h5"}]})";
+  EXPECT_EQ(load_error(folder), manifest + ": scaling is 'sideways'; allowed: strong, weak");
+  std::filesystem::remove(manifest);
+  std::filesystem::create_directories(manifest);  // a folder of that name read as "basic_filebuf::underflow"
+  EXPECT_EQ(load_error(folder), manifest + ": not a file");
+  std::filesystem::remove(manifest);
+  ASSERT_EQ(::mkfifo(manifest.c_str(), 0600), 0);  // a FIFO without a writer hung the read
+  EXPECT_EQ(load_error(folder), manifest + ": not a file");
   std::filesystem::remove_all(folder);
 }
 
@@ -328,6 +337,28 @@ TEST(RunLogReader, RefusesRowsNoRunWrites) {
   const auto path = log_with_row([](Row&) {}, 3);
   EXPECT_EQ(read_error(path), "");
   std::filesystem::remove(path);
+}
+
+// An external link was followed to whatever it names (a FIFO there hung the reader); a soft link read
+// another object of the file.
+TEST(RunLogReader, FollowsNoLinks) {
+  const auto target = readable_log("target.h5");
+  for (const bool external : {true, false}) {
+    const auto path = readable_log("linked.h5");
+    {
+      const auto file = h5::open_file(path, h5::Access::read_write);
+      h5::check(H5Ldelete(file.id(), "steps", H5P_DEFAULT), "steps");
+      if (external) {
+        h5::check(H5Lcreate_external(target.c_str(), "/steps", file.id(), "steps", H5P_DEFAULT, H5P_DEFAULT), "link");
+      } else {
+        h5::check(H5Lcreate_soft("/ops", file.id(), "steps", H5P_DEFAULT, H5P_DEFAULT), "link");
+      }
+    }
+    EXPECT_NE(read_error(path).find("steps: a link to elsewhere, not an object of the file"), std::string::npos)
+        << read_error(path);
+    std::filesystem::remove(path);
+  }
+  std::filesystem::remove(target);
 }
 
 // A /steps without a column read it as zeros; one that declares rows it never wrote read them as
