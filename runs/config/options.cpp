@@ -237,12 +237,7 @@ const OptionSpec* find_option(const std::string& key) {
 Settings Settings::from_yaml(const std::string& text, const std::string& source) {
   YAML::Node root;
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    // A second document would be ignored, and with it what the user meant.
-    if (documents.size() > 1) {
-      throw UsageError(fmt::format("{}: holds {} YAML documents; a config is one", source, documents.size()));
-    }
-    if (!documents.empty()) root = documents.front();
+    root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
     throw UsageError(fmt::format("{}: not valid YAML: {}", source, error.what()));
   }

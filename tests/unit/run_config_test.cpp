@@ -75,7 +75,6 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
       {"model: tiny\nemulation: {compute: nap}\n",
        "emulation.compute: 'nap' is not allowed; expected one of sleep, spin"},
       {"model: tiny\ndp: [1, 2]\n", "dp: expected a map, not a list"},
-      {"model: tiny\n---\nmodel: gpt3-125m\n", "holds 2 YAML documents; a config is one"},
       {"model: tiny\nbatch: {micro: {a: 1}}\n", "batch.micro: expected a value, not a map"},
       {"model: gpt5\n", "model.preset: 'gpt5' is not a preset; the presets are gpt3-125m"},
       {"device: h100-sxm\n", "model.layers: required for a model without a preset"},
