@@ -177,6 +177,12 @@ void write_program(hid_t file, const std::vector<parallelism::Program>& programs
 }
 
 // Per-group columns are named after the group: exposed_dp_s, ..., bytes_dp, ... (docs/run-log.md).
+constexpr const char* exposed_column = "exposed_{}_s";
+constexpr const char* bytes_column = "bytes_{}";
+std::string group_column(const char* pattern, std::size_t group) {
+  return fmt::format(fmt::runtime(pattern), to_string(static_cast<Group>(group)));
+}
+
 h5::CompoundType step_row_type() {
   h5::CompoundType t(sizeof(StepRow));
   t.SCALEOUT_FIELD(StepRow, step, H5T_NATIVE_INT32)
@@ -189,15 +195,14 @@ h5::CompoundType step_row_type() {
       .SCALEOUT_FIELD(StepRow, compute_requested_s, H5T_NATIVE_DOUBLE);
   const auto per_group = [&](const char* pattern, std::size_t offset, std::size_t size, hid_t type) {
     for (std::size_t g = 0; g < parallelism::group_count; ++g) {
-      const std::string name = fmt::format(fmt::runtime(pattern), to_string(static_cast<Group>(g)));
-      t.field(name.c_str(), offset + g * size, type);
+      t.field(group_column(pattern, g).c_str(), offset + g * size, type);
     }
   };
-  per_group("exposed_{}_s", offsetof(StepRow, exposed_s), sizeof(double), H5T_NATIVE_DOUBLE);
+  per_group(exposed_column, offsetof(StepRow, exposed_s), sizeof(double), H5T_NATIVE_DOUBLE);
   t.SCALEOUT_FIELD(StepRow, bubble_s, H5T_NATIVE_DOUBLE)
       .SCALEOUT_FIELD(StepRow, overlapped_s, H5T_NATIVE_DOUBLE)
       .SCALEOUT_FIELD(StepRow, other_s, H5T_NATIVE_DOUBLE);
-  per_group("bytes_{}", offsetof(StepRow, bytes), sizeof(std::uint64_t), H5T_NATIVE_UINT64);
+  per_group(bytes_column, offsetof(StepRow, bytes), sizeof(std::uint64_t), H5T_NATIVE_UINT64);
   t.SCALEOUT_FIELD(StepRow, wrong, H5T_NATIVE_UINT64);
   return t;
 }
@@ -345,9 +350,33 @@ void check_steps_dataset(hid_t steps, const h5::CompoundType& row) {
   }
 }
 
+// The time columns of a row but the per-group ones, named as /steps names them.
+std::vector<std::pair<std::string, double StepRow::*>> time_columns() {
+  return {{"step_s", &StepRow::step_s},
+          {"compute_s", &StepRow::compute_s},
+          {"compute_requested_s", &StepRow::compute_requested_s},
+          {"bubble_s", &StepRow::bubble_s},
+          {"overlapped_s", &StepRow::overlapped_s}};
+}
+
+// "0 training, 1 prefill, 2 decode"
+std::string pass_names() {
+  std::string names;
+  for (const PassKind kind : {PassKind::training, PassKind::prefill, PassKind::decode}) {
+    names += fmt::format("{}{} {}", names.empty() ? "" : ", ", static_cast<int>(kind), analysis::to_string(kind));
+  }
+  return names;
+}
+
 // After: every row is one rank's step of this log (a rank of /ranks, a known pass, times finite and not
 // negative) and no step of a rank comes twice.
 void check_rows(const RunLog& log) {
+  const auto columns = time_columns();
+  std::array<std::string, parallelism::group_count> exposed;
+  for (std::size_t g = 0; g < exposed.size(); ++g) exposed[g] = group_column(exposed_column, g);
+  const auto time_problem = [](const std::string& column, double value) {
+    return fmt::format("{} is {}; times are finite and not negative", column, value);
+  };
   std::set<std::pair<std::int32_t, std::int32_t>> seen;
   for (std::size_t i = 0; i < log.steps.size(); ++i) {
     const auto& r = log.steps[i];
@@ -358,21 +387,14 @@ void check_rows(const RunLog& log) {
       throw bad(fmt::format("the rank is not one of the log's {} ranks", log.rank_rows));
     }
     if (r.step < 0) throw bad("the step is negative");
-    if (r.pass < 0 || r.pass > static_cast<std::int8_t>(analysis::PassKind::decode)) {
-      throw bad(fmt::format("pass {} is not a pass (0 training, 1 prefill, 2 decode)", r.pass));
+    if (r.pass < 0 || r.pass > static_cast<std::int8_t>(PassKind::decode)) {
+      throw bad(fmt::format("pass {} is not a pass ({})", r.pass, pass_names()));
     }
-    std::vector<std::pair<std::string, double>> times = {{"step_s", r.step_s},
-                                                         {"compute_s", r.compute_s},
-                                                         {"compute_requested_s", r.compute_requested_s},
-                                                         {"bubble_s", r.bubble_s},
-                                                         {"overlapped_s", r.overlapped_s}};
-    for (std::size_t g = 0; g < parallelism::group_count; ++g) {
-      times.emplace_back(fmt::format("exposed_{}_s", to_string(static_cast<Group>(g))), r.exposed_s[g]);
+    for (const auto& [column, member] : columns) {
+      if (!std::isfinite(r.*member) || r.*member < 0) throw bad(time_problem(column, r.*member));
     }
-    for (const auto& [column, value] : times) {
-      if (!std::isfinite(value) || value < 0) {
-        throw bad(fmt::format("{} is {}; times are finite and not negative", column, value));
-      }
+    for (std::size_t g = 0; g < exposed.size(); ++g) {
+      if (!std::isfinite(r.exposed_s[g]) || r.exposed_s[g] < 0) throw bad(time_problem(exposed[g], r.exposed_s[g]));
     }
     if (!std::isfinite(r.other_s)) throw bad(fmt::format("other_s is {}", r.other_s));
     if (!seen.emplace(r.step, r.rank).second) throw bad("the rank's step comes twice");

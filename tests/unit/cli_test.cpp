@@ -65,7 +65,8 @@ TEST(Commands, OneTableOfUniquelyNamedCommandsThatEachDeclareTheirOptions) {
     CLI::App* sub = app.add_subcommand(command.name, command.help);
     const r::Body body = command.declare(*sub);
     EXPECT_TRUE(body) << command.name;
-    EXPECT_FALSE(sub->get_options().empty()) << command.name;
+    // Beyond the --help every app has: the command declared options of its own.
+    EXPECT_GT(sub->get_options().size(), 1U) << command.name;
   }
   EXPECT_EQ(names,
             (std::set<std::string>{"run", "plan", "bench", "topo", "report", "compare", "predict", "calibrate"}));
