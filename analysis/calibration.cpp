@@ -5,9 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace scaleout::analysis {
 
@@ -325,15 +323,6 @@ Calibration calibration_from_json(const std::string& text, const std::string& so
   c.compute.max_residual = r.number(compute, "max_residual", "compute.");
   c.compute.points = r.points(compute, "requested_seconds", "compute.");
   return c;
-}
-
-Calibration read_calibration(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CalibrationError(fmt::format("{}: cannot be opened", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw CalibrationError(fmt::format("{}: cannot be read (is it a folder?)", path));
-  return calibration_from_json(text.str(), path);
 }
 
 }  // namespace scaleout::analysis

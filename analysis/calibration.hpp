@@ -69,6 +69,5 @@ class CalibrationError : public std::runtime_error {
 std::string to_json(const Calibration& calibration);
 // Throws CalibrationError naming `source` and the field at fault.
 Calibration calibration_from_json(const std::string& text, const std::string& source);
-Calibration read_calibration(const std::string& path);
 
 }  // namespace scaleout::analysis

@@ -1,9 +1,11 @@
 #include "topology/topology.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <utility>
 
 #include <fmt/format.h>
@@ -46,34 +48,49 @@ Topology Topology::discover() {
   return topology;
 }
 
+namespace {
+
+// hwloc parses XML with libxml2 when its plugin is present, and libxml2 follows a DTD's external
+// entities (a crafted file crashed inside it). hwloc's own parser reads every file hwloc writes and
+// no DTD at all; hwloc reads this variable at its first XML import, so it is set before any.
+void use_hwlocs_own_xml_parser() { ::setenv("HWLOC_LIBXML_IMPORT", "0", 1); }
+
+// The largest XML accepted: hwloc's export of a 192-core, 24-node machine with its PCI tree is
+// 330 KB; 64 MiB bounds a device or a runaway file, not any real machine.
+constexpr std::uintmax_t largest_xml = std::uintmax_t{64} << 20;
+
+}  // namespace
+
 Topology Topology::from_xml_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code error;
   const auto status = fs::status(path, error);
   if (error || !fs::exists(status)) throw TopologyError(fmt::format("{}: no such file", path));
-  if (fs::is_directory(status)) throw TopologyError(fmt::format("{}: is a directory, not an XML file", path));
-  if (!std::ifstream(path)) throw TopologyError(fmt::format("{}: cannot be read", path));
-
-  Topology topology;
-  hwloc_topology_set_io_types_filter(topology.handle_, HWLOC_TYPE_FILTER_KEEP_ALL);
-  errno = 0;
-  if (hwloc_topology_set_xml(topology.handle_, path.c_str()) != 0) {
-    throw TopologyError(fmt::format("{}: not a readable hwloc XML file ({})", path, reason()));
+  if (fs::is_directory(status)) throw TopologyError(fmt::format("{}: is a folder, not an XML file", path));
+  // A FIFO would block the read until a writer came, a device never ends.
+  if (!fs::is_regular_file(status)) throw TopologyError(fmt::format("{}: is not a regular file", path));
+  if (fs::file_size(path, error) > largest_xml) {
+    throw TopologyError(fmt::format("{}: larger than 64 MiB; not an hwloc XML topology", path));
   }
-  errno = 0;
-  if (hwloc_topology_load(topology.handle_) != 0) {
-    throw TopologyError(fmt::format("{}: not a valid hwloc XML topology ({})", path, reason()));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw TopologyError(fmt::format("{}: cannot be read", path));
+  const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw TopologyError(fmt::format("{}: cannot be read", path));
+  try {
+    return from_xml_text(xml, /*this_system=*/false);
+  } catch (const TopologyError& failure) {
+    throw TopologyError(fmt::format("{}: not a valid hwloc XML topology ({})", path, failure.what()));
   }
-  return topology;
 }
 
 Topology Topology::from_xml_text(const std::string& xml, bool this_system) {
+  use_hwlocs_own_xml_parser();
   Topology topology;
   hwloc_topology_set_io_types_filter(topology.handle_, HWLOC_TYPE_FILTER_KEEP_ALL);
   if (this_system) hwloc_topology_set_flags(topology.handle_, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
   errno = 0;
   if (hwloc_topology_set_xmlbuffer(topology.handle_, xml.c_str(), static_cast<int>(xml.size() + 1)) != 0) {
-    throw TopologyError("hwloc_topology_set_xmlbuffer failed: " + reason());
+    throw TopologyError("hwloc cannot parse it: " + reason());
   }
   topology.load();
   return topology;

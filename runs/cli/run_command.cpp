@@ -1,7 +1,8 @@
 // `scaleout run CONFIG`: emulate training steps (or serving passes) on MPI and log them (docs/run.md).
 
+#include <optional>
+
 #include "runs/cli/command.hpp"
-#include "runs/config/run_config.hpp"
 #include "runs/job/run_job.hpp"
 
 namespace scaleout::runs {
@@ -11,20 +12,21 @@ namespace {
 struct RunArguments {
   std::string config;
   std::vector<std::string> sets;
-  std::string output;
+  std::optional<std::string> output;  // given, even as "", it is output.path
   bool overwrite = false;
   bool check = false;
   bool strict_memory = false;
 };
 
-// The config with its overrides, loaded and validated without MPI (UsageError).
-RunConfig resolve_run(const RunArguments& a) {
-  Settings settings = Settings::from_file(a.config, a.sets);
-  if (!a.output.empty()) settings.set("output.path", a.output);
-  if (a.overwrite) settings.set("output.overwrite", "true");
-  if (a.check) settings.set("emulation.check", "true");
-  if (a.strict_memory) settings.set("emulation.strict_memory", "true");
-  return resolve(settings);
+// The config's path and every override, --set's first, then the flags'; the job reads and resolves
+// them (runs/job/run_job.hpp).
+RunRequest request_of(const RunArguments& a) {
+  RunRequest request{a.config, a.sets};
+  if (a.output) request.overrides.push_back("output.path=" + *a.output);
+  if (a.overwrite) request.overrides.emplace_back("output.overwrite=true");
+  if (a.check) request.overrides.emplace_back("emulation.check=true");
+  if (a.strict_memory) request.overrides.emplace_back("emulation.strict_memory=true");
+  return request;
 }
 
 Body declare(CLI::App& run) {
@@ -36,7 +38,7 @@ Body declare(CLI::App& run) {
   run.add_flag("--check", a->check, "Verify every transfer exactly (emulation.check); wrong data exits 3");
   run.add_flag("--strict-memory", a->strict_memory,
                "Refuse a layout whose memory does not fit the device (emulation.strict_memory)");
-  return [a](Invocation& in) { return run_job(resolve_run(*a), in.command_line, in.argc, in.argv); };
+  return [a](Invocation& in) { return run_job(request_of(*a), in.command_line, in.argc, in.argv); };
 }
 
 }  // namespace

@@ -1,13 +1,17 @@
 #include "runs/config/at_scale.hpp"
 
 #include "analysis/serving_prediction.hpp"
+#include "runs/input_file.hpp"
 
 namespace scaleout::runs {
 
 analysis::Calibration load_calibration(const std::string& path) {
   try {
-    return analysis::read_calibration(path);
+    // A calibration is a few KiB of JSON; 16 MiB is far beyond any, and bounds a device given by mistake.
+    return analysis::calibration_from_json(read_input_file(path, std::uint64_t{16} << 20, "a calibration"), path);
   } catch (const analysis::CalibrationError& error) {
+    throw UsageError(fmt::format("--calibration: {}", error.what()));
+  } catch (const UsageError& error) {
     throw UsageError(fmt::format("--calibration: {}", error.what()));
   }
 }

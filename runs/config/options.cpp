@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <set>
+#include <string_view>
 
+#include "runs/input_file.hpp"
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
@@ -234,7 +234,46 @@ const OptionSpec* find_option(const std::string& key) {
   return nullptr;
 }
 
+namespace {
+
+// The line (from 1) of a document marker that starts a second YAML document, or 0. yaml-cpp's Load
+// reads the first document and ignores the rest, and its LoadAll never returns on some inputs (','),
+// so the markers are found here: "---" or "..." at the start of a line, after content. At column 0
+// they cannot be inside a scalar of a map's value (YAML forbids it), so the scan is exact.
+int second_document_line(const std::string& text) {
+  bool content = false, ended = false;
+  int number = 0;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    ++number;
+    const auto marker = [&](std::string_view m) {
+      return line.substr(0, 3) == m && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    };
+    const auto rest = [&](std::size_t from) {
+      const auto first = line.find_first_not_of(" \t\r", from);
+      return first != std::string_view::npos && line[first] != '#';
+    };
+    if (marker("---")) {
+      if (content || ended) return number;
+      content = rest(3);
+    } else if (marker("...")) {
+      ended = true;
+    } else if (rest(0) && line[0] != '%') {
+      if (ended) return number;
+      content = true;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 Settings Settings::from_yaml(const std::string& text, const std::string& source) {
+  if (const int line = second_document_line(text); line > 0) {
+    throw UsageError(fmt::format("{}: line {} starts a second YAML document; a config is one document", source, line));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -249,18 +288,7 @@ Settings Settings::from_yaml(const std::string& text, const std::string& source)
 }
 
 Settings Settings::from_file(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-    throw UsageError(fmt::format("{}: is a directory, not a config file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("{}: cannot be read", path));
-  // Read at most a byte past the limit: a device (/dev/zero) or a pipe never ends.
-  constexpr std::size_t largest = 1u << 20;
-  std::string text(largest + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > largest) throw UsageError(fmt::format("{}: larger than 1 MiB; not a config file", path));
-  return from_yaml(text, path);
+  return from_yaml(read_input_file(path, config_file_bound, "a config file"), path);
 }
 
 Settings Settings::from_file(const std::string& path, const std::vector<std::string>& overrides) {

@@ -3,6 +3,7 @@
 // help. The YAML config file, `--set key=value` and the effective config stored in the run log all go
 // through it, so a key means the same thing everywhere and bad values are refused the same way.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,12 +23,16 @@ struct OptionSpec {
 };
 
 const std::vector<OptionSpec>& run_options();
+
+// The largest config file read: configs are a few KiB; a larger file is not one.
+inline constexpr std::uint64_t config_file_bound = std::uint64_t{1} << 20;
 const OptionSpec* find_option(const std::string& key);
 
 // Option values by key, each validated against the table when set.
 class Settings {
  public:
-  // Parses a YAML document (the config file). `source` names it in messages.
+  // Parses one YAML document (the config file); a second one is refused, not ignored. `source` names
+  // it in messages.
   static Settings from_yaml(const std::string& text, const std::string& source);
   static Settings from_file(const std::string& path);
   // The config file, then each "key=value" override in order (--set).

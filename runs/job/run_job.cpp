@@ -15,6 +15,7 @@
 #include "parallelism/inference.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/process_groups.hpp"
+#include "runs/input_file.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/job/node_memory.hpp"
 #include "runs/job/run_passes.hpp"
@@ -319,9 +320,32 @@ class RunJob {
 
 }  // namespace
 
-int run_job(RunConfig config, const std::string& command_line, int& argc, char**& argv) {
+namespace {
+
+// The config as rank 0 read it, resolved alike on every rank. Rank 0's failure to read is sent as
+// well, so that every rank refuses it together.
+RunConfig resolve_on_every_rank(const RunRequest& request, const comm::Communicator& world) {
+  std::string text, failure;
+  if (world.rank() == 0) {
+    try {
+      text = read_input_file(request.config_path, config_file_bound, "a config file");
+    } catch (const UsageError& error) {
+      failure = error.what();
+    }
+  }
+  failure = comm::broadcast_string(world, failure, 0);
+  if (!failure.empty()) throw UsageError(failure);
+  Settings settings = Settings::from_yaml(comm::broadcast_string(world, text, 0), request.config_path);
+  for (const auto& assignment : request.overrides) settings.apply_override(assignment);
+  return resolve(settings);
+}
+
+}  // namespace
+
+int run_job(const RunRequest& request, const std::string& command_line, int& argc, char**& argv) {
   return with_mpi(argc, argv, "run", [&]() -> int {
     const comm::Communicator world = comm::Communicator::world().duplicate();
+    RunConfig config = resolve_on_every_rank(request, world);
     Prepared prepared = prepare(config, world);
     RunJob job(config, world, std::move(prepared), command_line);
     return job.run();

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "runs/input_file.hpp"
+
 namespace scaleout::h5 {
 
 namespace {
@@ -81,6 +83,8 @@ Object create_file(const std::string& path) {
 }
 
 Object open_file(const std::string& path, Access access) {
+  // HDF5 opens and seeks in what it is given: a FIFO would block the open, a device never end.
+  if (const std::string problem = runs::input_problem(path); !problem.empty()) throw Error(problem);
   silence_errors();
   return {check(H5Fopen(path.c_str(), access == Access::read_write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT),
                 "opening the file"),

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "runs/input_file.hpp"
 #include "runs/log/hdf5.hpp"
 #include "runs/version.hpp"
 
@@ -447,10 +448,9 @@ void read_figures(hid_t root, RunLog& log) {
 
 RunLog read_run_log(const std::string& path) {
   try {
-    // H5Fis_hdf5 prints HDF5's error stack for a file it cannot open: say why before asking it.
-    std::error_code missing;
-    if (!std::filesystem::exists(path, missing)) throw h5::Error("no such file");
-    if (!std::filesystem::is_regular_file(path, missing)) throw h5::Error("not a file");
+    // H5Fis_hdf5 prints HDF5's error stack for a file it cannot open (and blocks on a FIFO): say why
+    // before asking it.
+    if (const std::string problem = input_problem(path); !problem.empty()) throw h5::Error(problem);
     if (H5Fis_hdf5(path.c_str()) <= 0) throw h5::Error("not an HDF5 file");
     const h5::Object file = h5::open_file(path, h5::Access::read_only);
     RunLog log;

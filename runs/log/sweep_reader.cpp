@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 
 #include "analysis/figures.hpp"
 #include "runs/config/run_config.hpp"
+#include "runs/input_file.hpp"
 #include "runs/log/run_log.hpp"
 #include "runs/usage_error.hpp"
 
@@ -19,6 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace figure = analysis::figure;
+
+// A manifest names a few hundred runs in a few hundred KiB at most.
+constexpr std::uint64_t manifest_bound = std::uint64_t{16} << 20;
 
 double figure_of(const RunLog& log, const char* name, const std::string& path) {
   const auto found = log.figures.find(name);
@@ -43,17 +46,18 @@ Inputs resolve_inputs(const std::vector<std::string>& given) {
     if (!fs::exists(manifest, error)) {
       throw UsageError(fmt::format("{}: a folder without manifest.json is not a sweep (slurm/sweep writes one)", path));
     }
-    // A folder or a FIFO of that name would fail or hang the read.
-    if (!fs::is_regular_file(manifest, error)) throw UsageError(fmt::format("{}: not a file", manifest.string()));
     try {
-      std::ifstream in(manifest);
-      const auto json = nlohmann::json::parse(in);
+      const auto json = nlohmann::json::parse(read_input_file(manifest.string(), manifest_bound, "a sweep manifest"));
       const auto scaling = json.at("scaling").get<std::string>();
       if (scaling != "strong" && scaling != "weak") {
         throw UsageError(fmt::format("{}: scaling is '{}'; allowed: strong, weak", manifest.string(), scaling));
       }
       inputs.scaling = scaling == "weak" ? analysis::Scaling::weak : analysis::Scaling::strong;
-      for (const auto& run : json.at("runs")) inputs.logs.push_back(run.at("log").get<std::string>());
+      // A log named relative to the sweep is in its folder, wherever the report runs from.
+      for (const auto& run : json.at("runs")) {
+        const fs::path log = run.at("log").get<std::string>();
+        inputs.logs.push_back(log.is_relative() ? (fs::path(path) / log).string() : log.string());
+      }
     } catch (const nlohmann::json::exception& e) {
       throw UsageError(fmt::format("{}: not a sweep manifest: {}", manifest.string(), e.what()));
     }

@@ -137,8 +137,8 @@ class BadInput(unittest.TestCase):
         (("bench", "--output", "results.txt"), "--output: 'results.txt' must end in .json or .csv"),
         (("bench", "--frobnicate"), "--frobnicate"),
         (("topo", "--xml", "/nonexistent/machine.xml"), "--xml: /nonexistent/machine.xml: no such file"),
-        (("topo", "--xml", "/"), "--xml: /: is a directory"),
-        (("topo", "--xml", "/etc/hostname"), "not a readable hwloc XML file"),
+        (("topo", "--xml", "/"), "--xml: /: is a folder"),
+        (("topo", "--xml", "/etc/hostname"), "not a valid hwloc XML topology"),
         (("launch",), "'launch' is not a command; allowed: run, plan, bench, topo"),
         ((), "A subcommand is required"),
     ]

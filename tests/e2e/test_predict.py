@@ -147,7 +147,7 @@ class Calibrate(unittest.TestCase):
             (["predict", TINY, "--calibration", other], "scaleout-calibration"),
             (["predict", TINY, "--calibration", negative_path], "fits.pieces.alpha_s"),
             (["predict", TINY, "--calibration", folder], "--calibration"),
-            (["predict", TINY, "--calibration", os.path.join(folder, "missing.json")], "cannot be opened"),
+            (["predict", TINY, "--calibration", os.path.join(folder, "missing.json")], "missing.json: no such file"),
             (["predict", TINY, "--calibration", self.path, "--set", "parallel.tp=3"], "parallel.tp"),
             (["predict", TINY, "--calibration", self.path, "--format", "csv"], "--format: csv is for serving"),
             (["predict", TINY, "--calibration", self.path, "--format", "yaml"], "--format"),

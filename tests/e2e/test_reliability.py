@@ -241,6 +241,59 @@ class HostileInput(unittest.TestCase):
             self.assertEqual(len(scaleout_lines(err)), 1, err)
 
 
+class Inputs(unittest.TestCase):
+    """Inputs are read only when they are regular files, bounded, and once: a FIFO hung open(), /dev/zero
+    as a calibration read 2 GB, and under mpiexec only rank 0 could read /dev/stdin."""
+
+    def test_a_fifo_or_a_device_given_as_any_input_is_refused_at_once(self):
+        # A FIFO with no writer reads as empty (text inputs) or is refused (HDF5 and XML, which seek).
+        with tempfile.TemporaryDirectory() as folder:
+            fifo = os.path.join(folder, "fifo")
+            os.mkfifo(fifo)
+            cases = {
+                "run's config": ["run", fifo],
+                "plan's config": ["plan", fifo, "--ranks", "1"],
+                "predict's calibration": ["predict", TINY, "--calibration", fifo],
+                "predict's calibration, a device": ["predict", TINY, "--calibration", "/dev/zero"],
+                "topo --xml": ["topo", "--xml", fifo],
+                "topo --xml, a device": ["topo", "--xml", "/dev/zero"],
+                "plan --xml": ["plan", TINY, "--xml", fifo],
+                "report of a fifo": ["report", fifo],
+            }
+            for what, args in cases.items():
+                with self.subTest(what):
+                    line = HostileInput.check_refused(self, [SCALEOUT, *args], what)
+                    self.assertIn(fifo if "device" not in what else "/dev/", line)
+
+    def test_under_mpiexec_every_rank_runs_the_config_rank_0_read_from_stdin(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "stdin.h5")
+            with open(TINY) as config:
+                done = subprocess.run([MPIEXEC, "-n", "2", "--oversubscribe", SCALEOUT, "run", "/dev/stdin",
+                                       "--output", log, "--set", "emulation.steps=2"],
+                                      stdin=config, capture_output=True, text=True, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["status"], "complete")
+                self.assertEqual(len(f["steps"]), (2 + 2) * 2)
+
+    def test_a_second_yaml_document_is_refused_not_ignored(self):
+        with tempfile.TemporaryDirectory() as folder:
+            with open(TINY) as f:
+                path = write(folder, "two.yaml", f.read() + "---\nparallel:\n  tp: 2\n")
+            line = HostileInput.check_refused(self, [SCALEOUT, "plan", path, "--ranks", "2"], "two documents")
+            self.assertIn("second YAML document", line)
+            code, out, err = run("run", path, ranks=2)
+            self.assertEqual(code, 2, err)
+            self.assertIn("second YAML document", scaleout_lines(err)[0])
+
+    def test_an_empty_output_is_refused_not_replaced_by_the_configs(self):
+        code, out, err = run("run", TINY, "--output", "", ranks=1)
+        self.assertEqual(code, 2, err)
+        self.assertIn("output.path", scaleout_lines(err)[0])
+        self.assertIn("must name a file", scaleout_lines(err)[0])
+
+
 class DamagedLogs(unittest.TestCase):
     def test_truncated_logs_are_refused_by_report_and_compare_with_one_message(self):
         with tempfile.TemporaryDirectory() as folder:

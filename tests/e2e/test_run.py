@@ -126,7 +126,7 @@ class BadConfigs(unittest.TestCase):
         self.assertIn("dp.bucket_mb: '-1' is not allowed", err)
         code, _, err = run("run", "/nonexistent.yaml")
         self.assertEqual(code, 2)
-        self.assertIn("/nonexistent.yaml: cannot be read", err)
+        self.assertIn("/nonexistent.yaml: no such file", err)
 
 
 class Plan(unittest.TestCase):

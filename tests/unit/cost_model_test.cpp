@@ -186,8 +186,3 @@ TEST(CalibrationFile, RefusalsNameTheFileAndField) {
   refused(std::string(text).replace(text.find("\"ranks_per_node\""), 16, "\"ranks_per_nod\""),
           "cluster.ranks_per_node");
 }
-
-TEST(CalibrationFile, AFolderOrAMissingFileIsNamed) {
-  EXPECT_THROW((void)a::read_calibration("/nonexistent/c.json"), a::CalibrationError);
-  EXPECT_THROW((void)a::read_calibration("/"), a::CalibrationError);
-}

@@ -273,10 +273,20 @@ TEST(SweepReader, RefusesASweepWithoutRunsOrOfAnUnknownScalingOrAManifestThatIsN
   EXPECT_EQ(load_error(folder), manifest + ": scaling is 'sideways'; allowed: strong, weak");
   std::filesystem::remove(manifest);
   std::filesystem::create_directories(manifest);  // a folder of that name read as "basic_filebuf::underflow"
-  EXPECT_EQ(load_error(folder), manifest + ": not a file");
+  EXPECT_EQ(load_error(folder), manifest + ": is a folder, not a file");
   std::filesystem::remove(manifest);
-  ASSERT_EQ(::mkfifo(manifest.c_str(), 0600), 0);  // a FIFO without a writer hung the read
-  EXPECT_EQ(load_error(folder), manifest + ": not a file");
+  ASSERT_EQ(::mkfifo(manifest.c_str(), 0600), 0);  // a FIFO without a writer hung the read; now it is empty
+  EXPECT_NE(load_error(folder).find(manifest + ": not a sweep manifest"), std::string::npos) << load_error(folder);
+  std::filesystem::remove_all(folder);
+}
+
+// A log a manifest names relative to itself is in the sweep's folder, not the current one.
+TEST(SweepReader, AManifestsRelativeLogPathsAreInItsFolder) {
+  const auto folder = temporary("relative-sweep");
+  std::filesystem::create_directories(folder);
+  std::filesystem::rename(readable_log("relative.h5"), folder + "/nodes-1.h5");
+  std::ofstream(folder + "/manifest.json") << R"({"scaling": "strong", "runs": [{"log": "nodes-1.h5"}]})";
+  EXPECT_EQ(r::load_runs({folder}).runs.size(), 1u);
   std::filesystem::remove_all(folder);
 }
 
