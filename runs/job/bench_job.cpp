@@ -99,6 +99,7 @@ BenchPlan plan_bench(const BenchRequest& a) {
   }
   plan.options = {a.iterations, a.warmup, a.check, a.nonblocking, *type, a.seed};
   plan.output = a.output;
+  plan.overwrite = a.overwrite;
   return plan;
 }
 
@@ -109,7 +110,8 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
     const topology::NodeIdentity identity = topology::identify_node(world);
     check_bench_plan_fits(plan, world, identity);
     if (!plan.output.empty()) {
-      const std::string why = comm::broadcast_string(world, root ? unwritable_reason(plan.output) : "", 0);
+      const std::string why =
+          comm::broadcast_string(world, root ? output_problem(plan.output, {.overwrite = plan.overwrite}) : "", 0);
       if (!why.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", plan.output, why));
     }
 

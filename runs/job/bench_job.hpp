@@ -23,6 +23,7 @@ struct BenchRequest {
   std::string dtype = "fp32";
   bool nonblocking = false;
   std::string output;
+  bool overwrite = false;  // --output may replace an existing file
   std::uint64_t seed = 1;
 };
 
@@ -32,6 +33,7 @@ struct BenchPlan {
   std::vector<std::uint64_t> sizes;
   comm::BenchOptions options;
   std::string output;
+  bool overwrite = false;
 };
 
 // "allreduce, reduce_scatter, ..., all": what a request may name.

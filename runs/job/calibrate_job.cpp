@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "analysis/calibration.hpp"
 #include "comm/bench.hpp"
@@ -107,11 +106,7 @@ void check_job(const comm::Communicator& world, const topology::NodeIdentity& id
                const CalibrateRequest& a) {
   check_bench_plan_fits(plan, world, identity);
   std::string problem;
-  if (world.rank() == 0) {
-    std::error_code error;
-    problem = std::filesystem::exists(a.output, error) && !a.overwrite ? "it exists; pass --overwrite to replace it"
-                                                                       : unwritable_reason(a.output);
-  }
+  if (world.rank() == 0) problem = output_problem(a.output, {.overwrite = a.overwrite});
   problem = comm::broadcast_string(world, problem, 0);
   if (!problem.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", a.output, problem));
   const auto local_sizes = comm::allgather_strings(world, std::to_string(identity.local_size));

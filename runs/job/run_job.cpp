@@ -96,7 +96,7 @@ struct Prepared {
   topology::NodeIdentity identity;
 };
 
-Prepared prepare(RunConfig& config, const comm::Communicator& world) {
+Prepared prepare(RunConfig& config, const std::string& config_path, const comm::Communicator& world) {
   const bool root = world.rank() == 0;
   check_slurm_tasks(world.size());
   fit_to_world(config, world.size());
@@ -106,7 +106,8 @@ Prepared prepare(RunConfig& config, const comm::Communicator& world) {
   p.programs = stage_programs(config.workload, p.position.pp, root);
   p.log_growth = root && config.log ? run_log_growth(config, world.size(), p.programs) : 0;
   const std::string problem = comm::broadcast_string(
-      world, root ? output_problem(config, log_header_bound(world.size(), p.programs) + p.log_growth) : "", 0);
+      world, root ? log_problem(config, config_path, log_header_bound(world.size(), p.programs) + p.log_growth) : "",
+      0);
   if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
   p.identity = topology::identify_node(world);
   // The executor's payload buffers, and as much again as the largest transfer for the MPI library's
@@ -346,7 +347,7 @@ int run_job(const RunRequest& request, const std::string& command_line, int& arg
   return with_mpi(argc, argv, "run", [&]() -> int {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     RunConfig config = resolve_on_every_rank(request, world);
-    Prepared prepared = prepare(config, world);
+    Prepared prepared = prepare(config, request.config_path, world);
     RunJob job(config, world, std::move(prepared), command_line);
     return job.run();
   });

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <set>
 
 #include "analysis/figures.hpp"
@@ -53,13 +52,12 @@ std::uint64_t run_log_growth(const RunConfig& config, int world_size,
                           op_rows_per_step);
 }
 
-std::string output_problem(const RunConfig& config, std::uint64_t log_bytes) {
+std::string log_problem(const RunConfig& config, const std::string& config_path, std::uint64_t log_bytes) {
   if (!config.log) return "";
-  std::error_code error;
-  if (std::filesystem::exists(config.output, error) && !config.overwrite) {
-    return "it exists; pass --overwrite (or output.overwrite: true) to replace it";
-  }
-  if (std::string reason = unwritable_reason(config.output); !reason.empty()) return reason;
+  const OutputPolicy policy{.overwrite = config.overwrite,
+                            .how_to_overwrite = "pass --overwrite (or output.overwrite: true) to replace it",
+                            .inputs = {config_path}};
+  if (std::string reason = output_problem(config.output, policy); !reason.empty()) return reason;
   const std::uint64_t free = free_bytes_for(config.output);
   if (free < log_bytes) {
     const auto mib = [](std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };

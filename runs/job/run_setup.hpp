@@ -25,9 +25,10 @@ void check_slurm_tasks(int world_size);
 std::uint64_t run_log_growth(const RunConfig& config, int world_size,
                              const std::vector<parallelism::Program>& programs);
 
-// Why output.path cannot take a log of up to `log_bytes` (it exists without overwrite, cannot be
-// written, or its file system has too little free space), or "" (also when output.log is false).
-std::string output_problem(const RunConfig& config, std::uint64_t log_bytes);
+// Why output.path cannot take a log of up to `log_bytes` (runs/output_file.hpp's output_problem, with
+// `config_path` as the run's input; or its file system has too little free space), or "" (also when
+// output.log is false).
+std::string log_problem(const RunConfig& config, const std::string& config_path, std::uint64_t log_bytes);
 
 // The memory a device would need against its capacity: a warning on rank 0, or with --strict-memory
 // a UsageError.

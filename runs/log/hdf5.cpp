@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runs/input_file.hpp"
+#include "runs/output_file.hpp"
 
 namespace scaleout::h5 {
 
@@ -78,6 +79,9 @@ void Object::release() noexcept {
 }
 
 Object create_file(const std::string& path) {
+  // H5Fcreate truncates the file before its own lock check fails, so a log another job writes would
+  // be destroyed and that job report it complete: look first, and refuse while a writer holds it.
+  if (runs::locked_by_a_writer(path)) throw Error("another process is writing it (it holds the file's lock)");
   silence_errors();
   return {check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "creating the file"), H5Fclose};
 }

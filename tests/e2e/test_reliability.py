@@ -294,6 +294,53 @@ class Inputs(unittest.TestCase):
         self.assertIn("must name a file", scaleout_lines(err)[0])
 
 
+class Outputs(unittest.TestCase):
+    """No input destroyed: an output that is an input, a file without leave, or a log another job
+    writes is refused before anything can truncate it (HDF5 truncated first, then failed its lock)."""
+
+    def test_a_second_job_cannot_replace_a_log_the_first_is_writing(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "shared.h5")
+            first = started_run(TINY, "--output", log, "--set", "emulation.steps=6",
+                                "--set", "device.peak_tflops=0.02", ranks=1)
+            code, out, err = run("run", TINY, "--output", log, "--overwrite", ranks=1)
+            self.assertEqual(code, 2, out + err)
+            self.assertIn("another process is writing it", scaleout_lines(err)[0])
+            out, err = first.communicate(timeout=120)
+            self.assertEqual(first.returncode, 0, out + err)
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["status"], "complete")
+                self.assertEqual(len(f["steps"]), 2 + 6)
+
+    def test_a_run_never_writes_its_log_over_its_own_config(self):
+        with tempfile.TemporaryDirectory() as folder:
+            with open(TINY) as f:
+                text = f.read()
+            config = write(folder, "run.yaml", text)
+            os.symlink(config, os.path.join(folder, "link.h5"))
+            for output in (config, os.path.join(folder, "link.h5")):
+                with self.subTest(output):
+                    code, out, err = run("run", config, "--output", output, "--overwrite", ranks=1)
+                    self.assertEqual(code, 2, out + err)
+                    self.assertIn("an input of this command", scaleout_lines(err)[0])
+                    with open(config) as f:
+                        self.assertEqual(f.read(), text)
+
+    def test_bench_replaces_an_existing_output_only_with_overwrite(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = write(folder, "calibration.json", "{}")
+            args = ("bench", "allreduce", "--sizes", "4K", "--iters", "2", "--warmup", "1", "--output", path)
+            code, out, err = run(*args, ranks=1)
+            self.assertEqual(code, 2, out + err)
+            self.assertIn("it exists; pass --overwrite", scaleout_lines(err)[0])
+            with open(path) as f:
+                self.assertEqual(f.read(), "{}")
+            code, out, err = run(*args, "--overwrite", ranks=1)
+            self.assertEqual(code, 0, out + err)
+            with open(path) as f:
+                self.assertIn("results", f.read())
+
+
 class DamagedLogs(unittest.TestCase):
     def test_truncated_logs_are_refused_by_report_and_compare_with_one_message(self):
         with tempfile.TemporaryDirectory() as folder:

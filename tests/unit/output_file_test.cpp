@@ -1,6 +1,9 @@
 #include "runs/output_file.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,6 +29,35 @@ TEST_F(OutputFile, ReasonsWhyAPathCannotBeWritten) {
   EXPECT_NE(unwritable_reason(folder.string()).find("is a folder"), std::string::npos);
   EXPECT_NE(unwritable_reason("").find("no file name"), std::string::npos);
   EXPECT_EQ(unwritable_reason("/dev/null"), "it exists and is not a regular file");
+  // A name past NAME_MAX, and a link to nothing, are said so before any work (exit 1 after MPI before).
+  EXPECT_NE(unwritable_reason((folder / std::string(300, 'n')).string()).find("file name of 300 bytes"),
+            std::string::npos);
+  fs::create_symlink(folder / "nowhere" / "x.h5", folder / "dangling.h5");
+  EXPECT_NE(unwritable_reason((folder / "dangling.h5").string()).find("symbolic link to"), std::string::npos);
+}
+
+// An output never replaces an input (a run's config given as its --output, or a link to it), an
+// existing file without leave, or a file another process writes (HDF5 truncated it first).
+TEST_F(OutputFile, AnOutputReplacesNoInputNoFileWithoutLeaveAndNoFileBeingWritten) {
+  const std::string config = (folder / "run.yaml").string();
+  std::ofstream(config) << "model: tiny\n";
+  fs::create_symlink(config, folder / "link.h5");
+  EXPECT_NE(output_problem(config, {.overwrite = true, .inputs = {config}}).find("an input of this command"),
+            std::string::npos);
+  EXPECT_NE(output_problem((folder / "link.h5").string(), {.overwrite = true, .inputs = {config}})
+                .find("an input of this command"),
+            std::string::npos);
+  EXPECT_EQ(output_problem(config, {.how_to_overwrite = "say so"}), "it exists; say so");
+  EXPECT_EQ(output_problem(config, {.overwrite = true}), "");
+  EXPECT_EQ(output_problem((folder / "new.h5").string(), {.inputs = {config}}), "");
+
+  const int writer = ::open(config.c_str(), O_RDWR);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::flock(writer, LOCK_EX | LOCK_NB), 0);  // as HDF5 holds a file it writes
+  EXPECT_TRUE(locked_by_a_writer(config));
+  EXPECT_NE(output_problem(config, {.overwrite = true}).find("another process is writing it"), std::string::npos);
+  ::close(writer);
+  EXPECT_FALSE(locked_by_a_writer(config));
 }
 
 TEST_F(OutputFile, WritesWholeAndLeavesNoTemporary) {
