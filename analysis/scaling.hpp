@@ -18,6 +18,8 @@ struct RunFacts {
   std::string path;
   int nodes = 1, ranks = 1;
   double tokens_per_step = 0, flops_per_step = 0, global_batch = 0;
+  std::string status = "complete", status_message;  // as the log's root says: how the run ended
+  bool checksummed = true;                          // false: a log too old to carry checksums
 };
 
 // A run as its log holds it, for the analyses over logs (report, compare).

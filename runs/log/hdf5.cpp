@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -35,10 +36,14 @@ herr_t collect_message(unsigned, const H5E_error2_t* error, void* data) {
   return 0;
 }
 
-std::string error_stack_text() {
-  ErrorStack stack;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect_message, &stack);
-  H5Eclear2(H5E_DEFAULT);
+// A checksum's failure, anywhere in the stack: HDF5's metadata ("incorrect metadata checksum") or a
+// chunk's Fletcher32 ("data error detected by Fletcher32 checksum").
+bool checksum_failed(const ErrorStack& stack) {
+  return std::any_of(stack.descs.begin(), stack.descs.end(),
+                     [](const std::string& desc) { return desc.find("checksum") != std::string::npos; });
+}
+
+std::string error_stack_text(ErrorStack& stack) {
   // The innermost few say what failed; the rest repeat it up the library's layers.
   constexpr std::size_t kept = 3;
   if (stack.descs.size() > kept) stack.descs.resize(kept);
@@ -55,8 +60,12 @@ void silence_errors() {
 }
 
 hid_t check(hid_t status, const char* what) {
-  if (status < 0) throw Error(fmt::format("{}: {}", what, error_stack_text()));
-  return status;
+  if (status >= 0) return status;
+  ErrorStack stack;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect_message, &stack);
+  H5Eclear2(H5E_DEFAULT);
+  if (checksum_failed(stack)) throw Damaged(fmt::format("{}: a checksum does not match what it guards", what));
+  throw Error(fmt::format("{}: {}", what, error_stack_text(stack)));
 }
 
 Object::~Object() { release(); }
@@ -83,7 +92,9 @@ Object create_file(const std::string& path) {
   // be destroyed and that job report it complete: look first, and refuse while a writer holds it.
   if (runs::locked_by_a_writer(path)) throw Error("another process is writing it (it holds the file's lock)");
   silence_errors();
-  return {check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "creating the file"), H5Fclose};
+  const Object access(check(H5Pcreate(H5P_FILE_ACCESS), "creating the file"), H5Pclose);
+  check(H5Pset_libver_bounds(access.id(), H5F_LIBVER_V18, H5F_LIBVER_V18), "creating the file");
+  return {check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.id()), "creating the file"), H5Fclose};
 }
 
 Object open_file(const std::string& path, Access access) {
@@ -119,7 +130,7 @@ Object open_dataset(hid_t parent, const char* name) {
   return {check(H5Dopen2(parent, name, H5P_DEFAULT), name), H5Dclose};
 }
 
-bool exists(hid_t parent, const char* name) { return H5Lexists(parent, name, H5P_DEFAULT) > 0; }
+bool exists(hid_t parent, const char* name) { return check(H5Lexists(parent, name, H5P_DEFAULT), name) > 0; }
 
 Object string_type() {
   Object type(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
@@ -167,7 +178,7 @@ void write_attribute(hid_t object, const char* name, std::int64_t value) {
   write_scalar_attribute(object, name, H5T_NATIVE_INT64, &value);
 }
 
-bool has_attribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
+bool has_attribute(hid_t object, const char* name) { return check(H5Aexists(object, name), name) > 0; }
 
 namespace {
 herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* data) {
@@ -239,6 +250,7 @@ Table::Table(hid_t parent, const char* name, hid_t type, std::size_t chunk_rows)
   Object space(check(H5Screate_simple(1, &initial, &unlimited), name), H5Sclose);
   Object properties(check(H5Pcreate(H5P_DATASET_CREATE), name), H5Pclose);
   check(H5Pset_chunk(properties.id(), 1, &chunk), name);
+  check(H5Pset_fletcher32(properties.id()), name);
   dataset_ =
       Object(check(H5Dcreate2(parent, name, type_.id(), space.id(), H5P_DEFAULT, properties.id(), H5P_DEFAULT), name),
              H5Dclose);
@@ -263,8 +275,46 @@ std::size_t row_count(hid_t dataset) {
   return rows;
 }
 
-void read_rows(hid_t dataset, hid_t type, void* out) {
-  check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), "reading rows");
+bool has_checksums(hid_t dataset) {
+  const Object properties(check(H5Dget_create_plist(dataset), "dataset properties"), H5Pclose);
+  unsigned flags = 0;
+  std::size_t values = 0;
+  const bool found =
+      H5Pget_filter_by_id2(properties.id(), H5Z_FILTER_FLETCHER32, &flags, &values, nullptr, 0, nullptr, nullptr) >= 0;
+  H5Eclear2(H5E_DEFAULT);  // a filter not found leaves its error behind
+  return found;
+}
+
+void verify_checksums(hid_t dataset, const char* name) {
+  const Object stored(check(H5Dget_type(dataset), name), H5Tclose);
+  // One numeric column is enough: a chunk is checked whole whenever any of it is read.
+  const int members = H5Tget_class(stored.id()) == H5T_COMPOUND ? H5Tget_nmembers(stored.id()) : 0;
+  int column = -1;
+  for (int m = 0; m < members && column < 0; ++m) {
+    const Object member(check(H5Tget_member_type(stored.id(), static_cast<unsigned>(m)), name), H5Tclose);
+    const H5T_class_t kind = H5Tget_class(member.id());
+    if (kind == H5T_INTEGER || kind == H5T_FLOAT) column = m;
+  }
+  if (column < 0) throw Error(fmt::format("{}: not a table with a numeric column", name));
+  char* member_name = H5Tget_member_name(stored.id(), static_cast<unsigned>(column));
+  CompoundType one(sizeof(double));
+  one.field(member_name, 0, H5T_NATIVE_DOUBLE);
+  H5free_memory(member_name);
+
+  const Object space(check(H5Dget_space(dataset), name), H5Sclose);
+  const hsize_t rows = row_count(dataset);
+  constexpr hsize_t slice = 65536;
+  std::vector<double> values(static_cast<std::size_t>(std::min(rows, slice)));
+  for (hsize_t start = 0; start < rows; start += slice) {
+    const hsize_t count = std::min(slice, rows - start);
+    check(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, &start, nullptr, &count, nullptr), name);
+    const Object memory(check(H5Screate_simple(1, &count, nullptr), name), H5Sclose);
+    check(H5Dread(dataset, one.id(), memory.id(), space.id(), H5P_DEFAULT, values.data()), name);
+  }
+}
+
+void read_rows(hid_t dataset, hid_t type, void* out, const char* name) {
+  check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), name);
 }
 
 void write_strings(hid_t parent, const char* name, const std::vector<std::string>& values) {

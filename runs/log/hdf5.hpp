@@ -17,7 +17,15 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws Error("<what>: <HDF5's messages>") when `status` is negative; returns it otherwise.
+// A checksum of the file did not match what it guards (HDF5's metadata checksums, or a table chunk's
+// Fletcher32): the file is damaged.
+class Damaged : public Error {
+ public:
+  using Error::Error;
+};
+
+// Throws Error("<what>: <HDF5's messages>") when `status` is negative (Damaged when a checksum failed);
+// returns it otherwise.
 hid_t check(hid_t status, const char* what);
 // Turns HDF5's automatic error printing off (once per process).
 void silence_errors();
@@ -41,7 +49,9 @@ class Object {
   Close close_ = nullptr;
 };
 
-Object create_file(const std::string& path);  // truncates
+// Truncates. The file is written in HDF5 1.8's format, whose object headers and superblock carry
+// checksums (1.10's would also, but leaves a killed writer's file unreadable without h5clear).
+Object create_file(const std::string& path);
 enum class Access { read_only, read_write };
 Object open_file(const std::string& path, Access access);
 Object create_group(hid_t parent, const char* name);
@@ -75,7 +85,8 @@ class CompoundType {
 // The variable-length UTF-8 string type (for `const char*` fields and datasets of strings).
 Object string_type();
 
-// A one-dimensional, chunked, extendible table of `type` rows, appended to as a run goes.
+// A one-dimensional, chunked, extendible table of `type` rows, appended to as a run goes; each chunk
+// carries a Fletcher32 checksum, verified by HDF5 whenever the chunk is read.
 class Table {
  public:
   Table() = default;
@@ -90,8 +101,13 @@ class Table {
 };
 
 std::size_t row_count(hid_t dataset);
+// Whether the dataset's chunks carry Fletcher32 checksums (logs written before they were added have none).
+bool has_checksums(hid_t dataset);
+// Reads every chunk of a table (one numeric column, a slice at a time), so that HDF5 checks each
+// chunk's checksum: Damaged names `name` when one does not match.
+void verify_checksums(hid_t dataset, const char* name);
 // Reads every row of a one-dimensional dataset into `out` (rows of `type`'s memory layout).
-void read_rows(hid_t dataset, hid_t type, void* out);
+void read_rows(hid_t dataset, hid_t type, void* out, const char* name);
 
 // A one-dimensional dataset of strings.
 void write_strings(hid_t parent, const char* name, const std::vector<std::string>& values);

@@ -5,13 +5,16 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "runs/input_file.hpp"
 #include "runs/log/hdf5.hpp"
+#include "runs/log/isolated.hpp"
 #include "runs/version.hpp"
 
 namespace scaleout::runs {
@@ -403,28 +406,39 @@ void check_rows(const RunLog& log) {
 }
 
 // /steps whole; of /ops, /program and /topology/nodes their row counts; of /ranks each rank's node.
+// Every table's chunks are read, so that HDF5 checks their checksums where the log has them.
 void read_tables(hid_t root, RunLog& log) {
-  {
-    const h5::Object steps = h5::open_dataset(root, "steps");
-    const h5::CompoundType row = step_row_type();
-    check_steps_dataset(steps.id(), row);
-    log.steps.resize(h5::row_count(steps.id()));
-    if (!log.steps.empty()) h5::read_rows(steps.id(), row.id(), log.steps.data());
+  const h5::Object steps = h5::open_dataset(root, "steps");
+  const h5::Object ops = h5::open_dataset(root, "ops");
+  const h5::Object ranks = h5::open_dataset(root, "ranks");
+  const h5::Object program = h5::open_dataset(root, "program");
+  const h5::Object nodes = h5::open_dataset(h5::open_group(root, "topology").id(), "nodes");
+  log.checksummed = true;
+  for (const hid_t table : {steps.id(), ops.id(), ranks.id(), program.id(), nodes.id()}) {
+    log.checksummed = log.checksummed && h5::has_checksums(table);
   }
-  log.op_rows = h5::row_count(h5::open_dataset(root, "ops").id());
-  {
-    const h5::Object ranks = h5::open_dataset(root, "ranks");
-    log.rank_rows = h5::row_count(ranks.id());
-    // HDF5 reads the fields a type names: here only each rank's node.
-    h5::CompoundType node_only(sizeof(std::int32_t));
-    node_only.field("node", 0, H5T_NATIVE_INT32);
-    std::vector<std::int32_t> nodes(log.rank_rows);
-    if (!nodes.empty()) h5::read_rows(ranks.id(), node_only.id(), nodes.data());
-    log.node_of_rank.assign(nodes.begin(), nodes.end());
+
+  const h5::CompoundType row = step_row_type();
+  check_steps_dataset(steps.id(), row);
+  log.steps.resize(h5::row_count(steps.id()));
+  if (!log.steps.empty()) h5::read_rows(steps.id(), row.id(), log.steps.data(), "/steps");
+
+  log.rank_rows = h5::row_count(ranks.id());
+  // HDF5 reads the fields a type names: here only each rank's node.
+  h5::CompoundType node_only(sizeof(std::int32_t));
+  node_only.field("node", 0, H5T_NATIVE_INT32);
+  std::vector<std::int32_t> node_of_rank(log.rank_rows);
+  if (!node_of_rank.empty()) h5::read_rows(ranks.id(), node_only.id(), node_of_rank.data(), "/ranks");
+  log.node_of_rank.assign(node_of_rank.begin(), node_of_rank.end());
+
+  log.op_rows = h5::row_count(ops.id());
+  log.program_ops = h5::row_count(program.id());
+  log.node_rows = h5::row_count(nodes.id());
+  if (log.checksummed) {
+    h5::verify_checksums(ops.id(), "/ops");
+    h5::verify_checksums(program.id(), "/program");
+    h5::verify_checksums(nodes.id(), "/topology/nodes");
   }
-  log.program_ops = h5::row_count(h5::open_dataset(root, "program").id());
-  const h5::Object topology = h5::open_group(root, "topology");
-  log.node_rows = h5::row_count(h5::open_dataset(topology.id(), "nodes").id());
 }
 
 // /summary's figures, the root's numeric attributes (the workload) and /environment.
@@ -446,7 +460,7 @@ void read_figures(hid_t root, RunLog& log) {
 
 }  // namespace
 
-RunLog read_run_log(const std::string& path) {
+RunLog read_run_log_in_process(const std::string& path) {
   try {
     // H5Fis_hdf5 prints HDF5's error stack for a file it cannot open (and blocks on a FIFO): say why
     // before asking it.
@@ -459,8 +473,156 @@ RunLog read_run_log(const std::string& path) {
     check_rows(log);
     read_figures(file.id(), log);
     return log;
+  } catch (const h5::Damaged& error) {
+    throw h5::Damaged(fmt::format("{}: the log is damaged: {}", path, error.what()));
   } catch (const h5::Error& error) {
     throw h5::Error(fmt::format("{}: {}", path, error.what()));
+  }
+}
+
+}  // namespace scaleout::runs
+
+namespace scaleout::runs {
+
+namespace {
+
+// RunLog across the isolated reader's pipe: sizes, then bytes, in this process's own layout (the
+// child is a fork of the reader, so the layouts are the same).
+class Packer {
+ public:
+  template <class T>
+  void value(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void text(const std::string& t) {
+    value(t.size());
+    bytes += t;
+  }
+  template <class T>
+  void values(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    value(v.size());
+    bytes.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  }
+  template <class V>
+  void map(const std::map<std::string, V>& m) {
+    value(m.size());
+    for (const auto& [key, v] : m) {
+      text(key);
+      if constexpr (std::is_same_v<V, std::string>) {
+        text(v);
+      } else {
+        value(v);
+      }
+    }
+  }
+  std::string bytes;
+};
+
+class Unpacker {
+ public:
+  explicit Unpacker(const std::string& bytes) : bytes_(bytes) {}
+  template <class T>
+  T value() {
+    T v;
+    std::memcpy(&v, take(sizeof v), sizeof v);
+    return v;
+  }
+  std::string text() {
+    const auto size = value<std::size_t>();
+    return {take(size), size};
+  }
+  template <class T>
+  std::vector<T> values() {
+    const auto count = value<std::size_t>();
+    std::vector<T> v(count);
+    if (count > 0) std::memcpy(v.data(), take(count * sizeof(T)), count * sizeof(T));
+    return v;
+  }
+  template <class V>
+  std::map<std::string, V> map() {
+    std::map<std::string, V> m;
+    for (auto count = value<std::size_t>(); count > 0; --count) {
+      std::string key = text();
+      if constexpr (std::is_same_v<V, std::string>) {
+        m[key] = text();
+      } else {
+        m[key] = value<V>();
+      }
+    }
+    return m;
+  }
+
+ private:
+  const char* take(std::size_t size) {
+    if (size > bytes_.size() - at_) throw h5::Error("the isolated reader's answer is cut short");
+    const char* start = bytes_.data() + at_;
+    at_ += size;
+    return start;
+  }
+  const std::string& bytes_;
+  std::size_t at_ = 0;
+};
+
+std::string pack(const RunLog& log) {
+  Packer p;
+  p.value(log.schema_version);
+  p.text(log.status);
+  p.text(log.config_yaml);
+  p.text(log.status_message);
+  p.values(log.steps);
+  for (const std::size_t count : {log.op_rows, log.rank_rows, log.node_rows, log.program_ops}) p.value(count);
+  p.map(log.summary);
+  p.map(log.figures);
+  p.map(log.environment);
+  p.values(log.node_of_rank);
+  p.value(log.checksummed);
+  return std::move(p.bytes);
+}
+
+RunLog unpack(const std::string& bytes) {
+  Unpacker u(bytes);
+  RunLog log;
+  log.schema_version = u.value<std::int64_t>();
+  log.status = u.text();
+  log.config_yaml = u.text();
+  log.status_message = u.text();
+  log.steps = u.values<analysis::StepRow>();
+  for (std::size_t* count : {&log.op_rows, &log.rank_rows, &log.node_rows, &log.program_ops}) {
+    *count = u.value<std::size_t>();
+  }
+  log.summary = u.map<double>();
+  log.figures = u.map<double>();
+  log.environment = u.map<std::string>();
+  log.node_of_rank = u.values<int>();
+  log.checksummed = u.value<bool>();
+  return log;
+}
+
+// Time enough for a sound log: HDF5 reads a log at well over 8 MiB/s here (a million-row /steps is a
+// second); 10 s more for a slow file system.
+double reading_deadline(const std::string& path) {
+  std::error_code error;
+  const auto bytes = std::filesystem::file_size(path, error);
+  return 10.0 + (error ? 0.0 : static_cast<double>(bytes) / (8 << 20));
+}
+
+}  // namespace
+
+RunLog read_run_log(const std::string& path) { return read_run_log(path, reading_deadline(path)); }
+
+RunLog read_run_log(const std::string& path, double deadline_s) {
+  try {
+    return unpack(run_isolated([&] { return pack(read_run_log_in_process(path)); },
+                               [](const std::exception& error) {
+                                 return dynamic_cast<const h5::Damaged*>(&error) != nullptr ? "damaged" : "error";
+                               },
+                               deadline_s));
+  } catch (const IsolatedFailure& failure) {
+    if (failure.kind == IsolatedFailure::Kind::threw && failure.thrown_type == "error") throw h5::Error(failure.what());
+    if (failure.kind == IsolatedFailure::Kind::threw) throw h5::Damaged(failure.what());
+    throw h5::Damaged(fmt::format("{}: the log is damaged: {}", path, failure.what()));
   }
 }
 

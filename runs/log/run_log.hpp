@@ -82,9 +82,15 @@ struct RunLog {
   std::map<std::string, double> figures;           // the numeric root attributes (the workload)
   std::map<std::string, std::string> environment;  // /environment
   std::vector<int> node_of_rank;                   // /ranks' node column
+  bool checksummed = false;  // every table carries checksums, and all matched (older logs: none to check)
 };
-// Throws h5::Error (runs/log/hdf5.hpp: not HDF5, truncated) or std::runtime_error (another schema version) with a
-// message that names the file.
+// Throws h5::Error (runs/log/hdf5.hpp: not HDF5, truncated, another schema; h5::Damaged when a
+// checksum fails) with a message that names the file. The reading runs isolated
+// (runs/log/isolated.hpp): HDF5 crashing or looping on a damaged string heap is h5::Damaged too.
 RunLog read_run_log(const std::string& path);
+// With its own deadline (seconds) instead of one from the file's size.
+RunLog read_run_log(const std::string& path, double deadline_s);
+// The same in this process, without that protection: for the reader's fuzzer.
+RunLog read_run_log_in_process(const std::string& path);
 
 }  // namespace scaleout::runs

@@ -141,6 +141,9 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.facts.flops_per_step = figure_of(log, figure::flops_per_step, path);
     run.facts.global_batch = figure_of(log, figure::global_batch, path);
     run.facts.tokens_per_step = figure_of(log, figure::tokens_per_step, path);
+    run.facts.status = log.status;
+    run.facts.status_message = log.status_message;
+    run.facts.checksummed = log.checksummed;
     run.rows = analysis::measured_rows(log.steps);
     if (run.rows.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
     run.node_of_rank = log.node_of_rank;

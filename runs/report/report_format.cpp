@@ -64,6 +64,19 @@ std::string prediction_text(const ReportData& d, bool markdown) {
   return out;
 }
 
+// What the reader should know of a run beyond its figures: it did not complete (its table holds the
+// steps it measured), or its log is too old to carry checksums.
+std::vector<std::string> run_notes(const analysis::RunFacts& run) {
+  std::vector<std::string> notes;
+  if (run.status != "complete") {
+    notes.push_back(fmt::format("{}: the run is {}{}; the table holds the steps it measured", run.path, run.status,
+                                run.status_message.empty() ? "" : " (" + run.status_message + ")"));
+  }
+  if (!run.checksummed)
+    notes.push_back(fmt::format("{}: written without checksums; its integrity cannot be checked", run.path));
+  return notes;
+}
+
 std::string text(const ReportData& d, Format format) {
   const bool markdown = format == Format::markdown;
   std::string out = fmt::format("{}scaling report: {} ({} scaling, {} scale{})\n\n", markdown ? "## " : "", d.source,
@@ -77,6 +90,9 @@ std::string text(const ReportData& d, Format format) {
     const double scale = analysis::scale_of(d.scaling, p);
     out += fmt::format("{}at {:g} {}: bound by {} ({:.0f} % of the step); stragglers: {}\n", bullet, scale,
                        scale_unit(d.scaling, scale), p.binding, 100 * p.binding_share, straggler_text(d, i));
+  }
+  for (const auto& p : d.scaling.points) {
+    for (const auto& note : run_notes(p.run)) out += fmt::format("{}note: {}\n", bullet, note);
   }
   if (!d.predicted.empty()) out += prediction_text(d, markdown);
   return out;
@@ -98,6 +114,10 @@ std::string json(const ReportData& d) {
     }
     nlohmann::json point = breakdown_json(p);
     point.update({{"log", p.run.path},
+                  {"status", p.run.status},
+                  {"status_message", p.run.status_message},
+                  {"checksummed", p.run.checksummed},
+                  {"notes", run_notes(p.run)},
                   {"nodes", p.run.nodes},
                   {"ranks", p.run.ranks},
                   {"steps", p.steps},

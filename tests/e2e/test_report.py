@@ -70,6 +70,30 @@ class Report(unittest.TestCase):
         self.assertEqual(report["crossover"]["reached"], exceeds, report["crossover"]["text"])
         self.assertIn("not reached" if not exceeds else "rank", report["crossover"]["text"])
 
+    def test_runs_that_did_not_complete_or_carry_no_checksums_are_named(self):
+        with tempfile.TemporaryDirectory() as folder:
+            stopped, old = os.path.join(folder, "stopped.h5"), os.path.join(folder, "old.h5")
+            shutil.copy(self.logs[0], stopped)
+            shutil.copy(self.logs[1], old)
+            with h5py.File(stopped, "r+") as f:
+                self.assertEqual(f["steps"].fletcher32, True)
+                f.attrs["status"] = "interrupted"
+                f.attrs["status_message"] = "stopped by a signal (SIGTERM) after step 3 of 6"
+            with h5py.File(old, "r+") as f:  # as logs were written before the checksums
+                steps = f["steps"][...]
+                del f["steps"]
+                f.create_dataset("steps", data=steps, maxshape=(None,), chunks=(1024,))
+            code, out, err = run("report", stopped, old)
+            self.assertEqual(code, 0, err)
+            self.assertIn(f"note: {stopped}: the run is interrupted (stopped by a signal (SIGTERM) after step 3 of 6); "
+                          "the table holds the steps it measured", out)
+            self.assertIn(f"note: {old}: written without checksums; its integrity cannot be checked", out)
+            self.assertNotIn(f"note: {self.logs[0]}", out)
+            code, out, err = run("report", stopped, old, "--format", "json")
+            points = json.loads(out)["points"]
+            self.assertEqual([(p["status"], p["checksummed"]) for p in points],
+                             [("interrupted", True), ("complete", False)])
+
     def test_text_markdown_and_csv(self):
         code, out, err = run("report", *self.logs)
         self.assertEqual(code, 0, err)
