@@ -226,6 +226,13 @@ class Reader {
     }
     return value.get<double>();
   }
+  // A number in [0, most]: what a measurement can be (a latency past 10 s, or a link slower than
+  // 1 kB/s, made inf step times beside finite speedups).
+  double bounded(const nlohmann::json& object, const std::string& field, const std::string& path, double most) const {
+    const double value = number(object, field, path);
+    if (value > most) fail(path + field, fmt::format("must be at most {:g}", most));
+    return value;
+  }
   double signed_number(const nlohmann::json& object, const std::string& field, const std::string& path) const {
     const auto& value = member(object, field, path);
     if (!value.is_number() || !std::isfinite(value.get<double>())) fail(path + field, "must be a finite number");
@@ -299,8 +306,9 @@ Calibration calibration_from_json(const std::string& text, const std::string& so
       if (!fit.cost.pieces.empty() && from <= fit.cost.pieces.back().from_bytes) {
         r.fail("fits.pieces.from_bytes", "must ascend");
       }
-      fit.cost.pieces.push_back(
-          {from, {r.number(piece, "alpha_s", "fits.pieces."), r.number(piece, "beta_s_per_byte", "fits.pieces.")}});
+      fit.cost.pieces.push_back({from,
+                                 {r.bounded(piece, "alpha_s", "fits.pieces.", 10.0),
+                                  r.bounded(piece, "beta_s_per_byte", "fits.pieces.", 1e-3)}});
     }
     fit.rms_residual = r.number(f, "rms_residual", "fits.");
     fit.max_residual = r.number(f, "max_residual", "fits.");

@@ -2,59 +2,89 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 namespace scaleout::parallelism {
+
+namespace {
+
+// Parameter counts in checked 64-bit arithmetic: a model past them (10,000 layers of hidden 1e6 with
+// 4096 experts) is refused, never counted as a negative number.
+std::int64_t mul(std::int64_t a, std::int64_t b) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) {
+    throw std::overflow_error("the model's parameter count is past what 64 bits hold (2^63)");
+  }
+  return product;
+}
+
+std::int64_t add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    throw std::overflow_error("the model's parameter count is past what 64 bits hold (2^63)");
+  }
+  return sum;
+}
+
+}  // namespace
 
 std::int64_t Model::qkv_parameters() const {
   const std::int64_t h = hidden;
-  if (architecture == Architecture::gpt) return 3 * h * h;
-  return h * h + 2 * h * static_cast<std::int64_t>(kv_heads) * head_dim();  // q, and k and v (GQA)
+  if (architecture == Architecture::gpt) return mul(3, mul(h, h));
+  return add(mul(h, h), mul(mul(2 * h, kv_heads), head_dim()));  // q, and k and v (GQA)
 }
 
-std::int64_t Model::attention_matmul_parameters() const { return qkv_parameters() + hidden * hidden; }
+std::int64_t Model::attention_matmul_parameters() const { return add(qkv_parameters(), mul(hidden, hidden)); }
 
 std::int64_t Model::mlp_matmul_parameters() const {
   // GPT: two matrices of h x 4h. Llama and MoE experts: SwiGLU gate, up and down of h x f.
-  if (architecture == Architecture::gpt && !moe()) return 2 * hidden * ffn_hidden;
-  return 3 * hidden * ffn_hidden;
+  if (architecture == Architecture::gpt && !moe()) return mul(2, mul(hidden, ffn_hidden));
+  return mul(3, mul(hidden, ffn_hidden));
 }
 
-std::int64_t Model::router_parameters() const { return moe() ? hidden * experts : 0; }
+std::int64_t Model::router_parameters() const { return moe() ? mul(hidden, experts) : 0; }
 
 std::int64_t Model::layer_matmul_parameters() const {
-  return attention_matmul_parameters() + (moe() ? experts : 1) * mlp_matmul_parameters() + router_parameters();
+  return add(add(attention_matmul_parameters(), mul(moe() ? experts : 1, mlp_matmul_parameters())),
+             router_parameters());
 }
 
-std::int64_t Model::layer_expert_parameters() const { return moe() ? experts * mlp_matmul_parameters() : 0; }
+std::int64_t Model::layer_expert_parameters() const { return moe() ? mul(experts, mlp_matmul_parameters()) : 0; }
 
 std::int64_t Model::layer_parameters() const {
   // GPT: biases of QKV (3h), projection (h), MLP (4h + h), two LayerNorms (4h): 13h.
   // Llama: two RMSNorm weights (2h), no biases.
-  return layer_matmul_parameters() + (architecture == Architecture::gpt ? 13 * hidden : 2 * hidden);
+  return add(layer_matmul_parameters(), mul(architecture == Architecture::gpt ? 13 : 2, hidden));
 }
 
 std::int64_t Model::embedding_parameters() const {
-  return vocab * hidden + (architecture == Architecture::gpt ? seq_len * hidden : 0);
+  return add(mul(vocab, hidden), architecture == Architecture::gpt ? mul(seq_len, hidden) : 0);
 }
 
-std::int64_t Model::head_parameters() const { return tied_embeddings ? 0 : vocab * hidden; }
+std::int64_t Model::head_parameters() const { return tied_embeddings ? 0 : mul(vocab, hidden); }
 
 std::int64_t Model::final_norm_parameters() const { return architecture == Architecture::gpt ? 2 * hidden : hidden; }
 
 std::int64_t Model::parameters() const {
-  return layers * layer_parameters() + embedding_parameters() + head_parameters() + final_norm_parameters();
+  return add(add(mul(layers, layer_parameters()), embedding_parameters()),
+             add(head_parameters(), final_norm_parameters()));
 }
 
-double Model::attention_core_flops_per_token() const { return 4.0 * static_cast<double>(seq_len * hidden); }
+double Model::attention_core_flops_per_token() const {
+  return 4.0 * static_cast<double>(seq_len) * static_cast<double>(hidden);
+}
 
 double Model::layer_forward_flops_per_token() const {
   // Two FLOPs per multiply-add of every matmul parameter a token passes through, plus the attention
   // scores (Q K^T) and the weighted values, 2 s h each.
   const std::int64_t active =
-      attention_matmul_parameters() + (moe() ? top_k : 1) * mlp_matmul_parameters() + router_parameters();
+      add(add(attention_matmul_parameters(), mul(moe() ? top_k : 1, mlp_matmul_parameters())), router_parameters());
   return 2.0 * static_cast<double>(active) + attention_core_flops_per_token();
 }
 
-double Model::logits_forward_flops_per_token() const { return 2.0 * static_cast<double>(hidden * vocab); }
+double Model::logits_forward_flops_per_token() const {
+  return 2.0 * static_cast<double>(hidden) * static_cast<double>(vocab);
+}
 
 double Model::forward_flops_per_token() const {
   return layers * layer_forward_flops_per_token() + logits_forward_flops_per_token();

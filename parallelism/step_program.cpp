@@ -1,7 +1,10 @@
 #include "parallelism/step_program.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "parallelism/step_builder.hpp"
 
@@ -34,7 +37,12 @@ int pipeline_tag(int microbatch, int virtual_stages, int receiving_stage, bool g
 
 std::uint64_t padded(double bytes, int ranks, double element_bytes) {
   const double unit = element_bytes * ranks;
-  return static_cast<std::uint64_t>(std::max(1.0, std::ceil(bytes / unit - 1e-9)) * unit);
+  const double whole = std::max(1.0, std::ceil(bytes / unit - 1e-9)) * unit;
+  // Past 2^63 bytes the cast has no value (0 came out): such a workload is refused, not emulated.
+  if (!(whole < 0x1p63)) {
+    throw std::overflow_error(fmt::format("a transfer of {:.3g} bytes is past what 64 bits count", bytes));
+  }
+  return static_cast<std::uint64_t>(whole);
 }
 
 StepBuilder::StepBuilder(const Workload& workload, int stage)

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,10 @@ int main(int argc, char** argv) {
     return chosen.body(invocation);
   } catch (const UsageError& error) {
     return exit_with_usage_error(name, error.what(), argc, argv);
+  } catch (const std::overflow_error& error) {
+    // Only input makes a count overflow (a model or batch past 64 bits): it is refused as input.
+    return exit_with_usage_error(name, fmt::format("the workload is past what scaleout counts: {}", error.what()), argc,
+                                 argv);
   } catch (const std::exception& error) {
     print_error(name, error.what());
     return exit_failure;

@@ -31,8 +31,8 @@ struct PredictArguments {
 };
 
 void check_scale(double value, const char* argument) {
-  if (!std::isfinite(value) || value <= 0 || value > 1e6) {
-    throw UsageError(fmt::format("{}: {} is not allowed; it must be a positive factor up to 1e6", argument, value));
+  if (!std::isfinite(value) || value < 1e-6 || value > 1e6) {
+    throw UsageError(fmt::format("{}: {} is not allowed; it must be a factor from 1e-6 to 1e6", argument, value));
   }
 }
 

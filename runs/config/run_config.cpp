@@ -187,7 +187,7 @@ void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
 // millions of them (huge models with small buckets, a huge batch) is refused before it is built, so
 // that memory and time stay bounded whatever the input.
 void check_program_size(const parallelism::Workload& w) {
-  constexpr double most_buckets = 100'000, most_layer_passes = 200'000;
+  constexpr double most_buckets = 100'000, most_layer_passes = 200'000, most_job_passes = 2'000'000;
   const auto& l = w.layout;
   if (l.zero_stage < 3) {
     double gradients = 0;
@@ -209,6 +209,18 @@ void check_program_size(const parallelism::Workload& w) {
                     "and rank; at most {:.0f} are emulated: use a smaller global batch or a larger micro "
                     "batch",
                     w.microbatches(), w.model.layers / l.pp, passes, most_layer_passes));
+  }
+  // plan and predict build (and simulate) every stage's program: the job's layer passes, and the
+  // pipeline's microbatch passes over its stages, bound their work (pp 4096 x 8192 microbatches took
+  // 51 s under the bound per stage alone).
+  const double microbatches = static_cast<double>(w.microbatches());
+  const double job_passes = microbatches * std::max<double>(w.model.layers, l.pp);
+  if (job_passes > most_job_passes) {
+    throw UsageError(fmt::format(
+        "batch.global: {} microbatches through {} layers on pp {} make {:.0f} layer passes per step over the "
+        "pipeline's stages; at most {:.0f} are emulated: use a smaller global batch, a larger micro batch or "
+        "fewer stages",
+        w.microbatches(), w.model.layers, l.pp, job_passes, most_job_passes));
   }
 }
 

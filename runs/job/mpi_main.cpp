@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <stdexcept>
 
 #include "comm/environment.hpp"
 #include "runs/usage_error.hpp"
@@ -108,6 +109,9 @@ int with_mpi(int& argc, char**& argv, std::string_view command, const std::funct
     return body();
   } catch (const UsageError& error) {
     print_error(command, error.what());
+    return exit_usage;
+  } catch (const std::overflow_error& error) {  // as main's: only input makes a count overflow
+    print_error(command, fmt::format("the workload is past what scaleout counts: {}", error.what()));
     return exit_usage;
   } catch (const std::exception& error) {
     int rank = 0;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "analysis/run_result.hpp"
@@ -103,12 +104,24 @@ Prepared prepare(RunConfig& config, const std::string& config_path, const comm::
   check_device_memory(config, root);
   Prepared p;
   p.position = parallelism::position_of(config.workload.layout, world.rank());
-  p.programs = stage_programs(config.workload, p.position.pp, root);
+  // Rank 0 builds every stage's program, the others their own: a workload past what scaleout counts
+  // fails on rank 0 whenever it fails anywhere, and rank 0's verdict is every rank's.
+  std::string problem;
+  try {
+    p.programs = stage_programs(config.workload, p.position.pp, root);
+    if (root) problem = program_problem(config, p.programs);
+  } catch (const std::overflow_error& error) {
+    problem = fmt::format("the workload is past what scaleout counts: {}", error.what());
+  }
+  problem = comm::broadcast_string(world, root ? problem : "", 0);
+  if (!problem.empty()) throw UsageError(problem);
   p.log_growth = root && config.log ? run_log_growth(config, world.size(), p.programs) : 0;
-  const std::string problem = comm::broadcast_string(
+  const std::string unwritable = comm::broadcast_string(
       world, root ? log_problem(config, config_path, log_header_bound(world.size(), p.programs) + p.log_growth) : "",
       0);
-  if (!problem.empty()) throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, problem));
+  if (!unwritable.empty()) {
+    throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, unwritable));
+  }
   p.identity = topology::identify_node(world);
   // The executor's payload buffers, and as much again as the largest transfer for the MPI library's
   // own scratch (a reduce-scatter or allreduce of S bytes allocates up to S in Open MPI).

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <set>
 
 #include "analysis/figures.hpp"
+#include "comm/element_type.hpp"
 #include "comm/transport.hpp"
 #include "parallelism/inference.hpp"
 #include "parallelism/memory.hpp"
@@ -66,6 +68,29 @@ std::string log_problem(const RunConfig& config, const std::string& config_path,
         "rows{}); free space, or log fewer steps{}",
         mib(free), mib(log_bytes), config.total_passes(), config.workload.inference ? "passes" : "steps",
         config.trace ? " and the op trace" : "", config.trace ? " or without output.trace" : "");
+  }
+  return "";
+}
+
+std::string program_problem(const RunConfig& config, const std::vector<parallelism::Program>& programs) {
+  const auto& layout = config.workload.layout;
+  const auto element = static_cast<std::uint64_t>(comm::size_of(config.workload.gradient_type));
+  for (const auto& program : programs) {
+    for (const auto& op : program.ops) {
+      if (op.kind == parallelism::OpKind::compute) continue;
+      const bool blocked = op.transfer == parallelism::Transfer::reduce_scatter ||
+                           op.transfer == parallelism::Transfer::allgather ||
+                           op.transfer == parallelism::Transfer::alltoall;
+      const auto group = static_cast<std::uint64_t>(
+          parallelism::members(layout, 0, parallelism::channel_of(op.group, op.expert)).size());
+      const std::uint64_t count = op.bytes / element / (blocked ? group : 1);
+      if (count <= static_cast<std::uint64_t>(INT_MAX)) continue;
+      return fmt::format("a {} {} of {} moves {} elements in one MPI call, past the {} that MPI's int count holds; {}",
+                         parallelism::to_string(op.group), parallelism::to_string(op.transfer), format_bytes(op.bytes),
+                         count, INT_MAX,
+                         op.group == parallelism::Group::dp ? "use smaller gradient buckets (dp.bucket_mb)"
+                                                            : "use smaller microbatches (batch.micro) or more tp");
+    }
   }
   return "";
 }

@@ -30,6 +30,11 @@ std::uint64_t run_log_growth(const RunConfig& config, int world_size,
 // output.log is false).
 std::string log_problem(const RunConfig& config, const std::string& config_path, std::uint64_t log_bytes);
 
+// Why the programs cannot run on MPI, or "": an operation whose one MPI call would move more
+// elements than MPI's int count holds (a 4100 MiB bucket of bf16 is 2.15e9), named with the option
+// that sizes it.
+std::string program_problem(const RunConfig& config, const std::vector<parallelism::Program>& programs);
+
 // The memory a device would need against its capacity: a warning on rank 0, or with --strict-memory
 // a UsageError.
 void check_device_memory(const RunConfig& config, bool root);

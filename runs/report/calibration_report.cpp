@@ -16,9 +16,11 @@ std::string fit_text(const analysis::FitKey& key, const analysis::Fit& fit, std:
                                  analysis::to_string(key.progress), analysis::to_string(key.collective),
                                  100 * fit.rms_residual, 100 * fit.max_residual, sizes);
   for (const auto& piece : fit.cost.pieces) {
-    text += fmt::format("    from {:>9}  alpha {:>9.2f} us  bandwidth {:>8.3f} GB/s\n",
-                        format_bytes(static_cast<std::uint64_t>(piece.from_bytes)), piece.cost.alpha * 1e6,
-                        piece.cost.beta > 0 ? 1e-9 / piece.cost.beta : 0.0);
+    // A beta of 0 is a piece whose sizes the latency alone explains: no bandwidth is measured there.
+    const std::string bandwidth = piece.cost.beta > 0 ? fmt::format("{:>8.3f} GB/s", 1e-9 / piece.cost.beta)
+                                                      : "not resolved (latency-bound sizes)";
+    text += fmt::format("    from {:>9}  alpha {:>9.2f} us  bandwidth {}\n",
+                        format_bytes(static_cast<std::uint64_t>(piece.from_bytes)), piece.cost.alpha * 1e6, bandwidth);
   }
   return text;
 }

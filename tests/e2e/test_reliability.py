@@ -228,10 +228,35 @@ class HostileInput(unittest.TestCase):
             "a key of control characters": ["plan", TINY, "--set", "\x1b[2J=1"],
             "sizes past 64 bits": ["bench", "--sizes", "99999999999999999999T"],
             "NaN as a scale": ["predict", TINY, "--calibration", TINY, "--bandwidth-scale", "nan"],
+            "a vanishing scale": ["predict", TINY, "--calibration", TINY, "--bandwidth-scale", "1e-300"],
+            # Counts past 64 bits: "parameters -7091811956490957824" before, and "bytes": 0 from a cast.
+            "parameters past 64 bits": ["plan", TINY, "--ranks", "1", "--set", "model.layers=10000", "--set",
+                                        "model.hidden=1000000", "--set", "model.heads=1000", "--set",
+                                        "model.experts=4096", "--set", "model.top_k=2", "--set",
+                                        "model.ffn_hidden=10000000"],
+            "a transfer past 64 bits": ["plan", TINY, "--ranks", "2", "--set", "parallel.tp=2", "--set",
+                                        "batch.micro=1000000", "--set", "model.seq_len=100000000", "--set",
+                                        "model.hidden=1000000", "--set", "model.heads=1000", "--set",
+                                        "dp.bucket_mb=1000000"],
+            # The bound per stage let pp 4096 x 8192 microbatches through (51 s of plan).
+            "a pipeline's work past the bound": ["plan", TINY, "--ranks", "4096", "--set", "parallel.pp=4096",
+                                                 "--set", "model.layers=4096", "--set", "batch.global=8192"],
         }
         for what, args in cases.items():
             with self.subTest(what):
                 self.check_refused([SCALEOUT, *args], what)
+
+    def test_a_bucket_past_mpis_int_count_is_refused_before_the_first_step(self):
+        # 4100 MiB of bf16 is 2.15e9 elements in one allreduce: it passed every check, allocated 4.2 GB
+        # and failed in step 0 with exit 1.
+        with tempfile.TemporaryDirectory() as folder:
+            code, out, err = run("run", TINY, "--output", os.path.join(folder, "big.h5"), "--set", "dp.bucket_mb=4100",
+                                 "--set", "model.layers=400", "--set", "model.hidden=4096", "--set", "model.heads=32",
+                                 "--set", "model.kv_heads=8", "--set", "model.ffn_hidden=14336", ranks=2, timeout=120)
+            self.assertFalse(os.listdir(folder))
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("past the 2147483647 that MPI's int count holds; use smaller gradient buckets (dp.bucket_mb)",
+                      scaleout_lines(err)[0])
 
     def test_a_hostile_config_under_mpiexec_exits_2_on_every_rank(self):
         with tempfile.TemporaryDirectory() as folder:

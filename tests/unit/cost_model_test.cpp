@@ -185,4 +185,9 @@ TEST(CalibrationFile, RefusalsNameTheFileAndField) {
           "fits.tier");
   refused(std::string(text).replace(text.find("\"ranks_per_node\""), 16, "\"ranks_per_nod\""),
           "cluster.ranks_per_node");
+  // Past what a measurement can be: a beta of 1e300 made inf step times beside "2.00x" speedups.
+  refused(std::string(text).replace(text.find("\"beta_s_per_byte\""), 18, "\"beta_s_per_byte\": 1e300, \"y\":"),
+          "fits.pieces.beta_s_per_byte must be at most 0.001");
+  refused(std::string(text).replace(text.find("\"alpha_s\""), 10, "\"alpha_s\": 100, \"x\":"),
+          "fits.pieces.alpha_s must be at most 10");
 }
