@@ -67,10 +67,12 @@ std::vector<std::byte> gather_blocks(const Communicator& comm, std::span<const s
   return all;
 }
 
-bool any_rank(const Communicator& comm, bool flag) {
-  int mine = flag ? 1 : 0, any = 0;
-  check(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm.native()), "MPI_Allreduce");
-  return any != 0;
+bool any_rank(const Communicator& comm, bool flag) { return max_over_ranks(comm, flag ? 1 : 0) != 0; }
+
+int max_over_ranks(const Communicator& comm, int value) {
+  int largest = 0;
+  check(MPI_Allreduce(&value, &largest, 1, MPI_INT, MPI_MAX, comm.native()), "MPI_Allreduce");
+  return largest;
 }
 
 }  // namespace scaleout::comm

@@ -36,5 +36,7 @@ std::vector<T> gather_values(const Communicator& comm, const T& value, int root)
 
 // True on every rank when `flag` is true on any (the ranks' agreement at a step boundary).
 bool any_rank(const Communicator& comm, bool flag);
+// The largest of every rank's `value`, on every rank (which signal, if any, some rank received).
+int max_over_ranks(const Communicator& comm, int value);
 
 }  // namespace scaleout::comm

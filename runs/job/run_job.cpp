@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -58,6 +60,15 @@ std::vector<OpRow> gather_op_rows(const comm::Communicator& world, int step, con
   return all;
 }
 
+// Rank 0's lines on stdout. Once stdout is closed (its pipe's reader gone: `| head -1`), the run stops
+// at the next step boundary as if signalled (SIGPIPE is ignored, runs/job/signals.hpp), and closes its
+// log; what is left to say is dropped. Any other failure to write stdout is not the run's to judge.
+void say(const std::string& text) {
+  const bool written = std::fwrite(text.data(), 1, text.size(), stdout) == text.size() && std::fflush(stdout) == 0;
+  if (!written && errno == EPIPE) note_stop(SIGPIPE);
+  if (!written) std::clearerr(stdout);
+}
+
 // A line every tenth of the run, and at least every few seconds on long runs.
 class Progress {
  public:
@@ -69,10 +80,9 @@ class Progress {
     if (done % every_ != 0 && done != total_ && now - last_ < std::chrono::seconds(5)) return;
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    fmt::print("{} {:>{}}/{}{}  {} time {:9.2f} ms  elapsed {:6.1f} s  ETA {:6.1f} s\n", unit_, done,
-               std::to_string(total_).size(), total_, warmup ? " (warm-up)" : "          ", unit_, slowest * 1e3,
-               elapsed, elapsed / done * (total_ - done));
-    std::fflush(stdout);
+    say(fmt::format("{} {:>{}}/{}{}  {} time {:9.2f} ms  elapsed {:6.1f} s  ETA {:6.1f} s\n", unit_, done,
+                    std::to_string(total_).size(), total_, warmup ? " (warm-up)" : "          ", unit_, slowest * 1e3,
+                    elapsed, elapsed / done * (total_ - done)));
   }
 
  private:
@@ -168,9 +178,10 @@ class RunJob {
     try {
       for (int index = 0; index < total; ++index) {
         run_pass(index, progress);
-        if (comm::any_rank(world_, stop_signal() != 0)) {
+        // The signal any rank received (SIGUSR1 to one rank only was "signal 0" on rank 0).
+        if (const int signal = comm::max_over_ranks(world_, stop_signal()); signal != 0) {
           return finish(RunStatus::interrupted,
-                        fmt::format("stopped by a signal ({}) after {} {} of {}", signal_name(stop_signal()),
+                        fmt::format("stopped by a signal ({}) after {} {} of {}", signal_name(signal),
                                     workload_.inference ? "pass" : "step", index + 1, total));
         }
       }
@@ -196,21 +207,20 @@ class RunJob {
       log_ = std::make_unique<RunLogWriter>(config_.output, header, cluster_, workload_.layout, prepared_.programs,
                                             prepared_.log_growth);
     }
-    fmt::print("scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} {}, log {}\n",
-               workload_.model.name, workload_.device.name,
-               format_count(static_cast<double>(workload_.model.parameters())), world_.size(),
-               world_.size() == 1 ? "" : "s", cluster_.nodes.size(), cluster_.nodes.size() == 1 ? "" : "s",
-               workload_.inference ? "serving, replicas of " + parallelism::describe_replica(workload_.layout)
-                                   : parallelism::describe(workload_.layout),
-               config_.warmup, config_.steps,
-               workload_.inference ? fmt::format("request batches of {} passes", config_.passes_per_step()) : "steps",
-               config_.log ? config_.output : "none (output.log: false)");
-    for (const auto& warning : placement) fmt::print("warning: {}\n", warning.message);
+    say(fmt::format(
+        "scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} {}, log {}\n",
+        workload_.model.name, workload_.device.name, format_count(static_cast<double>(workload_.model.parameters())),
+        world_.size(), world_.size() == 1 ? "" : "s", cluster_.nodes.size(), cluster_.nodes.size() == 1 ? "" : "s",
+        workload_.inference ? "serving, replicas of " + parallelism::describe_replica(workload_.layout)
+                            : parallelism::describe(workload_.layout),
+        config_.warmup, config_.steps,
+        workload_.inference ? fmt::format("request batches of {} passes", config_.passes_per_step()) : "steps",
+        config_.log ? config_.output : "none (output.log: false)"));
+    for (const auto& warning : placement) say(fmt::format("warning: {}\n", warning.message));
     if (workload_.inference) {
-      fmt::print("KV cache: {}\n",
-                 parallelism::serving_memory_verdict(parallelism::serving_memory(workload_), workload_));
+      say(fmt::format("KV cache: {}\n",
+                      parallelism::serving_memory_verdict(parallelism::serving_memory(workload_), workload_)));
     }
-    std::fflush(stdout);
   }
 
   // One pass: its program loaded, a barrier, the timed step, then (outside the timed region) the rows
@@ -251,7 +261,7 @@ class RunJob {
     if (root_) {
       const std::lock_guard lock(log_lock_);
       const analysis::RunResult result = analysis::summarize(rows_, workload_);
-      fmt::print("{}", format_result(result, workload_));
+      say(format_result(result, workload_));
       if (log_ && result.measured()) log_->write_summary(result.figures());
       if (result.wrong > 0) {
         status = RunStatus::failed;
@@ -260,11 +270,10 @@ class RunJob {
       }
       if (log_) {
         log_->close(status, message);
-        fmt::print("run log: {} ({})\n", config_.output, to_string(status));
+        say(fmt::format("run log: {} ({})\n", config_.output, to_string(status)));
       } else {
-        fmt::print("run: {} (no log)\n", to_string(status));
+        say(fmt::format("run: {} (no log)\n", to_string(status)));
       }
-      std::fflush(stdout);
       if (status == RunStatus::interrupted) {
         print_error("run", message);
         exit_status = exit_interrupted;

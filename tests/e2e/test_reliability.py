@@ -13,7 +13,7 @@ import unittest
 
 import h5py
 
-from test_cli import MPIEXEC, SCALEOUT, run, scaleout_lines, started_run, stop_ranks, write
+from test_cli import MPIEXEC, SCALEOUT, ranks_of, run, scaleout_lines, started_run, stop_ranks, write
 
 TINY = os.path.join(os.path.dirname(__file__), "..", "..", "runs", "configs", "tiny.yaml")
 
@@ -79,6 +79,48 @@ class StopSignals(unittest.TestCase):
                 self.assertEqual(sorted(set(f["steps"]["step"])), [0, 1, 2])
                 self.assertEqual(len(f["steps"]), 3 * 2)
                 self.assertEqual(f["summary"].attrs["steps"], 1)  # 2 warm-up steps, 1 measured
+
+    def test_every_stop_signal_to_any_rank_ends_the_run_with_status_4_and_is_named(self):
+        # SIGUSR1 to rank 1 alone was "signal 0" on rank 0; SIGHUP (a closed terminal) killed the run.
+        for signum, to_rank_1_only in ((signal.SIGUSR1, True), (signal.SIGHUP, False), (signal.SIGINT, False)):
+            with self.subTest(signal.Signals(signum).name), tempfile.TemporaryDirectory() as folder:
+                log = os.path.join(folder, "stopped.h5")
+                job = started_run(TINY, "--output", log, "--set", "emulation.steps=100000",
+                                  "--set", "emulation.watchdog_s=600")
+                try:
+                    ranks = ranks_of(job)
+                    for pid in ranks[1:] if to_rank_1_only else ranks:
+                        os.kill(pid, signum)
+                    out, err = job.communicate(timeout=60)
+                finally:
+                    job.kill()
+                self.assertEqual(job.returncode, 4, out + err)
+                name = signal.Signals(signum).name
+                self.assertTrue(any(f"stopped by a signal ({name}) after step" in line for line in scaleout_lines(err)),
+                                err)
+                with h5py.File(log, "r") as f:
+                    self.assertEqual(f.attrs["status"], "interrupted")
+                    self.assertIn(name, f.attrs["status_message"])
+
+    def test_a_closed_stdout_stops_the_run_as_interrupted_with_its_log_closed(self):
+        # `scaleout run ... | head -1`: SIGPIPE killed the rank and left its log "running" for ever.
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "piped.h5")
+            job = subprocess.Popen([SCALEOUT, "run", TINY, "--output", log, "--set", "emulation.steps=100000"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            job.stdout.readline()
+            job.stdout.close()
+            try:
+                err = job.stderr.read().decode()
+                job.wait(timeout=60)
+            finally:
+                job.kill()
+                job.stderr.close()
+            self.assertEqual(job.returncode, 4, err)
+            self.assertIn("stopped by a signal (SIGPIPE (stdout was closed)) after step", err)
+            with h5py.File(log, "r") as f:
+                self.assertEqual(f.attrs["status"], "interrupted")
+                self.assertIn("SIGPIPE", f.attrs["status_message"])
 
     def test_the_grace_is_checked_like_any_option(self):
         code, out, err = run("run", TINY, "--set", "emulation.stop_grace_s=0", ranks=1)
