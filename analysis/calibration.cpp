@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "parallelism/compute_emulation.hpp"
+
 namespace scaleout::analysis {
 
 namespace {
@@ -325,6 +327,9 @@ Calibration calibration_from_json(const std::string& text, const std::string& so
   }
   const auto& compute = r.member(json, "compute", "");
   c.compute.mode = r.text(compute, "mode", "compute.");
+  if (!parallelism::parse_compute_mode(c.compute.mode)) {
+    r.fail("compute.mode", fmt::format("'{}' is not a compute mode; allowed: sleep, spin", c.compute.mode));
+  }
   c.compute.per_span = r.number(compute, "per_span_s", "compute.");
   c.compute.relative = r.signed_number(compute, "relative", "compute.");
   c.compute.rms_residual = r.number(compute, "rms_residual", "compute.");

@@ -21,7 +21,7 @@ Body declare(CLI::App& bench) {
   bench.add_flag("--nonblocking", a->nonblocking, "Use the non-blocking collective and time issue plus wait");
   bench.add_option("--output", a->output, "Also write the results to FILE.json or FILE.csv");
   bench.add_flag("--overwrite", a->overwrite, "Replace the --output file if it exists");
-  bench.add_option("--seed", a->seed, "Seed of the synthetic payloads")->capture_default_str();
+  bench.add_option("--seed", a->seed, "Seed of the synthetic payloads")->capture_default_str()->check(whole_64_bits);
   return [a](Invocation& in) { return run_bench(plan_bench(*a), in.argc, in.argv); };
 }
 

@@ -39,4 +39,11 @@ void add_format_option(CLI::App& app, Format& format, const std::vector<Format>&
 // --json: the same as --format json, kept where it was the flag.
 void add_json_flag(CLI::App& app, Format& format);
 
+// Checks of option values that CLI11 would let through, each a parse error (exit 2) naming the option:
+// a list given as "" (it fell back to the default), a count of 0 where at least 1 is meant, and a
+// 64-bit seed written as -1 or past 2^64 - 1 (both wrapped).
+extern const CLI::Validator non_empty;
+extern const CLI::Validator at_least_one;
+extern const CLI::Validator whole_64_bits;
+
 }  // namespace scaleout::runs

@@ -1,5 +1,10 @@
 #include "runs/cli/command.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdint>
+
 namespace scaleout::runs {
 
 // The table of subcommands: one line each, in the order `scaleout --help` lists them. NAME's Command
@@ -27,6 +32,31 @@ const std::vector<Command>& commands() {
 }
 
 #undef SCALEOUT_COMMANDS
+
+const CLI::Validator non_empty(
+    [](const std::string& value) {
+      return value.empty() ? std::string("an empty value is not allowed") : std::string();
+    },
+    "", "non-empty");
+
+const CLI::Validator at_least_one(
+    [](const std::string& value) {
+      long long number = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+      const bool whole = error == std::errc() && end == value.data() + value.size();
+      return whole && number >= 1 ? std::string() : fmt::format("'{}' is not allowed; it must be at least 1", value);
+    },
+    "", "at least one");
+
+const CLI::Validator whole_64_bits(
+    [](const std::string& value) {
+      std::uint64_t number = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+      return error == std::errc() && end == value.data() + value.size()
+                 ? std::string()
+                 : fmt::format("'{}' is not allowed; it must be a whole number from 0 to 18446744073709551615", value);
+    },
+    "", "64-bit whole number");
 
 void add_format_option(CLI::App& app, Format& format, const std::vector<Format>& allowed) {
   std::vector<std::string> names;

@@ -70,10 +70,11 @@ Body declare(CLI::App& app) {
   auto a = std::make_shared<PlanArguments>();
   app.add_option("config", a->config, "The run's YAML config")->required();
   app.add_option("--set", a->sets, "Override one option of the config: key=value (repeatable)");
-  app.add_option("--ranks", a->ranks, "Ranks to plan for (default: dp x tp x pp x cp, with dp 1 when 0)");
+  app.add_option("--ranks", a->ranks, "Ranks to plan for (default: dp x tp x pp x cp, with dp 1)")->check(at_least_one);
   app.add_option("--ranks-per-node", a->ranks_per_node,
                  "Ranks on each node, placed in blocks as mpirun and srun do: checks that TP and CP groups stay "
-                 "inside nodes");
+                 "inside nodes")
+      ->check(at_least_one);
   app.add_option("--xml", a->xml,
                  "A node's hwloc XML: one rank per GPU it has (per core without GPUs), as --ranks-per-node");
   add_format_option(app, a->format, {Format::text, Format::json});

@@ -118,12 +118,15 @@ Body declare(CLI::App& app) {
   auto a = std::make_shared<PredictArguments>();
   app.add_option("config", a->config, "The run's YAML config")->required();
   app.add_option("--calibration", a->calibration, "A calibration file written by scaleout calibrate")->required();
-  app.add_option("--nodes", a->nodes, "Node counts: a list (1,2,8) or a doubling range (1:4096); default 1:64");
-  app.add_option("--tp", a->tp, "Serving configs: the tp values to sweep, a list (1,2,4,8)");
+  app.add_option("--nodes", a->nodes, "Node counts: a list (1,2,8) or a doubling range (1:4096); default 1:64")
+      ->check(non_empty);
+  app.add_option("--tp", a->tp, "Serving configs: the tp values to sweep, a list (1,2,4,8)")->check(non_empty);
   app.add_option("--output-tokens", a->output_tokens,
-                 "Serving configs: the thinking budgets (output tokens) to sweep, a list (256,1024,4096)");
+                 "Serving configs: the thinking budgets (output tokens) to sweep, a list (256,1024,4096)")
+      ->check(non_empty);
   app.add_option("--set", a->sets, "Override one option of the config: key=value (repeatable)");
-  app.add_option("--ranks-per-node", a->ranks_per_node, "Ranks on each node (default: the calibration's)");
+  app.add_option("--ranks-per-node", a->ranks_per_node, "Ranks on each node (default: the calibration's)")
+      ->check(at_least_one);
   app.add_option("--bandwidth-scale", a->network.bandwidth, "What-if: the network's bandwidth times X")
       ->capture_default_str();
   app.add_option("--latency-scale", a->network.latency, "What-if: the network's latency times X")

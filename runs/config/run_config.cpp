@@ -348,6 +348,10 @@ void fit_serving_to_world(RunConfig& config, int world_size) {
 void fit_to_world(RunConfig& config, int world_size) {
   auto& w = config.workload;
   auto& l = w.layout;
+  if (config.stall_rank >= world_size) {
+    throw UsageError(fmt::format("emulation.test_stall_rank: {} is not a rank of the {}; ranks are 0 to {}",
+                                 config.stall_rank, world_size, world_size - 1));
+  }
   if (w.inference) {
     fit_serving_to_world(config, world_size);
     return;

@@ -271,6 +271,14 @@ class HostileInput(unittest.TestCase):
             "sizes past 64 bits": ["bench", "--sizes", "99999999999999999999T"],
             "NaN as a scale": ["predict", TINY, "--calibration", TINY, "--bandwidth-scale", "nan"],
             "a vanishing scale": ["predict", TINY, "--calibration", TINY, "--bandwidth-scale", "1e-300"],
+            # Accepted before: 0 and "" fell back to defaults, -1 and 2^64 wrapped.
+            "no ranks": ["plan", TINY, "--ranks", "0"],
+            "no ranks per node": ["plan", TINY, "--ranks", "2", "--ranks-per-node", "0"],
+            "an empty node list": ["predict", TINY, "--calibration", TINY, "--nodes", ""],
+            "an empty tp list": ["predict", TINY, "--calibration", TINY, "--tp", ""],
+            "a negative seed": ["bench", "--sizes", "4K", "--seed", "-1"],
+            "a seed past 64 bits": ["bench", "--sizes", "4K", "--seed", "18446744073709551616"],
+            "a stalled rank past the ranks": ["plan", TINY, "--ranks", "2", "--set", "emulation.test_stall_rank=5"],
             # Counts past 64 bits: "parameters -7091811956490957824" before, and "bytes": 0 from a cast.
             "parameters past 64 bits": ["plan", TINY, "--ranks", "1", "--set", "model.layers=10000", "--set",
                                         "model.hidden=1000000", "--set", "model.heads=1000", "--set",

@@ -190,4 +190,6 @@ TEST(CalibrationFile, RefusalsNameTheFileAndField) {
           "fits.pieces.beta_s_per_byte must be at most 0.001");
   refused(std::string(text).replace(text.find("\"alpha_s\""), 10, "\"alpha_s\": 100, \"x\":"),
           "fits.pieces.alpha_s must be at most 10");
+  refused(std::string(text).replace(text.find("\"mode\""), 7, "\"mode\": \"warp\", \"z\":"),
+          "compute.mode 'warp' is not a compute mode; allowed: sleep, spin");
 }
