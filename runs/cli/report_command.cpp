@@ -45,6 +45,11 @@ int report_serving(const ReportArguments& a, LoadedRuns loaded) {
 }
 
 int report(const ReportArguments& a) {
+  if (!a.plots.empty()) {
+    if (const std::string problem = plots_folder_problem(a.plots); !problem.empty()) {
+      throw UsageError(fmt::format("--plots: {} cannot take the plots: {}", a.plots, problem));
+    }
+  }
   LoadedRuns loaded = load_runs(a.inputs);
   if (loaded.serving()) return report_serving(a, std::move(loaded));
   std::vector<analysis::ScalePoint> predicted;

@@ -7,8 +7,10 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -62,6 +64,23 @@ std::string script_path() {
 }
 
 }  // namespace
+
+std::string plots_folder_problem(const std::string& folder) {
+  namespace fs = std::filesystem;
+  if (folder.empty()) return "no folder given";
+  std::error_code error;
+  if (fs::exists(folder, error) && !fs::is_directory(folder, error)) return "it exists and is not a folder";
+  // The nearest folder that exists is where the plots' folder will be made (or is): it must be writable.
+  fs::path existing = fs::absolute(folder, error);
+  while (!fs::exists(existing, error) && existing.has_parent_path() && existing != existing.parent_path()) {
+    existing = existing.parent_path();
+  }
+  if (!fs::is_directory(existing, error)) return fmt::format("{} is not a folder", existing.string());
+  if (::access(existing.c_str(), W_OK) != 0) {
+    return fmt::format("{} is not writable ({})", existing.string(), std::strerror(errno));
+  }
+  return "";
+}
 
 std::vector<std::string> draw_plots(const ReportData& data, const std::string& folder) {
   std::error_code error;

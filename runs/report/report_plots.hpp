@@ -11,6 +11,10 @@
 
 namespace scaleout::runs {
 
+// Why `folder` cannot take the plots (it is a file or a device, or cannot be made or written), or "":
+// asked before the report is printed, so that a bad --plots costs no table.
+std::string plots_folder_problem(const std::string& folder);
+
 // The files written. UsageError when DIR cannot be made; std::runtime_error, saying how to get it,
 // when Python or matplotlib is missing or the script fails.
 std::vector<std::string> draw_plots(const ReportData& data, const std::string& folder);

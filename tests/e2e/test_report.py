@@ -110,6 +110,15 @@ class Report(unittest.TestCase):
         self.assertEqual([row["ranks"] for row in rows], ["1", "2"])
         self.assertEqual(rows[1]["log"], self.logs[1])
 
+    def test_a_plots_folder_that_cannot_be_is_refused_before_the_table(self):
+        # Exit 2 came only after the whole table was printed.
+        for plots in (os.devnull, self.logs[0], os.path.join(self.logs[0], "plots")):
+            with self.subTest(plots):
+                code, out, err = run("report", *self.logs, "--plots", plots)
+                self.assertEqual(code, 2, out + err)
+                self.assertEqual(out, "")
+                self.assertIn(f"--plots: {plots} cannot take the plots", scaleout_lines(err)[0])
+
     def test_plots_show_every_scale_and_the_markdown_embeds_them(self):
         plots = os.path.join(self.folder, "plots")
         code, out, err = run("report", *self.logs, "--plots", plots)
