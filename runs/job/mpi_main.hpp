@@ -20,12 +20,8 @@ int with_mpi(int& argc, char**& argv, std::string_view command, const std::funct
 // without a launcher.
 bool prints_for_job();
 
-// `text` as one line of printable UTF-8 of at most about `limit` bytes: control characters, invalid
-// UTF-8 and newlines escaped (\x00, \n), the rest cut with "...".
-std::string printable(std::string_view text, std::size_t limit);
-
 // Prints "scaleout <command>: <message>" on standard error from the printing process only, as
-// printable() makes it.
+// printable() makes it (runs/printable.hpp).
 void print_error(std::string_view command, std::string_view message);
 
 // Reports bad arguments found before MPI started and returns exit_usage. Under a launcher every rank

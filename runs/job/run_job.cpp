@@ -26,6 +26,7 @@
 #include "runs/job/signals.hpp"
 #include "runs/job/watchdog.hpp"
 #include "runs/log/run_log.hpp"
+#include "runs/printable.hpp"
 #include "runs/report/summary_report.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
@@ -215,7 +216,7 @@ class RunJob {
                             : parallelism::describe(workload_.layout),
         config_.warmup, config_.steps,
         workload_.inference ? fmt::format("request batches of {} passes", config_.passes_per_step()) : "steps",
-        config_.log ? config_.output : "none (output.log: false)"));
+        config_.log ? printable(config_.output) : "none (output.log: false)"));
     for (const auto& warning : placement) say(fmt::format("warning: {}\n", warning.message));
     if (workload_.inference) {
       say(fmt::format("KV cache: {}\n",
@@ -270,7 +271,7 @@ class RunJob {
       }
       if (log_) {
         log_->close(status, message);
-        say(fmt::format("run log: {} ({})\n", config_.output, to_string(status)));
+        say(fmt::format("run log: {} ({})\n", printable(config_.output), to_string(status)));
       } else {
         say(fmt::format("run: {} (no log)\n", to_string(status)));
       }

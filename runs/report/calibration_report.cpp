@@ -2,13 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "runs/printable.hpp"
 #include "runs/sizes.hpp"
 
 namespace scaleout::runs {
 
 std::string calibration_header(const analysis::Calibration& c) {
   return fmt::format("calibrate: {} node{} x {} rank{} ({}), {}, transport {}\n", c.nodes, c.nodes == 1 ? "" : "s",
-                     c.ranks_per_node, c.ranks_per_node == 1 ? "" : "s", c.hostnames, c.mpi_library, c.transport);
+                     c.ranks_per_node, c.ranks_per_node == 1 ? "" : "s", printable(c.hostnames), c.mpi_library,
+                     c.transport);
 }
 
 std::string fit_text(const analysis::FitKey& key, const analysis::Fit& fit, std::size_t sizes) {

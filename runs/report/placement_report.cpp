@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "runs/printable.hpp"
 #include "runs/report/topo_report.hpp"
 
 namespace scaleout::runs {
@@ -21,8 +22,8 @@ std::string placement_text(const topology::ClusterMap& map, const parallelism::L
                       "cp", "ep");
   for (const auto& r : map.ranks) {
     const auto p = parallelism::position_of(layout, r.rank);
-    text += fmt::format("  {:>5} {:>5}  {:<16} {:>4} {:>4} {:>4} {:>4} {:>4}\n", r.rank, r.node, r.hostname, p.dp, p.tp,
-                        p.pp, p.cp, p.ep);
+    text += fmt::format("  {:>5} {:>5}  {:<16} {:>4} {:>4} {:>4} {:>4} {:>4}\n", r.rank, r.node,
+                        printable(r.hostname, 256), p.dp, p.tp, p.pp, p.cp, p.ep);
   }
   const auto warnings = parallelism::placement_warnings(layout, node_of_rank(map));
   if (warnings.empty() && (layout.tp > 1 || layout.cp > 1)) text += "every TP and CP group is inside a node\n";

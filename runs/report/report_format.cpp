@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "runs/printable.hpp"
 #include "runs/report/scale_table.hpp"
 
 namespace scaleout::runs {
@@ -69,11 +70,12 @@ std::string prediction_text(const ReportData& d, bool markdown) {
 std::vector<std::string> run_notes(const analysis::RunFacts& run) {
   std::vector<std::string> notes;
   if (run.status != "complete") {
-    notes.push_back(fmt::format("{}: the run is {}{}; the table holds the steps it measured", run.path, run.status,
-                                run.status_message.empty() ? "" : " (" + run.status_message + ")"));
+    notes.push_back(fmt::format("{}: the run is {}{}; the table holds the steps it measured", printable(run.path),
+                                printable(run.status, 64),
+                                run.status_message.empty() ? "" : " (" + printable(run.status_message) + ")"));
   }
   if (!run.checksummed)
-    notes.push_back(fmt::format("{}: written without checksums; its integrity cannot be checked", run.path));
+    notes.push_back(fmt::format("{}: written without checksums; its integrity cannot be checked", printable(run.path)));
   return notes;
 }
 

@@ -1,4 +1,5 @@
 #include "runs/report/topo_report.hpp"
+#include "runs/printable.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -23,7 +24,8 @@ std::string where(int numa, int package) {
 }  // namespace
 
 std::string node_text(int index, const topology::NodeSummary& n) {
-  std::string text = fmt::format("node {}: {}\n", index, n.hostname.empty() ? "(no hostname)" : n.hostname);
+  std::string text =
+      fmt::format("node {}: {}\n", index, n.hostname.empty() ? "(no hostname)" : printable(n.hostname, 256));
   text += fmt::format("  {}, {}, {}, {}, {} memory\n", plural(n.packages, "package"), plural(n.numa_nodes, "NUMA node"),
                       plural(n.cores, "core"), plural(n.pus, "PU"), gib(n.memory_bytes));
   if (n.l3_caches > 0) {
@@ -60,8 +62,9 @@ std::string cluster_text(const topology::ClusterMap& map) {
   int unbound = 0;
   for (const topology::RankPlacement& r : map.ranks) {
     const topology::Binding& b = r.binding;
-    text += fmt::format("  {:>5} {:>5} {:>6}  {:<16} {:<12} {:<10} {:<8} {:<6}{}\n", r.rank, r.node, r.local_rank,
-                        r.hostname, b.pus, b.cores, b.packages, b.numa_nodes, b.bound ? "" : "  (unbound)");
+    text +=
+        fmt::format("  {:>5} {:>5} {:>6}  {:<16} {:<12} {:<10} {:<8} {:<6}{}\n", r.rank, r.node, r.local_rank,
+                    printable(r.hostname, 256), b.pus, b.cores, b.packages, b.numa_nodes, b.bound ? "" : "  (unbound)");
     ++ranks_on_node[r.node];
     if (!b.bound) ++unbound;
   }

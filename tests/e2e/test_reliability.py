@@ -296,6 +296,16 @@ class HostileInput(unittest.TestCase):
             with self.subTest(what):
                 self.check_refused([SCALEOUT, *args], what)
 
+    def test_what_a_run_prints_of_its_output_path_is_escaped(self):
+        # ESC in --output reached the terminal raw (a screen cleared); U+2028 split a line in two.
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "x\x1b[2J\u2028y.h5")
+            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.steps=1", ranks=1)
+            self.assertEqual(code, 0, out + err)
+            self.assertNotIn("\x1b", out)
+            self.assertNotIn("\u2028", out)
+            self.assertIn("x\\x1b[2J\\xe2\\x80\\xa8y.h5", out)
+
     def test_a_bucket_past_mpis_int_count_is_refused_before_the_first_step(self):
         # 4100 MiB of bf16 is 2.15e9 elements in one allreduce: it passed every check, allocated 4.2 GB
         # and failed in step 0 with exit 1.

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "runs/config/run_config.hpp"
-#include "runs/job/mpi_main.hpp"
+#include "runs/printable.hpp"
 #include "runs/usage_error.hpp"
 
 namespace r = scaleout::runs;
@@ -155,4 +155,14 @@ TEST(Printable, EscapesWhatATerminalShouldNotSeeAndKeepsUtf8) {
   EXPECT_EQ(r::printable("\xe2\x9c", 100), "\\xe2\\x9c");           // cut short
   EXPECT_EQ(r::printable("line\nnext\x1b[31m", 100), "line\\nnext\\x1b[31m");
   EXPECT_EQ(r::printable(std::string(5000, 'x'), 10), std::string(10, 'x') + "...");
+  // Valid UTF-8 that acts unseen: U+2028 split the one line, U+202E reversed what follows.
+  EXPECT_EQ(r::printable("a\xe2\x80\xa8"
+                         "b",
+                         100),
+            "a\\xe2\\x80\\xa8b");
+  EXPECT_EQ(r::printable("host\xe2\x80\xae"
+                         "lmth.exe",
+                         100),
+            "host\\xe2\\x80\\xaelmth.exe");
+  EXPECT_EQ(r::printable("zero\xe2\x80\x8bwidth", 100), "zero\\xe2\\x80\\x8bwidth");
 }
