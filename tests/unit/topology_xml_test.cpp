@@ -184,6 +184,11 @@ TEST(CapturedMachines, BadFilesAreRefusedWithTheReason) {
   ASSERT_EQ(::mkfifo((scratch / "fifo.xml").c_str(), 0600), 0);
   EXPECT_NE(message((scratch / "fifo.xml").string()).find("is not a regular file"), std::string::npos);
   EXPECT_NE(message("/dev/zero").find("is not a regular file"), std::string::npos);
+  // Past the bound, refused before hwloc sees it: its import of a 40,000-PU export (58 MB) takes a
+  // second here, and larger ones grew without limit.
+  std::ofstream(scratch / "huge.xml").close();
+  fs::resize_file(scratch / "huge.xml", std::uintmax_t{65} << 20);
+  EXPECT_NE(message((scratch / "huge.xml").string()).find("larger than 64 MiB"), std::string::npos);
 
   std::ifstream in(directory / "nvidiaDGX2.xml");
   std::string text((std::istreambuf_iterator<char>(in)), {});
