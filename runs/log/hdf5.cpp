@@ -244,13 +244,13 @@ CompoundType& CompoundType::field(const char* name, std::size_t offset, hid_t ty
   return *this;
 }
 
-Table::Table(hid_t parent, const char* name, hid_t type, std::size_t chunk_rows)
+Table::Table(hid_t parent, const char* name, hid_t type, std::size_t chunk_rows, Checksums checksums)
     : type_(check(H5Tcopy(type), name), H5Tclose) {
   const hsize_t initial = 0, unlimited = H5S_UNLIMITED, chunk = chunk_rows;
   Object space(check(H5Screate_simple(1, &initial, &unlimited), name), H5Sclose);
   Object properties(check(H5Pcreate(H5P_DATASET_CREATE), name), H5Pclose);
   check(H5Pset_chunk(properties.id(), 1, &chunk), name);
-  check(H5Pset_fletcher32(properties.id()), name);
+  if (checksums == Checksums::fletcher32) check(H5Pset_fletcher32(properties.id()), name);
   dataset_ =
       Object(check(H5Dcreate2(parent, name, type_.id(), space.id(), H5P_DEFAULT, properties.id(), H5P_DEFAULT), name),
              H5Dclose);

@@ -89,8 +89,12 @@ Object string_type();
 // carries a Fletcher32 checksum, verified by HDF5 whenever the chunk is read.
 class Table {
  public:
+  // Whether chunks carry Fletcher32 checksums: always in a run log; `none` is the reference of the
+  // benchmark that measures their cost (tests/bench/log_checksums.cpp).
+  enum class Checksums { fletcher32, none };
   Table() = default;
-  Table(hid_t parent, const char* name, hid_t type, std::size_t chunk_rows);
+  Table(hid_t parent, const char* name, hid_t type, std::size_t chunk_rows,
+        Checksums checksums = Checksums::fletcher32);
   void append(const void* rows, std::size_t count);
   std::size_t size() const noexcept { return rows_; }
 

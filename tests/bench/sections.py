@@ -62,7 +62,7 @@ def shell(*command, timeout=1800, **kwargs):
 def build():
     shell("cmake", "-S", ROOT, "-B", BUILD, "-DCMAKE_BUILD_TYPE=RelWithDebInfo")
     shell("cmake", "--build", BUILD, "-j", str(os.cpu_count() or 2), "--target", "scaleout", "scaleout_bench_overhead",
-          "scaleout_bench_compute_emulation")
+          "scaleout_bench_compute_emulation", "scaleout_bench_log_checksums")
 
 
 def machine():
@@ -169,7 +169,20 @@ def log(pairs=6):
     return [figure("step time p50, log + op trace", step[0], "ms", step[1], "<= 1.01", met,
                    f"medians of {pairs} runs each; the runs without a log spread x{spread:.3f}"),
             figure("wall time per step, log + op trace", wall[0], "ms", wall[1], "",
-                   note="the bookkeeping between steps (gathering records, writing and flushing the log) included")]
+                   note="the bookkeeping between steps (gathering records, writing and flushing the log) included")
+            ] + log_checksums()
+
+
+def log_checksums():
+    """Fletcher32's cost: a step's append and flush with the checksums against without (same process)."""
+    out = shell(os.path.join(BUILD, "tests", "scaleout_bench_log_checksums"))
+    figures = []
+    for line in out.splitlines()[1:]:
+        ranks, steps, with_us, without_us, _ = line.split()
+        figures.append(figure(f"append + flush per step, checksums, {ranks} ranks", float(with_us), "us",
+                              float(without_us), "", note="against the same table without checksums; "
+                              "a filtered chunk is written whole at every flush"))
+    return figures
 
 
 # --- check ---------------------------------------------------------------------------------------
