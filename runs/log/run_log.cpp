@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <type_traits>
@@ -403,6 +404,16 @@ void check_rows(const RunLog& log) {
     if (!std::isfinite(r.other_s)) throw bad(fmt::format("other_s is {}", r.other_s));
     if (!seen.emplace(r.step, r.rank).second) throw bad("the rank's step comes twice");
   }
+  // Rows are written a whole step at a time, every rank's together: a step short of some rank's row is
+  // not one the run wrote (one rank's rows alone read as a run of that many ranks).
+  std::map<std::int32_t, std::size_t> ranks_of_step;
+  for (const auto& [step, rank] : seen) ++ranks_of_step[step];
+  for (const auto& [step, ranks] : ranks_of_step) {
+    if (ranks != log.rank_rows) {
+      throw h5::Error(
+          fmt::format("/steps: step {} has the rows of {} of the log's {} ranks", step, ranks, log.rank_rows));
+    }
+  }
 }
 
 // /steps whole; of /ops, /program and /topology/nodes their row counts; of /ranks each rank's node.
@@ -434,6 +445,8 @@ void read_tables(hid_t root, RunLog& log) {
   log.op_rows = h5::row_count(ops.id());
   log.program_ops = h5::row_count(program.id());
   log.node_rows = h5::row_count(nodes.id());
+  if (log.rank_rows == 0) throw h5::Error("/ranks: holds no rank");
+  if (log.node_rows == 0) throw h5::Error("/topology/nodes: holds no node");
   if (log.checksummed) {
     h5::verify_checksums(ops.id(), "/ops");
     h5::verify_checksums(program.id(), "/program");

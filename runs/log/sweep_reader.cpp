@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 
 #include "analysis/figures.hpp"
@@ -23,9 +24,15 @@ namespace figure = analysis::figure;
 // A manifest names a few hundred runs in a few hundred KiB at most.
 constexpr std::uint64_t manifest_bound = std::uint64_t{16} << 20;
 
+// A root figure the report divides by or scales with: finite and not negative (NaN made every figure
+// of the report NaN).
 double figure_of(const RunLog& log, const char* name, const std::string& path) {
   const auto found = log.figures.find(name);
   if (found == log.figures.end()) throw UsageError(fmt::format("{}: the run log has no {}", path, name));
+  if (!std::isfinite(found->second) || found->second < 0) {
+    throw UsageError(
+        fmt::format("{}: the run log's {} is {}; it must be a finite number, not negative", path, name, found->second));
+  }
   return found->second;
 }
 

@@ -496,3 +496,41 @@ TEST(RunLogIntegrity, AFlippedBitAnywhereIsRefusedOrChangesNothingButAString) {
   std::filesystem::remove(damaged);
   std::filesystem::remove(path);
 }
+
+// Rows a run never writes: a step with some ranks' rows only (one rank's alone read as a 1-rank run),
+// no rank at all, and a root figure the report divides by that is NaN (issue 26's defect 13).
+TEST(RunLogReader, RefusesStepsShortOfARankNoRanksAndNanFigures) {
+  {
+    const auto path = readable_log("one-rank.h5");
+    {
+      const auto file = h5::open_file(path, h5::Access::read_write);
+      const auto steps = h5::open_dataset(file.id(), "steps");
+      const hsize_t rows = 3;  // steps 0 and 1 of two ranks, but for step 1's rank 1
+      h5::check(H5Dset_extent(steps.id(), &rows), "steps");
+    }
+    EXPECT_NE(read_error(path).find("/steps: step 1 has the rows of 1 of the log's 2 ranks"), std::string::npos)
+        << read_error(path);
+    std::filesystem::remove(path);
+  }
+  {
+    const auto path = readable_log("no-ranks.h5");
+    {
+      const auto file = h5::open_file(path, h5::Access::read_write);
+      h5::check(H5Ldelete(file.id(), "ranks", H5P_DEFAULT), "ranks");
+      h5::CompoundType node_only(sizeof(std::int32_t));
+      node_only.field("node", 0, H5T_NATIVE_INT32);
+      h5::Table(file.id(), "ranks", node_only.id(), 16);
+    }
+    EXPECT_NE(read_error(path).find("/ranks: holds no rank"), std::string::npos) << read_error(path);
+    std::filesystem::remove(path);
+  }
+  {
+    const auto path = readable_log("nan-figure.h5");
+    {
+      const auto file = h5::open_file(path, h5::Access::read_write);
+      h5::write_attribute(file.id(), "tokens_per_step", std::nan(""));
+    }
+    EXPECT_NE(load_error(path).find("the run log's tokens_per_step is nan"), std::string::npos) << load_error(path);
+    std::filesystem::remove(path);
+  }
+}
