@@ -1,6 +1,7 @@
 #include "topology/topology.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -76,11 +77,25 @@ Topology Topology::from_xml_file(const std::string& path) {
   if (!in) throw TopologyError(fmt::format("{}: cannot be read", path));
   const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw TopologyError(fmt::format("{}: cannot be read", path));
+  Topology topology;
   try {
-    return from_xml_text(xml, /*this_system=*/false);
+    topology = from_xml_text(xml, /*this_system=*/false);
   } catch (const TopologyError& failure) {
     throw TopologyError(fmt::format("{}: not a valid hwloc XML topology ({})", path, failure.what()));
   }
+  // hwloc reads local_memory="-5" as 2^64 - 5 bytes: no NUMA node has a pebibyte.
+  constexpr std::uint64_t most_memory = std::uint64_t{1} << 50;
+  const int numa_nodes = hwloc_get_nbobjs_by_type(topology.handle_, HWLOC_OBJ_NUMANODE);
+  for (int i = 0; i < numa_nodes; ++i) {
+    const hwloc_obj_t node = hwloc_get_obj_by_type(topology.handle_, HWLOC_OBJ_NUMANODE, static_cast<unsigned>(i));
+    if (node->attr != nullptr && node->attr->numanode.local_memory > most_memory) {
+      throw TopologyError(
+          fmt::format("{}: NUMA node {} has a local_memory of {} bytes, past the 2^50 (1 PiB) any "
+                      "machine has; the file is damaged",
+                      path, i, node->attr->numanode.local_memory));
+    }
+  }
+  return topology;
 }
 
 Topology Topology::from_xml_text(const std::string& xml, bool this_system) {

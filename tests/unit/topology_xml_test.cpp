@@ -196,6 +196,14 @@ TEST(CapturedMachines, BadFilesAreRefusedWithTheReason) {
   EXPECT_NE(message((scratch / "truncated.xml").string()).find("truncated.xml"), std::string::npos);
   std::ofstream(scratch / "empty.xml");
   EXPECT_NE(message((scratch / "empty.xml").string()).find("empty.xml"), std::string::npos);
+  std::string negative = text;  // hwloc read local_memory="-5" as 16 EiB
+  for (auto at = negative.find("local_memory=\""); at != std::string::npos;
+       at = negative.find("local_memory=\"", at + 1)) {
+    negative.replace(at + 14, negative.find('"', at + 14) - (at + 14), "-5");
+  }
+  std::ofstream(scratch / "negative.xml") << negative;
+  EXPECT_NE(message((scratch / "negative.xml").string()).find("past the 2^50 (1 PiB)"), std::string::npos)
+      << message((scratch / "negative.xml").string());
   std::ofstream(scratch / "not.xml") << "\x01\x02 binary \xff\xfe";
   EXPECT_NE(message((scratch / "not.xml").string()).find("not.xml"), std::string::npos);
   fs::remove_all(scratch);
