@@ -271,6 +271,18 @@ int second_document_line(const std::string& text) {
 }  // namespace
 
 Settings Settings::from_yaml(const std::string& text, const std::string& source) {
+  // YAML allows no control character but tab and line ends; yaml-cpp reads a NUL as an escape
+  // ("unknown escape character", or 'ti\ny' for "ti<NUL>ny"), which names the wrong fault.
+  for (std::size_t i = 0, line = 1, column = 1; i < text.size(); ++i, ++column) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') {
+      ++line;
+      column = 0;
+    } else if ((byte < 0x20 && byte != '\t' && byte != '\r') || byte == 0x7f) {
+      throw UsageError(fmt::format("{}: line {}, column {}: a control character (byte 0x{:02x}); a config is text",
+                                   source, line, column, byte));
+    }
+  }
   if (const int line = second_document_line(text); line > 0) {
     throw UsageError(fmt::format("{}: line {} starts a second YAML document; a config is one document", source, line));
   }

@@ -262,6 +262,15 @@ class HostileInput(unittest.TestCase):
                 with self.subTest(what):
                     self.check_refused([SCALEOUT, "plan", path, "--ranks", "1"], what)
 
+    def test_a_nul_in_a_config_is_named_as_what_it_is(self):
+        # yaml-cpp read it as an escape: "unknown escape character", or 'ti\\ny' as the model's name.
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "nul.yaml")
+            with open(path, "wb") as f:
+                f.write(b"model: ti\x00ny\n")
+            line = self.check_refused([SCALEOUT, "plan", path, "--ranks", "1"], "a NUL")
+            self.assertIn("line 1, column 10: a control character (byte 0x00); a config is text", line)
+
     def test_hostile_arguments_exit_2(self):
         cases = {
             "a negative rank count": ["plan", TINY, "--ranks", "-1"],
