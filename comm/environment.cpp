@@ -27,7 +27,8 @@ bool Environment::active() noexcept {
 }
 
 void Environment::abort(int exit_code) noexcept {
-  if (active()) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  int size = 1;
+  if (active() && MPI_Comm_size(MPI_COMM_WORLD, &size) == MPI_SUCCESS && size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
   std::_Exit(exit_code);
 }
 

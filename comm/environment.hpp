@@ -15,7 +15,8 @@ class Environment {
   // True between MPI_Init and MPI_Finalize (anyone's), so destructors know whether they may free.
   static bool active() noexcept;
 
-  // Ends every process of the job with `exit_code`; for errors after which peers would hang.
+  // Ends every process of the job with `exit_code`; for errors after which peers would hang. A job of
+  // one process just exits: MPI_Abort would add Open MPI's banner to the one line already said.
   [[noreturn]] static void abort(int exit_code) noexcept;
 };
 

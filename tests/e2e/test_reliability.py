@@ -80,6 +80,24 @@ class StopSignals(unittest.TestCase):
                 self.assertEqual(len(f["steps"]), 3 * 2)
                 self.assertEqual(f["summary"].attrs["steps"], 1)  # 2 warm-up steps, 1 measured
 
+    def test_a_single_rank_abandoning_its_step_says_one_line(self):
+        # MPI_Abort added Open MPI's ten-line banner to the one line of a job of one process.
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "alone.h5")
+            job = subprocess.Popen([SCALEOUT, "run", TINY, "--output", log, "--set", "emulation.test_stall_rank=0",
+                                    "--set", "emulation.test_stall_step=3", "--set", "emulation.stop_grace_s=2",
+                                    "--set", "emulation.watchdog_s=600"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                time.sleep(3)  # rank 0 is stalled in step 3
+                job.send_signal(signal.SIGTERM)
+                out, err = job.communicate(timeout=60)
+            finally:
+                job.kill()
+            self.assertEqual(job.returncode, 4, out + err)
+            self.assertEqual(len(err.splitlines()), 1, err)
+            self.assertIn("stopped by SIGTERM during step 3", err)
+
     def test_every_stop_signal_to_any_rank_ends_the_run_with_status_4_and_is_named(self):
         # SIGUSR1 to rank 1 alone was "signal 0" on rank 0; SIGHUP (a closed terminal) killed the run.
         for signum, to_rank_1_only in ((signal.SIGUSR1, True), (signal.SIGHUP, False), (signal.SIGINT, False)):
