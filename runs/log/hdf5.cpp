@@ -275,6 +275,13 @@ std::size_t row_count(hid_t dataset) {
   return rows;
 }
 
+void check_declared_rows(hid_t dataset, const char* name) {
+  const Object stored(check(H5Dget_type(dataset), name), H5Tclose);
+  const std::uint64_t declared = row_count(dataset), row_bytes = std::max<std::uint64_t>(H5Tget_size(stored.id()), 1);
+  const std::uint64_t held = H5Dget_storage_size(dataset) / row_bytes;
+  if (declared > held) throw Error(fmt::format("{}: declares {} rows but holds the bytes of {}", name, declared, held));
+}
+
 bool has_checksums(hid_t dataset) {
   const Object properties(check(H5Dget_create_plist(dataset), "dataset properties"), H5Pclose);
   unsigned flags = 0;
@@ -286,6 +293,7 @@ bool has_checksums(hid_t dataset) {
 }
 
 void verify_checksums(hid_t dataset, const char* name) {
+  check_declared_rows(dataset, name);
   const Object stored(check(H5Dget_type(dataset), name), H5Tclose);
   // One numeric column is enough: a chunk is checked whole whenever any of it is read.
   const int members = H5Tget_class(stored.id()) == H5T_COMPOUND ? H5Tget_nmembers(stored.id()) : 0;

@@ -105,6 +105,9 @@ class Table {
 };
 
 std::size_t row_count(hid_t dataset);
+// Throws Error naming `name` when the table declares more rows than its storage holds (unwritten rows
+// read as fill values, and a reader would allocate them whole: 3e7 declared took 7 GB).
+void check_declared_rows(hid_t dataset, const char* name);
 // Whether the dataset's chunks carry Fletcher32 checksums (logs written before they were added have none).
 bool has_checksums(hid_t dataset);
 // Reads every chunk of a table (one numeric column, a slice at a time), so that HDF5 checks each

@@ -347,12 +347,7 @@ void check_steps_dataset(hid_t steps, const h5::CompoundType& row) {
     H5free_memory(name);
     if (!found) throw h5::Error(fmt::format("/steps: has no column {}", column));
   }
-  const std::uint64_t declared = h5::row_count(steps), row_bytes = H5Tget_size(stored.id());
-  const std::uint64_t held = H5Dget_storage_size(steps);
-  if (declared > held / std::max<std::uint64_t>(row_bytes, 1)) {
-    throw h5::Error(fmt::format("/steps: declares {} rows but holds the bytes of {}", declared,
-                                held / std::max<std::uint64_t>(row_bytes, 1)));
-  }
+  h5::check_declared_rows(steps, "/steps");
 }
 
 // The time columns of a row but the per-group ones, named as /steps names them.
@@ -431,6 +426,7 @@ void read_tables(hid_t root, RunLog& log) {
 
   const h5::CompoundType row = step_row_type();
   check_steps_dataset(steps.id(), row);
+  h5::check_declared_rows(ranks.id(), "/ranks");
   log.steps.resize(h5::row_count(steps.id()));
   if (!log.steps.empty()) h5::read_rows(steps.id(), row.id(), log.steps.data(), "/steps");
 
@@ -493,10 +489,6 @@ RunLog read_run_log_in_process(const std::string& path) {
   }
 }
 
-}  // namespace scaleout::runs
-
-namespace scaleout::runs {
-
 namespace {
 
 // RunLog across the isolated reader's pipe: sizes, then bytes, in this process's own layout (the
@@ -549,6 +541,7 @@ class Unpacker {
   template <class T>
   std::vector<T> values() {
     const auto count = value<std::size_t>();
+    if (count > (bytes_.size() - at_) / sizeof(T)) throw h5::Error("the isolated reader's answer is cut short");
     std::vector<T> v(count);
     if (count > 0) std::memcpy(v.data(), take(count * sizeof(T)), count * sizeof(T));
     return v;

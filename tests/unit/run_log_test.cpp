@@ -405,6 +405,18 @@ TEST(RunLogReader, RefusesStepsWithoutAColumnOrWithRowsNeverWritten) {
         << read_error(path);
     std::filesystem::remove(path);
   }
+  {
+    const auto path = readable_log("declared-ops.h5");  // read chunk by chunk, so bounded the same way
+    {
+      const auto file = h5::open_file(path, h5::Access::read_write);
+      const auto ops = h5::open_dataset(file.id(), "ops");
+      const hsize_t declared = 30'000'000;
+      h5::check(H5Dset_extent(ops.id(), &declared), "ops");
+    }
+    EXPECT_NE(read_error(path).find("/ops: declares 30000000 rows but holds the bytes of 0"), std::string::npos)
+        << read_error(path);
+    std::filesystem::remove(path);
+  }
 }
 
 namespace {
