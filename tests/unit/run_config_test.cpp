@@ -166,3 +166,29 @@ TEST(Printable, EscapesWhatATerminalShouldNotSeeAndKeepsUtf8) {
             "host\\xe2\\x80\\xaelmth.exe");
   EXPECT_EQ(r::printable("zero\xe2\x80\x8bwidth", 100), "zero\\xe2\\x80\\x8bwidth");
 }
+
+namespace {
+std::string yaml_refusal(const std::string& text) {
+  try {
+    (void)r::Settings::from_yaml(text, "c.yaml");
+  } catch (const r::UsageError& error) {
+    return error.what();
+  }
+  return "(accepted)";
+}
+}  // namespace
+
+// A config is one YAML document: its markers are allowed, a second document is refused (yaml-cpp
+// read the first and ignored the rest), and so is any control character but tab and line ends.
+TEST(ConfigText, OneDocumentOfText) {
+  EXPECT_EQ(yaml_refusal("model: tiny\n"), "(accepted)");
+  EXPECT_EQ(yaml_refusal("%YAML 1.2\n---\nmodel: tiny\n...\n"), "(accepted)");
+  EXPECT_EQ(yaml_refusal("# a comment\n--- # the document\nmodel: tiny\n"), "(accepted)");
+  EXPECT_EQ(yaml_refusal("model: tiny\r\nbatch:\r\n\tmicro: 1\r\n").find("second"), std::string::npos);
+  EXPECT_EQ(yaml_refusal("model: tiny\n---\nmodel: gpt3-125m\n"),
+            "c.yaml: line 2 starts a second YAML document; a config is one document");
+  EXPECT_EQ(yaml_refusal("model: tiny\n...\nbatch: {micro: 2}\n"),
+            "c.yaml: line 3 starts a second YAML document; a config is one document");
+  EXPECT_EQ(yaml_refusal("model: ti\x01ny\n"),
+            "c.yaml: line 1, column 10: a control character (byte 0x01); a config is text");
+}
