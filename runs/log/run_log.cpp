@@ -607,11 +607,11 @@ RunLog unpack(const std::string& bytes) {
 }
 
 // Time enough for a sound log: HDF5 reads a log at well over 8 MiB/s here (a million-row /steps is a
-// second); 10 s more for a slow file system.
+// second); 5 s more for a slow file system. A sound log of a few MB reads in milliseconds.
 double reading_deadline(const std::string& path) {
   std::error_code error;
   const auto bytes = std::filesystem::file_size(path, error);
-  return 10.0 + (error ? 0.0 : static_cast<double>(bytes) / (8 << 20));
+  return 5.0 + (error ? 0.0 : static_cast<double>(bytes) / (8 << 20));
 }
 
 }  // namespace
