@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 
 #include "analysis/figures.hpp"
@@ -28,11 +27,10 @@ void check_same_workload(const MeasuredRun& before, const MeasuredRun& after) {
   }
 }
 
-nlohmann::json read_bench(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw CompareError(fmt::format("{}: cannot be read", path));
+nlohmann::json parse_bench(const BenchOutput& output) {
+  const std::string& path = output.path;
   try {
-    auto json = nlohmann::json::parse(in);
+    auto json = nlohmann::json::parse(output.text);
     for (const auto& r : json.at("results")) {
       if (!r.contains("iterations_us")) {
         throw CompareError(
@@ -48,9 +46,10 @@ nlohmann::json read_bench(const std::string& path) {
 
 }  // namespace
 
-std::vector<ScaleComparison> compare_bench(const std::string& before_path, const std::string& after_path,
+std::vector<ScaleComparison> compare_bench(const BenchOutput& before_output, const BenchOutput& after_output,
                                            const CompareOptions& options) {
-  const auto before = read_bench(before_path), after = read_bench(after_path);
+  const auto before = parse_bench(before_output), after = parse_bench(after_output);
+  const std::string &before_path = before_output.path, &after_path = after_output.path;
   // The same benchmark: rank count, element type, blocking or not.
   for (const char* setting : {"ranks", "dtype", "nonblocking"}) {
     if (before.value(setting, nlohmann::json()) != after.value(setting, nlohmann::json())) {

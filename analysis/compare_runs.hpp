@@ -28,9 +28,13 @@ struct ScaleComparison {
 std::vector<ScaleComparison> compare_runs(const std::vector<const MeasuredRun*>& before,
                                           const std::vector<const MeasuredRun*>& after, const CompareOptions& options);
 
-// Bench outputs (`scaleout bench --output X.json`), matched by collective and size: per size the
-// iteration time of the slowest rank.
-std::vector<ScaleComparison> compare_bench(const std::string& before, const std::string& after,
+// A bench output (`scaleout bench --output X.json`) as its file held it.
+struct BenchOutput {
+  std::string path, text;
+};
+
+// Bench outputs matched by collective and size: per size the iteration time of the slowest rank.
+std::vector<ScaleComparison> compare_bench(const BenchOutput& before, const BenchOutput& after,
                                            const CompareOptions& options);
 
 // What the comparisons say overall: "regressed" when any metric did, else "improved" when any did.

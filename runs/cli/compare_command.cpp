@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "analysis/compare_runs.hpp"
 #include "runs/cli/command.hpp"
+#include "runs/input_file.hpp"
 #include "runs/log/sweep_reader.hpp"
 #include "runs/report/compare_report.hpp"
 #include "runs/usage_error.hpp"
@@ -22,6 +25,11 @@ struct CompareArguments {
 };
 
 bool is_bench_output(const std::string& path) { return path.size() > 5 && path.ends_with(".json"); }
+
+// A bench output keeps every iteration's time: a million iterations of 20 sizes is some 200 MB.
+analysis::BenchOutput bench_output(const std::string& path) {
+  return {path, read_input_file(path, std::uint64_t{256} << 20, "a bench output")};
+}
 
 std::vector<analysis::ScaleComparison> compare_logs(const CompareArguments& a,
                                                     const analysis::CompareOptions& options) {
@@ -43,8 +51,9 @@ int compare(const CompareArguments& a) {
   ComparisonReport report{.before = a.before, .after = a.after, .bench = is_bench_output(a.before)};
   report.options.confidence = a.confidence;
   try {
-    report.scales =
-        report.bench ? analysis::compare_bench(a.before, a.after, report.options) : compare_logs(a, report.options);
+    report.scales = report.bench
+                        ? analysis::compare_bench(bench_output(a.before), bench_output(a.after), report.options)
+                        : compare_logs(a, report.options);
   } catch (const analysis::CompareError& error) {
     throw UsageError(error.what());
   }

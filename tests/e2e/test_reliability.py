@@ -376,6 +376,11 @@ class Inputs(unittest.TestCase):
                 with self.subTest(what):
                     line = HostileInput.check_refused(self, [SCALEOUT, *args], what)
                     self.assertIn(fifo if "device" not in what else "/dev/", line)
+            # compare's bench outputs were read through an ifstream without a bound: /dev/zero never ended.
+            zero = os.path.join(folder, "zero.json")
+            os.symlink("/dev/zero", zero)
+            line = HostileInput.check_refused(self, [SCALEOUT, "compare", zero, zero], "compare of a device")
+            self.assertIn(f"{zero}: is a device", line)
 
     def test_under_mpiexec_every_rank_runs_the_config_rank_0_read_from_stdin(self):
         with tempfile.TemporaryDirectory() as folder:
