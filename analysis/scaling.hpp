@@ -13,13 +13,18 @@
 
 namespace scaleout::analysis {
 
+// How a run's log says it ended, and whether it could prove itself intact: what a report notes.
+struct LogState {
+  std::string status = "complete", status_message;  // the root's: complete, interrupted, failed, running
+  bool checksummed = true;                          // false: a log too old to carry checksums
+};
+
 // What a run was: its size and workload, from the log's attributes.
 struct RunFacts {
   std::string path;
   int nodes = 1, ranks = 1;
   double tokens_per_step = 0, flops_per_step = 0, global_batch = 0;
-  std::string status = "complete", status_message;  // as the log's root says: how the run ended
-  bool checksummed = true;                          // false: a log too old to carry checksums
+  LogState log;
 };
 
 // A run as its log holds it, for the analyses over logs (report, compare).

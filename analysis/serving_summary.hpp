@@ -55,6 +55,7 @@ struct ServingRun {
   double prompt_tokens = 0, output_tokens = 0;
   bool memory_fits = true;
   ServingSummary summary;
+  LogState log;
 };
 
 // Ordered by thinking budget, then tp, pp, ep and nodes: the order the sweep's questions read in.

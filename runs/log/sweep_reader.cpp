@@ -88,6 +88,7 @@ analysis::ServingRun serving_run(const RunLog& log, const LoadedRun& loaded) {
   run.output_tokens = static_cast<double>(w.inference->output_tokens);
   run.memory_fits = figure_of(log, figure::memory_fits, loaded.facts.path) != 0;
   run.summary = analysis::summarize_serving(log.steps, w);
+  run.log = loaded.facts.log;
   return run;
 }
 
@@ -148,9 +149,7 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.facts.flops_per_step = figure_of(log, figure::flops_per_step, path);
     run.facts.global_batch = figure_of(log, figure::global_batch, path);
     run.facts.tokens_per_step = figure_of(log, figure::tokens_per_step, path);
-    run.facts.status = log.status;
-    run.facts.status_message = log.status_message;
-    run.facts.checksummed = log.checksummed;
+    run.facts.log = {log.status, log.status_message, log.checksummed};
     run.rows = analysis::measured_rows(log.steps);
     if (run.rows.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
     run.node_of_rank = log.node_of_rank;

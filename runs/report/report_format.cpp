@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "runs/printable.hpp"
+#include "runs/report/run_notes.hpp"
 #include "runs/report/scale_table.hpp"
 
 namespace scaleout::runs {
@@ -65,20 +65,6 @@ std::string prediction_text(const ReportData& d, bool markdown) {
   return out;
 }
 
-// What the reader should know of a run beyond its figures: it did not complete (its table holds the
-// steps it measured), or its log is too old to carry checksums.
-std::vector<std::string> run_notes(const analysis::RunFacts& run) {
-  std::vector<std::string> notes;
-  if (run.status != "complete") {
-    notes.push_back(fmt::format("{}: the run is {}{}; the table holds the steps it measured", printable(run.path),
-                                printable(run.status, 64),
-                                run.status_message.empty() ? "" : " (" + printable(run.status_message) + ")"));
-  }
-  if (!run.checksummed)
-    notes.push_back(fmt::format("{}: written without checksums; its integrity cannot be checked", printable(run.path)));
-  return notes;
-}
-
 std::string text(const ReportData& d, Format format) {
   const bool markdown = format == Format::markdown;
   std::string out = fmt::format("{}scaling report: {} ({} scaling, {} scale{})\n\n", markdown ? "## " : "", d.source,
@@ -93,9 +79,9 @@ std::string text(const ReportData& d, Format format) {
     out += fmt::format("{}at {:g} {}: bound by {} ({:.0f} % of the step); stragglers: {}\n", bullet, scale,
                        scale_unit(d.scaling, scale), p.binding, 100 * p.binding_share, straggler_text(d, i));
   }
-  for (const auto& p : d.scaling.points) {
-    for (const auto& note : run_notes(p.run)) out += fmt::format("{}note: {}\n", bullet, note);
-  }
+  std::vector<std::vector<std::string>> notes;
+  for (const auto& p : d.scaling.points) notes.push_back(run_notes(p.run.path, p.run.log));
+  out += notes_text(notes, bullet);
   if (!d.predicted.empty()) out += prediction_text(d, markdown);
   return out;
 }
@@ -116,10 +102,10 @@ std::string json(const ReportData& d) {
     }
     nlohmann::json point = breakdown_json(p);
     point.update({{"log", p.run.path},
-                  {"status", p.run.status},
-                  {"status_message", p.run.status_message},
-                  {"checksummed", p.run.checksummed},
-                  {"notes", run_notes(p.run)},
+                  {"status", p.run.log.status},
+                  {"status_message", p.run.log.status_message},
+                  {"checksummed", p.run.log.checksummed},
+                  {"notes", run_notes(p.run.path, p.run.log)},
                   {"nodes", p.run.nodes},
                   {"ranks", p.run.ranks},
                   {"steps", p.steps},

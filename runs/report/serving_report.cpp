@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "runs/report/run_notes.hpp"
 #include "runs/report/scale_table.hpp"
 
 namespace scaleout::runs {
@@ -82,7 +83,11 @@ std::string json(const std::vector<ServingRun>& runs, const std::string& source)
                           {"output_tokens", r.output_tokens},
                           {"decode_bound", analysis::decode_bound(s)},
                           {"decode_communication_bound", analysis::communication_bound(s)},
-                          {"kv_fits", r.memory_fits}};
+                          {"kv_fits", r.memory_fits},
+                          {"status", r.log.status},
+                          {"status_message", r.log.status_message},
+                          {"checksummed", r.log.checksummed},
+                          {"notes", run_notes(r.path, r.log)}};
     for (const auto& [name, value] : s.figures()) row[name] = value;
     rows.push_back(row);
   }
@@ -109,6 +114,9 @@ std::string format_serving_report(const std::vector<ServingRun>& runs, Format fo
   out += fmt::format("\n{}where decode turns communication-bound (exposed communication above compute):\n",
                      markdown ? "### " : "");
   out += turning_text(runs);
+  std::vector<std::vector<std::string>> notes;
+  for (const auto& r : runs) notes.push_back(run_notes(r.path, r.log));
+  out += notes_text(notes, markdown ? "- " : "");
   return out;
 }
 

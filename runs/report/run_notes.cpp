@@ -1,0 +1,30 @@
+#include "runs/report/run_notes.hpp"
+
+#include <fmt/format.h>
+
+#include "runs/printable.hpp"
+
+namespace scaleout::runs {
+
+std::vector<std::string> run_notes(const std::string& path, const analysis::LogState& log) {
+  std::vector<std::string> notes;
+  if (log.status != "complete") {
+    notes.push_back(fmt::format("{}: the run is {}{}; the table holds the steps it measured", printable(path),
+                                printable(log.status, 64),
+                                log.status_message.empty() ? "" : " (" + printable(log.status_message) + ")"));
+  }
+  if (!log.checksummed) {
+    notes.push_back(fmt::format("{}: written without checksums; its integrity cannot be checked", printable(path)));
+  }
+  return notes;
+}
+
+std::string notes_text(const std::vector<std::vector<std::string>>& notes, const std::string& bullet) {
+  std::string out;
+  for (const auto& of_run : notes) {
+    for (const auto& note : of_run) out += fmt::format("{}note: {}\n", bullet, note);
+  }
+  return out;
+}
+
+}  // namespace scaleout::runs
