@@ -305,6 +305,7 @@ void verify_checksums(hid_t dataset, const char* name) {
   }
   if (column < 0) throw Error(fmt::format("{}: not a table with a numeric column", name));
   char* member_name = H5Tget_member_name(stored.id(), static_cast<unsigned>(column));
+  if (member_name == nullptr) throw Error(fmt::format("{}: a column without a name", name));
   CompoundType one(sizeof(double));
   one.field(member_name, 0, H5T_NATIVE_DOUBLE);
   H5free_memory(member_name);
