@@ -80,6 +80,7 @@ std::string text(const ReportData& d, Format format) {
                        scale_unit(d.scaling, scale), p.binding, 100 * p.binding_share, straggler_text(d, i));
   }
   std::vector<std::vector<std::string>> notes;
+  notes.reserve(d.scaling.points.size());
   for (const auto& p : d.scaling.points) notes.push_back(run_notes(p.run.path, p.run.log));
   out += notes_text(notes, bullet);
   if (!d.predicted.empty()) out += prediction_text(d, markdown);

@@ -115,6 +115,7 @@ std::string format_serving_report(const std::vector<ServingRun>& runs, Format fo
                      markdown ? "### " : "");
   out += turning_text(runs);
   std::vector<std::vector<std::string>> notes;
+  notes.reserve(runs.size());
   for (const auto& r : runs) notes.push_back(run_notes(r.path, r.log));
   out += notes_text(notes, markdown ? "- " : "");
   return out;
