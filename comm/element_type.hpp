@@ -32,5 +32,8 @@ inline float from_bf16(std::uint16_t bits) noexcept {
 
 // Elementwise bf16 sum, the body of the user-defined MPI_Op (exposed for tests).
 void add_bf16(const std::uint16_t* in, std::uint16_t* inout, std::size_t count) noexcept;
+// inout[i] += in[i] for `count` elements of `type`: the reduction scaleout's own algorithms apply to
+// what they receive (bf16 rounds as add_bf16).
+void add_elements(ElementType type, std::byte* inout, const std::byte* in, std::size_t count) noexcept;
 
 }  // namespace scaleout::comm

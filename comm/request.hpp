@@ -21,7 +21,8 @@ class Request {
 
   // Polls once (MPI_Test); true once the operation has completed.
   bool test();
-  // Blocks until the operation completes (MPI_Wait); the blocked time adds to waited_seconds().
+  // Blocks until the operation completes (MPI_Wait; while scaleout's own collectives are in flight,
+  // tests that progress them too); the blocked time adds to waited_seconds().
   void wait();
 
   bool pending() const noexcept { return handle_ != MPI_REQUEST_NULL; }

@@ -1,0 +1,259 @@
+#include "comm/collective_run.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+#include "comm/environment.hpp"
+#include "comm/error.hpp"
+#include "comm/operations.hpp"
+#include "comm/sum_op.hpp"
+
+namespace scaleout::comm {
+
+namespace {
+
+// Every rank's node, numbered in the order of the group's ranks: the ranks that share memory.
+std::vector<int> shared_memory_nodes(const Communicator& comm) {
+  const Communicator local = comm.split_shared(comm.rank());
+  int leader = comm.rank();  // the node's lowest rank of the group names it
+  check(MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, local.native()), "MPI_Allreduce");
+  std::vector<int> leaders(static_cast<std::size_t>(comm.size()));
+  check(MPI_Allgather(&leader, 1, MPI_INT, leaders.data(), 1, MPI_INT, comm.native()), "MPI_Allgather");
+  return leaders;
+}
+
+// The largest tag (an attribute of MPI_COMM_WORLD only, by the standard).
+long long tag_upper_bound() {
+  int* value = nullptr;
+  int found = 0;
+  check(MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, static_cast<void*>(&value), &found), "MPI_Comm_get_attr");
+  return found != 0 && value != nullptr ? *value : 32767;  // the least the standard allows
+}
+
+// The runs in flight in this process (one thread drives them): registered when they start, cleared
+// when they finish; progress_runs() drops the cleared entries after its pass.
+std::vector<CollectiveRun*>& runs_in_flight() {
+  static std::vector<CollectiveRun*> runs;
+  return runs;
+}
+
+void forget(const CollectiveRun* run) noexcept {
+  for (auto*& entry : runs_in_flight()) {
+    if (entry == run) entry = nullptr;
+  }
+}
+
+}  // namespace
+
+bool progress_runs() {
+  auto& runs = runs_in_flight();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (runs[i] != nullptr) runs[i]->test();
+  }
+  runs.erase(std::remove(runs.begin(), runs.end(), nullptr), runs.end());
+  return !runs.empty();
+}
+
+AlgorithmComm::AlgorithmComm(const Communicator& comm, Chunking chunking)
+    : AlgorithmComm(comm, shared_memory_nodes(comm), chunking) {}
+
+AlgorithmComm::AlgorithmComm(const Communicator& comm, std::vector<int> node_of_rank, Chunking chunking)
+    : comm_(comm.duplicate()), node_of_rank_(std::move(node_of_rank)), rank_(comm_.rank()), chunking_(chunking) {
+  if (static_cast<int>(node_of_rank_.size()) != comm_.size()) {
+    throw std::invalid_argument(
+        fmt::format("{} nodes given for a communicator of {} ranks", node_of_rank_.size(), comm_.size()));
+  }
+  std::vector<int> distinct = node_of_rank_;
+  std::sort(distinct.begin(), distinct.end());
+  nodes_ = static_cast<int>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
+  operations_in_tags_ = static_cast<int>(std::max(1LL, (tag_upper_bound() + 1) / chunking_.window));
+}
+
+std::shared_ptr<const CollectiveSchedule> AlgorithmComm::schedule(CollectiveKind kind, Algorithm algorithm, std::uint64_t count,
+                                                        std::size_t element_size) {
+  auto& kept = schedules_[{kind, algorithm, count, element_size}];
+  if (!kept) kept = std::make_shared<const CollectiveSchedule>(ScheduleSpec{kind, algorithm, count, element_size, node_of_rank_, chunking_});
+  return kept;
+}
+
+int AlgorithmComm::begin_operation() {
+  if (in_flight_ >= operations_in_tags_) {
+    throw std::logic_error(fmt::format("more than {} collectives in flight on one communicator", operations_in_tags_));
+  }
+  ++in_flight_;
+  return static_cast<int>(started_++ % operations_in_tags_) * chunking_.window;
+}
+
+CollectiveRun::~CollectiveRun() { cancel_in_destructor(); }
+
+CollectiveRun::CollectiveRun(CollectiveRun&& other) noexcept { *this = std::move(other); }
+
+CollectiveRun& CollectiveRun::operator=(CollectiveRun&& other) noexcept {
+  if (this != &other) {
+    cancel_in_destructor();
+    if (other.comm_ != nullptr) {
+      for (auto*& entry : runs_in_flight()) {
+        if (entry == &other) entry = this;
+      }
+    }
+    comm_ = std::exchange(other.comm_, nullptr);
+    schedule_ = std::move(other.schedule_);
+    input_ = other.input_;
+    output_ = other.output_;
+    type_ = other.type_;
+    tag_base_ = other.tag_base_;
+    next_chain_ = other.next_chain_;
+    lanes_ = std::move(other.lanes_);
+    requests_ = std::move(other.requests_);
+    scratch_ = std::move(other.scratch_);
+  }
+  return *this;
+}
+
+// An operation in flight has MPI writing into buffers its owner is about to release: wait for it, as
+// Request does (collectives cannot be cancelled, and the peers' messages must be matched).
+void CollectiveRun::cancel_in_destructor() noexcept {
+  if (comm_ == nullptr || !Environment::active()) return;
+  try {
+    wait();
+  } catch (...) {
+    finish();
+  }
+}
+
+void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveSchedule> schedule, std::span<const std::byte> input,
+                        std::span<std::byte> output, ElementType type) {
+  if (comm_ != nullptr) throw std::logic_error("an operation started on a run still in flight");
+  const auto window = static_cast<std::size_t>(comm.chunking().window);
+  const std::size_t element = size_of(type);
+  const std::size_t scratch_bytes = window * static_cast<std::size_t>(schedule->scratch_slots()) *
+                                    static_cast<std::size_t>(schedule->chunk_count()) * element;
+  if (scratch_.size() < scratch_bytes) scratch_ = Buffer(scratch_bytes);
+  lanes_.resize(window);
+  for (auto& lane : lanes_) lane = Lane{-1, 0, 0, std::move(lane.hops)};
+  requests_.assign(window * requests_per_lane, MPI_REQUEST_NULL);
+  tag_base_ = comm.begin_operation();
+  comm_ = &comm;
+  schedule_ = std::move(schedule);
+  input_ = input;
+  output_ = output;
+  type_ = type;
+  next_chain_ = 0;
+  runs_in_flight().push_back(this);
+  try {
+    fill_lanes();
+  } catch (...) {
+    finish();
+    throw;
+  }
+}
+
+std::byte* CollectiveRun::scratch(std::size_t lane, int slot) noexcept {
+  const std::size_t chunk = static_cast<std::size_t>(schedule_->chunk_count()) * size_of(type_);
+  return scratch_.data() + (lane * static_cast<std::size_t>(schedule_->scratch_slots()) + static_cast<std::size_t>(slot)) * chunk;
+}
+
+void CollectiveRun::fill_lanes() {
+  // A chain starts once every chain a window before it has completed here (the tags' rule). A chain
+  // whose rounds hold nothing for this rank completes as it starts and frees its lane again.
+  const int window = static_cast<int>(lanes_.size());
+  for (bool started = true; started && next_chain_ < schedule_->chains();) {
+    started = false;
+    int oldest = next_chain_;
+    for (const auto& lane : lanes_) {
+      if (lane.chain >= 0) oldest = std::min(oldest, lane.chain);
+    }
+    for (std::size_t l = 0; l < lanes_.size() && next_chain_ < schedule_->chains(); ++l) {
+      if (lanes_[l].chain >= 0 || next_chain_ >= oldest + window) continue;
+      lanes_[l].chain = next_chain_++;
+      lanes_[l].round = 0;
+      post(l);
+      started = true;
+    }
+  }
+}
+
+void CollectiveRun::post(std::size_t l) {
+  Lane& lane = lanes_[l];
+  const MPI_Datatype datatype = mpi_datatype(type_);
+  const std::size_t element = size_of(type_);
+  const int tag = tag_base_ + lane.chain % static_cast<int>(lanes_.size());
+  MPI_Request* requests = requests_.data() + l * requests_per_lane;
+  for (; lane.round < schedule_->rounds(); ++lane.round) {
+    lane.hops.clear();
+    schedule_->hops(comm_->rank(), lane.chain, lane.round, lane.hops);
+    lane.requests = 0;
+    for (const Hop& hop : lane.hops) {
+      const int count = mpi_count(hop.count);
+      const MPI_Comm native = comm_->comm().native();
+      switch (hop.kind) {
+        case Hop::Kind::send:
+          check(MPI_Isend(input_.data() + hop.offset * element, count, datatype, hop.peer, tag, native,
+                          &requests[lane.requests++]),
+                "MPI_Isend");
+          break;
+        case Hop::Kind::receive:
+          check(MPI_Irecv(output_.data() + hop.offset * element, count, datatype, hop.peer, tag, native,
+                          &requests[lane.requests++]),
+                "MPI_Irecv");
+          break;
+        case Hop::Kind::reduce:
+          check(MPI_Irecv(scratch(l, hop.slot), count, datatype, hop.peer, tag, native, &requests[lane.requests++]),
+                "MPI_Irecv");
+          break;
+        case Hop::Kind::local_copy:
+          std::memmove(output_.data() + hop.offset * element, input_.data() + hop.from * element, hop.count * element);
+          break;
+      }
+    }
+    if (lane.requests > 0) return;
+  }
+  lane.chain = -1;  // every round done
+}
+
+void CollectiveRun::finish_round(std::size_t l) {
+  const std::size_t element = size_of(type_);
+  for (const Hop& hop : lanes_[l].hops) {
+    if (hop.kind == Hop::Kind::reduce) add_elements(type_, output_.data() + hop.offset * element, scratch(l, hop.slot), hop.count);
+  }
+  ++lanes_[l].round;
+  post(l);
+}
+
+bool CollectiveRun::test() {
+  if (comm_ == nullptr) return true;
+  try {
+    for (std::size_t l = 0; l < lanes_.size(); ++l) {
+      if (lanes_[l].chain < 0) continue;
+      int done = 0;
+      check(MPI_Testall(lanes_[l].requests, requests_.data() + l * requests_per_lane, &done, MPI_STATUSES_IGNORE),
+            "MPI_Testall");
+      if (done != 0) finish_round(l);
+    }
+    fill_lanes();
+  } catch (...) {
+    finish();
+    throw;
+  }
+  const bool busy = std::any_of(lanes_.begin(), lanes_.end(), [](const Lane& lane) { return lane.chain >= 0; });
+  if (busy || next_chain_ < schedule_->chains()) return false;
+  finish();
+  return true;
+}
+
+void CollectiveRun::wait() {
+  while (pending()) progress_runs();
+}
+
+void CollectiveRun::finish() noexcept {
+  if (comm_ != nullptr) comm_->end_operation();
+  comm_ = nullptr;
+  forget(this);
+}
+
+}  // namespace scaleout::comm
