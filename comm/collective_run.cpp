@@ -74,10 +74,12 @@ AlgorithmComm::AlgorithmComm(const Communicator& comm, std::vector<int> node_of_
   operations_in_tags_ = static_cast<int>(std::max(1LL, (tag_upper_bound() + 1) / chunking_.window));
 }
 
-std::shared_ptr<const CollectiveSchedule> AlgorithmComm::schedule(CollectiveKind kind, Algorithm algorithm, std::uint64_t count,
-                                                        std::size_t element_size) {
+std::shared_ptr<const CollectiveSchedule> AlgorithmComm::schedule(CollectiveKind kind, Algorithm algorithm,
+                                                                  std::uint64_t count, std::size_t element_size) {
   auto& kept = schedules_[{kind, algorithm, count, element_size}];
-  if (!kept) kept = std::make_shared<const CollectiveSchedule>(ScheduleSpec{kind, algorithm, count, element_size, node_of_rank_, chunking_});
+  if (!kept)
+    kept = std::make_shared<const CollectiveSchedule>(
+        ScheduleSpec{kind, algorithm, count, element_size, node_of_rank_, chunking_});
   return kept;
 }
 
@@ -126,8 +128,8 @@ void CollectiveRun::cancel_in_destructor() noexcept {
   }
 }
 
-void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveSchedule> schedule, std::span<const std::byte> input,
-                        std::span<std::byte> output, ElementType type) {
+void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveSchedule> schedule,
+                          std::span<const std::byte> input, std::span<std::byte> output, ElementType type) {
   if (comm_ != nullptr) throw std::logic_error("an operation started on a run still in flight");
   const auto window = static_cast<std::size_t>(comm.chunking().window);
   const std::size_t element = size_of(type);
@@ -155,7 +157,8 @@ void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveS
 
 std::byte* CollectiveRun::scratch(std::size_t lane, int slot) noexcept {
   const std::size_t chunk = static_cast<std::size_t>(schedule_->chunk_count()) * size_of(type_);
-  return scratch_.data() + (lane * static_cast<std::size_t>(schedule_->scratch_slots()) + static_cast<std::size_t>(slot)) * chunk;
+  return scratch_.data() +
+         (lane * static_cast<std::size_t>(schedule_->scratch_slots()) + static_cast<std::size_t>(slot)) * chunk;
 }
 
 void CollectiveRun::fill_lanes() {
@@ -219,7 +222,8 @@ void CollectiveRun::post(std::size_t l) {
 void CollectiveRun::finish_round(std::size_t l) {
   const std::size_t element = size_of(type_);
   for (const Hop& hop : lanes_[l].hops) {
-    if (hop.kind == Hop::Kind::reduce) add_elements(type_, output_.data() + hop.offset * element, scratch(l, hop.slot), hop.count);
+    if (hop.kind == Hop::Kind::reduce)
+      add_elements(type_, output_.data() + hop.offset * element, scratch(l, hop.slot), hop.count);
   }
   ++lanes_[l].round;
   post(l);

@@ -23,9 +23,9 @@
 
 #include "comm/algorithm.hpp"
 #include "comm/buffer.hpp"
+#include "comm/collective_schedule.hpp"
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
-#include "comm/collective_schedule.hpp"
 
 namespace scaleout::comm {
 
@@ -49,7 +49,7 @@ class AlgorithmComm {
 
   // The schedule of an operation, made once per distinct operation and kept.
   std::shared_ptr<const CollectiveSchedule> schedule(CollectiveKind kind, Algorithm algorithm, std::uint64_t count,
-                                           std::size_t element_size);
+                                                     std::size_t element_size);
 
   // Names the next operation's messages; std::logic_error when more operations are in flight on this
   // communicator than tags can tell apart.
@@ -64,7 +64,8 @@ class AlgorithmComm {
   int operations_in_tags_ = 1;  // how many operations' tags fit below MPI_TAG_UB
   long long started_ = 0;
   int in_flight_ = 0;
-  std::map<std::tuple<CollectiveKind, Algorithm, std::uint64_t, std::size_t>, std::shared_ptr<const CollectiveSchedule>> schedules_;
+  std::map<std::tuple<CollectiveKind, Algorithm, std::uint64_t, std::size_t>, std::shared_ptr<const CollectiveSchedule>>
+      schedules_;
 };
 
 // One operation in flight. Reused: start() again once it has completed keeps its buffers.
@@ -100,7 +101,7 @@ class CollectiveRun {
   static constexpr int requests_per_lane = 4;
 
   void fill_lanes();
-  void post(std::size_t lane);         // posts the lane's rounds until one has a message in flight
+  void post(std::size_t lane);          // posts the lane's rounds until one has a message in flight
   void finish_round(std::size_t lane);  // adds what the round received
   void finish() noexcept;
   void cancel_in_destructor() noexcept;

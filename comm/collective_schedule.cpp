@@ -71,7 +71,7 @@ CollectiveSchedule::CollectiveSchedule(ScheduleSpec spec) : spec_(std::move(spec
       for (const auto& node : nodes_in_order(spec_.node_of_rank)) order_.insert(order_.end(), node.begin(), node.end());
       position_.assign(static_cast<std::size_t>(n), 0);
       for (int p = 0; p < n; ++p) position_[static_cast<std::size_t>(order_[static_cast<std::size_t>(p)])] = p;
-      chains_ = static_cast<int>(ceil_div(block(0).count, chunk_));  // block 0 is a largest
+      chains_ = static_cast<int>(ceil_div(block(0).count, chunk_));         // block 0 is a largest
       rounds_ = spec_.kind == CollectiveKind::allreduce ? 2 * (n - 1) : n;  // reduce-scatter: + its copy
       if (spec_.kind == CollectiveKind::allgather) rounds_ = n - 1;
       scratch_slots_ = spec_.kind == CollectiveKind::allgather ? 0 : 1;
@@ -107,11 +107,13 @@ CollectiveSchedule::CollectiveSchedule(ScheduleSpec spec) : spec_(std::move(spec
         }
         for (int rank = 0; rank < n; ++rank) {
           int intra = 0, network = 0;
-          for (int at = rank; links.parent[static_cast<std::size_t>(at)] >= 0; at = links.parent[static_cast<std::size_t>(at)])
+          for (int at = rank; links.parent[static_cast<std::size_t>(at)] >= 0;
+               at = links.parent[static_cast<std::size_t>(at)])
             ++(same_node(at, links.parent[static_cast<std::size_t>(at)]) ? intra : network);
           if (network > links.depth_network || (network == links.depth_network && intra > links.depth_intra))
             links.depth_network = network, links.depth_intra = intra;
-          scratch_slots_ = std::max(scratch_slots_, static_cast<int>(links.children[static_cast<std::size_t>(rank)].size()));
+          scratch_slots_ =
+              std::max(scratch_slots_, static_cast<int>(links.children[static_cast<std::size_t>(rank)].size()));
         }
         trees_.push_back(std::move(links));
       }
@@ -142,7 +144,8 @@ CollectiveSchedule::Block CollectiveSchedule::slice(Block whole, int chain) cons
 }
 
 int CollectiveSchedule::batches() const {
-  return static_cast<int>(ceil_div(static_cast<std::uint64_t>(chains_), static_cast<std::uint64_t>(spec_.chunking.window)));
+  return static_cast<int>(
+      ceil_div(static_cast<std::uint64_t>(chains_), static_cast<std::uint64_t>(spec_.chunking.window)));
 }
 
 void CollectiveSchedule::hops(int rank, int chain, int round, std::vector<Hop>& out) const {
@@ -164,7 +167,9 @@ void CollectiveSchedule::ring_hops(int rank, int chain, int round, std::vector<H
   const int next = order_[static_cast<std::size_t>(wrap(p + 1, n))];
   const int previous = order_[static_cast<std::size_t>(wrap(p - 1, n))];
   // The block a position holds at the ring's step: blocks are named by the rank that ends with them.
-  const auto at = [&](long long position) { return slice(block(order_[static_cast<std::size_t>(wrap(position, n))]), chain); };
+  const auto at = [&](long long position) {
+    return slice(block(order_[static_cast<std::size_t>(wrap(position, n))]), chain);
+  };
   const auto add = [&](Hop::Kind kind, int peer, Block b) {
     if (b.count > 0) out.push_back({kind, peer, 0, b.first, b.count, 0});
   };
@@ -177,7 +182,8 @@ void CollectiveSchedule::ring_hops(int rank, int chain, int round, std::vector<H
   if (spec_.kind == CollectiveKind::reduce_scatter) {
     // MPI_IN_PLACE's result is rank r's block at the buffer's start: this chain's chunk of it moves there.
     const Block mine = slice(block(rank), chain);
-    if (rank != 0 && mine.count > 0) out.push_back({Hop::Kind::local_copy, rank, 0, mine.first - block(rank).first, mine.count, mine.first});
+    if (rank != 0 && mine.count > 0)
+      out.push_back({Hop::Kind::local_copy, rank, 0, mine.first - block(rank).first, mine.count, mine.first});
     return;
   }
   const int step = spec_.kind == CollectiveKind::allreduce ? round - (n - 1) : round;
@@ -288,9 +294,9 @@ Traffic CollectiveSchedule::tree_traffic() const {
     }
   }
   // A chunk goes up the deeper tree and back down; the window's batches follow one another.
-  const auto& deeper = trees_[0].depth_network + trees_[0].depth_intra >= trees_[1].depth_network + trees_[1].depth_intra
-                           ? trees_[0]
-                           : trees_[1];
+  const auto& deeper =
+      trees_[0].depth_network + trees_[0].depth_intra >= trees_[1].depth_network + trees_[1].depth_intra ? trees_[0]
+                                                                                                         : trees_[1];
   traffic.intra_rounds = 2 * deeper.depth_intra * batches();
   traffic.network_rounds = 2 * deeper.depth_network * batches();
   return traffic;
@@ -310,7 +316,8 @@ Traffic CollectiveSchedule::pairwise_traffic() const {
     r.to_other_nodes = r.from_other_nodes = (static_cast<std::uint64_t>(n) - local) * block_bytes;
   }
   if (block_bytes > 0 && n > 1) {
-    const int sequential = static_cast<int>(ceil_div(static_cast<std::uint64_t>(n - 1), static_cast<std::uint64_t>(spec_.chunking.window)));
+    const int sequential = static_cast<int>(
+        ceil_div(static_cast<std::uint64_t>(n - 1), static_cast<std::uint64_t>(spec_.chunking.window)));
     (per_node.size() > 1 ? traffic.network_rounds : traffic.intra_rounds) = sequential;
   }
   return traffic;

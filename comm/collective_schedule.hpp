@@ -37,14 +37,14 @@ namespace scaleout::comm {
 
 struct Hop {
   enum class Kind : std::uint8_t {
-    send,         // `count` elements from `offset` of the input to `peer`
-    receive,      // `count` elements from `peer` into `offset` of the output
-    reduce,       // receive from `peer` into scratch slot `slot`, then add into `offset` of the output
-    local_copy,   // `count` elements from `from` of the input to `offset` of the output, no message
+    send,        // `count` elements from `offset` of the input to `peer`
+    receive,     // `count` elements from `peer` into `offset` of the output
+    reduce,      // receive from `peer` into scratch slot `slot`, then add into `offset` of the output
+    local_copy,  // `count` elements from `from` of the input to `offset` of the output, no message
   };
   Kind kind = Kind::send;
-  int peer = -1;  // a rank of the group
-  int slot = 0;   // reduce: which of the chain's scratch chunks
+  int peer = -1;                                  // a rank of the group
+  int slot = 0;                                   // reduce: which of the chain's scratch chunks
   std::uint64_t offset = 0, count = 0, from = 0;  // in elements
 };
 
@@ -90,9 +90,9 @@ class CollectiveSchedule {
   const ScheduleSpec& spec() const noexcept { return spec_; }
   int ranks() const noexcept { return static_cast<int>(spec_.node_of_rank.size()); }
   int chains() const noexcept { return chains_; }
-  int rounds() const noexcept { return rounds_; }  // per chain (some rounds of some ranks hold no hop)
+  int rounds() const noexcept { return rounds_; }                // per chain (some rounds of some ranks hold no hop)
   int scratch_slots() const noexcept { return scratch_slots_; }  // per chain in flight
-  std::uint64_t chunk_count() const noexcept { return chunk_; }   // elements per scratch slot
+  std::uint64_t chunk_count() const noexcept { return chunk_; }  // elements per scratch slot
 
   // Appends to `out` what `rank` does in `round` of `chain`.
   void hops(int rank, int chain, int round, std::vector<Hop>& out) const;
@@ -105,8 +105,8 @@ class CollectiveSchedule {
   struct Block {
     std::uint64_t first = 0, count = 0;
   };
-  Block block(int index) const;                       // the operation's n blocks (ring, pairwise)
-  Block slice(Block whole, int chain) const;          // a chain's chunk of a block
+  Block block(int index) const;               // the operation's n blocks (ring, pairwise)
+  Block slice(Block whole, int chain) const;  // a chain's chunk of a block
   void ring_hops(int rank, int chain, int round, std::vector<Hop>& out) const;
   void tree_hops(int rank, int chain, int round, std::vector<Hop>& out) const;
   void pairwise_hops(int rank, int chain, std::vector<Hop>& out) const;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "comm/payload.hpp"
 #include "comm/collective_run.hpp"
+#include "comm/payload.hpp"
 
 namespace scaleout::comm {
 namespace {

@@ -73,7 +73,8 @@ TEST(CollectiveSchedule, TrafficIsTheSumOfEveryRanksHops) {
     for (int n = 1; n <= 9; ++n) {
       for (const auto& nodes : placements(n)) {
         for (const std::uint64_t base : {1ull, 5ull, 37ull}) {
-          const std::uint64_t count = s.kind == CollectiveKind::allreduce ? base * 7 + 2 : base * static_cast<std::uint64_t>(n);
+          const std::uint64_t count =
+              s.kind == CollectiveKind::allreduce ? base * 7 + 2 : base * static_cast<std::uint64_t>(n);
           const CollectiveSchedule schedule = make(s, count, nodes);
           EXPECT_EQ(schedule.traffic().ranks, summed_hops(schedule).ranks)
               << name(s.kind) << " " << name(s.algorithm) << " n " << n << " count " << count;
@@ -181,15 +182,13 @@ TEST(Algorithms, ChoicesFallToWhatTheCollectiveHas) {
   EXPECT_EQ(choose_algorithm(AlgorithmChoice::ring, CollectiveKind::alltoall, span, 1 << 20), Algorithm::pairwise);
   EXPECT_EQ(choose_algorithm(AlgorithmChoice::library, CollectiveKind::allreduce, span, 1 << 20), Algorithm::library);
   EXPECT_EQ(choose_algorithm(AlgorithmChoice::tree, CollectiveKind::allreduce, span, 1 << 20), Algorithm::tree);
-  EXPECT_EQ(choose_algorithm(AlgorithmChoice::automatic, CollectiveKind::broadcast, span, 1 << 20),
-            Algorithm::library);
+  EXPECT_EQ(choose_algorithm(AlgorithmChoice::automatic, CollectiveKind::broadcast, span, 1 << 20), Algorithm::library);
 }
 
 TEST(Algorithms, AutoTakesTreesForSmallMessagesAcrossManyNodesAndRingsForLargeOnes) {
   const Span wide{512, 64};
   EXPECT_EQ(choose_algorithm(AlgorithmChoice::automatic, CollectiveKind::allreduce, wide, 64 * 1024), Algorithm::tree);
-  EXPECT_EQ(choose_algorithm(AlgorithmChoice::automatic, CollectiveKind::allreduce, wide, 1ull << 30),
-            Algorithm::ring);
+  EXPECT_EQ(choose_algorithm(AlgorithmChoice::automatic, CollectiveKind::allreduce, wide, 1ull << 30), Algorithm::ring);
   // Inside one node, or on two ranks, a ring.
   EXPECT_EQ(choose_algorithm(AlgorithmChoice::automatic, CollectiveKind::allreduce, {8, 1}, 64 * 1024),
             Algorithm::ring);
