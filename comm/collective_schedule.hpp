@@ -51,7 +51,7 @@ struct Hop {
 // How collectives are cut: NCCL's Simple protocol moves a channel's data through 8 steps of 512 KiB
 // (NCCL_BUFFSIZE 4 MiB / NCCL_STEPS 8); scaleout sends chunks of a step's size with up to 8 in flight.
 struct Chunking {
-  std::uint64_t chunk_bytes = 512 * 1024;
+  std::uint64_t chunk_bytes = std::uint64_t{512} * 1024;
   int window = 8;
 };
 
