@@ -1,6 +1,7 @@
 #include "comm/bench.hpp"
 
 #include <climits>
+#include <cstring>
 #include <thread>
 
 #include "comm/environment.hpp"
@@ -10,6 +11,57 @@ namespace scaleout::comm {
 
 namespace {
 
+bool own(Algorithm algorithm) { return algorithm != Algorithm::library && algorithm != Algorithm::direct; }
+
+// Progresses an operation until it is done: waits, or (polled) tests every interval, sleeping between.
+template <class Test, class Wait>
+void complete(const BenchOptions& options, Test test, Wait wait) {
+  if (options.poll_interval.count() == 0) return wait();
+  for (bool done = false; !done;) {
+    std::this_thread::sleep_for(options.poll_interval);
+    done = test();
+  }
+}
+
+// One of scaleout's own algorithms on one size: the working buffer its in-place layout needs.
+struct OwnCall {
+  std::shared_ptr<const CollectiveSchedule> schedule;
+  Buffer work;
+  CollectiveRun run;
+};
+
+// Copies the call's inputs into the in-place layout (untimed).
+void stage_inputs(CollectiveKind kind, int rank, Call& call, OwnCall& own) {
+  const std::size_t element = size_of(call.type);
+  switch (kind) {
+    case CollectiveKind::allreduce:
+    case CollectiveKind::reduce_scatter: std::memcpy(own.work.data(), call.send.data(), call.send.size()); return;
+    case CollectiveKind::allgather:
+      std::memcpy(own.work.data() + static_cast<std::size_t>(rank) * call.shape.send_count * element, call.send.data(),
+                  call.send.size());
+      return;
+    default: return;  // all-to-all reads the send buffer itself
+  }
+}
+
+// Copies the results out of the in-place layout to where the library's collective leaves them (untimed).
+void collect_outputs(CollectiveKind kind, Call& call, OwnCall& own) {
+  if (kind == CollectiveKind::alltoall) return;  // written into the receive buffer itself
+  std::memcpy(call.recv.data(), own.work.data(), call.recv.size());
+}
+
+double timed_own_iteration(CollectiveKind kind, AlgorithmComm& comm, Call& call, OwnCall& own,
+                           const BenchOptions& options) {
+  const bool in_place = kind != CollectiveKind::alltoall;
+  const std::span<const std::byte> input = in_place ? std::span<const std::byte>(own.work.bytes()) : call.send.bytes();
+  const std::span<std::byte> output = in_place ? own.work.bytes() : call.recv.bytes();
+  const double begin = now();
+  own.run.start(comm, own.schedule, input, output, call.type);
+  complete(
+      options, [&] { return own.run.test(); }, [&] { own.run.wait(); });
+  return now() - begin;
+}
+
 // One iteration's timed region; everything around it (fill, poison, barrier, verify) is untimed.
 double timed_iteration(const Collective& collective, const Communicator& comm, Call& call,
                        std::vector<Request>& requests, const BenchOptions& options) {
@@ -17,32 +69,52 @@ double timed_iteration(const Collective& collective, const Communicator& comm, C
   requests.clear();
   const double begin = now();
   collective.start(comm, call, requests);
-  if (options.poll_interval.count() == 0) {
-    for (Request& request : requests) request.wait();
-  } else {
-    for (bool pending = true; pending;) {
-      std::this_thread::sleep_for(options.poll_interval);
-      pending = false;
-      for (Request& request : requests) pending = (request.pending() && !request.test()) || pending;
-    }
-  }
+  complete(
+      options,
+      [&] {
+        bool done = true;
+        for (Request& request : requests) done = request.test() && done;
+        return done;
+      },
+      [&] {
+        for (Request& request : requests) request.wait();
+      });
   return now() - begin;
 }
 
 }  // namespace
 
-BenchRecord measure(const Collective& collective, const Communicator& comm, std::size_t requested_bytes,
-                    const BenchOptions& options) {
+std::size_t own_algorithm_bytes(CollectiveKind kind, Algorithm algorithm, std::size_t bytes, const Chunking& chunking) {
+  if (!own(algorithm)) return 0;
+  const std::size_t work = kind == CollectiveKind::alltoall ? 0 : bytes;
+  // Scratch for what is received before it is added: a ring's one chunk per chain in flight, a tree
+  // node's one per child (its chain's next rank and two tree children at most).
+  const std::size_t slots = kind == CollectiveKind::allreduce || kind == CollectiveKind::reduce_scatter
+                                ? (algorithm == Algorithm::tree ? 3 : 1)
+                                : 0;
+  return work + slots * static_cast<std::size_t>(chunking.window) * chunking.chunk_bytes;
+}
+
+BenchRecord measure(const Collective& collective, const Communicator& comm, AlgorithmComm& own_comm,
+                    std::size_t requested_bytes, const BenchOptions& options) {
   const int rank = comm.rank();
   const int ranks = comm.size();
   const Shape shape = collective.shape(requested_bytes, options.type, ranks);
   Call call(shape, options.type);
+  const Algorithm algorithm = choose_algorithm(options.algorithm, collective.kind(), own_comm.span(), shape.bytes);
+  OwnCall own_call;
+  if (own(algorithm)) {
+    own_call.schedule =
+        own_comm.schedule(collective.kind(), algorithm, shape.bytes / size_of(options.type), size_of(options.type));
+    if (collective.kind() != CollectiveKind::alltoall) own_call.work = Buffer(shape.bytes);
+  }
   const Payload payload(options.seed, options.type, ranks);
   std::vector<Request> requests;
   requests.reserve(2);
 
   BenchRecord record;
   record.collective = std::string(collective.name());
+  record.algorithm = std::string(name(algorithm));
   record.bytes = shape.bytes;
   record.requested_bytes = requested_bytes;
   record.ranks = ranks;
@@ -58,8 +130,16 @@ BenchRecord measure(const Collective& collective, const Communicator& comm, std:
       payload.poison(call.recv.bytes());
       collective.fill(payload, iteration, rank, call);
     }
-    comm.barrier();
-    const double seconds = timed_iteration(collective, comm, call, requests, options);
+    double seconds = 0;
+    if (own(algorithm)) {
+      stage_inputs(collective.kind(), rank, call, own_call);
+      comm.barrier();
+      seconds = timed_own_iteration(collective.kind(), own_comm, call, own_call, options);
+      collect_outputs(collective.kind(), call, own_call);
+    } else {
+      comm.barrier();
+      seconds = timed_iteration(collective, comm, call, requests, options);
+    }
     if (options.check) wrong += collective.verify(payload, iteration, rank, ranks, call);
     if (iteration >= options.warmup) record.seconds.push_back(seconds);
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "comm/algorithm.hpp"
 #include "comm/element_type.hpp"
 #include "comm/stats.hpp"
 
@@ -25,10 +26,14 @@ struct BenchOptions {
   // Non-blocking only: 0 waits for the requests; otherwise the operation is progressed as a run's
   // compute spans progress it, by a test every poll interval with sleeps between (calibrate uses this).
   std::chrono::nanoseconds poll_interval{0};
+  // Which algorithm moves the bytes (comm/algorithm.hpp): chosen per collective and size as a run's
+  // ops are.
+  AlgorithmChoice algorithm = AlgorithmChoice::automatic;
 };
 
 struct BenchRecord {
   std::string collective;
+  std::string algorithm;  // what ran (comm/algorithm.hpp's names)
   std::size_t bytes = 0;  // S as nccl-tests defines it, after rounding to whole blocks
   std::size_t requested_bytes = 0;
   int ranks = 0;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "comm/algorithm.hpp"
 #include "comm/buffer.hpp"
 #include "comm/communicator.hpp"
 #include "comm/element_type.hpp"
@@ -39,7 +40,8 @@ struct Call {
 class Collective {
  public:
   virtual ~Collective() = default;
-  virtual std::string_view name() const noexcept = 0;
+  virtual CollectiveKind kind() const noexcept = 0;
+  std::string_view name() const noexcept { return comm::name(kind()); }
   // busbw = algbw * bus_factor(ranks): the conventions of nccl-tests' PERFORMANCE.md.
   virtual double bus_factor(int ranks) const noexcept = 0;
   // The buffers for a requested size: rounded down to whole elements (and per-rank blocks where the

@@ -17,16 +17,6 @@ namespace scaleout::comm {
 
 namespace {
 
-// Every rank's node, numbered in the order of the group's ranks: the ranks that share memory.
-std::vector<int> shared_memory_nodes(const Communicator& comm) {
-  const Communicator local = comm.split_shared(comm.rank());
-  int leader = comm.rank();  // the node's lowest rank of the group names it
-  check(MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, local.native()), "MPI_Allreduce");
-  std::vector<int> leaders(static_cast<std::size_t>(comm.size()));
-  check(MPI_Allgather(&leader, 1, MPI_INT, leaders.data(), 1, MPI_INT, comm.native()), "MPI_Allgather");
-  return leaders;
-}
-
 // The largest tag (an attribute of MPI_COMM_WORLD only, by the standard).
 long long tag_upper_bound() {
   int* value = nullptr;
@@ -58,9 +48,6 @@ bool progress_runs() {
   runs.erase(std::remove(runs.begin(), runs.end(), nullptr), runs.end());
   return !runs.empty();
 }
-
-AlgorithmComm::AlgorithmComm(const Communicator& comm, Chunking chunking)
-    : AlgorithmComm(comm, shared_memory_nodes(comm), chunking) {}
 
 AlgorithmComm::AlgorithmComm(const Communicator& comm, std::vector<int> node_of_rank, Chunking chunking)
     : comm_(comm.duplicate()), node_of_rank_(std::move(node_of_rank)), rank_(comm_.rank()), chunking_(chunking) {
@@ -110,6 +97,7 @@ CollectiveRun& CollectiveRun::operator=(CollectiveRun&& other) noexcept {
     type_ = other.type_;
     tag_base_ = other.tag_base_;
     next_chain_ = other.next_chain_;
+    completed_at_ = other.completed_at_;
     lanes_ = std::move(other.lanes_);
     requests_ = std::move(other.requests_);
     scratch_ = std::move(other.scratch_);
@@ -131,14 +119,14 @@ void CollectiveRun::cancel_in_destructor() noexcept {
 void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveSchedule> schedule,
                           std::span<const std::byte> input, std::span<std::byte> output, ElementType type) {
   if (comm_ != nullptr) throw std::logic_error("an operation started on a run still in flight");
-  const auto window = static_cast<std::size_t>(comm.chunking().window);
-  const std::size_t element = size_of(type);
-  const std::size_t scratch_bytes = window * static_cast<std::size_t>(schedule->scratch_slots()) *
-                                    static_cast<std::size_t>(schedule->chunk_count()) * element;
+  // As many lanes as chains can be in flight, each with the scratch its chain's reductions need.
+  const auto lanes = static_cast<std::size_t>(std::clamp(schedule->chains(), 1, comm.chunking().window));
+  const std::size_t scratch_bytes = lanes * static_cast<std::size_t>(schedule->scratch_slots()) *
+                                    static_cast<std::size_t>(schedule->slot_count()) * size_of(type);
   if (scratch_.size() < scratch_bytes) scratch_ = Buffer(scratch_bytes);
-  lanes_.resize(window);
+  lanes_.resize(lanes);
   for (auto& lane : lanes_) lane = Lane{-1, 0, 0, std::move(lane.hops)};
-  requests_.assign(window * requests_per_lane, MPI_REQUEST_NULL);
+  requests_.assign(lanes * requests_per_lane, MPI_REQUEST_NULL);
   tag_base_ = comm.begin_operation();
   comm_ = &comm;
   schedule_ = std::move(schedule);
@@ -146,6 +134,7 @@ void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveS
   output_ = output;
   type_ = type;
   next_chain_ = 0;
+  completed_at_ = -1;
   runs_in_flight().push_back(this);
   try {
     fill_lanes();
@@ -156,7 +145,7 @@ void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveS
 }
 
 std::byte* CollectiveRun::scratch(std::size_t lane, int slot) noexcept {
-  const std::size_t chunk = static_cast<std::size_t>(schedule_->chunk_count()) * size_of(type_);
+  const std::size_t chunk = static_cast<std::size_t>(schedule_->slot_count()) * size_of(type_);
   return scratch_.data() +
          (lane * static_cast<std::size_t>(schedule_->scratch_slots()) + static_cast<std::size_t>(slot)) * chunk;
 }
@@ -246,6 +235,7 @@ bool CollectiveRun::test() {
   }
   const bool busy = std::any_of(lanes_.begin(), lanes_.end(), [](const Lane& lane) { return lane.chain >= 0; });
   if (busy || next_chain_ < schedule_->chains()) return false;
+  completed_at_ = now();
   finish();
   return true;
 }

@@ -31,10 +31,9 @@ namespace scaleout::comm {
 
 class AlgorithmComm {
  public:
-  // Collective over `comm`: the nodes are the sets of ranks that share memory.
-  explicit AlgorithmComm(const Communicator& comm, Chunking chunking = {});
-  // Collective over `comm`, with the node of each rank given (tests place ranks of one host on
-  // several "nodes"); `node_of_rank` must be alike on every rank.
+  // Collective over `comm`, with the node of each rank (topology/cluster_discovery.hpp says which
+  // ranks form a node; tests place ranks of one host on several "nodes"); `node_of_rank` must be
+  // alike on every rank.
   AlgorithmComm(const Communicator& comm, std::vector<int> node_of_rank, Chunking chunking = {});
   AlgorithmComm(const AlgorithmComm&) = delete;
   AlgorithmComm& operator=(const AlgorithmComm&) = delete;
@@ -92,6 +91,8 @@ class CollectiveRun {
   // Progresses until it has completed.
   void wait();
   bool pending() const noexcept { return comm_ != nullptr; }
+  // MPI_Wtime when completion was observed; negative before the first completes.
+  double completed_at() const noexcept { return completed_at_; }
 
  private:
   struct Lane {
@@ -113,6 +114,7 @@ class CollectiveRun {
   std::span<std::byte> output_;
   ElementType type_ = ElementType::fp32;
   int tag_base_ = 0, next_chain_ = 0;
+  double completed_at_ = -1;
   std::vector<Lane> lanes_;
   std::vector<MPI_Request> requests_;  // requests_per_lane per lane
   Buffer scratch_;

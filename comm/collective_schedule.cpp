@@ -75,6 +75,7 @@ CollectiveSchedule::CollectiveSchedule(ScheduleSpec spec) : spec_(std::move(spec
       rounds_ = spec_.kind == CollectiveKind::allreduce ? 2 * (n - 1) : n;  // reduce-scatter: + its copy
       if (spec_.kind == CollectiveKind::allgather) rounds_ = n - 1;
       scratch_slots_ = spec_.kind == CollectiveKind::allgather ? 0 : 1;
+      slot_ = std::min(chunk_, block(0).count);
       break;
     }
     case Algorithm::tree: {
@@ -118,6 +119,7 @@ CollectiveSchedule::CollectiveSchedule(ScheduleSpec spec) : spec_(std::move(spec
         trees_.push_back(std::move(links));
       }
       chains_ = 2 * static_cast<int>(ceil_div(spec_.count - spec_.count / 2, chunk_));  // half 1 is the larger
+      slot_ = std::min(chunk_, spec_.count - spec_.count / 2);
       rounds_ = 4;  // reduce from the children, send up, receive from above, send down
       break;
     }

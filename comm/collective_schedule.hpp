@@ -92,7 +92,10 @@ class CollectiveSchedule {
   int chains() const noexcept { return chains_; }
   int rounds() const noexcept { return rounds_; }                // per chain (some rounds of some ranks hold no hop)
   int scratch_slots() const noexcept { return scratch_slots_; }  // per chain in flight
-  std::uint64_t chunk_count() const noexcept { return chunk_; }  // elements per scratch slot
+  std::uint64_t chunk_count() const noexcept { return chunk_; }  // elements per chunk
+  // Elements a scratch slot must hold: a chunk, or less where no block or half of the operation is as
+  // large.
+  std::uint64_t slot_count() const noexcept { return slot_; }
 
   // Appends to `out` what `rank` does in `round` of `chain`.
   void hops(int rank, int chain, int round, std::vector<Hop>& out) const;
@@ -118,7 +121,7 @@ class CollectiveSchedule {
 
   ScheduleSpec spec_;
   int chains_ = 0, rounds_ = 0, scratch_slots_ = 0;
-  std::uint64_t chunk_ = 1;
+  std::uint64_t chunk_ = 1, slot_ = 0;
   // ring: the ranks in ring order, and each rank's position in it
   std::vector<int> order_, position_;
   // tree: per tree, each rank's parent (-1 at the root) and children (at most 3: two nodes, a chain)

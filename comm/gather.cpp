@@ -67,6 +67,13 @@ std::vector<std::byte> gather_blocks(const Communicator& comm, std::span<const s
   return all;
 }
 
+std::vector<std::byte> allgather_blocks(const Communicator& comm, std::span<const std::byte> block) {
+  const int length = mpi_count(block.size());
+  std::vector<std::byte> all(block.size() * static_cast<std::size_t>(comm.size()));
+  check(MPI_Allgather(block.data(), length, MPI_BYTE, all.data(), length, MPI_BYTE, comm.native()), "MPI_Allgather");
+  return all;
+}
+
 bool any_rank(const Communicator& comm, bool flag) { return max_over_ranks(comm, flag ? 1 : 0) != 0; }
 
 int max_over_ranks(const Communicator& comm, int value) {

@@ -34,6 +34,19 @@ std::vector<T> gather_values(const Communicator& comm, const T& value, int root)
   return values;
 }
 
+// Every rank's block of bytes (the same size on every rank) on every rank, in rank order.
+std::vector<std::byte> allgather_blocks(const Communicator& comm, std::span<const std::byte> block);
+
+// Every rank's `value` on every rank, in rank order (plain data, as gather_values).
+template <class T>
+std::vector<T> allgather_values(const Communicator& comm, const T& value) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const auto bytes = allgather_blocks(comm, std::as_bytes(std::span<const T, 1>(&value, 1)));
+  std::vector<T> values(bytes.size() / sizeof(T));
+  if (!values.empty()) std::memcpy(values.data(), bytes.data(), bytes.size());
+  return values;
+}
+
 // True on every rank when `flag` is true on any (the ranks' agreement at a step boundary).
 bool any_rank(const Communicator& comm, bool flag);
 // The largest of every rank's `value`, on every rank (which signal, if any, some rank received).

@@ -43,7 +43,7 @@ bool Request::test() {
 void Request::wait() {
   if (handle_ == MPI_REQUEST_NULL) return;
   const double begin = now();
-  // While scaleout's own collectives are in flight, the wait progresses them too (schedule_run.hpp).
+  // While scaleout's own collectives are in flight, the wait progresses them too (collective_run.hpp).
   for (int done = 0; done == 0 && progress_runs();) check(MPI_Test(&handle_, &done, MPI_STATUS_IGNORE), "MPI_Test");
   if (handle_ != MPI_REQUEST_NULL) check(MPI_Wait(&handle_, MPI_STATUS_IGNORE), "MPI_Wait");
   completed_at_ = now();

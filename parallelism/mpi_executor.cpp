@@ -17,6 +17,13 @@ const comm::Communicator& Groups::operator[](Channel channel) const {
   return *comm;
 }
 
+comm::AlgorithmComm& Groups::algorithms_of_op(const Op& op) const {
+  const Channel channel = channel_of(op.group, op.expert);
+  auto* prepared = algorithms[static_cast<std::size_t>(channel)];
+  if (prepared == nullptr) throw std::logic_error(fmt::format("the layout has no {} group", to_string(channel)));
+  return *prepared;
+}
+
 void MpiExecutor::check_sizes(const Program& program) const {
   const auto element = comm::size_of(options_.type);
   for (const auto& op : program.ops) {
@@ -69,6 +76,10 @@ std::uint64_t MpiExecutor::verify(const comm::Buffer& buffer, const Op& op) cons
   return verify_transfer(op, comm, payload, payload_iteration(step_, op), buffer.bytes());
 }
 
+TransferContext MpiExecutor::context(const Op& op) const {
+  return {groups_.of_op(op), groups_.algorithms_of_op(op), options_.type, sum_};
+}
+
 Group MpiExecutor::progressed_group() const {
   // The group of the oldest operation in flight: the one a progress call works on first.
   const InFlight* oldest = nullptr;
@@ -81,20 +92,15 @@ Group MpiExecutor::progressed_group() const {
 bool MpiExecutor::progress() {
   bool outstanding = false;
   for (auto& entry : pool_) {
-    if (entry.slot < 0) continue;
-    for (auto& request : entry.requests) {
-      if (request.pending() && !request.test()) outstanding = true;
-    }
+    if (entry.slot >= 0 && entry.transfer.pending() && !entry.transfer.test()) outstanding = true;
   }
   return outstanding;
 }
 
 double MpiExecutor::complete(InFlight& entry) {
-  if (!entry.requests[0].pending() && !entry.requests[1].pending()) return 0.0;
+  if (!entry.transfer.pending()) return 0.0;
   const double begin = comm::now();
-  for (auto& request : entry.requests) {
-    if (request.pending()) request.wait();
-  }
+  entry.transfer.wait();
   return comm::now() - begin;
 }
 
@@ -102,8 +108,7 @@ void MpiExecutor::release(InFlight& entry, StepRecord& record, double step_start
   const Op& op = program_.ops[static_cast<std::size_t>(entry.op)];
   if (options_.check) record.wrong += verify(entry.buffer, op);
   if (options_.trace) {
-    const double completed = std::max(entry.requests[0].completed_at(), entry.requests[1].completed_at());
-    record.ops[static_cast<std::size_t>(entry.op)].end = completed - step_start;
+    record.ops[static_cast<std::size_t>(entry.op)].end = entry.transfer.completed_at() - step_start;
   }
   entry_of_slot_[static_cast<std::size_t>(op.slot)] = -1;
   entry.slot = -1;
@@ -128,9 +133,7 @@ MpiExecutor::InFlight& MpiExecutor::free_entry(int index, StepRecord& record, do
   }
   if (oldest == nullptr) {
     for (auto& entry : pool_) {
-      bool done = true;
-      for (auto& request : entry.requests) done = done && (!request.pending() || request.test());
-      if (done) {
+      if (!entry.transfer.pending() || entry.transfer.test()) {
         release(entry, record, step_start);
         return entry;
       }
@@ -151,7 +154,7 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
   InFlight* free = &free_entry(index, record, step_start);
   if (options_.check) fill(free->buffer, op);
   const double issuing = comm::now();
-  issue_transfer(op, {groups_.of_op(op), options_.type, sum_}, free->buffer.bytes(), free->requests);
+  issue_transfer(op, context(op), free->buffer.bytes(), free->transfer);
   // Issuing runs the library's first round of the operation: time spent in communication.
   record.exposed[static_cast<std::size_t>(op.group)] += comm::now() - issuing;
   free->slot = op.slot;
@@ -164,7 +167,7 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
 
 void MpiExecutor::blocking(const Op& op, StepRecord& record) {
   if (options_.check) fill(blocking_buffer_, op);
-  const double seconds = run_transfer(op, {groups_.of_op(op), options_.type, sum_}, blocking_buffer_.bytes());
+  const double seconds = run_transfer(op, context(op), blocking_buffer_.bytes(), blocking_transfer_);
   // Blocking pipeline ops are a stage waiting for its neighbours: a receive, or the stages' meeting
   // after backward (a stage that drained its pipeline early waits there).
   if (op.group == Group::pp) {

@@ -3,6 +3,8 @@
 // while MPI progresses outstanding operations; collectives run on real buffers of the exact sizes.
 // It produces records only; reporting and logging consume them elsewhere.
 //
+// Each op runs the algorithm it names (Op::algorithm, chosen before: algorithms.hpp).
+//
 // Buffers: a pool of `in_flight` buffers of the largest non-blocking operation, reused by every one,
 // and one buffer for blocking operations, so memory is bounded by in_flight x largest message
 // whatever the model's size. When an operation starts and every buffer is in flight, the executor
@@ -31,15 +33,22 @@
 #include "parallelism/program.hpp"
 #include "parallelism/progress_marker.hpp"
 #include "parallelism/step_record.hpp"
+#include "parallelism/transfer.hpp"
 
 namespace scaleout::parallelism {
 
-// The communicator of each channel (null where a layout has none).
+// The communicator of each channel, and its preparation for own algorithms (null where a layout has
+// none).
 struct Groups {
   std::array<const comm::Communicator*, channel_count> of{};
-  void set(Channel channel, const comm::Communicator& comm) { of[static_cast<std::size_t>(channel)] = &comm; }
+  std::array<comm::AlgorithmComm*, channel_count> algorithms{};
+  void set(Channel channel, const comm::Communicator& comm, comm::AlgorithmComm& prepared) {
+    of[static_cast<std::size_t>(channel)] = &comm;
+    algorithms[static_cast<std::size_t>(channel)] = &prepared;
+  }
   const comm::Communicator& operator[](Channel channel) const;
   const comm::Communicator& of_op(const Op& op) const { return (*this)[channel_of(op.group, op.expert)]; }
+  comm::AlgorithmComm& algorithms_of_op(const Op& op) const;
 };
 
 struct ExecutorOptions {
@@ -70,7 +79,7 @@ class MpiExecutor {
  private:
   struct InFlight {
     comm::Buffer buffer;
-    std::array<comm::Request, 2> requests;
+    TransferInFlight transfer;
     int slot = -1;  // the program's slot using this buffer; -1 when free
     int op = -1;    // index of the start op
     double issued_at = 0;
@@ -81,6 +90,7 @@ class MpiExecutor {
   InFlight& free_entry(int index, StepRecord& record, double step_start);
   double complete(InFlight& entry);  // waits; returns the time blocked
   void release(InFlight& entry, StepRecord& record, double step_start);
+  TransferContext context(const Op& op) const;
   Group progressed_group() const;
   void blocking(const Op& op, StepRecord& record);
   bool progress();
@@ -93,6 +103,7 @@ class MpiExecutor {
   comm::SumOp sum_;
   std::vector<InFlight> pool_;
   comm::Buffer blocking_buffer_;
+  TransferInFlight blocking_transfer_;
   std::vector<int> entry_of_slot_;
   int step_ = 0;
 };

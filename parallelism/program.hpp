@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "comm/algorithm.hpp"
+
 namespace scaleout::parallelism {
 
 // The group an op's communication belongs to, for records and logs. dp covers the reduction of
@@ -58,6 +60,9 @@ struct Op {
   int slot = -1;            // start and wait: which in-flight operation; blocking: -1
   int peer = -1;            // send and recv: the peer's rank in the group
   int tag = 0;              // names the message alike on every rank taking part (payloads, MPI tag)
+  // What moves the bytes: set by choose_algorithms (algorithms.hpp) where the group's placement is
+  // known; the MPI library's collective until then.
+  comm::Algorithm algorithm = comm::Algorithm::library;
 };
 
 // The buffer bytes an operation needs: in place where MPI allows it, send and receive halves for

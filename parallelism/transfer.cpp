@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "comm/collective.hpp"
 #include "comm/environment.hpp"
 #include "comm/operations.hpp"
+#include "parallelism/algorithms.hpp"
 
 namespace scaleout::parallelism {
 
@@ -29,12 +31,44 @@ Ring ring(const comm::Communicator& comm) {
 
 }  // namespace
 
-void issue_transfer(const Op& op, const TransferContext& c, std::span<std::byte> buffer,
-                    std::array<comm::Request, 2>& requests) {
+bool TransferInFlight::test() {
+  if (own_) return run_.test();
+  bool done = true;
+  for (auto& request : requests_) done = request.test() && done;
+  return done;
+}
+
+void TransferInFlight::wait() {
+  if (own_) return run_.wait();
+  for (auto& request : requests_) request.wait();
+}
+
+bool TransferInFlight::pending() const noexcept {
+  return own_ ? run_.pending() : requests_[0].pending() || requests_[1].pending();
+}
+
+double TransferInFlight::completed_at() const noexcept {
+  if (pending()) return -1;
+  return own_ ? run_.completed_at() : std::max(requests_[0].completed_at(), requests_[1].completed_at());
+}
+
+void issue_transfer(const Op& op, const TransferContext& c, std::span<std::byte> buffer, TransferInFlight& in_flight) {
+  if (in_flight.pending()) throw std::logic_error("a transfer issued into one still in flight");
+  in_flight.requests_ = {};
+  in_flight.own_ = false;
   const std::size_t count = elements(op, c.type);
   const auto n = static_cast<std::size_t>(c.comm.size());
   void* data = buffer.data();
   void* second_half = buffer.data() + op.bytes;
+  auto& requests = in_flight.requests_;
+  if (const auto kind = collective_of(op.transfer); kind && op.algorithm != comm::Algorithm::library) {
+    const std::span<std::byte> first = buffer.first(op.bytes);
+    const std::span<std::byte> output = op.transfer == Transfer::alltoall ? buffer.subspan(op.bytes, op.bytes) : first;
+    in_flight.own_ = true;
+    in_flight.run_.start(c.algorithms, c.algorithms.schedule(*kind, op.algorithm, count, comm::size_of(c.type)), first,
+                         output, c.type);
+    return;
+  }
   switch (op.transfer) {
     case Transfer::allreduce: requests[0] = comm::iallreduce(c.comm, MPI_IN_PLACE, data, count, c.type, c.sum); return;
     case Transfer::reduce_scatter:
@@ -53,32 +87,27 @@ void issue_transfer(const Op& op, const TransferContext& c, std::span<std::byte>
   }
 }
 
-double run_transfer(const Op& op, const TransferContext& c, std::span<std::byte> buffer) {
+double run_transfer(const Op& op, const TransferContext& c, std::span<std::byte> buffer, TransferInFlight& in_flight) {
   const std::size_t count = elements(op, c.type);
   const auto n = static_cast<std::size_t>(c.comm.size());
   void* data = buffer.data();
-  switch (op.transfer) {
-    case Transfer::allreduce: return comm::allreduce(c.comm, MPI_IN_PLACE, data, count, c.type, c.sum).seconds();
-    case Transfer::reduce_scatter:
-      return comm::reduce_scatter(c.comm, MPI_IN_PLACE, data, count / n, c.type, c.sum).seconds();
-    case Transfer::allgather: return comm::allgather(c.comm, MPI_IN_PLACE, data, count / n, c.type).seconds();
-    case Transfer::alltoall: return comm::alltoall(c.comm, data, buffer.data() + op.bytes, count / n, c.type).seconds();
-    case Transfer::exchange: {
-      const Ring neighbours = ring(c.comm);
-      return comm::sendrecv(c.comm, data, count, neighbours.next, buffer.data() + op.bytes, count, neighbours.previous,
-                            c.type, mpi_tag(op))
-          .seconds();
-    }
-    case Transfer::send:
-    case Transfer::recv: {
-      const double begin = comm::now();
-      std::array<comm::Request, 2> requests;
-      issue_transfer(op, c, buffer, requests);
-      requests[0].wait();
-      return comm::now() - begin;
+  // The library's blocking collectives where the op runs the library's; everything else is issued
+  // and waited for, so that the wait progresses the own collectives in flight.
+  if (op.algorithm == comm::Algorithm::library) {
+    switch (op.transfer) {
+      case Transfer::allreduce: return comm::allreduce(c.comm, MPI_IN_PLACE, data, count, c.type, c.sum).seconds();
+      case Transfer::reduce_scatter:
+        return comm::reduce_scatter(c.comm, MPI_IN_PLACE, data, count / n, c.type, c.sum).seconds();
+      case Transfer::allgather: return comm::allgather(c.comm, MPI_IN_PLACE, data, count / n, c.type).seconds();
+      case Transfer::alltoall:
+        return comm::alltoall(c.comm, data, buffer.data() + op.bytes, count / n, c.type).seconds();
+      default: break;
     }
   }
-  throw std::logic_error("unknown transfer");
+  const double begin = comm::now();
+  issue_transfer(op, c, buffer, in_flight);
+  in_flight.wait();
+  return comm::now() - begin;
 }
 
 int payload_iteration(int step, const Op& op) {

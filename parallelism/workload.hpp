@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "comm/algorithm.hpp"
 #include "comm/element_type.hpp"
 #include "parallelism/device.hpp"
 #include "parallelism/layout.hpp"
@@ -36,6 +37,8 @@ struct Workload {
   double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's bucket_cap_mb
   bool overlap = true;    // reduce buckets during backward, or only after it
   comm::ElementType gradient_type = comm::ElementType::bf16;
+  // The collective algorithms the framework's library runs (comm.algorithm; parallelism/algorithms.hpp).
+  comm::AlgorithmChoice algorithm = comm::AlgorithmChoice::automatic;
   std::optional<Inference> inference;  // serving; training when empty
 
   int microbatches() const { return global_batch / (micro_batch * layout.dp); }

@@ -7,7 +7,7 @@ namespace {
 
 class Allgather final : public Collective {
  public:
-  std::string_view name() const noexcept override { return "allgather"; }
+  CollectiveKind kind() const noexcept override { return CollectiveKind::allgather; }
   double bus_factor(int n) const noexcept override { return static_cast<double>(n - 1) / n; }
   Shape shape(std::size_t bytes, ElementType type, int ranks) const noexcept override {
     const std::size_t block = elements_per_block(bytes, type, static_cast<std::size_t>(ranks));

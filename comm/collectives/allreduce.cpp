@@ -7,7 +7,7 @@ namespace {
 
 class Allreduce final : public Collective {
  public:
-  std::string_view name() const noexcept override { return "allreduce"; }
+  CollectiveKind kind() const noexcept override { return CollectiveKind::allreduce; }
   double bus_factor(int n) const noexcept override { return 2.0 * (n - 1) / n; }
   Shape shape(std::size_t bytes, ElementType type, int) const noexcept override {
     const std::size_t count = elements_per_block(bytes, type, 1);

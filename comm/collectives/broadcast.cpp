@@ -7,7 +7,7 @@ namespace {
 
 class Broadcast final : public Collective {
  public:
-  std::string_view name() const noexcept override { return "broadcast"; }
+  CollectiveKind kind() const noexcept override { return CollectiveKind::broadcast; }
   double bus_factor(int) const noexcept override { return 1.0; }
   // In place: the receive buffer is the one broadcast; the send buffer is unused.
   Shape shape(std::size_t bytes, ElementType type, int) const noexcept override {

@@ -7,7 +7,7 @@ namespace {
 
 class Reduce final : public Collective {
  public:
-  std::string_view name() const noexcept override { return "reduce"; }
+  CollectiveKind kind() const noexcept override { return CollectiveKind::reduce; }
   double bus_factor(int) const noexcept override { return 1.0; }
   Shape shape(std::size_t bytes, ElementType type, int) const noexcept override {
     const std::size_t count = elements_per_block(bytes, type, 1);

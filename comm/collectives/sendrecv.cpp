@@ -10,7 +10,7 @@ constexpr int tag = 7;
 
 class Sendrecv final : public Collective {
  public:
-  std::string_view name() const noexcept override { return "sendrecv"; }
+  CollectiveKind kind() const noexcept override { return CollectiveKind::sendrecv; }
   double bus_factor(int) const noexcept override { return 1.0; }
   Shape shape(std::size_t bytes, ElementType type, int) const noexcept override {
     const std::size_t count = elements_per_block(bytes, type, 1);

@@ -19,6 +19,10 @@ Body declare(CLI::App& bench) {
   bench.add_flag("--check", a->check, "Verify every element of every result; wrong elements fail the run");
   bench.add_option("--dtype", a->dtype, "Element type: fp32 or bf16")->capture_default_str();
   bench.add_flag("--nonblocking", a->nonblocking, "Use the non-blocking collective and time issue plus wait");
+  bench
+      .add_option("--algorithm", a->algorithm,
+                  "Algorithm: auto (as NCCL chooses), ring, tree (allreduce), library (the MPI's own collectives)")
+      ->capture_default_str();
   bench.add_option("--output", a->output, "Also write the results to FILE.json or FILE.csv");
   bench.add_flag("--overwrite", a->overwrite, "Replace the --output file if it exists");
   bench.add_option("--seed", a->seed, "Seed of the synthetic payloads")->capture_default_str()->check(whole_64_bits);

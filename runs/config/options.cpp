@@ -11,6 +11,7 @@
 #include <set>
 #include <string_view>
 
+#include "comm/algorithm.hpp"
 #include "runs/input_file.hpp"
 #include "runs/usage_error.hpp"
 
@@ -156,6 +157,15 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
   }
 }
 
+std::vector<std::string> algorithm_choice_names() {
+  std::vector<std::string> names;
+  for (const auto choice : {comm::AlgorithmChoice::automatic, comm::AlgorithmChoice::ring, comm::AlgorithmChoice::tree,
+                            comm::AlgorithmChoice::library}) {
+    names.emplace_back(comm::name(choice));
+  }
+  return names;
+}
+
 }  // namespace
 
 const std::vector<OptionSpec>& run_options() {
@@ -202,6 +212,8 @@ const std::vector<OptionSpec>& run_options() {
       number("dp.bucket_mb", "25", 0.001, 1e6, "gradient bucket size in MiB"),
       boolean("dp.overlap", "true", "allreduce buckets during backward (false: after backward)"),
       choice("dp.gradient_dtype", "bf16", {"bf16", "fp32"}, "element type of the gradients reduced"),
+      choice("comm.algorithm", "auto", algorithm_choice_names(),
+             "collective algorithms: auto chooses as NCCL does, ring, tree (allreduce), library (the MPI's own)"),
       integer("emulation.steps", "10", 1, 1e7,
               "measured steps (inference: request batches, each a prefill and a decode pass per further output token)"),
       integer("emulation.warmup", "2", 0, 1e6, "warm-up steps before them (logged, flagged)"),

@@ -287,6 +287,7 @@ RunConfig resolve(const Settings& settings) {
   w.bucket_mb = settings.number("dp.bucket_mb");
   w.overlap = settings.boolean("dp.overlap");
   w.gradient_type = *comm::parse_element_type(settings.text("dp.gradient_dtype"));
+  w.algorithm = *comm::parse_algorithm_choice(settings.text("comm.algorithm"));
   config.steps = static_cast<int>(settings.integer("emulation.steps"));
   config.warmup = static_cast<int>(settings.integer("emulation.warmup"));
   config.compute = *parallelism::parse_compute_mode(settings.text("emulation.compute"));

@@ -44,14 +44,19 @@ void check_sizes_fit(const BenchPlan& plan, int ranks) {
   }
 }
 
-// The payload buffers of the largest size must fit in what every node has available.
-void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world, const topology::NodeIdentity& identity) {
+// The payload buffers of the largest size (and an own algorithm's working buffer and chunks) must fit
+// in what every node has available.
+void check_memory_fits(const BenchPlan& plan, const comm::AlgorithmComm& own, const topology::NodeIdentity& identity) {
+  const comm::Communicator& world = own.comm();
   std::uint64_t per_rank = 0;
   std::string largest;
   for (const comm::Collective* collective : plan.collectives) {
     for (const std::uint64_t size : plan.sizes) {
       const comm::Shape shape = collective->shape(size, plan.options.type, world.size());
-      const std::uint64_t bytes = (shape.send_count + shape.recv_count) * comm::size_of(plan.options.type);
+      const comm::Algorithm algorithm =
+          comm::choose_algorithm(plan.options.algorithm, collective->kind(), own.span(), shape.bytes);
+      const std::uint64_t bytes = (shape.send_count + shape.recv_count) * comm::size_of(plan.options.type) +
+                                  comm::own_algorithm_bytes(collective->kind(), algorithm, shape.bytes, own.chunking());
       if (bytes > per_rank) {
         per_rank = bytes;
         largest = fmt::format("{} of {}", collective->name(), format_bytes(size));
@@ -63,10 +68,10 @@ void check_memory_fits(const BenchPlan& plan, const comm::Communicator& world, c
 
 }  // namespace
 
-void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world,
+void check_bench_plan_fits(const BenchPlan& plan, const comm::AlgorithmComm& own,
                            const topology::NodeIdentity& identity) {
-  check_sizes_fit(plan, world.size());
-  check_memory_fits(plan, world, identity);
+  check_sizes_fit(plan, own.size());
+  check_memory_fits(plan, own, identity);
 }
 
 BenchPlan plan_bench(const BenchRequest& a) {
@@ -97,7 +102,12 @@ BenchPlan plan_bench(const BenchRequest& a) {
   if (!a.output.empty() && output_format(a.output).empty()) {
     throw UsageError(fmt::format("--output: '{}' must end in .json or .csv", a.output));
   }
+  const auto algorithm = comm::parse_algorithm_choice(a.algorithm);
+  if (!algorithm) {
+    throw UsageError(fmt::format("--algorithm: '{}' is unknown; allowed: {}", a.algorithm, comm::algorithm_choices));
+  }
   plan.options = {a.iterations, a.warmup, a.check, a.nonblocking, *type, a.seed};
+  plan.options.algorithm = *algorithm;
   plan.output = a.output;
   plan.overwrite = a.overwrite;
   return plan;
@@ -108,7 +118,8 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     const bool root = world.rank() == 0;
     const topology::NodeIdentity identity = topology::identify_node(world);
-    check_bench_plan_fits(plan, world, identity);
+    comm::AlgorithmComm own(world, comm::allgather_values(world, identity.node));
+    check_bench_plan_fits(plan, own, identity);
     if (!plan.output.empty()) {
       const std::string why =
           comm::broadcast_string(world, root ? output_problem(plan.output, {.overwrite = plan.overwrite}) : "", 0);
@@ -123,7 +134,7 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
     std::uint64_t wrong = 0;
     for (const comm::Collective* collective : plan.collectives) {
       for (const std::uint64_t size : plan.sizes) {
-        records.push_back(comm::measure(*collective, world, size, plan.options));
+        records.push_back(comm::measure(*collective, world, own, size, plan.options));
         if (root) table.row(records.back());
         wrong += records.back().wrong.value_or(0);
       }

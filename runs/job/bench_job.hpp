@@ -8,6 +8,7 @@
 
 #include "comm/bench_record.hpp"
 #include "comm/collective.hpp"
+#include "comm/collective_run.hpp"
 #include "comm/communicator.hpp"
 #include "topology/cluster_discovery.hpp"
 
@@ -22,6 +23,7 @@ struct BenchRequest {
   bool check = false;
   std::string dtype = "fp32";
   bool nonblocking = false;
+  std::string algorithm = "auto";
   std::string output;
   bool overwrite = false;  // --output may replace an existing file
   std::uint64_t seed = 1;
@@ -44,8 +46,8 @@ BenchPlan plan_bench(const BenchRequest& request);
 int run_bench(const BenchPlan& plan, int& argc, char**& argv);
 
 // Every size fits MPI's int counts on the world's ranks, and its buffers fit every node's memory:
-// UsageError on every rank alike otherwise. Collective over `world`.
-void check_bench_plan_fits(const BenchPlan& plan, const comm::Communicator& world,
+// UsageError on every rank alike otherwise. Collective over the world `own` is prepared on.
+void check_bench_plan_fits(const BenchPlan& plan, const comm::AlgorithmComm& own,
                            const topology::NodeIdentity& identity);
 
 }  // namespace scaleout::runs

@@ -38,12 +38,12 @@ constexpr std::pair<double, int> compute_spans[] = {{50e-6, 40}, {200e-6, 20}, {
 
 // One collective at every size on `group` (each rank's group runs at once with the others'), then its
 // fit; the groups of a tier are alike, so rank 0's stands for them.
-void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group,
+void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group, comm::AlgorithmComm& own,
                    const std::vector<std::uint64_t>& sizes, const comm::BenchOptions& options, bool root,
                    analysis::Calibration& calibration) {
   std::vector<std::pair<double, double>> measured;
   for (const std::uint64_t size : sizes) {
-    const auto record = comm::measure(benchmark_of(key.collective), group, size, options);
+    const auto record = comm::measure(benchmark_of(key.collective), group, own, size, options);
     measured.emplace_back(static_cast<double>(record.bytes), comm::percentiles(record.seconds).p50);
   }
   if (!root) return;
@@ -54,8 +54,9 @@ void calibrate_fit(const analysis::FitKey& key, const comm::Communicator& group,
 }
 
 // Every collective, blocking and polled, on the tier's groups.
-void calibrate_tier(Tier tier, const comm::Communicator& group, const BenchPlan& plan, bool root,
+void calibrate_tier(Tier tier, const comm::Communicator& group, int node, const BenchPlan& plan, bool root,
                     analysis::Calibration& calibration) {
+  comm::AlgorithmComm own(group, comm::allgather_values(group, node));
   for (int p = 0; p < analysis::progress_count; ++p) {
     const auto progress = static_cast<analysis::Progress>(p);
     comm::BenchOptions options = plan.options;
@@ -64,7 +65,7 @@ void calibrate_tier(Tier tier, const comm::Communicator& group, const BenchPlan&
       options.poll_interval = parallelism::EmulationTiming{}.poll_interval;
     }
     for (int c = 0; c < analysis::collective_count; ++c) {
-      calibrate_fit({tier, static_cast<Collective>(c), progress}, group, plan.sizes, options, root, calibration);
+      calibrate_fit({tier, static_cast<Collective>(c), progress}, group, own, plan.sizes, options, root, calibration);
     }
   }
 }
@@ -94,6 +95,7 @@ BenchPlan calibration_plan(const CalibrateRequest& a) {
   bench.iterations = a.iterations;
   bench.warmup = a.warmup;
   bench.dtype = a.dtype;
+  bench.algorithm = "library";  // the cost model's fits are of the library's collectives
   BenchPlan plan = plan_bench(bench);
   if (plan.sizes.size() < 2)
     throw UsageError(fmt::format("--sizes: '{}' gives one size; a fit needs at least two", a.sizes));
@@ -104,7 +106,7 @@ BenchPlan calibration_plan(const CalibrateRequest& a) {
 // measured with every node alike, and a job with unequal nodes would mix two shapes. Alike on every rank.
 void check_job(const comm::Communicator& world, const topology::NodeIdentity& identity, const BenchPlan& plan,
                const CalibrateRequest& a) {
-  check_bench_plan_fits(plan, world, identity);
+  check_bench_plan_fits(plan, comm::AlgorithmComm(world, comm::allgather_values(world, identity.node)), identity);
   std::string problem;
   if (world.rank() == 0) problem = output_problem(a.output, {.overwrite = a.overwrite});
   problem = comm::broadcast_string(world, problem, 0);
@@ -137,7 +139,7 @@ void calibrate_tiers(const comm::Communicator& world, const topology::NodeIdenti
   const bool root = world.rank() == 0;
   if (identity.local_size >= 2) {
     if (root) fmt::print("intra-node: groups of the {} ranks of each node, all nodes at once\n", identity.local_size);
-    calibrate_tier(Tier::intra, identity.node_comm, plan, root, calibration);
+    calibrate_tier(Tier::intra, identity.node_comm, identity.node, plan, root, calibration);
   } else if (root) {
     fmt::print("intra-node: not measured (one rank per node)\n");
   }
@@ -148,7 +150,7 @@ void calibrate_tiers(const comm::Communicator& world, const topology::NodeIdenti
     if (root)
       fmt::print("inter-node: groups of one rank per node on {} nodes, {} at once\n", identity.nodes,
                  identity.local_size);
-    calibrate_tier(Tier::inter, across, plan, root, calibration);
+    calibrate_tier(Tier::inter, across, identity.node, plan, root, calibration);
   } else if (root) {
     fmt::print("inter-node: not measured (one node)\n");
   }

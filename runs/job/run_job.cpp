@@ -15,6 +15,7 @@
 #include "analysis/run_result.hpp"
 #include "comm/environment.hpp"
 #include "comm/gather.hpp"
+#include "parallelism/algorithms.hpp"
 #include "parallelism/inference.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/process_groups.hpp"
@@ -106,6 +107,7 @@ struct Prepared {
   std::vector<parallelism::Program> programs;  // every stage's on rank 0; this rank's stage's elsewhere
   std::uint64_t log_growth = 0;
   topology::NodeIdentity identity;
+  std::vector<int> node_of_rank;  // every world rank's node
 };
 
 Prepared prepare(RunConfig& config, const std::string& config_path, const comm::Communicator& world) {
@@ -134,6 +136,16 @@ Prepared prepare(RunConfig& config, const std::string& config_path, const comm::
     throw UsageError(fmt::format("output.path: {} cannot be written: {}", config.output, unwritable));
   }
   p.identity = topology::identify_node(world);
+  p.node_of_rank = comm::allgather_values(world, p.identity.node);
+  // Each op's algorithm on this job's placement: rank 0 chooses for the first rank of every stage,
+  // whose programs the log keeps (the stage's other ranks choose alike where the placement is
+  // regular), the others for themselves.
+  const auto& layout = config.workload.layout;
+  for (std::size_t s = 0; s < p.programs.size(); ++s) {
+    const int rank = root ? parallelism::rank_at(layout, 0, 0, static_cast<int>(s) % layout.pp, 0) : world.rank();
+    parallelism::choose_algorithms(p.programs[s], config.workload.algorithm,
+                                   parallelism::group_spans(layout, rank, p.node_of_rank));
+  }
   // The executor's payload buffers, and as much again as the largest transfer for the MPI library's
   // own scratch (a reduce-scatter or allreduce of S bytes allocates up to S in Open MPI).
   const auto& program = p.programs[static_cast<std::size_t>(p.position.pp)];
@@ -158,7 +170,7 @@ class RunJob {
         prepared_(std::move(prepared)),
         program_(prepared_.programs[static_cast<std::size_t>(prepared_.position.pp)]),
         cluster_(topology::gather_cluster_map(world)),
-        groups_(world, workload_.layout),
+        groups_(world, workload_.layout, prepared_.node_of_rank),
         executor_(program_, groups_.view(),
                   {.compute = config.compute,
                    .type = workload_.gradient_type,
@@ -230,8 +242,11 @@ class RunJob {
     const Pass pass = pass_of(config_, index);
     if (pass.kind == PassKind::prefill && index > 0) executor_.load(program_);
     if (pass.kind == PassKind::decode) {
-      executor_.load(parallelism::decode_program(workload_, prepared_.position.pp,
-                                                 parallelism::decode_context(*workload_.inference, pass.token)));
+      parallelism::Program decode = parallelism::decode_program(
+          workload_, prepared_.position.pp, parallelism::decode_context(*workload_.inference, pass.token));
+      parallelism::choose_algorithms(decode, workload_.algorithm,
+                                     parallelism::group_spans(workload_.layout, world_.rank(), prepared_.node_of_rank));
+      executor_.load(std::move(decode));
     }
     marker_.mark(index, -1);
     world_.barrier();

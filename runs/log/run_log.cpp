@@ -59,6 +59,7 @@ struct ProgramRow {
   std::int32_t microbatch, layer;
   const char* group;
   const char* transfer;
+  const char* algorithm;
   std::int8_t expert;
   std::uint64_t bytes;
   std::int32_t slot, peer, tag;
@@ -150,6 +151,7 @@ void write_program(hid_t file, const std::vector<parallelism::Program>& programs
       .SCALEOUT_FIELD(ProgramRow, layer, H5T_NATIVE_INT32)
       .SCALEOUT_FIELD(ProgramRow, group, text.id())
       .SCALEOUT_FIELD(ProgramRow, transfer, text.id())
+      .SCALEOUT_FIELD(ProgramRow, algorithm, text.id())
       .SCALEOUT_FIELD(ProgramRow, expert, H5T_NATIVE_INT8)
       .SCALEOUT_FIELD(ProgramRow, bytes, H5T_NATIVE_UINT64)
       .SCALEOUT_FIELD(ProgramRow, slot, H5T_NATIVE_INT32)
@@ -172,7 +174,8 @@ void write_program(hid_t file, const std::vector<parallelism::Program>& programs
       rows.push_back({stage, static_cast<std::int8_t>(pass), static_cast<std::int32_t>(i),
                       parallelism::to_string(op.kind), parallelism::to_string(op.phase), op.microbatch, op.layer,
                       compute ? "" : parallelism::to_string(op.group),
-                      compute ? "" : parallelism::to_string(op.transfer), static_cast<std::int8_t>(op.expert), op.bytes,
+                      compute ? "" : parallelism::to_string(op.transfer),
+                      compute ? "" : comm::name(op.algorithm).data(), static_cast<std::int8_t>(op.expert), op.bytes,
                       op.slot, op.peer, compute ? -1 : op.tag, op.flops, op.memory_bytes, op.seconds});
     }
     table.append(rows.data(), rows.size());
@@ -323,9 +326,9 @@ namespace {
 void read_header(hid_t root, RunLog& log) {
   if (!h5::has_attribute(root, "schema_version")) throw h5::Error("not a scaleout run log (no schema_version)");
   log.schema_version = h5::read_int_attribute(root, "schema_version");
-  if (log.schema_version != run_log_schema_version) {
-    throw h5::Error(fmt::format("written with run-log schema version {}; this scaleout reads version {}",
-                                log.schema_version, run_log_schema_version));
+  if (log.schema_version < oldest_readable_run_log_schema_version || log.schema_version > run_log_schema_version) {
+    throw h5::Error(fmt::format("written with run-log schema version {}; this scaleout reads versions {} to {}",
+                                log.schema_version, oldest_readable_run_log_schema_version, run_log_schema_version));
   }
   log.status = h5::read_string_attribute(root, "status");
   log.config_yaml = h5::read_string_attribute(root, "config");

@@ -16,23 +16,23 @@ void ConsoleTable::header(const BenchContext& c) const {
   const auto& o = c.options;
   fmt::print(out_, "# scaleout bench {}: {} rank{} on {} node{}, {}\n", version(), c.ranks, c.ranks == 1 ? "" : "s",
              c.nodes, c.nodes == 1 ? "" : "s", c.mpi_library);
-  fmt::print(out_, "# {}, {}, {} measured iterations after {} warm-up, check {}\n", comm::name(o.type),
-             o.nonblocking ? "non-blocking (issue + wait)" : "blocking", o.iterations, o.warmup,
-             o.check ? "on" : "off");
+  fmt::print(out_, "# {}, {}, {} measured iterations after {} warm-up, check {}, algorithm {}\n", comm::name(o.type),
+             o.nonblocking ? "non-blocking (issue + wait)" : "blocking", o.iterations, o.warmup, o.check ? "on" : "off",
+             comm::name(o.algorithm));
   fmt::print(out_,
              "# time: microseconds per iteration, each the slowest rank's; algbw = bytes / p50 and busbw = "
              "algbw x factor, in GB/s\n");
-  fmt::print(out_, "#\n# {:<15}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{:>8}\n", "collective", "bytes", "min",
-             "p50", "p95", "p99", "max", "algbw", "busbw", "wrong");
+  fmt::print(out_, "#\n# {:<15}{:<10}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{:>8}\n", "collective", "algorithm",
+             "bytes", "min", "p50", "p95", "p99", "max", "algbw", "busbw", "wrong");
   std::fflush(out_);
 }
 
 void ConsoleTable::row(const comm::BenchRecord& r) const {
   const comm::BenchFigures f = comm::figures(r);
   const std::string wrong = r.wrong ? fmt::format("{}", *r.wrong) : "-";
-  fmt::print(out_, "  {:<15}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{:>8}\n", r.collective,
-             r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99, f.time_us.max, f.algbw_gbs,
-             f.busbw_gbs, wrong);
+  fmt::print(out_, "  {:<15}{:<10}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{:>8}\n",
+             r.collective, r.algorithm, r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99,
+             f.time_us.max, f.algbw_gbs, f.busbw_gbs, wrong);
   std::fflush(out_);
 }
 
@@ -43,6 +43,7 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
     std::vector<double> iterations_us;
     for (const double seconds : r.seconds) iterations_us.push_back(seconds * 1e6);
     results.push_back({{"collective", r.collective},
+                       {"algorithm", r.algorithm},
                        {"bytes", r.bytes},
                        {"requested_bytes", r.requested_bytes},
                        {"time_us",
@@ -63,6 +64,7 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
           {"mpi_library", c.mpi_library},
           {"dtype", comm::name(c.options.type)},
           {"nonblocking", c.options.nonblocking},
+          {"algorithm", comm::name(c.options.algorithm)},
           {"iterations", c.options.iterations},
           {"warmup", c.options.warmup},
           {"check", c.options.check},
@@ -71,11 +73,12 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
 
 std::string bench_csv(std::span<const comm::BenchRecord> records) {
   std::string csv =
-      "collective,bytes,time_us_min,time_us_p50,time_us_p95,time_us_p99,time_us_max,algbw_gbs,busbw_gbs,wrong\n";
+      "collective,algorithm,bytes,time_us_min,time_us_p50,time_us_p95,time_us_p99,time_us_max,algbw_gbs,busbw_gbs,"
+      "wrong\n";
   for (const comm::BenchRecord& r : records) {
     const comm::BenchFigures f = comm::figures(r);
-    csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.6f},{:.6f},{}\n", r.collective, r.bytes,
-                       f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99, f.time_us.max, f.algbw_gbs,
+    csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.6f},{:.6f},{}\n", r.collective, r.algorithm,
+                       r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99, f.time_us.max, f.algbw_gbs,
                        f.busbw_gbs, r.wrong ? fmt::format("{}", *r.wrong) : "");
   }
   return csv;

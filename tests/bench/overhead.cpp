@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto world = scaleout::comm::Communicator::world().duplicate();
+  scaleout::comm::AlgorithmComm own(world, std::vector<int>(static_cast<std::size_t>(world.size()), 0));
   MPI_Comm bare = MPI_COMM_NULL;
   MPI_Comm_dup(MPI_COMM_WORLD, &bare);
   const bool root = world.rank() == 0;
@@ -123,9 +124,10 @@ int main(int argc, char** argv) {
     const int iterations = std::clamp(static_cast<int>(budget / std::max(median(probe), 1e-6)), 3, 2000);
     std::vector<double> tool, plain, again;
     for (int round = 0; round < rounds; ++round) {
-      const scaleout::comm::BenchOptions options{iterations, 1, false, false, scaleout::comm::ElementType::fp32, 1};
+      scaleout::comm::BenchOptions options{iterations, 1, false, false, scaleout::comm::ElementType::fp32, 1};
+      options.algorithm = scaleout::comm::AlgorithmChoice::library;
       const auto measure = [&] {
-        const auto record = scaleout::comm::measure(*collective, world, size, options);
+        const auto record = scaleout::comm::measure(*collective, world, own, size, options);
         tool.insert(tool.end(), record.seconds.begin(), record.seconds.end());
       };
       const auto loop = [&](std::vector<double>& into) {

@@ -80,7 +80,8 @@ class Bench(unittest.TestCase):
                                  "--warmup", "1", "--output", path, ranks=4)
             self.assertEqual(code, 0, err)
             rows = [line.split() for line in out.splitlines() if line.startswith("  allreduce")]
-            self.assertEqual([int(row[1]) for row in rows], [4096, 16384, 65536])
+            self.assertEqual([int(row[2]) for row in rows], [4096, 16384, 65536])
+            self.assertEqual({row[1] for row in rows}, {"ring"})  # NCCL's choice on 4 ranks of one node
             self.assertTrue(all(row[-1] == "0" for row in rows), out)  # wrong elements
             with open(path) as f:
                 document = json.load(f)
@@ -88,8 +89,10 @@ class Bench(unittest.TestCase):
         self.assertEqual(document["nodes"], 1)
         self.assertTrue(document["mpi_library"].startswith("Open MPI"), document["mpi_library"])
         self.assertEqual(len(document["results"]), 3)
+        self.assertEqual(document["algorithm"], "auto")
         for result in document["results"]:
             self.assertEqual(result["collective"], "allreduce")
+            self.assertEqual(result["algorithm"], "ring")
             self.assertEqual(result["wrong"], 0)
             times = result["time_us"]
             self.assertLessEqual(times["min"], times["p50"])
@@ -110,6 +113,8 @@ class Bench(unittest.TestCase):
                 rows = list(csv.DictReader(f))
         self.assertEqual([r["collective"] for r in rows[::2]],
                          ["allreduce", "reduce_scatter", "allgather", "alltoall", "broadcast", "reduce", "sendrecv"])
+        self.assertEqual([r["algorithm"] for r in rows[::2]],
+                         ["ring", "ring", "ring", "pairwise", "library", "library", "direct"])
         self.assertTrue(all(r["wrong"] == "0" for r in rows))
         # 1000 bytes of bf16 over 3 ranks: 166 elements per block, S = 996 bytes.
         self.assertEqual(rows[2]["bytes"], "996")
@@ -127,6 +132,7 @@ class BadInput(unittest.TestCase):
         (("bench", "--sizes", "64M:4K"), "--sizes: '64M:4K' has its minimum 64M above its maximum 4K"),
         (("bench", "--sizes", "1K:1M:1"), "the factor must be a whole number of at least 2"),
         (("bench", "--iters", "0"), "--iters: 0 is not allowed; it must be at least 1"),
+        (("bench", "--algorithm", "fastest"), "--algorithm: 'fastest' is unknown; allowed: auto, ring, tree, library"),
         (("bench", "--iters", "-2"), "--iters: -2 is not allowed"),
         (("bench", "--iters", "many"), "--iters"),
         (("bench", "--warmup", "-1"), "--warmup: -1 is not allowed"),

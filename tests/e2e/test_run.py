@@ -28,7 +28,7 @@ class Run(unittest.TestCase):
                 self.assertIn(line, out)
             self.assertIn(f"run log: {log} (complete)", out)
             with h5py.File(log, "r") as f:
-                self.assertEqual(f.attrs["schema_version"], 3)
+                self.assertEqual(f.attrs["schema_version"], 4)
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertIn("preset: tiny", f.attrs["config"])
                 self.assertIn("check: true", f.attrs["config"])
@@ -48,8 +48,28 @@ class Run(unittest.TestCase):
                 self.assertEqual(f["topology/nodes"][0]["ranks"], 4)
                 self.assertIn("<topology", f["topology/xml"][0].decode())
                 self.assertEqual(len(f["ops"]), 10 * 4 * len(f["program"]))
+                program = f["program"][:]
+                compute = program["kind"] == b"compute"
+                self.assertTrue(np.all(program["algorithm"][compute] == b""))
+                # comm.algorithm auto on 4 ranks of one node: NCCL's choice there is the ring.
+                self.assertEqual(set(program["algorithm"][~compute]), {b"ring"})
                 self.assertEqual(f["summary"].attrs["steps"], 8)
                 self.assertTrue(f["environment"].attrs["mpi_library"].startswith("Open MPI"))
+
+    def test_the_library_algorithm_is_run_and_logged_and_an_unknown_one_refused(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "library.h5")
+            code, out, err = run("run", TINY, "--output", log, "--check", "--set", "comm.algorithm=library",
+                                 "--set", "emulation.steps=2", ranks=3, timeout=300)
+            self.assertEqual(code, 0, out + err)
+            with h5py.File(log, "r") as f:
+                program = f["program"][:]
+                self.assertEqual(set(program["algorithm"][program["kind"] != b"compute"]), {b"library"})
+                self.assertTrue(np.all(f["steps"]["wrong"] == 0))
+            code, out, err = run("run", TINY, "--set", "comm.algorithm=fastest", cwd=folder)
+            self.assertEqual(code, 2, out + err)
+            self.assertEqual(scaleout_lines(err), ["scaleout run: comm.algorithm: 'fastest' is not allowed; expected one "
+                                                   "of auto, ring, tree, library"])
 
     def test_a_run_without_a_log_prints_its_summary_and_writes_nothing(self):
         with tempfile.TemporaryDirectory() as folder:

@@ -151,11 +151,5 @@ INSTANTIATE_TEST_SUITE_P(, OwnAlgorithms,
                            return std::string(name(info.param.kind)) + "_" + std::string(name(info.param.algorithm));
                          });
 
-TEST(AlgorithmComm, LearnsNodesFromSharedMemory) {
-  const AlgorithmComm comm(Communicator::world());
-  EXPECT_EQ(comm.nodes(), 1);  // one host runs every rank of the tests
-  EXPECT_EQ(comm.node_of_rank().size(), static_cast<std::size_t>(comm.size()));
-}
-
 }  // namespace
 }  // namespace scaleout::comm

@@ -1,5 +1,7 @@
-// Every collective, blocking and non-blocking, fp32 and bf16, at sizes that do and do not divide
-// evenly among the ranks: the results are exact on every rank, and a corrupted result is caught.
+// Every collective, blocking and non-blocking, fp32 and bf16, by the library and by scaleout's own
+// algorithms (on a pretended placement of two ranks per node), at sizes that do and do not divide
+// evenly among the ranks or the chunks: the results are exact on every rank, and a corrupted result
+// is caught.
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -10,6 +12,8 @@
 
 #include "comm/bench.hpp"
 #include "comm/collective.hpp"
+#include "comm/gather.hpp"
+#include "pretended_nodes.hpp"
 
 namespace scaleout::comm {
 namespace {
@@ -18,16 +22,31 @@ struct Case {
   const Collective* collective;
   ElementType type;
   bool nonblocking;
+  AlgorithmChoice algorithm = AlgorithmChoice::library;
 };
+
+bool has_own_algorithms(const Collective& c) {
+  return c.kind() == CollectiveKind::allreduce || c.kind() == CollectiveKind::reduce_scatter ||
+         c.kind() == CollectiveKind::allgather || c.kind() == CollectiveKind::alltoall;
+}
 
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
   for (const Collective* c : all_collectives()) {
     for (const ElementType type : {ElementType::fp32, ElementType::bf16}) {
       for (const bool nonblocking : {false, true}) cases.push_back({c, type, nonblocking});
+      if (!has_own_algorithms(*c)) continue;
+      for (const auto choice : {AlgorithmChoice::ring, AlgorithmChoice::tree, AlgorithmChoice::automatic}) {
+        cases.push_back({c, type, false, choice});
+      }
     }
   }
   return cases;
+}
+
+// Chunks of 20 KiB with 3 in flight: the sizes below make many chains, some of a partial chunk.
+AlgorithmComm prepared(const Communicator& world) {
+  return AlgorithmComm(world, tests::two_per_node(world.size()), Chunking{20 * 1024, 3});
 }
 
 class EveryCollective : public testing::TestWithParam<Case> {};
@@ -35,9 +54,16 @@ class EveryCollective : public testing::TestWithParam<Case> {};
 TEST_P(EveryCollective, ResultsAreExactOnEveryRank) {
   const Case& c = GetParam();
   const Communicator world = Communicator::world().duplicate();
-  const BenchOptions options{3, 1, /*check=*/true, c.nonblocking, c.type, 17};
+  AlgorithmComm own = prepared(world);
+  BenchOptions options{3, 1, /*check=*/true, c.nonblocking, c.type, 17};
+  options.algorithm = c.algorithm;
   for (const std::size_t bytes : {std::size_t{4}, std::size_t{1000}, std::size_t{65536 + 6}, std::size_t{1} << 20}) {
-    const BenchRecord record = measure(*c.collective, world, bytes, options);
+    const BenchRecord record = measure(*c.collective, world, own, bytes, options);
+    const Algorithm expected = choose_algorithm(c.algorithm, c.collective->kind(), own.span(), record.bytes);
+    EXPECT_EQ(record.algorithm, name(expected));
+    if (c.algorithm != AlgorithmChoice::library) {
+      EXPECT_NE(expected, Algorithm::library);
+    }
     ASSERT_TRUE(record.wrong.has_value());
     EXPECT_EQ(*record.wrong, 0u) << c.collective->name() << " " << name(c.type) << " " << bytes << " bytes";
     EXPECT_EQ(record.seconds.size(), 3u);
@@ -50,7 +76,10 @@ TEST_P(EveryCollective, ResultsAreExactOnEveryRank) {
 TEST_P(EveryCollective, IterationTimesAreTheSameOnEveryRank) {
   const Case& c = GetParam();
   const Communicator world = Communicator::world().duplicate();
-  const BenchRecord record = measure(*c.collective, world, 4096, {4, 0, false, c.nonblocking, c.type, 1});
+  AlgorithmComm own = prepared(world);
+  BenchOptions options{4, 0, false, c.nonblocking, c.type, 1};
+  options.algorithm = c.algorithm;
+  const BenchRecord record = measure(*c.collective, world, own, 4096, options);
   EXPECT_FALSE(record.wrong.has_value());
   std::vector<double> at_root = record.seconds;
   MPI_Bcast(at_root.data(), static_cast<int>(at_root.size()), MPI_DOUBLE, 0, world.native());
@@ -80,7 +109,7 @@ TEST_P(EveryCollective, ACorruptedElementIsCounted) {
 
 std::string case_name(const testing::TestParamInfo<Case>& info) {
   return std::string(info.param.collective->name()) + "_" + std::string(name(info.param.type)) +
-         (info.param.nonblocking ? "_nonblocking" : "_blocking");
+         (info.param.nonblocking ? "_nonblocking" : "_blocking") + "_" + std::string(name(info.param.algorithm));
 }
 
 INSTANTIATE_TEST_SUITE_P(Collectives, EveryCollective, testing::ValuesIn(all_cases()), case_name);

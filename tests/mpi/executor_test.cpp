@@ -1,13 +1,15 @@
-// The MPI executor on every rank count: every bucket reduced exactly (check), every byte accounted
-// for, and the step's time split as docs/run.md defines it.
+// The MPI executor on every rank count: every bucket reduced exactly (check) by every algorithm,
+// every byte accounted for, and the step's time split as docs/run.md defines it.
 
 #include <gtest/gtest.h>
 
 #include "comm/communicator.hpp"
+#include "parallelism/algorithms.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/process_groups.hpp"
 #include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
+#include "pretended_nodes.hpp"
 
 namespace p = scaleout::parallelism;
 using scaleout::comm::Communicator;
@@ -19,6 +21,7 @@ struct Case {
   int in_flight;
   scaleout::comm::ElementType type;
   p::ComputeMode mode;
+  scaleout::comm::AlgorithmChoice algorithm;
 };
 
 class Executor : public ::testing::TestWithParam<Case> {};
@@ -43,14 +46,23 @@ TEST_P(Executor, ReducesEveryBucketExactlyAndAccountsForTheStep) {
   const Case c = GetParam();
   const Communicator world = Communicator::world().duplicate();
   const auto workload = tiny(world.size(), c);
-  const p::ProcessGroups groups(world, workload.layout);
+  const auto nodes = scaleout::tests::two_per_node(world.size());
+  const p::ProcessGroups groups(world, workload.layout, nodes);
+  p::Program program = p::step_program(workload, 0);
+  p::choose_algorithms(program, c.algorithm, p::group_spans(workload.layout, world.rank(), nodes));
+  const bool own = c.algorithm != scaleout::comm::AlgorithmChoice::library;
+  for (const auto& op : program.ops) {
+    if (op.kind != p::OpKind::compute) {
+      EXPECT_EQ(op.algorithm != scaleout::comm::Algorithm::library, own);
+    }
+  }
   p::ExecutorOptions options;
   options.compute = c.mode;
   options.type = c.type;
   options.in_flight = c.in_flight;
   options.check = true;
   options.trace = true;
-  p::MpiExecutor executor(p::step_program(workload, 0), groups.view(), options);
+  p::MpiExecutor executor(std::move(program), groups.view(), options);
   for (int step = 0; step < 2; ++step) {
     world.barrier();
     const auto record = executor.run_step(step);
@@ -73,11 +85,19 @@ TEST_P(Executor, ReducesEveryBucketExactlyAndAccountsForTheStep) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Executor,
-                         ::testing::Values(Case{true, 4, scaleout::comm::ElementType::bf16, p::ComputeMode::sleep},
-                                           Case{true, 1, scaleout::comm::ElementType::fp32, p::ComputeMode::spin},
-                                           Case{false, 4, scaleout::comm::ElementType::fp32, p::ComputeMode::sleep}),
+                         ::testing::Values(Case{true, 4, scaleout::comm::ElementType::bf16, p::ComputeMode::sleep,
+                                                scaleout::comm::AlgorithmChoice::automatic},
+                                           Case{true, 1, scaleout::comm::ElementType::fp32, p::ComputeMode::spin,
+                                                scaleout::comm::AlgorithmChoice::ring},
+                                           Case{true, 2, scaleout::comm::ElementType::bf16, p::ComputeMode::sleep,
+                                                scaleout::comm::AlgorithmChoice::tree},
+                                           Case{false, 4, scaleout::comm::ElementType::fp32, p::ComputeMode::sleep,
+                                                scaleout::comm::AlgorithmChoice::library}),
                          [](const auto& info) {
-                           return std::string(info.param.overlap ? "overlap" : "after_backward") + "_inflight" +
-                                  std::to_string(info.param.in_flight) +
-                                  (info.param.type == scaleout::comm::ElementType::bf16 ? "_bf16" : "_fp32");
+                           std::string name =
+                               std::string(info.param.overlap ? "overlap" : "after_backward") + "_inflight" +
+                               std::to_string(info.param.in_flight) +
+                               (info.param.type == scaleout::comm::ElementType::bf16 ? "_bf16" : "_fp32") + "_" +
+                               std::string(scaleout::comm::name(info.param.algorithm));
+                           return name;
                          });

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "comm/communicator.hpp"
+#include "parallelism/algorithms.hpp"
 #include "parallelism/process_groups.hpp"
 #include "parallelism/step_program.hpp"
+#include "pretended_nodes.hpp"
 
 namespace p = scaleout::parallelism;
 using scaleout::comm::Communicator;
@@ -52,11 +54,16 @@ TEST_P(Hybrid, EveryTransferOfEveryGroupIsExact) {
   const auto w = workload(c);
   if (world.size() != w.layout.world()) GTEST_SKIP() << "a 4-rank layout";
   const auto position = p::position_of(w.layout, world.rank());
-  const p::ProcessGroups groups(world, w.layout);
+  const auto nodes = scaleout::tests::two_per_node(world.size());
+  const p::ProcessGroups groups(world, w.layout, nodes);
+  const auto spans = p::group_spans(w.layout, world.rank(), nodes);
   p::ExecutorOptions options;
   options.check = true;
   options.in_flight = c.in_flight;
-  p::MpiExecutor executor(p::step_program(w, position.pp), groups.view(), options);
+  // Every collective runs scaleout's own algorithm chosen as `auto` does on two ranks per node.
+  p::Program program = p::step_program(w, position.pp);
+  p::choose_algorithms(program, scaleout::comm::AlgorithmChoice::automatic, spans);
+  p::MpiExecutor executor(std::move(program), groups.view(), options);
 
   std::array<std::uint64_t, p::group_count> expected{};
   for (const auto& op : executor.program().ops) {

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include "comm/communicator.hpp"
+#include "parallelism/algorithms.hpp"
 #include "parallelism/inference.hpp"
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/process_groups.hpp"
+#include "pretended_nodes.hpp"
 
 namespace p = scaleout::parallelism;
 using scaleout::comm::Communicator;
@@ -50,13 +52,20 @@ TEST_P(Serving, PrefillThenDecodePassesCheckEveryTransfer) {
   if (world.size() != 4) GTEST_SKIP() << "a 4-rank layout";
   const auto w = workload(c, world.size());
   const int stage = p::position_of(w.layout, world.rank()).pp;
-  const p::ProcessGroups groups(world, w.layout);
+  const auto nodes = scaleout::tests::two_per_node(world.size());
+  const p::ProcessGroups groups(world, w.layout, nodes);
+  const auto spans = p::group_spans(w.layout, world.rank(), nodes);
   p::ExecutorOptions options;
   options.check = true;
-  const p::Program prefill = p::prefill_program(w, stage);
+  // Every collective runs scaleout's own algorithm chosen as `auto` does on two ranks per node.
+  const auto chosen = [&](p::Program program) {
+    p::choose_algorithms(program, scaleout::comm::AlgorithmChoice::automatic, spans);
+    return program;
+  };
+  const p::Program prefill = chosen(p::prefill_program(w, stage));
   p::MpiExecutor executor(prefill, groups.view(), options);
   for (int token = 1; token <= w.inference->output_tokens; ++token) {
-    if (token > 1) executor.load(p::decode_program(w, stage, p::decode_context(*w.inference, token)));
+    if (token > 1) executor.load(chosen(p::decode_program(w, stage, p::decode_context(*w.inference, token))));
     world.barrier();
     const auto record = executor.run_step(token);
     EXPECT_EQ(record.wrong, 0u) << c.name << " rank " << world.rank() << " token " << token;

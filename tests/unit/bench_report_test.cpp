@@ -11,6 +11,7 @@ namespace {
 std::vector<comm::BenchRecord> two_records() {
   comm::BenchRecord checked;
   checked.collective = "allreduce";
+  checked.algorithm = "ring";
   checked.bytes = 4096;
   checked.requested_bytes = 4096;
   checked.ranks = 4;
@@ -37,6 +38,8 @@ TEST(BenchJson, HasTheDocumentedStructure) {
   ASSERT_EQ(j.at("results").size(), 2u);
   const nlohmann::json& first = j.at("results")[0];
   EXPECT_EQ(first.at("collective"), "allreduce");
+  EXPECT_EQ(first.at("algorithm"), "ring");
+  EXPECT_EQ(j.at("algorithm"), "auto");
   EXPECT_EQ(first.at("bytes"), 4096);
   EXPECT_DOUBLE_EQ(first.at("time_us").at("p50").get<double>(), 20.0);
   EXPECT_DOUBLE_EQ(first.at("time_us").at("min").get<double>(), 10.0);
@@ -55,9 +58,11 @@ TEST(BenchCsv, HasTheSameColumns) {
   std::getline(csv, header);
   std::getline(csv, first);
   std::getline(csv, second);
-  EXPECT_EQ(header,
-            "collective,bytes,time_us_min,time_us_p50,time_us_p95,time_us_p99,time_us_max,algbw_gbs,busbw_gbs,wrong");
-  EXPECT_EQ(first.substr(0, first.find(',', 10)), "allreduce,4096");
+  EXPECT_EQ(
+      header,
+      "collective,algorithm,bytes,time_us_min,time_us_p50,time_us_p95,time_us_p99,time_us_max,algbw_gbs,busbw_gbs,"
+      "wrong");
+  EXPECT_EQ(first.substr(0, first.find(',', 15)), "allreduce,ring,4096");
   EXPECT_EQ(first.substr(first.rfind(',')), ",0");
   EXPECT_EQ(second.back(), ',');  // an empty "wrong": not checked
 }

@@ -1,0 +1,48 @@
+#include "parallelism/algorithms.hpp"
+
+#include <algorithm>
+
+namespace scaleout::parallelism {
+
+std::vector<int> group_nodes(const Layout& layout, int rank, Channel channel, const std::vector<int>& node_of_rank) {
+  std::vector<int> nodes;
+  for (const int member : members(layout, rank, channel))
+    nodes.push_back(node_of_rank.at(static_cast<std::size_t>(member)));
+  return nodes;
+}
+
+ChannelSpans group_spans(const Layout& layout, int rank, const std::vector<int>& node_of_rank) {
+  ChannelSpans spans{};
+  for (int c = 0; c < channel_count; ++c) {
+    std::vector<int> nodes = group_nodes(layout, rank, static_cast<Channel>(c), node_of_rank);
+    const int ranks = static_cast<int>(nodes.size());
+    std::sort(nodes.begin(), nodes.end());
+    const int distinct = static_cast<int>(std::unique(nodes.begin(), nodes.end()) - nodes.begin());
+    spans[static_cast<std::size_t>(c)] = {ranks, distinct};
+  }
+  return spans;
+}
+
+std::optional<comm::CollectiveKind> collective_of(Transfer transfer) noexcept {
+  switch (transfer) {
+    case Transfer::allreduce: return comm::CollectiveKind::allreduce;
+    case Transfer::reduce_scatter: return comm::CollectiveKind::reduce_scatter;
+    case Transfer::allgather: return comm::CollectiveKind::allgather;
+    case Transfer::alltoall: return comm::CollectiveKind::alltoall;
+    case Transfer::exchange:
+    case Transfer::send:
+    case Transfer::recv: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void choose_algorithms(Program& program, comm::AlgorithmChoice choice, const ChannelSpans& spans) {
+  for (Op& op : program.ops) {
+    if (op.kind == OpKind::compute) continue;
+    const auto kind = collective_of(op.transfer);
+    const comm::Span span = spans[static_cast<std::size_t>(channel_of(op.group, op.expert))];
+    op.algorithm = kind ? comm::choose_algorithm(choice, *kind, span, op.bytes) : comm::Algorithm::direct;
+  }
+}
+
+}  // namespace scaleout::parallelism
