@@ -153,6 +153,7 @@ ComputeOverhead fit_compute_overhead(const std::string& mode, const std::vector<
 CostModel Calibration::cost_model() const {
   CostModel model;
   for (const auto& [key, fit] : fits) model.set(key.tier, key.collective, fit.cost, key.progress);
+  model.set_link_sharing_at_calibration(ranks_per_node);
   return model;
 }
 

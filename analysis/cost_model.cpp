@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
+#include <map>
+
+#include "comm/collective_schedule.hpp"
 
 namespace scaleout::analysis {
 
@@ -94,9 +98,93 @@ void CostModel::scale_latency(Tier tier, double factor) {
   }
 }
 
-double CostModel::seconds(Collective collective, const GroupShape& group, double bytes, Progress progress) const {
+namespace {
+
+comm::CollectiveKind kind_of(Collective collective) {
+  switch (collective) {
+    case Collective::allreduce: return comm::CollectiveKind::allreduce;
+    case Collective::reduce_scatter: return comm::CollectiveKind::reduce_scatter;
+    case Collective::allgather: return comm::CollectiveKind::allgather;
+    case Collective::alltoall: return comm::CollectiveKind::alltoall;
+    case Collective::sendrecv: break;
+  }
+  return comm::CollectiveKind::sendrecv;
+}
+
+std::vector<int> nodes_of(const GroupShape& group) {
+  if (!group.node_of_rank.empty()) return group.node_of_rank;
+  std::vector<int> nodes;
+  for (int r = 0; r < group.ranks; ++r) nodes.push_back(r / std::max(group.per_node, 1));
+  return nodes;
+}
+
+// What the schedule of S bytes puts on the links, in bytes per rank and per node. Kept per distinct
+// operation: a program repeats few sizes, and a group of thousands of ranks takes a pass over them.
+struct Load {
+  double rank_intra = 0;    // the busiest rank's bytes to its own node
+  double node_network = 0;  // the busiest node's bytes out of it or into it
+  int intra_rounds = 0, network_rounds = 0;
+  double hop_bytes = 0;  // a hop's message: a chunk or a block, whichever is smaller
+};
+
+Load load_of(comm::CollectiveKind kind, comm::Algorithm algorithm, const std::vector<int>& nodes, double bytes) {
+  using Key = std::tuple<comm::CollectiveKind, comm::Algorithm, std::vector<int>, std::uint64_t>;
+  static thread_local std::map<Key, Load> kept;
+  const auto ranks = static_cast<std::uint64_t>(nodes.size());
+  // Whole bytes, a multiple of the ranks where the collective has blocks.
+  std::uint64_t count = static_cast<std::uint64_t>(std::max(bytes, 0.0));
+  if (kind != comm::CollectiveKind::allreduce) count = (count + ranks - 1) / ranks * ranks;
+  Key key{kind, algorithm, nodes, count};
+  if (const auto found = kept.find(key); found != kept.end()) return found->second;
+  const comm::CollectiveSchedule schedule({kind, algorithm, count, 1, nodes, comm::Chunking{}});
+  const comm::Traffic traffic = schedule.traffic();
+  Load load;
+  std::map<int, std::pair<double, double>> node_out_in;
+  for (std::size_t r = 0; r < traffic.ranks.size(); ++r) {
+    const auto& rank = traffic.ranks[r];
+    load.rank_intra = std::max(load.rank_intra, static_cast<double>(rank.to_same_node));
+    auto& [out, in] = node_out_in[nodes[r]];
+    out += static_cast<double>(rank.to_other_nodes);
+    in += static_cast<double>(rank.from_other_nodes);
+  }
+  for (const auto& [node, out_in] : node_out_in)
+    load.node_network = std::max({load.node_network, out_in.first, out_in.second});
+  load.intra_rounds = traffic.intra_rounds;
+  load.network_rounds = traffic.network_rounds;
+  const double block = static_cast<double>(count) / static_cast<double>(ranks);
+  load.hop_bytes = std::min(static_cast<double>(comm::Chunking{}.chunk_bytes), std::max(block, 1.0));
+  if (kept.size() > 4096) kept.clear();
+  kept.emplace(std::move(key), load);
+  return load;
+}
+
+}  // namespace
+
+double CostModel::own_seconds(Collective collective, comm::Algorithm algorithm, const GroupShape& group, double bytes,
+                              Progress progress) const {
+  const Load load = load_of(kind_of(collective), algorithm, nodes_of(group), bytes);
+  double seconds = 0, intra_bytes = 0, network_bytes = 0;
+  if (load.intra_rounds > 0 || load.rank_intra > 0) {
+    const AlphaBeta& hop = fit(Tier::intra, Collective::sendrecv, progress).at(load.hop_bytes);
+    seconds += load.intra_rounds * hop.alpha;
+    intra_bytes = load.rank_intra * hop.beta;
+  }
+  if (load.network_rounds > 0 || load.node_network > 0) {
+    const AlphaBeta& hop = fit(Tier::inter, Collective::sendrecv, progress).at(load.hop_bytes);
+    seconds += load.network_rounds * hop.alpha;
+    // One link's beta from a fit measured with calibrated_sharing_ ranks per node on the link.
+    network_bytes = load.node_network * group.sharing_link * hop.beta / calibrated_sharing_;
+  }
+  // The chunks of both tiers flow at once: the busier link decides.
+  return seconds + std::max(intra_bytes, network_bytes);
+}
+
+double CostModel::seconds(Collective collective, const GroupShape& group, double bytes, Progress progress,
+                          comm::Algorithm algorithm) const {
   if (group.ranks <= 1) return 0.0;
   if (collective == Collective::sendrecv) return point_to_point(group.nodes <= 1, bytes, progress);
+  if (algorithm != comm::Algorithm::library && algorithm != comm::Algorithm::direct)
+    return own_seconds(collective, algorithm, group, bytes, progress);
   if (group.nodes <= 1) return flat_seconds(collective, fit(Tier::intra, collective, progress), group.ranks, bytes);
   if (group.per_node <= 1) return flat_seconds(collective, fit(Tier::inter, collective, progress), group.ranks, bytes);
   const int g = group.per_node, k = group.nodes;

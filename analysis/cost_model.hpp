@@ -1,7 +1,20 @@
 #pragma once
-// The cost model of the analytical executor (docs/predict.md): per tier and per
-// collective a latency alpha and an inverse bandwidth beta, fitted from the collective benchmark
-// (calibration.hpp), combined by the algorithm's count of steps and of bytes moved:
+// The cost model of the analytical executor (docs/predict.md).
+//
+// scaleout's own algorithms (ring, tree, pairwise; comm/algorithm.hpp), what runs use by default, are
+// costed hop by hop on the group's real placement: the schedule the MPI executor runs
+// (comm/collective_schedule.hpp) gives every rank's bytes to its own node and to other nodes, and its
+// sequential rounds by tier. One round costs a hop's latency alpha of its slowest tier; the bytes cost
+// the busiest link's time: inside a node the busiest rank's bytes x beta of the intra-node tier; across
+// the network the busiest node's bytes out or in (summed over its ranks, and over the groups of the
+// channel that share the node's link at once) x beta of one node's link. A hop's alpha and beta are
+// the point-to-point fits (sendrecv: every rank sending to one peer and receiving from another, which
+// is one round of a ring); a network fit measured with k ranks per node sharing the link is k x one
+// link's beta.
+//
+// The MPI library's collectives (`library`) are costed as before: per tier and per collective a
+// latency alpha and an inverse bandwidth beta, fitted from the collective benchmark (calibration.hpp),
+// combined by the algorithm's count of steps and of bytes moved:
 //   ring allreduce                 2(p-1) alpha + 2(p-1)/p S beta
 //   reduce-scatter, allgather      (p-1) alpha  +  (p-1)/p S beta
 //   pairwise all-to-all            (p-1) alpha  +  (p-1)/p S beta
@@ -19,6 +32,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "comm/algorithm.hpp"
 
 namespace scaleout::analysis {
 
@@ -62,9 +77,13 @@ struct AlgorithmTerms {
 AlgorithmTerms algorithm_terms(Collective collective, int ranks);
 double flat_seconds(Collective collective, const PiecewiseCost& cost, int ranks, double bytes);
 
-// Where a group's ranks sit: `per_node` ranks on each of `nodes` nodes.
+// Where a group's ranks sit: `per_node` ranks on each of `nodes` nodes (at most, where they are not
+// alike), the node of each of them in group order, and how many groups of the same channel run at once
+// on a node (they share its network link).
 struct GroupShape {
   int ranks = 1, per_node = 1, nodes = 1;
+  std::vector<int> node_of_rank;  // empty: `per_node` ranks on each node in turn
+  int sharing_link = 1;
 };
 
 // A calibration lacks what a prediction needs (a tier it never measured).
@@ -84,19 +103,28 @@ class CostModel {
   // naming the tier and collective.
   const PiecewiseCost& fit(Tier tier, Collective collective, Progress progress = Progress::blocking) const;
 
+  // The ranks per node that shared each node's link when the network's point-to-point fit was
+  // measured (the calibration's ranks per node).
+  void set_link_sharing_at_calibration(int ranks) { calibrated_sharing_ = ranks < 1 ? 1 : ranks; }
+
   // What-if: bandwidth x factor divides beta, latency x factor multiplies alpha, on one tier.
   void scale_bandwidth(Tier tier, double factor);
   void scale_latency(Tier tier, double factor);
 
-  // A collective of S = `bytes` (as the collective benchmark defines S) over a group.
-  double seconds(Collective collective, const GroupShape& group, double bytes,
-                 Progress progress = Progress::blocking) const;
+  // A collective of S = `bytes` (as the collective benchmark defines S) over a group, moved by
+  // `algorithm`.
+  double seconds(Collective collective, const GroupShape& group, double bytes, Progress progress = Progress::blocking,
+                 comm::Algorithm algorithm = comm::Algorithm::library) const;
   // One message of `bytes` between two ranks.
   double point_to_point(bool same_node, double bytes, Progress progress = Progress::blocking) const;
 
  private:
+  double own_seconds(Collective collective, comm::Algorithm algorithm, const GroupShape& group, double bytes,
+                     Progress progress) const;
+
   std::array<std::array<std::array<std::optional<PiecewiseCost>, collective_count>, tier_count>, progress_count>
       fits_{};
+  int calibrated_sharing_ = 1;
 };
 
 }  // namespace scaleout::analysis

@@ -16,6 +16,7 @@ std::vector<parallelism::StepRecord> simulate(const parallelism::Workload& workl
   programs.reserve(static_cast<std::size_t>(workload.layout.pp));
   for (int stage = 0; stage < workload.layout.pp; ++stage)
     programs.push_back(parallelism::step_program(workload, stage));
+  choose_algorithms(programs, workload.algorithm, placement);
   return simulate_step(programs, placement, model);
 }
 

@@ -45,6 +45,7 @@ ServingRun predict_serving(const parallelism::Workload& w, int ranks_per_node, c
   std::vector<Program> programs;
   programs.reserve(static_cast<std::size_t>(l.pp));
   for (int stage = 0; stage < l.pp; ++stage) programs.push_back(parallelism::prefill_program(w, stage));
+  choose_algorithms(programs, w.algorithm, placement);
   std::vector<StepRow> prefill, decode;
   double batch = simulate_pass(programs, placement, model, 0, prefill);
   // Decode tokens 2 .. output: simulated at evenly spread tokens, the rest interpolated.
@@ -60,6 +61,7 @@ ServingRun predict_serving(const parallelism::Workload& w, int ranks_per_node, c
         programs[static_cast<std::size_t>(stage)] =
             parallelism::decode_program(w, stage, parallelism::decode_context(serve, token));
       }
+      choose_algorithms(programs, w.algorithm, placement);
       simulated.emplace_back(token, simulate_pass(programs, placement, model, static_cast<int>(k), decode));
     }
     for (std::size_t i = 0; i + 1 < simulated.size(); ++i) {

@@ -18,6 +18,16 @@ using parallelism::Program;
 using parallelism::StepRecord;
 using parallelism::Transfer;
 
+void choose_algorithms(std::vector<parallelism::Program>& programs, comm::AlgorithmChoice choice,
+                       const std::vector<StagePlacement>& placement) {
+  for (std::size_t s = 0; s < programs.size(); ++s) {
+    const auto& place = placement.at(s % placement.size());
+    parallelism::ChannelSpans spans{};
+    for (std::size_t c = 0; c < spans.size(); ++c) spans[c] = {place.groups[c].ranks, place.groups[c].nodes};
+    parallelism::choose_algorithms(programs[s], choice, spans);
+  }
+}
+
 std::vector<StagePlacement> place_stages(const parallelism::Layout& layout, int ranks_per_node) {
   if (ranks_per_node < 1) throw std::invalid_argument("ranks per node must be at least 1");
   std::vector<StagePlacement> stages;
@@ -27,12 +37,18 @@ std::vector<StagePlacement> place_stages(const parallelism::Layout& layout, int 
     place.node = place.rank / ranks_per_node;
     for (int c = 0; c < parallelism::channel_count; ++c) {
       std::map<int, int> per_node;
-      const auto ranks = parallelism::members(layout, place.rank, static_cast<Channel>(c));
-      for (const int rank : ranks) ++per_node[rank / ranks_per_node];
+      std::vector<int> nodes;
+      for (const int rank : parallelism::members(layout, place.rank, static_cast<Channel>(c))) {
+        ++per_node[rank / ranks_per_node];
+        nodes.push_back(rank / ranks_per_node);
+      }
       int most = 0;
       for (const auto& [node, count] : per_node) most = std::max(most, count);
-      place.groups[static_cast<std::size_t>(c)] = {static_cast<int>(ranks.size()), most,
-                                                   static_cast<int>(per_node.size())};
+      // Every rank of a node is in one group of the channel: ranks per node / the group's share of it
+      // groups use the node's link at once.
+      const int sharing = std::max(1, std::min(ranks_per_node, layout.world()) / most);
+      place.groups[static_cast<std::size_t>(c)] = {static_cast<int>(nodes.size()), most,
+                                                   static_cast<int>(per_node.size()), std::move(nodes), sharing};
     }
     stages.push_back(place);
   }
@@ -46,7 +62,7 @@ constexpr double unknown = std::numeric_limits<double>::infinity();  // a pipeli
 std::size_t at(Group group) { return static_cast<std::size_t>(group); }
 std::size_t at(Channel channel) { return static_cast<std::size_t>(channel); }
 
-Collective collective_of(Transfer transfer) {
+Collective cost_collective_of(Transfer transfer) {
   switch (transfer) {
     case Transfer::allreduce: return Collective::allreduce;
     case Transfer::reduce_scatter: return Collective::reduce_scatter;
@@ -132,7 +148,8 @@ class Simulation {
     }
     const auto& group = place.groups[at(parallelism::channel_of(op.group, op.expert))];
     const auto progress = op.kind == OpKind::start ? Progress::polled : Progress::blocking;
-    return model_.cost.seconds(collective_of(op.transfer), group, static_cast<double>(op.bytes), progress);
+    return model_.cost.seconds(cost_collective_of(op.transfer), group, static_cast<double>(op.bytes), progress,
+                               op.algorithm);
   }
 
   // Runs the stage's ops until one must wait for another stage; true when any op ran.

@@ -16,6 +16,7 @@
 
 #include "analysis/calibration.hpp"
 #include "analysis/cost_model.hpp"
+#include "parallelism/algorithms.hpp"
 #include "parallelism/layout.hpp"
 #include "parallelism/program.hpp"
 #include "parallelism/step_record.hpp"
@@ -29,6 +30,11 @@ struct StagePlacement {
 };
 // Ranks placed on nodes in blocks of `ranks_per_node`, as mpirun and srun place them.
 std::vector<StagePlacement> place_stages(const parallelism::Layout& layout, int ranks_per_node);
+
+// Each op's algorithm (parallelism/algorithms.hpp) on the placement, as the MPI executor chooses on the
+// job's: program s is stage s % stages' (serving passes follow the prefill's programs).
+void choose_algorithms(std::vector<parallelism::Program>& programs, comm::AlgorithmChoice choice,
+                       const std::vector<StagePlacement>& placement);
 
 struct SimulationModel {
   CostModel cost;

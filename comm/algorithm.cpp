@@ -51,9 +51,9 @@ AutoEstimate auto_estimate(Span span, std::uint64_t bytes) noexcept {
   //   1.0 network overhead once nodes > 1) and 14 across; 2(n-1) steps of which 2(nodes-1) cross the
   //   network, x 1.4 (Hopper's "plateau" factor) across nodes once a rank's share is 64 bytes or
   //   more; tree 4.0 inside, 14 across, 2 x ((ranks per node - 1) + floor(log2 nodes)) steps.
-  // - bandwidth: both on one bus bandwidth (one channel of 20 GB/s: the choice depends on the ratio of
-  //   the two, not on its value); a ring's algorithm bandwidth is n / (2(n-1)) of it, a tree's half
-  //   of 92 % of it, times the tree correction factor of the message's size.
+  // - bandwidth: both on one bus bandwidth, one channel of 20 GB/s (topo.h: SM90_NVLINK_BW 20.6,
+  //   NET_BW 12 for 100 Gbit/s); a ring's algorithm bandwidth is n / (2(n-1)) of it, a tree's half of
+  //   92 % of it, times the tree correction factor of the message's size.
   constexpr double base = 8.4, ring_intra = 3.4, ring_network = 14.0, tree_intra = 4.0, tree_network = 14.0;
   constexpr double network_overhead = 3 * 1.0, plateau = 1.4, bus_gbs = 20.0;
   // treeCorrectionFactor[Simple], indexed by floor(log2(bytes / 64)), 64 B to 256 MB.
@@ -68,8 +68,9 @@ AutoEstimate auto_estimate(Span span, std::uint64_t bytes) noexcept {
   const double tree_latency = base + 2 * ((per_node - 1) * tree_intra + log_nodes * tree_network);
   const std::uint64_t chunks = bytes >> 6;
   const int size_class = chunks == 0 ? 0 : static_cast<int>(std::floor(std::log2(static_cast<double>(chunks))));
-  const double correction =
-      size_class < static_cast<int>(tree_correction.size()) ? tree_correction[static_cast<std::size_t>(size_class)] : 1.0;
+  const double correction = size_class < static_cast<int>(tree_correction.size())
+                                ? tree_correction[static_cast<std::size_t>(size_class)]
+                                : 1.0;
   AutoEstimate estimate;
   estimate.ring_s = 1e-6 * ring_latency + static_cast<double>(bytes) / (bus_gbs * 1e9 * n / steps);
   estimate.tree_s = 1e-6 * tree_latency + static_cast<double>(bytes) / (bus_gbs * 1e9 * 0.92 * 0.5 * correction);

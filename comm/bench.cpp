@@ -86,13 +86,7 @@ double timed_iteration(const Collective& collective, const Communicator& comm, C
 
 std::size_t own_algorithm_bytes(CollectiveKind kind, Algorithm algorithm, std::size_t bytes, const Chunking& chunking) {
   if (!own(algorithm)) return 0;
-  const std::size_t work = kind == CollectiveKind::alltoall ? 0 : bytes;
-  // Scratch for what is received before it is added: a ring's one chunk per chain in flight, a tree
-  // node's one per child (its chain's next rank and two tree children at most).
-  const std::size_t slots = kind == CollectiveKind::allreduce || kind == CollectiveKind::reduce_scatter
-                                ? (algorithm == Algorithm::tree ? 3 : 1)
-                                : 0;
-  return work + slots * static_cast<std::size_t>(chunking.window) * chunking.chunk_bytes;
+  return (kind == CollectiveKind::alltoall ? 0 : bytes) + scratch_bound(kind, algorithm, chunking);
 }
 
 BenchRecord measure(const Collective& collective, const Communicator& comm, AlgorithmComm& own_comm,

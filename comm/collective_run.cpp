@@ -49,6 +49,13 @@ bool progress_runs() {
   return !runs.empty();
 }
 
+std::size_t scratch_bound(CollectiveKind kind, Algorithm algorithm, const Chunking& chunking) noexcept {
+  const bool reduces = kind == CollectiveKind::allreduce || kind == CollectiveKind::reduce_scatter;
+  if (!reduces || (algorithm != Algorithm::ring && algorithm != Algorithm::tree)) return 0;
+  const std::size_t slots = algorithm == Algorithm::tree ? 3 : 1;
+  return slots * static_cast<std::size_t>(chunking.window) * chunking.chunk_bytes;
+}
+
 AlgorithmComm::AlgorithmComm(const Communicator& comm, std::vector<int> node_of_rank, Chunking chunking)
     : comm_(comm.duplicate()), node_of_rank_(std::move(node_of_rank)), rank_(comm_.rank()), chunking_(chunking) {
   if (static_cast<int>(node_of_rank_.size()) != comm_.size()) {

@@ -123,4 +123,9 @@ class CollectiveRun {
 // Tests every run in flight in this process once; true while any is.
 bool progress_runs();
 
+// The most scratch one run of `kind` by `algorithm` holds: a chunk per chain in flight for each block
+// received before it is added (a ring's one, a tree node's up to three: its chain's next rank and two
+// tree children); none for allgather and all-to-all, which receive in place.
+std::size_t scratch_bound(CollectiveKind kind, Algorithm algorithm, const Chunking& chunking) noexcept;
+
 }  // namespace scaleout::comm

@@ -36,6 +36,22 @@ std::optional<comm::CollectiveKind> collective_of(Transfer transfer) noexcept {
   return std::nullopt;
 }
 
+std::uint64_t largest_library_collective(const Program& program) noexcept {
+  std::uint64_t largest = 0;
+  for (const Op& op : program.ops) {
+    if (op.kind != OpKind::compute && op.algorithm == comm::Algorithm::library && collective_of(op.transfer))
+      largest = std::max(largest, op.bytes);
+  }
+  return largest;
+}
+
+bool runs_own_algorithms(const Program& program) noexcept {
+  return std::any_of(program.ops.begin(), program.ops.end(), [](const Op& op) {
+    return op.kind != OpKind::compute && op.algorithm != comm::Algorithm::library &&
+           op.algorithm != comm::Algorithm::direct;
+  });
+}
+
 void choose_algorithms(Program& program, comm::AlgorithmChoice choice, const ChannelSpans& spans) {
   for (Op& op : program.ops) {
     if (op.kind == OpKind::compute) continue;

@@ -25,6 +25,12 @@ ChannelSpans group_spans(const Layout& layout, int rank, const std::vector<int>&
 // The collective an op's transfer is; exchange, send and receive are point-to-point (none).
 std::optional<comm::CollectiveKind> collective_of(Transfer transfer) noexcept;
 
+// The largest transfer of `program` that runs the MPI library's collective (0 when none does): the
+// library allocates scratch of up to its size (Open MPI's reduce-scatter and allreduce of S bytes).
+std::uint64_t largest_library_collective(const Program& program) noexcept;
+// Whether any op runs one of scaleout's own algorithms (each in flight holds chunks of scratch).
+bool runs_own_algorithms(const Program& program) noexcept;
+
 // Sets Op::algorithm of every communication op: the choice for collectives, `direct` for
 // point-to-point transfers.
 void choose_algorithms(Program& program, comm::AlgorithmChoice choice, const ChannelSpans& spans);

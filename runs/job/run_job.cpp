@@ -146,15 +146,23 @@ Prepared prepare(RunConfig& config, const std::string& config_path, const comm::
     parallelism::choose_algorithms(p.programs[s], config.workload.algorithm,
                                    parallelism::group_spans(layout, rank, p.node_of_rank));
   }
-  // The executor's payload buffers, and as much again as the largest transfer for the MPI library's
-  // own scratch (a reduce-scatter or allreduce of S bytes allocates up to S in Open MPI).
+  // The executor's payload buffers; the chunks of the own algorithms in flight (one per buffer, a
+  // tree's at most); and as much again as the largest transfer the MPI library runs, for its scratch
+  // (a reduce-scatter or allreduce of S bytes allocates up to S in Open MPI).
   const auto& program = p.programs[static_cast<std::size_t>(p.position.pp)];
   const parallelism::LargestTransfers transfers = program.largest_transfers();
-  const std::uint64_t buffers = transfers.buffer_bytes(config.in_flight), largest = transfers.any();
-  check_node_memory(world, p.identity, buffers + largest,
+  const std::uint64_t buffers = transfers.buffer_bytes(config.in_flight);
+  const std::uint64_t chunks =
+      parallelism::runs_own_algorithms(program)
+          ? static_cast<std::uint64_t>(config.in_flight + 1) *
+                comm::scratch_bound(comm::CollectiveKind::allreduce, comm::Algorithm::tree, comm::Chunking{})
+          : 0;
+  const std::uint64_t library = parallelism::largest_library_collective(program);
+  check_node_memory(world, p.identity, buffers + chunks + library,
                     fmt::format("payload buffers ({}: emulation.in_flight {} x the largest started transfer and one "
-                                "of the largest blocking one) + MPI's scratch for the largest transfer ({})",
-                                format_bytes(buffers), config.in_flight, format_bytes(largest)),
+                                "of the largest blocking one) + own algorithms' chunks ({}) + MPI's scratch for the "
+                                "largest library collective ({})",
+                                format_bytes(buffers), config.in_flight, format_bytes(chunks), format_bytes(library)),
                     "use smaller buckets, fewer in flight or fewer ranks per node");
   return p;
 }

@@ -13,6 +13,11 @@ namespace {
 
 constexpr double us = 1e-6;
 
+// `per_node` ranks on each of `nodes` nodes in turn.
+a::GroupShape shape(int ranks, int per_node, int nodes) {
+  return {.ranks = ranks, .per_node = per_node, .nodes = nodes, .node_of_rank = {}, .sharing_link = 1};
+}
+
 a::CostModel model() {
   a::CostModel m;
   for (int c = 0; c < a::collective_count; ++c) {
@@ -26,13 +31,13 @@ a::CostModel model() {
 
 TEST(CostModel, RingAllreduceInsideANode) {
   // 2(p-1) alpha + 2(p-1)/p n beta with p = 4, n = 1 MB: 6 x 2 us + 1.5 MB x 0.01 ns.
-  EXPECT_NEAR(model().seconds(a::Collective::allreduce, {4, 4, 1}, 1e6), 12 * us + 15 * us, 1e-12);
+  EXPECT_NEAR(model().seconds(a::Collective::allreduce, shape(4, 4, 1), 1e6), 12 * us + 15 * us, 1e-12);
 }
 
 TEST(CostModel, OneRankPerNodeCostsOnTheNetwork) {
   // Reduce-scatter over 8 nodes: 7 x 20 us + 7/8 x 8 MB x 1 ns.
-  EXPECT_NEAR(model().seconds(a::Collective::reduce_scatter, {8, 1, 8}, 8e6), 140 * us + 7e-3, 1e-12);
-  EXPECT_NEAR(model().seconds(a::Collective::allgather, {8, 1, 8}, 8e6), 140 * us + 7e-3, 1e-12);
+  EXPECT_NEAR(model().seconds(a::Collective::reduce_scatter, shape(8, 1, 8), 8e6), 140 * us + 7e-3, 1e-12);
+  EXPECT_NEAR(model().seconds(a::Collective::allgather, shape(8, 1, 8), 8e6), 140 * us + 7e-3, 1e-12);
 }
 
 TEST(CostModel, HierarchicalAllreduceSplitsIntoIntraAndInterParts) {
@@ -40,24 +45,77 @@ TEST(CostModel, HierarchicalAllreduceSplitsIntoIntraAndInterParts) {
   // allreduce of n/4 on 2 ranks (2 alpha_e + n/4 beta_e), intra allgather (as the reduce-scatter).
   const double intra = 3 * 2 * us + 0.75 * 4e6 * 0.01e-9;
   const double inter = 2 * 20 * us + 1e6 * 1e-9;
-  EXPECT_NEAR(model().seconds(a::Collective::allreduce, {8, 4, 2}, 4e6), 2 * intra + inter, 1e-12);
-  EXPECT_NEAR(model().seconds(a::Collective::reduce_scatter, {8, 4, 2}, 4e6), intra + (20 * us + 0.5e6 * 1e-9), 1e-12);
+  EXPECT_NEAR(model().seconds(a::Collective::allreduce, shape(8, 4, 2), 4e6), 2 * intra + inter, 1e-12);
+  EXPECT_NEAR(model().seconds(a::Collective::reduce_scatter, shape(8, 4, 2), 4e6), intra + (20 * us + 0.5e6 * 1e-9),
+              1e-12);
 }
 
 TEST(CostModel, HierarchicalAlltoallSendsEachPeerItsShare) {
   // 8 ranks, 4 per node, each sends 8 MB: 3 peers inside at 1 MB, 4 peers outside at 1 MB.
   const double expected = 3 * (2 * us + 1e6 * 0.01e-9) + 4 * (20 * us + 1e6 * 1e-9);
-  EXPECT_NEAR(model().seconds(a::Collective::alltoall, {8, 4, 2}, 8e6), expected, 1e-12);
+  EXPECT_NEAR(model().seconds(a::Collective::alltoall, shape(8, 4, 2), 8e6), expected, 1e-12);
 }
 
 TEST(CostModel, PointToPointTakesTheTierOfItsEnds) {
   EXPECT_NEAR(model().point_to_point(true, 1e6), 2 * us + 10 * us, 1e-12);
   EXPECT_NEAR(model().point_to_point(false, 1e6), 20 * us + 1e-3, 1e-12);
   // A ring exchange costs one message, on the network as soon as the group spans nodes.
-  EXPECT_NEAR(model().seconds(a::Collective::sendrecv, {4, 2, 2}, 1e6), 20 * us + 1e-3, 1e-12);
+  EXPECT_NEAR(model().seconds(a::Collective::sendrecv, shape(4, 2, 2), 1e6), 20 * us + 1e-3, 1e-12);
 }
 
-TEST(CostModel, ASingleRankMovesNothing) { EXPECT_EQ(model().seconds(a::Collective::allreduce, {1, 1, 1}, 1e9), 0.0); }
+// Own algorithms, hop by hop on the placement, with the point-to-point fits: intra 2 us + 0.01 ns/B,
+// inter 20 us + 1 ns/B.
+constexpr auto ring = scaleout::comm::Algorithm::ring;
+
+TEST(CostModelOwnAlgorithms, ARingInsideANodeIsItsRoundsAndItsBusiestRanksBytes) {
+  // 6 rounds of one chunk; every rank sends 2 x 3/4 x 1 MB to its neighbour in the node.
+  EXPECT_NEAR(model().seconds(a::Collective::allreduce, shape(4, 4, 1), 1e6, a::Progress::blocking, ring),
+              6 * 2 * us + 1.5e6 * 0.01e-9, 1e-12);
+}
+
+TEST(CostModelOwnAlgorithms, AFlatRingAcrossNodesLoadsEachNodesLinkOnce) {
+  // 2 nodes of 2 ranks, ring 0 1 | 2 3: ranks 1 and 3 send across, each 2 x 3/4 x 4 MB, one flow per
+  // node; every round has a network hop.
+  const a::GroupShape two_by_two{4, 2, 2, {0, 0, 1, 1}, 1};
+  const double bytes = 1.5 * 4e6;
+  EXPECT_NEAR(model().seconds(a::Collective::allreduce, two_by_two, 4e6, a::Progress::blocking, ring),
+              6 * 20 * us + bytes * 1e-9, 1e-12);
+  // A fit measured with 2 ranks per node sharing the link is 2 links' beta; 2 groups at once share it.
+  auto calibrated_on_two = model();
+  calibrated_on_two.set_link_sharing_at_calibration(2);
+  EXPECT_NEAR(calibrated_on_two.seconds(a::Collective::allreduce, two_by_two, 4e6, a::Progress::blocking, ring),
+              6 * 20 * us + bytes * 1e-9 / 2, 1e-12);
+  a::GroupShape shared = two_by_two;
+  shared.sharing_link = 2;
+  EXPECT_NEAR(calibrated_on_two.seconds(a::Collective::allreduce, shared, 4e6, a::Progress::blocking, ring),
+              6 * 20 * us + bytes * 1e-9, 1e-12);
+}
+
+TEST(CostModelOwnAlgorithms, ATreeMovesHalfTheBufferEachWayOverEachOfItsTwoTrees) {
+  // 4 nodes of one rank; a leaf of one tree is inner in the other: the busiest node sends and
+  // receives about S in all, fewer rounds than the ring's 6 for a small message.
+  const a::GroupShape four{4, 1, 4, {0, 1, 2, 3}, 1};
+  const double tree =
+      model().seconds(a::Collective::allreduce, four, 4096, a::Progress::blocking, scaleout::comm::Algorithm::tree);
+  const double flat = model().seconds(a::Collective::allreduce, four, 4096, a::Progress::blocking, ring);
+  EXPECT_LT(tree, flat);
+  EXPECT_GT(tree, 2 * 20 * us);  // at least up and down one level
+}
+
+TEST(CostModelOwnAlgorithms, PairwiseAllToAllSendsEveryRemoteBlockAcrossTheLink) {
+  // 2 nodes of 2 ranks, 4 MB per rank in blocks of 1 MB: each rank sends 2 blocks to the other node,
+  // so each node's link carries 4 MB each way; one block per rank stays in the node.
+  const a::GroupShape two_by_two{4, 2, 2, {0, 0, 1, 1}, 1};
+  // The 3 exchanges are posted at once (a window holds them): one round, across the network.
+  const double expected = 20 * us + 4e6 * 1e-9;
+  EXPECT_NEAR(model().seconds(a::Collective::alltoall, two_by_two, 4e6, a::Progress::blocking,
+                              scaleout::comm::Algorithm::pairwise),
+              expected, 1e-9);
+}
+
+TEST(CostModel, ASingleRankMovesNothing) {
+  EXPECT_EQ(model().seconds(a::Collective::allreduce, shape(1, 1, 1), 1e9), 0.0);
+}
 
 TEST(CostModel, WhatIfScalesOneTier) {
   auto m = model();
@@ -88,7 +146,7 @@ TEST(CostModel, AMissingTierIsNamed) {
   a::CostModel m;
   m.set(a::Tier::intra, a::Collective::allreduce, {1 * us, 1e-10});
   try {
-    (void)m.seconds(a::Collective::allreduce, {4, 1, 4}, 1e6);
+    (void)m.seconds(a::Collective::allreduce, shape(4, 1, 4), 1e6);
     FAIL() << "no inter-node fit, no cost";
   } catch (const a::MissingFit& error) {
     EXPECT_NE(std::string(error.what()).find("inter-node"), std::string::npos) << error.what();
