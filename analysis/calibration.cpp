@@ -150,9 +150,33 @@ ComputeOverhead fit_compute_overhead(const std::string& mode, const std::vector<
   return overhead;
 }
 
+AlphaBeta hop_of(const Fit& sendrecv) {
+  // A larger message never takes less time than a smaller one on a working link: a smaller size's
+  // time above a larger one's is noise (the scheduler of an oversubscribed node, a retransmission), so
+  // each size is held to the least time of the sizes from it up.
+  std::vector<FitPoint> points = sendrecv.points;
+  std::sort(points.begin(), points.end(), [](const FitPoint& a, const FitPoint& b) { return a.bytes < b.bytes; });
+  for (std::size_t i = points.size(); i-- > 1;)
+    points[i - 1].seconds = std::min(points[i - 1].seconds, points[i].seconds);
+  // The bandwidth of the largest sizes (the last piece's), where a link runs at its rate; without one,
+  // the slope of the last two sizes.
+  double beta = sendrecv.cost.pieces.empty() ? 0 : sendrecv.cost.pieces.back().cost.beta;
+  if (beta <= 0 && points.size() >= 2) {
+    const auto& a = points[points.size() - 2];
+    const auto& b = points.back();
+    if (b.bytes > a.bytes) beta = std::max(0.0, (b.seconds - a.seconds) / (b.bytes - a.bytes));
+  }
+  // The latency: the smallest size's time less its bytes.
+  const double alpha = points.empty() ? 0 : std::max(0.0, points.front().seconds - points.front().bytes * beta);
+  return {alpha, beta};
+}
+
 CostModel Calibration::cost_model() const {
   CostModel model;
-  for (const auto& [key, fit] : fits) model.set(key.tier, key.collective, fit.cost, key.progress);
+  for (const auto& [key, fit] : fits) {
+    model.set(key.tier, key.collective, fit.cost, key.progress);
+    if (key.collective == Collective::sendrecv) model.set_hop(key.tier, hop_of(fit), key.progress);
+  }
   model.set_link_sharing_at_calibration(ranks_per_node);
   return model;
 }

@@ -27,6 +27,11 @@ struct Fit {
   std::vector<FitPoint> points;
 };
 
+// One hop of scaleout's own algorithms from a send/recv fit's measurements (cost_model.hpp): the
+// latency of the smallest size and the bandwidth of the largest, every size held to the least time
+// of the sizes from it up.
+AlphaBeta hop_of(const Fit& sendrecv);
+
 // Least squares over message sizes of t = steps alpha + volume S beta (the collective's terms on
 // `ranks` ranks), minimising relative residuals so that small messages weigh as much as large ones;
 // alpha and beta are kept non-negative. Up to three pieces, each of two sizes or more, split where

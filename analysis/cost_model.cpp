@@ -81,6 +81,9 @@ const PiecewiseCost& CostModel::fit(Tier tier, Collective collective, Progress p
 }
 
 void CostModel::scale_bandwidth(Tier tier, double factor) {
+  for (auto& by_tier : hops_) {
+    if (auto& hop = by_tier[index(tier)]) hop->beta /= factor;
+  }
   for (auto& by_tier : fits_) {
     for (auto& fit : by_tier[index(tier)]) {
       if (!fit) continue;
@@ -90,6 +93,9 @@ void CostModel::scale_bandwidth(Tier tier, double factor) {
 }
 
 void CostModel::scale_latency(Tier tier, double factor) {
+  for (auto& by_tier : hops_) {
+    if (auto& hop = by_tier[index(tier)]) hop->alpha *= factor;
+  }
   for (auto& by_tier : fits_) {
     for (auto& fit : by_tier[index(tier)]) {
       if (!fit) continue;
@@ -124,7 +130,6 @@ struct Load {
   double rank_intra = 0;    // the busiest rank's bytes to its own node
   double node_network = 0;  // the busiest node's bytes out of it or into it
   int intra_rounds = 0, network_rounds = 0;
-  double hop_bytes = 0;  // a hop's message: a chunk or a block, whichever is smaller
 };
 
 Load load_of(comm::CollectiveKind kind, comm::Algorithm algorithm, const std::vector<int>& nodes, double bytes) {
@@ -151,26 +156,46 @@ Load load_of(comm::CollectiveKind kind, comm::Algorithm algorithm, const std::ve
     load.node_network = std::max({load.node_network, out_in.first, out_in.second});
   load.intra_rounds = traffic.intra_rounds;
   load.network_rounds = traffic.network_rounds;
-  const double block = static_cast<double>(count) / static_cast<double>(ranks);
-  load.hop_bytes = std::min(static_cast<double>(comm::Chunking{}.chunk_bytes), std::max(block, 1.0));
   if (kept.size() > 4096) kept.clear();
   kept.emplace(std::move(key), load);
   return load;
 }
 
+// One hop of an own algorithm from a point-to-point fit: the latency of the smallest messages (the
+// first piece's alpha) and the bandwidth of the largest (the last piece's beta). A piece's alpha in
+// between is the intercept of a line through a regime (a protocol switch, TCP's window opening, a
+// token bucket's burst), not a latency each hop pays; an algorithm keeps its window of chunks in
+// flight, so its bytes flow at the link's sustained rate.
+AlphaBeta hop_cost(const PiecewiseCost& fit) {
+  if (fit.pieces.empty()) throw std::logic_error("a piecewise cost without pieces");
+  return {fit.pieces.front().cost.alpha, fit.pieces.back().cost.beta};
+}
+
 }  // namespace
+
+void CostModel::set_hop(Tier tier, const AlphaBeta& hop, Progress progress) {
+  hops_[index(progress)][index(tier)] = hop;
+}
+
+AlphaBeta CostModel::hop(Tier tier, Progress progress) const {
+  if (const auto& kept = hops_[index(progress)][index(tier)]) return *kept;
+  if (progress == Progress::polled && hops_[index(Progress::blocking)][index(tier)] &&
+      !has(tier, Collective::sendrecv, progress))
+    return *hops_[index(Progress::blocking)][index(tier)];
+  return hop_cost(fit(tier, Collective::sendrecv, progress));
+}
 
 double CostModel::own_seconds(Collective collective, comm::Algorithm algorithm, const GroupShape& group, double bytes,
                               Progress progress) const {
   const Load load = load_of(kind_of(collective), algorithm, nodes_of(group), bytes);
   double seconds = 0, intra_bytes = 0, network_bytes = 0;
   if (load.intra_rounds > 0 || load.rank_intra > 0) {
-    const AlphaBeta& hop = fit(Tier::intra, Collective::sendrecv, progress).at(load.hop_bytes);
+    const AlphaBeta hop = this->hop(Tier::intra, progress);
     seconds += load.intra_rounds * hop.alpha;
     intra_bytes = load.rank_intra * hop.beta;
   }
   if (load.network_rounds > 0 || load.node_network > 0) {
-    const AlphaBeta& hop = fit(Tier::inter, Collective::sendrecv, progress).at(load.hop_bytes);
+    const AlphaBeta hop = this->hop(Tier::inter, progress);
     seconds += load.network_rounds * hop.alpha;
     // One link's beta from a fit measured with calibrated_sharing_ ranks per node on the link.
     network_bytes = load.node_network * group.sharing_link * hop.beta / calibrated_sharing_;

@@ -103,6 +103,12 @@ class CostModel {
   // naming the tier and collective.
   const PiecewiseCost& fit(Tier tier, Collective collective, Progress progress = Progress::blocking) const;
 
+  // One hop of an own algorithm on a tier: a latency and one rank's (intra) or the measured link
+  // sharing's (inter) inverse bandwidth. Without one, the tier's send/recv fit gives it (its first
+  // piece's alpha, its last piece's beta).
+  void set_hop(Tier tier, const AlphaBeta& hop, Progress progress = Progress::blocking);
+  AlphaBeta hop(Tier tier, Progress progress = Progress::blocking) const;
+
   // The ranks per node that shared each node's link when the network's point-to-point fit was
   // measured (the calibration's ranks per node).
   void set_link_sharing_at_calibration(int ranks) { calibrated_sharing_ = ranks < 1 ? 1 : ranks; }
@@ -124,6 +130,7 @@ class CostModel {
 
   std::array<std::array<std::array<std::optional<PiecewiseCost>, collective_count>, tier_count>, progress_count>
       fits_{};
+  std::array<std::array<std::optional<AlphaBeta>, tier_count>, progress_count> hops_{};
   int calibrated_sharing_ = 1;
 };
 

@@ -79,6 +79,10 @@ struct Entry {
   int slot = -1;
   Group group = Group::dp;
   bool pipeline_send = false;
+  Channel channel = Channel::dp;
+  // What is left of the operation goes this much faster once the rank waits for it: its blocking
+  // cost over its polled one (at most 1).
+  double waited_speed = 1;
 };
 
 struct StageState {
@@ -138,16 +142,17 @@ class Simulation {
   }
 
   // The time an operation of this stage takes on its group (pipeline messages: between the two ends).
-  // Started operations are progressed by the rank's polls (polled fits); blocking ones, and pipeline
-  // messages (whose receiver blocks on them), by the library without pause.
-  double cost(int stage, const Op& op) const {
+  // Started operations are progressed by the rank's polls (polled fits) until the rank waits for them;
+  // blocking ones, and pipeline messages (whose receiver blocks on them), by the library without pause.
+  double cost(int stage, const Op& op) const { return cost(stage, op, op.kind == OpKind::start); }
+  double cost(int stage, const Op& op, bool polled) const {
     const auto& place = placement_[static_cast<std::size_t>(stage)];
     if (op.transfer == Transfer::send || op.transfer == Transfer::recv) {
       const bool same_node = place.node == placement_[static_cast<std::size_t>(op.peer)].node;
       return model_.cost.point_to_point(same_node, static_cast<double>(op.bytes));
     }
     const auto& group = place.groups[at(parallelism::channel_of(op.group, op.expert))];
-    const auto progress = op.kind == OpKind::start ? Progress::polled : Progress::blocking;
+    const auto progress = polled ? Progress::polled : Progress::blocking;
     return model_.cost.seconds(cost_collective_of(op.transfer), group, static_cast<double>(op.bytes), progress,
                                op.algorithm);
   }
@@ -189,6 +194,23 @@ class Simulation {
     stage.t = until;
   }
 
+  // The rank now waits for a started operation: it spins in the wait, so what is left of the
+  // operation runs at its blocking speed (the MPI executor's wait progresses without pause), and the
+  // operations queued behind it on its channel move up by what that saves. Returns its completion.
+  double hurry(StageState& stage, const Entry& entry) {
+    auto& done = stage.completion[static_cast<std::size_t>(entry.slot)];
+    if (done == unknown || done <= stage.t || entry.waited_speed >= 1) return done;
+    const double saved = (done - stage.t) * (1 - entry.waited_speed);
+    const double was = done;
+    for (const auto& other : stage.pool) {
+      auto& at_other = stage.completion[static_cast<std::size_t>(other.slot)];
+      if (other.channel == entry.channel && at_other != unknown && at_other >= was) at_other -= saved;
+    }
+    auto& free_at = stage.channel_free[at(entry.channel)];
+    if (free_at >= was) free_at -= saved;
+    return done;
+  }
+
   void start(int s, StageState& stage, const Op& op) {
     if (static_cast<int>(stage.pool.size()) >= stage.capacity) {
       const auto oldest =
@@ -196,21 +218,25 @@ class Simulation {
       if (oldest == stage.pool.end()) {
         ++stage.capacity;  // only pipeline sends in flight: the pool grows
       } else {
-        block_until(stage, stage.completion[static_cast<std::size_t>(oldest->slot)], oldest->group);
+        block_until(stage, hurry(stage, *oldest), oldest->group);
         stage.pool.erase(oldest);
       }
     }
     const auto slot = static_cast<std::size_t>(op.slot);
     const bool pipeline_send = op.group == Group::pp && op.transfer == Transfer::send;
+    const Channel channel = parallelism::channel_of(op.group, op.expert);
+    double waited_speed = 1;
     if (pipeline_send) {
       stage.completion[slot] = unknown;
       posted_[{op.peer, op.tag}] = {stage.t, s, op.slot};
     } else {
-      auto& free_at = stage.channel_free[at(parallelism::channel_of(op.group, op.expert))];
-      free_at = std::max(stage.t, free_at) + cost(s, op);
+      auto& free_at = stage.channel_free[at(channel)];
+      const double polled = cost(s, op, true);
+      if (polled > 0) waited_speed = std::min(1.0, cost(s, op, false) / polled);
+      free_at = std::max(stage.t, free_at) + polled;
       stage.completion[slot] = free_at;
     }
-    stage.pool.push_back({op.slot, op.group, pipeline_send});
+    stage.pool.push_back({op.slot, op.group, pipeline_send, channel, waited_speed});
     stage.record.bytes[at(op.group)] += op.bytes;
   }
 
@@ -218,9 +244,9 @@ class Simulation {
     const auto entry =
         std::find_if(stage.pool.begin(), stage.pool.end(), [&](const Entry& e) { return e.slot == op.slot; });
     if (entry == stage.pool.end()) return true;  // completed under pool pressure already
-    const double done = stage.completion[static_cast<std::size_t>(op.slot)];
-    if (done == unknown) return false;  // the receiver has not posted yet
-    block_until(stage, done, op.group);
+    if (stage.completion[static_cast<std::size_t>(op.slot)] == unknown)
+      return false;  // the receiver has not posted yet
+    block_until(stage, hurry(stage, *entry), op.group);
     stage.pool.erase(entry);
     return true;
   }

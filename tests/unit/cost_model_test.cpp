@@ -154,6 +154,22 @@ TEST(CostModel, AMissingTierIsNamed) {
   }
 }
 
+TEST(HopFit, TakesTheSmallestSizesLatencyAndTheLargestSizesBandwidthAndDropsTimesALargerSizeBeats) {
+  a::Fit sendrecv;
+  sendrecv.cost.pieces = {{0, {500 * us, 0}}, {1e6, {0, 1e-9}}};  // the last piece: 1 GB/s
+  // 16 KiB took 4 ms once (a descheduled rank), more than 1 MB took: it cannot have cost more.
+  sendrecv.points = {{16384, 4e-3, 0}, {65536, 150 * us, 0}, {1e6, 1.2e-3, 0}, {4e6, 4.2e-3, 0}};
+  const a::AlphaBeta hop = a::hop_of(sendrecv);
+  EXPECT_NEAR(hop.beta, 1e-9, 1e-18);
+  EXPECT_NEAR(hop.alpha, 150 * us - 16384 * 1e-9, 1e-12);
+  // A calibration's cost model uses it for own algorithms' hops, and what-ifs scale it.
+  a::CostModel m;
+  m.set_hop(a::Tier::inter, hop);
+  m.scale_bandwidth(a::Tier::inter, 2);
+  EXPECT_NEAR(m.hop(a::Tier::inter).beta, 0.5e-9, 1e-18);
+  EXPECT_NEAR(m.hop(a::Tier::inter, a::Progress::polled).alpha, hop.alpha, 1e-15);  // falls back to blocking
+}
+
 TEST(Fit, RecoversAlphaAndBetaFromExactMeasurements) {
   // Allreduce on 4 ranks with alpha 5 us, beta 0.5 ns/B: t = 30 us + 0.75 ns x S.
   std::vector<std::pair<double, double>> measured;

@@ -53,6 +53,23 @@ std::vector<p::StepRecord> run(std::vector<p::Op> ops, int slots, const a::Simul
 
 }  // namespace
 
+TEST(Simulator, AStartedOperationRunsAtItsPolledSpeedUntilTheRankWaitsThenAtItsBlockingSpeed) {
+  // Polled: 10 ms per allreduce on 2 ranks (2 x 5 ms); blocking: 2 ms (2 x 1 ms).
+  auto model = flat();
+  for (int c = 0; c < a::collective_count; ++c) {
+    model.cost.set(a::Tier::intra, static_cast<a::Collective>(c), a::AlphaBeta{5 * ms, 0}, a::Progress::polled);
+  }
+  // 4 ms of compute: 40 % done; the remaining 6 ms polled take 6 x 2 / 10 = 1.2 ms once waited.
+  const auto overlapped = run({comm(p::OpKind::start, 0), compute(4 * ms), comm(p::OpKind::wait, 0)}, 1, model);
+  EXPECT_NEAR(overlapped[0].exposed[0], 1.2 * ms, 1e-12);
+  // The operation queued behind it on the channel moves up by what the wait saved (4.8 ms).
+  const auto queued = run({comm(p::OpKind::start, 0), comm(p::OpKind::start, 1), compute(4 * ms),
+                           comm(p::OpKind::wait, 0), compute(20 * ms), comm(p::OpKind::wait, 1)},
+                          2, model);
+  EXPECT_NEAR(queued[0].exposed[0], 1.2 * ms, 1e-12);  // the second was done during the 20 ms
+  EXPECT_NEAR(queued[0].step, 4 * ms + 1.2 * ms + 20 * ms, 1e-12);
+}
+
 TEST(Simulator, ComputeSpansCarryTheCalibratedOverhead) {
   auto model = flat();
   model.span_overhead = 0.1 * ms;
