@@ -208,8 +208,7 @@ double CostModel::seconds(Collective collective, const GroupShape& group, double
                           comm::Algorithm algorithm) const {
   if (group.ranks <= 1) return 0.0;
   if (collective == Collective::sendrecv) return point_to_point(group.nodes <= 1, bytes, progress);
-  if (algorithm != comm::Algorithm::library && algorithm != comm::Algorithm::direct)
-    return own_seconds(collective, algorithm, group, bytes, progress);
+  if (comm::is_own(algorithm)) return own_seconds(collective, algorithm, group, bytes, progress);
   if (group.nodes <= 1) return flat_seconds(collective, fit(Tier::intra, collective, progress), group.ranks, bytes);
   if (group.per_node <= 1) return flat_seconds(collective, fit(Tier::inter, collective, progress), group.ranks, bytes);
   const int g = group.per_node, k = group.nodes;

@@ -24,6 +24,10 @@ enum class Algorithm { library, ring, tree, pairwise, direct };
 inline constexpr int algorithm_count = 5;
 std::string_view name(Algorithm algorithm) noexcept;
 std::optional<Algorithm> parse_algorithm(std::string_view text) noexcept;
+// Whether `algorithm` is one of scaleout's own (ring, tree, pairwise), run on MPI point-to-point.
+constexpr bool is_own(Algorithm algorithm) noexcept {
+  return algorithm != Algorithm::library && algorithm != Algorithm::direct;
+}
 
 // What a user asks for (`comm.algorithm`, `bench --algorithm`).
 enum class AlgorithmChoice { automatic, ring, tree, library };

@@ -11,8 +11,6 @@ namespace scaleout::comm {
 
 namespace {
 
-bool own(Algorithm algorithm) { return algorithm != Algorithm::library && algorithm != Algorithm::direct; }
-
 // Progresses an operation until it is done: waits, or (polled) tests every interval, sleeping between.
 template <class Test, class Wait>
 void complete(const BenchOptions& options, Test test, Wait wait) {
@@ -85,7 +83,7 @@ double timed_iteration(const Collective& collective, const Communicator& comm, C
 }  // namespace
 
 std::size_t own_algorithm_bytes(CollectiveKind kind, Algorithm algorithm, std::size_t bytes, const Chunking& chunking) {
-  if (!own(algorithm)) return 0;
+  if (!is_own(algorithm)) return 0;
   return (kind == CollectiveKind::alltoall ? 0 : bytes) + scratch_bound(kind, algorithm, chunking);
 }
 
@@ -97,7 +95,7 @@ BenchRecord measure(const Collective& collective, const Communicator& comm, Algo
   Call call(shape, options.type);
   const Algorithm algorithm = choose_algorithm(options.algorithm, collective.kind(), own_comm.span(), shape.bytes);
   OwnCall own_call;
-  if (own(algorithm)) {
+  if (is_own(algorithm)) {
     own_call.schedule =
         own_comm.schedule(collective.kind(), algorithm, shape.bytes / size_of(options.type), size_of(options.type));
     if (collective.kind() != CollectiveKind::alltoall) own_call.work = Buffer(shape.bytes);
@@ -125,7 +123,7 @@ BenchRecord measure(const Collective& collective, const Communicator& comm, Algo
       collective.fill(payload, iteration, rank, call);
     }
     double seconds = 0;
-    if (own(algorithm)) {
+    if (is_own(algorithm)) {
       stage_inputs(collective.kind(), rank, call, own_call);
       comm.barrier();
       seconds = timed_own_iteration(collective.kind(), own_comm, call, own_call, options);

@@ -46,10 +46,8 @@ std::uint64_t largest_library_collective(const Program& program) noexcept {
 }
 
 bool runs_own_algorithms(const Program& program) noexcept {
-  return std::any_of(program.ops.begin(), program.ops.end(), [](const Op& op) {
-    return op.kind != OpKind::compute && op.algorithm != comm::Algorithm::library &&
-           op.algorithm != comm::Algorithm::direct;
-  });
+  return std::any_of(program.ops.begin(), program.ops.end(),
+                     [](const Op& op) { return op.kind != OpKind::compute && comm::is_own(op.algorithm); });
 }
 
 void choose_algorithms(Program& program, comm::AlgorithmChoice choice, const ChannelSpans& spans) {

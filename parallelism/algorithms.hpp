@@ -6,6 +6,8 @@
 // the choice of every op (/program, column algorithm).
 
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "comm/algorithm.hpp"

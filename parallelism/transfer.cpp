@@ -61,7 +61,7 @@ void issue_transfer(const Op& op, const TransferContext& c, std::span<std::byte>
   void* data = buffer.data();
   void* second_half = buffer.data() + op.bytes;
   auto& requests = in_flight.requests_;
-  if (const auto kind = collective_of(op.transfer); kind && op.algorithm != comm::Algorithm::library) {
+  if (const auto kind = collective_of(op.transfer); kind && comm::is_own(op.algorithm)) {
     const std::span<std::byte> first = buffer.first(op.bytes);
     const std::span<std::byte> output = op.transfer == Transfer::alltoall ? buffer.subspan(op.bytes, op.bytes) : first;
     in_flight.own_ = true;
