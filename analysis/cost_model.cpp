@@ -120,6 +120,7 @@ comm::CollectiveKind kind_of(Collective collective) {
 std::vector<int> nodes_of(const GroupShape& group) {
   if (!group.node_of_rank.empty()) return group.node_of_rank;
   std::vector<int> nodes;
+  nodes.reserve(static_cast<std::size_t>(std::max(group.ranks, 0)));
   for (int r = 0; r < group.ranks; ++r) nodes.push_back(r / std::max(group.per_node, 1));
   return nodes;
 }
@@ -161,11 +162,12 @@ Load load_of(comm::CollectiveKind kind, comm::Algorithm algorithm, const std::ve
   return load;
 }
 
-// One hop of an own algorithm from a point-to-point fit: the latency of the smallest messages (the
-// first piece's alpha) and the bandwidth of the largest (the last piece's beta). A piece's alpha in
-// between is the intercept of a line through a regime (a protocol switch, TCP's window opening, a
-// token bucket's burst), not a latency each hop pays; an algorithm keeps its window of chunks in
-// flight, so its bytes flow at the link's sustained rate.
+// One hop of an own algorithm from a point-to-point fit, where no hop was set from the measurements
+// (calibration.hpp's hop_of): the latency of the smallest messages (the first piece's alpha) and the
+// bandwidth of the largest (the last piece's beta). A piece's alpha in between is the intercept of a
+// line through a regime (a protocol switch, TCP's window opening, a token bucket's burst), not a
+// latency each hop pays; an algorithm keeps its window of chunks in flight, so its bytes flow at the
+// link's sustained rate.
 AlphaBeta hop_cost(const PiecewiseCost& fit) {
   if (fit.pieces.empty()) throw std::logic_error("a piecewise cost without pieces");
   return {fit.pieces.front().cost.alpha, fit.pieces.back().cost.beta};

@@ -37,8 +37,10 @@ std::vector<StagePlacement> place_stages(const parallelism::Layout& layout, int 
     place.node = place.rank / ranks_per_node;
     for (int c = 0; c < parallelism::channel_count; ++c) {
       std::map<int, int> per_node;
+      const std::vector<int> ranks = parallelism::members(layout, place.rank, static_cast<Channel>(c));
       std::vector<int> nodes;
-      for (const int rank : parallelism::members(layout, place.rank, static_cast<Channel>(c))) {
+      nodes.reserve(ranks.size());
+      for (const int rank : ranks) {
         ++per_node[rank / ranks_per_node];
         nodes.push_back(rank / ranks_per_node);
       }

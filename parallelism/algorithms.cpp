@@ -5,9 +5,10 @@
 namespace scaleout::parallelism {
 
 std::vector<int> group_nodes(const Layout& layout, int rank, Channel channel, const std::vector<int>& node_of_rank) {
+  const std::vector<int> ranks = members(layout, rank, channel);
   std::vector<int> nodes;
-  for (const int member : members(layout, rank, channel))
-    nodes.push_back(node_of_rank.at(static_cast<std::size_t>(member)));
+  nodes.reserve(ranks.size());
+  for (const int member : ranks) nodes.push_back(node_of_rank.at(static_cast<std::size_t>(member)));
   return nodes;
 }
 
