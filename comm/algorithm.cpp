@@ -34,6 +34,8 @@ std::optional<Algorithm> parse_algorithm(std::string_view text) noexcept {
   return std::nullopt;
 }
 
+std::span<const std::string_view> algorithm_choice_names() noexcept { return choice_names; }
+
 std::string_view name(AlgorithmChoice choice) noexcept { return choice_names[static_cast<std::size_t>(choice)]; }
 
 std::optional<AlgorithmChoice> parse_algorithm_choice(std::string_view text) noexcept {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace scaleout::comm {
@@ -33,7 +34,8 @@ constexpr bool is_own(Algorithm algorithm) noexcept {
 enum class AlgorithmChoice { automatic, ring, tree, library };
 std::string_view name(AlgorithmChoice choice) noexcept;
 std::optional<AlgorithmChoice> parse_algorithm_choice(std::string_view text) noexcept;
-inline constexpr std::string_view algorithm_choices = "auto, ring, tree, library";
+// Every choice's name, in the enum's order: what the config and `bench --algorithm` accept.
+std::span<const std::string_view> algorithm_choice_names() noexcept;
 
 // Where a group's ranks sit, as far as the choice is concerned.
 struct Span {

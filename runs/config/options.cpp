@@ -158,12 +158,8 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
 }
 
 std::vector<std::string> algorithm_choice_names() {
-  std::vector<std::string> names;
-  for (const auto choice : {comm::AlgorithmChoice::automatic, comm::AlgorithmChoice::ring, comm::AlgorithmChoice::tree,
-                            comm::AlgorithmChoice::library}) {
-    names.emplace_back(comm::name(choice));
-  }
-  return names;
+  const auto names = comm::algorithm_choice_names();
+  return {names.begin(), names.end()};
 }
 
 }  // namespace

@@ -104,7 +104,8 @@ BenchPlan plan_bench(const BenchRequest& a) {
   }
   const auto algorithm = comm::parse_algorithm_choice(a.algorithm);
   if (!algorithm) {
-    throw UsageError(fmt::format("--algorithm: '{}' is unknown; allowed: {}", a.algorithm, comm::algorithm_choices));
+    throw UsageError(fmt::format("--algorithm: '{}' is unknown; allowed: {}", a.algorithm,
+                                 fmt::join(comm::algorithm_choice_names(), ", ")));
   }
   plan.options = {a.iterations, a.warmup, a.check, a.nonblocking, *type, a.seed};
   plan.options.algorithm = *algorithm;
