@@ -5,6 +5,7 @@
 #include <map>
 
 #include "parallelism/inference.hpp"
+#include "parallelism/layout.hpp"
 #include "parallelism/memory.hpp"
 #include "parallelism/program.hpp"
 #include "parallelism/schedule.hpp"
@@ -109,6 +110,17 @@ nlohmann::json stage_json(const parallelism::Workload& w, int stage) {
           {"outline", outline(program, w.microbatches())}};
 }
 
+// The gradient groups of one rank: their reductions and gathers are not issued (the gradient is
+// already whole), so the stages list no op on them.
+nlohmann::json groups_of_one_rank(const parallelism::Workload& w) {
+  nlohmann::json names = nlohmann::json::array();
+  const auto& l = w.layout;
+  if (parallelism::channel_size(l, parallelism::Channel::dp) == 1) names.push_back(to_string(parallelism::Channel::dp));
+  if (w.model.moe() && l.ep > 1 && parallelism::channel_size(l, parallelism::Channel::expert_dp) == 1)
+    names.push_back(to_string(parallelism::Channel::expert_dp));
+  return names;
+}
+
 }  // namespace
 
 nlohmann::json plan_json(const parallelism::Workload& w, int ranks_per_node) {
@@ -160,6 +172,7 @@ nlohmann::json plan_json(const parallelism::Workload& w, int ranks_per_node) {
         {"schedule", to_string(l.schedule)},
         {"virtual_stages", l.virtual_stages},
         {"zero_stage", l.zero_stage},
+        {"groups_of_one_rank", groups_of_one_rank(w)},
         {"recompute", l.recompute == parallelism::Recompute::full ? "full" : "none"},
         {"ideal_bubble_share",
          l.pp > 1 ? parallelism::ideal_bubble_share(l.schedule, l.pp, w.microbatches(), l.virtual_stages) : 0.0}}},

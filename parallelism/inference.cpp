@@ -48,6 +48,7 @@ Program StepBuilder::inference_pass(double logits_tokens) {
                pipeline_tag(0, p, stage_ + 1, false)),
          Phase::sync);
   }
+  drop_collectives_of_one_rank(program_, l_);
   merge_compute(program_.ops);
   return std::move(program_);
 }

@@ -67,6 +67,18 @@ GridPosition position_of(const Layout& l, int rank) {
 
 int rank_at(const Layout& l, int dp, int tp, int pp, int cp) { return ((pp * l.dp + dp) * l.cp + cp) * l.tp + tp; }
 
+int channel_size(const Layout& l, Channel channel) {
+  switch (channel) {
+    case Channel::tp: return l.tp;
+    case Channel::cp: return l.cp;
+    case Channel::pp: return l.pp;
+    case Channel::dp: return l.gradient_group_size();
+    case Channel::ep: return l.ep;
+    case Channel::expert_dp: return l.expert_gradient_group_size();
+  }
+  return 1;
+}
+
 std::vector<int> members(const Layout& l, int rank, Channel channel) {
   const GridPosition p = position_of(l, rank);
   std::vector<int> ranks;

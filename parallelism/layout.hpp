@@ -50,6 +50,9 @@ inline constexpr int channel_count = 6;
 Channel channel_of(Group group, bool expert);
 const char* to_string(Channel channel);
 
+// How many ranks each group of `channel` has.
+int channel_size(const Layout& layout, Channel channel);
+
 // The world ranks of `rank`'s group on `channel`, in group-rank order (the key of the split).
 std::vector<int> members(const Layout& layout, int rank, Channel channel);
 

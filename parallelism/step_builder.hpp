@@ -23,6 +23,12 @@ int pipeline_tag(int microbatch, int virtual_stages, int receiving_stage, bool g
 // Consecutive compute spans of one layer and phase are one span: communication is what splits them.
 void merge_compute(std::vector<Op>& ops);
 
+// A collective over a group of one rank moves nothing, and the frameworks issue none (a gradient
+// "reduced" over one rank is already reduced; NCCL returns at once): its ops are dropped, with their
+// waits, and the program's slots renumbered. Call before merge_compute, so that the compute the
+// dropped ops split is one span again.
+void drop_collectives_of_one_rank(Program& program, const Layout& layout);
+
 class StepBuilder {
  public:
   StepBuilder(const Workload& workload, int stage);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 #include "parallelism/step_builder.hpp"
 
@@ -27,6 +28,21 @@ void merge_compute(std::vector<Op>& ops) {
     }
   }
   ops = std::move(merged);
+}
+
+void drop_collectives_of_one_rank(Program& program, const Layout& layout) {
+  std::vector<int> renumbered(static_cast<std::size_t>(program.slots), -1);
+  std::vector<Op> kept;
+  kept.reserve(program.ops.size());
+  int slots = 0;
+  for (Op& op : program.ops) {
+    if (op.kind != OpKind::compute && channel_size(layout, channel_of(op.group, op.expert)) == 1) continue;
+    if (op.kind == OpKind::start) renumbered[static_cast<std::size_t>(op.slot)] = slots++;
+    if (op.kind == OpKind::start || op.kind == OpKind::wait) op.slot = renumbered[static_cast<std::size_t>(op.slot)];
+    kept.push_back(op);
+  }
+  program.ops = std::move(kept);
+  program.slots = slots;
 }
 
 int pipeline_tag(int microbatch, int virtual_stages, int receiving_stage, bool gradient) {
@@ -133,6 +149,7 @@ Program StepBuilder::build() {
   }
   synchronize();
   optimizer();
+  drop_collectives_of_one_rank(program_, l_);
   merge_compute(program_.ops);
   return std::move(program_);
 }

@@ -1,6 +1,10 @@
 #include "runs/report/plan_report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <string>
+#include <vector>
 
 #include "parallelism/inference.hpp"
 #include "runs/sizes.hpp"
@@ -32,6 +36,12 @@ std::string workload_text(const nlohmann::json& json, const parallelism::Workloa
         100 * json["layout"]["ideal_bubble_share"].get<double>());
   }
   text += fmt::format("FLOPs      {:.4g} per step (model FLOPs of the job)\n", w.flops_per_step());
+  if (const auto& single = json["layout"]["groups_of_one_rank"]; !single.empty()) {
+    std::vector<std::string> names;
+    for (const auto& name : single) names.push_back(name.get<std::string>());
+    text += fmt::format("no ops     on {} groups of one rank: their gradients are whole, nothing is reduced or gathered\n",
+                        fmt::join(names, " and "));
+  }
   const auto& placement = json["placement"];
   if (ranks_per_node > 0) {
     text += fmt::format("placement  {} rank{} per node, {} node{}", ranks_per_node, ranks_per_node == 1 ? "" : "s",

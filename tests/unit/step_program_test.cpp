@@ -211,6 +211,40 @@ TEST(ExpertParallel, TwoAllToAllsForwardAndTwoBackwardPerMoELayer) {
             static_cast<std::uint64_t>(m.layers) * (m.experts / 2) * m.mlp_matmul_parameters() * 2);
 }
 
+TEST(GroupsOfOneRank, IssueNothingAndTheirWaitsAndSlotsGoWithThem) {
+  // dp 1: no gradient reduction (ZeRO-1 neither its gather); the pipeline's ops stay, and every wait
+  // names a slot a start opened.
+  for (const int zero : {0, 1}) {
+    auto w = with(tiny(), 1, 2, 2, 2);
+    w.layout.zero_stage = zero;
+    const auto program = p::step_program(w, 0);
+    for (const auto& [key, entry] : tally(program)) EXPECT_NE(std::get<0>(key), p::Group::dp) << "zero " << zero;
+    EXPECT_EQ(of(program, p::Group::pp, p::Transfer::send).count, 2);
+    std::set<int> opened;
+    int starts = 0;
+    for (const auto& op : program.ops) {
+      if (op.kind == p::OpKind::start) opened.insert(op.slot), ++starts;
+      if (op.kind == p::OpKind::wait) EXPECT_TRUE(opened.count(op.slot)) << "wait on slot " << op.slot;
+    }
+    EXPECT_EQ(program.slots, starts);
+    EXPECT_EQ(static_cast<int>(opened.size()), starts);
+    // The compute the buckets would have cut is one span per layer and phase again.
+    for (std::size_t i = 0; i + 1 < program.ops.size(); ++i) {
+      const auto &a = program.ops[i], &b = program.ops[i + 1];
+      EXPECT_FALSE(a.kind == p::OpKind::compute && b.kind == p::OpKind::compute && a.phase == b.phase &&
+                   a.microbatch == b.microbatch && a.layer == b.layer)
+          << "op " << i;
+    }
+  }
+  // ep = dp: every rank holds its own experts, whose gradients are whole; the dense ones still reduce.
+  auto moe = with(tiny("tiny-moe"), 2, 1, 1, 1);
+  moe.layout.ep = 2;
+  const auto program = p::step_program(moe, 0);
+  EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allreduce, true).count, 0);
+  EXPECT_GT(of(program, p::Group::dp, p::Transfer::allreduce, false).count, 0);
+  EXPECT_EQ(of(program, p::Group::ep, p::Transfer::alltoall).count, 4 * 4);
+}
+
 TEST(ContextParallel, RingExchangesAroundEveryAttention) {
   const auto w1 = with(tiny(), 1, 1, 1, 1);
   const auto w2 = with(tiny(), 1, 1, 1, 1, 2);
