@@ -148,6 +148,8 @@ nlohmann::json plan_json(const parallelism::Workload& w, int ranks_per_node) {
         {"layers", w.model.layers},
         {"hidden", w.model.hidden},
         {"heads", w.model.heads},
+        {"head_dim", w.model.head_dim()},
+        {"attention", to_string(w.model.attention)},
         {"kv_heads", w.model.kv_heads},
         {"ffn_hidden", w.model.ffn_hidden},
         {"vocab", w.model.vocab},

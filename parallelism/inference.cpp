@@ -58,8 +58,8 @@ Program StepBuilder::build_prefill() {
   const double sequences = local_sequences(w_);
   const auto prompt = static_cast<double>(serve.prompt_tokens);
   tokens_ = sequences * prompt;
-  // Each prompt token attends over the prompt, counted as training's forward counts it.
-  attention_flops_per_token_ = 4.0 * prompt * static_cast<double>(m_.hidden);
+  // Each prompt token attends over the prompt, causally, as in training's forward.
+  attention_flops_per_token_ = m_.attention_core_flops(prompt, /*causal=*/true);
   kv_cache_bytes_ = tokens_ * kv_bytes_per_layer_token(w_);  // written
   return inference_pass(sequences);
 }
@@ -67,7 +67,8 @@ Program StepBuilder::build_prefill() {
 Program StepBuilder::build_decode(std::int64_t context) {
   const double sequences = local_sequences(w_);
   tokens_ = sequences;  // one new token per sequence
-  attention_flops_per_token_ = 4.0 * static_cast<double>(context) * static_cast<double>(m_.hidden);
+  // The new token attends to every token before it: nothing is masked.
+  attention_flops_per_token_ = m_.attention_core_flops(static_cast<double>(context), /*causal=*/false);
   kv_cache_bytes_ = sequences * static_cast<double>(context) * kv_bytes_per_layer_token(w_);  // read
   return inference_pass(sequences);
 }

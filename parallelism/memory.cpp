@@ -8,11 +8,15 @@ double layer_activation_bytes(const Workload& w) {
   const Model& m = w.model;
   const Layout& l = w.layout;
   const double s = static_cast<double>(m.seq_len) / l.cp, b = w.micro_batch, h = static_cast<double>(m.hidden);
-  const double t = l.tp, a = m.heads;
+  const double t = l.tp, a = m.heads, f = static_cast<double>(m.ffn_hidden);
   const double full_sequence = static_cast<double>(m.seq_len);  // keys span the whole sequence
   if (l.recompute == Recompute::full) return 2.0 * s * b * h / (l.sequence_parallel ? t : 1.0);
-  const double attention_scores = 5.0 * a * full_sequence / (h * t);
-  const double linear = l.sequence_parallel ? 34.0 / t : 10.0 + 24.0 / t;
+  // What TP splits: 8 s b h of attention and the MLP's 4 f (Korthikanti's 24 with f = 4h); what it
+  // does not without sequence parallelism: the 10 s b h of norms and dropouts.
+  const double split = 8.0 + 4.0 * f / h;
+  const double linear = l.sequence_parallel ? (10.0 + split) / t : 10.0 + split / t;
+  // The scores an unfused kernel keeps (softmax output, dropout mask and output); a fused one none.
+  const double attention_scores = m.attention == AttentionKernel::unfused ? 5.0 * a * full_sequence / (h * t) : 0.0;
   return s * b * h * (linear + attention_scores);
 }
 

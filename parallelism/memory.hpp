@@ -16,10 +16,12 @@ struct MemoryEstimate {
   double total() const { return parameters + gradients + optimizer_states + activations; }
 };
 
-// Activation bytes of one layer and one microbatch on one rank: s b h (34 + 5 a s / h) without
-// parallelism; TP divides the parts it splits (all of them with sequence parallelism, all but the
-// 10 s b h of layer norms and dropout without); CP divides the sequence. Full recomputation keeps
-// only each layer's input (2 s b h, / t with sequence parallelism).
+// Activation bytes of one layer and one microbatch on one rank: s b h (18 + 4 f/h) without parallelism
+// (Korthikanti et al.'s 34 with f = 4h; Megatron-LM's megatron/training/theoretical_memory_usage.py),
+// plus 5 a s / h for the scores an unfused attention keeps; TP divides the parts it splits (all of
+// them with sequence parallelism, all but the 10 s b h of layer norms and dropout without); CP divides
+// the sequence. Full recomputation keeps only each layer's input (2 s b h, / t with sequence
+// parallelism).
 double layer_activation_bytes(const Workload& workload);
 
 MemoryEstimate memory_of_stage(const Workload& workload, int stage);

@@ -29,12 +29,13 @@ std::int64_t add(std::int64_t a, std::int64_t b) {
 }  // namespace
 
 std::int64_t Model::qkv_parameters() const {
-  const std::int64_t h = hidden;
-  if (architecture == Architecture::gpt) return mul(3, mul(h, h));
-  return add(mul(h, h), mul(mul(2 * h, kv_heads), head_dim()));  // q, and k and v (GQA)
+  // q of heads x head_dim, and k and v of kv_heads x head_dim each (GQA; GPT has kv_heads = heads).
+  return add(mul(hidden, attention_width()), mul(mul(2 * hidden, kv_heads), head_dim()));
 }
 
-std::int64_t Model::attention_matmul_parameters() const { return add(qkv_parameters(), mul(hidden, hidden)); }
+std::int64_t Model::attention_matmul_parameters() const {
+  return add(qkv_parameters(), mul(attention_width(), hidden));  // and the output projection
+}
 
 std::int64_t Model::mlp_matmul_parameters() const {
   // GPT: two matrices of h x 4h. Llama and MoE experts: SwiGLU gate, up and down of h x f.
@@ -52,9 +53,10 @@ std::int64_t Model::layer_matmul_parameters() const {
 std::int64_t Model::layer_expert_parameters() const { return moe() ? mul(experts, mlp_matmul_parameters()) : 0; }
 
 std::int64_t Model::layer_parameters() const {
-  // GPT: biases of QKV (3h), projection (h), MLP (4h + h), two LayerNorms (4h): 13h.
-  // Llama: two RMSNorm weights (2h), no biases.
-  return add(layer_matmul_parameters(), mul(architecture == Architecture::gpt ? 13 : 2, hidden));
+  // GPT: biases of QKV (3 heads x head_dim), projection (h), MLP (ffn + h), two LayerNorms (4h): 13h
+  // when ffn = 4h and heads x head_dim = h. Llama: two RMSNorm weights (2h), no biases.
+  if (architecture == Architecture::llama) return add(layer_matmul_parameters(), mul(2, hidden));
+  return add(layer_matmul_parameters(), add(add(mul(3, attention_width()), ffn_hidden), mul(6, hidden)));
 }
 
 std::int64_t Model::embedding_parameters() const {
@@ -70,8 +72,13 @@ std::int64_t Model::parameters() const {
              add(head_parameters(), final_norm_parameters()));
 }
 
+double Model::attention_core_flops(double context, bool causal) const {
+  const double skipped = causal && attention == AttentionKernel::flash ? 0.5 : 1.0;
+  return 4.0 * context * static_cast<double>(attention_width()) * skipped;
+}
+
 double Model::attention_core_flops_per_token() const {
-  return 4.0 * static_cast<double>(seq_len) * static_cast<double>(hidden);
+  return attention_core_flops(static_cast<double>(seq_len), /*causal=*/true);
 }
 
 double Model::layer_forward_flops_per_token() const {
@@ -118,10 +125,16 @@ const std::vector<ModelPreset>& model_presets() {
       {gpt3("gpt3-125m", 12, 768, 12), "Brown et al. 2020, Table 2.1", 125e6, 0.5e6 / 125e6},
       {gpt3("gpt3-350m", 24, 1024, 16), "Brown et al. 2020, Table 2.1", 350e6, 5e6 / 350e6},
       {gpt3("gpt3-760m", 24, 1536, 16), "Brown et al. 2020, Table 2.1", 760e6, 5e6 / 760e6},
-      {gpt3("gpt3-1.3b", 24, 2048, 24), "Brown et al. 2020, Table 2.1", 1.3e9, 0.05e9 / 1.3e9},
+      // Table 2.1 gives 1.3B 24 heads and 13B a d_model of 5140, each with d_head 128: neither is
+      // heads x d_head = d_model, and 24 heads of 128 would make 1.52B parameters. The reproductions take
+      // 16 heads and 5120 (microsoft/Megatron-DeepSpeed, examples_deepspeed/MoE/ds_pretrain_gpt_350M_dense.sh,
+      // its table of the GPT-3 sizes), which give the published totals.
+      {gpt3("gpt3-1.3b", 24, 2048, 16), "Brown et al. 2020, Table 2.1; heads as Megatron-DeepSpeed's", 1.3e9,
+       0.05e9 / 1.3e9},
       {gpt3("gpt3-2.7b", 32, 2560, 32), "Brown et al. 2020, Table 2.1", 2.7e9, 0.05e9 / 2.7e9},
       {gpt3("gpt3-6.7b", 32, 4096, 32), "Brown et al. 2020, Table 2.1", 6.7e9, 0.05e9 / 6.7e9},
-      {gpt3("gpt3-13b", 40, 5140, 40), "Brown et al. 2020, Table 2.1", 13.0e9, 0.05e9 / 13.0e9},
+      {gpt3("gpt3-13b", 40, 5120, 40), "Brown et al. 2020, Table 2.1; d_model as Megatron-DeepSpeed's", 13.0e9,
+       0.05e9 / 13.0e9},
       {gpt3("gpt3-175b", 96, 12288, 96), "Brown et al. 2020, Table 2.1", 175.0e9, 0.5e9 / 175.0e9},
       {llama("llama2-7b", 32, 4096, 32, 32, 11008, 32000, 4096), "Touvron et al. 2023; released weights", 6.74e9,
        0.005e9 / 6.74e9},
@@ -172,6 +185,14 @@ const char* to_string(Architecture architecture) { return architecture == Archit
 std::optional<Architecture> parse_architecture(const std::string& text) {
   if (text == "gpt") return Architecture::gpt;
   if (text == "llama") return Architecture::llama;
+  return std::nullopt;
+}
+
+const char* to_string(AttentionKernel kernel) { return kernel == AttentionKernel::flash ? "flash" : "unfused"; }
+
+std::optional<AttentionKernel> parse_attention_kernel(const std::string& text) {
+  if (text == "flash") return AttentionKernel::flash;
+  if (text == "unfused") return AttentionKernel::unfused;
   return std::nullopt;
 }
 

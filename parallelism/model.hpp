@@ -13,6 +13,11 @@ namespace scaleout::parallelism {
 // Llama: no biases, RMSNorm, grouped-query attention (kv_heads <= heads), a SwiGLU MLP of ffn_hidden.
 enum class Architecture { gpt, llama };
 
+// How attention runs. flash: a fused kernel (FlashAttention, TransformerEngine's fused attention),
+// which keeps no attention scores for backward and skips the blocks the causal mask hides; unfused:
+// the scores are computed whole, masked, and kept (softmax output, dropout mask and output).
+enum class AttentionKernel { flash, unfused };
+
 struct Model {
   std::string name;
   Architecture architecture = Architecture::gpt;
@@ -28,9 +33,14 @@ struct Model {
   // experts behind a router that sends each token to `top_k` of them. 0 = a dense MLP.
   int experts = 0;
   int top_k = 0;
+  // The size of one head (Megatron's --kv-channels); 0: hidden / heads. heads x head_dim is the width
+  // of the queries and of the attention's output projection, which need not be hidden.
+  std::int64_t kv_channels = 0;
+  AttentionKernel attention = AttentionKernel::flash;
 
   bool moe() const { return experts > 0; }
-  std::int64_t head_dim() const { return hidden / heads; }
+  std::int64_t head_dim() const { return kv_channels > 0 ? kv_channels : hidden / heads; }
+  std::int64_t attention_width() const { return heads * head_dim(); }
   // Parameters of one transformer layer, and of those the ones in matrix multiplications.
   std::int64_t layer_parameters() const;
   std::int64_t layer_matmul_parameters() const;
@@ -53,7 +63,11 @@ struct Model {
   // the logits. Backward is twice the forward.
   // With MoE, a token passes through top_k experts, not all of them.
   double layer_forward_flops_per_token() const;
-  double attention_core_flops_per_token() const;  // scores and values: 4 s h
+  double attention_core_flops_per_token() const;  // training: attention_core_flops(seq_len, causal)
+  // Scores and values of one token attending over `context` keys: 4 x context x heads x head_dim, half
+  // of it with a causal mask where the kernel skips the masked blocks (flash): on average a token of a
+  // causal sequence sees half of it.
+  double attention_core_flops(double context, bool causal) const;
   double logits_forward_flops_per_token() const;
   double forward_flops_per_token() const;
 };
@@ -71,5 +85,7 @@ std::string model_preset_names();  // "a, b, c" for error messages
 
 const char* to_string(Architecture architecture);
 std::optional<Architecture> parse_architecture(const std::string& text);
+const char* to_string(AttentionKernel kernel);
+std::optional<AttentionKernel> parse_attention_kernel(const std::string& text);
 
 }  // namespace scaleout::parallelism

@@ -88,7 +88,7 @@ class StepBuilder {
   const Model& m_;
   int stage_;
   double tokens_;                     // per rank and microbatch (inference: per pass)
-  double attention_flops_per_token_;  // scores and values: 4 x context x h
+  double attention_flops_per_token_;  // scores and values (Model::attention_core_flops)
   double kv_cache_bytes_ = 0;         // KV-cache bytes a layer's attention reads or writes (inference)
   double element_;                    // gradient element bytes
   Program program_;

@@ -66,9 +66,12 @@ Model resolve_model(const Settings& s) {
     model.name += "-custom";
   }
 
-  if (model.hidden % model.heads != 0) {
-    throw UsageError(fmt::format("model.heads: {} does not divide model.hidden ({}); use a divisor of it", model.heads,
-                                 model.hidden));
+  model.kv_channels = integer_or("model.head_dim", model.kv_channels);
+  model.attention = *parallelism::parse_attention_kernel(s.text("model.attention"));
+  if (model.kv_channels == 0 && model.hidden % model.heads != 0) {
+    throw UsageError(
+        fmt::format("model.heads: {} does not divide model.hidden ({}); use a divisor of it, or give model.head_dim",
+                    model.heads, model.hidden));
   }
   if (model.kv_heads > model.heads || model.heads % model.kv_heads != 0) {
     throw UsageError(fmt::format("model.kv_heads: {} must divide model.heads ({})", model.kv_heads, model.heads));

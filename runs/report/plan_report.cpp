@@ -19,9 +19,9 @@ double gib(double bytes) { return bytes / (1ull << 30); }
 std::string workload_text(const nlohmann::json& json, const parallelism::Workload& w, int ranks_per_node) {
   const auto& l = w.layout;
   std::string text;
-  text += fmt::format("model      {} ({}): {} layers, hidden {}, {} heads ({} kv), ffn {}, vocab {}, seq {}{}\n",
+  text += fmt::format("model      {} ({}): {} layers, hidden {}, {} heads of {} ({} kv), ffn {}, vocab {}, seq {}{}\n",
                       w.model.name, to_string(w.model.architecture), w.model.layers, w.model.hidden, w.model.heads,
-                      w.model.kv_heads, w.model.ffn_hidden, w.model.vocab, w.model.seq_len,
+                      w.model.head_dim(), w.model.kv_heads, w.model.ffn_hidden, w.model.vocab, w.model.seq_len,
                       w.model.moe() ? fmt::format(", {} experts (top {})", w.model.experts, w.model.top_k) : "");
   text += fmt::format("parameters {} ({})\n", format_count(static_cast<double>(w.model.parameters())),
                       w.model.parameters());
@@ -35,12 +35,15 @@ std::string workload_text(const nlohmann::json& json, const parallelism::Workloa
         l.virtual_stages > 1 ? fmt::format(" in {} chunks of {}", l.virtual_stages, w.layers_per_chunk()) : "",
         100 * json["layout"]["ideal_bubble_share"].get<double>());
   }
-  text += fmt::format("FLOPs      {:.4g} per step (model FLOPs of the job)\n", w.flops_per_step());
+  text += fmt::format("FLOPs      {:.4g} per step (model FLOPs of the job; {} attention{})\n", w.flops_per_step(),
+                      to_string(w.model.attention),
+                      w.model.attention == parallelism::AttentionKernel::flash ? ", causal blocks skipped" : "");
   if (const auto& single = json["layout"]["groups_of_one_rank"]; !single.empty()) {
     std::vector<std::string> names;
     for (const auto& name : single) names.push_back(name.get<std::string>());
-    text += fmt::format("no ops     on {} groups of one rank: their gradients are whole, nothing is reduced or gathered\n",
-                        fmt::join(names, " and "));
+    text +=
+        fmt::format("no ops     on {} groups of one rank: their gradients are whole, nothing is reduced or gathered\n",
+                    fmt::join(names, " and "));
   }
   const auto& placement = json["placement"];
   if (ranks_per_node > 0) {

@@ -174,6 +174,33 @@ class PlanLayouts(unittest.TestCase):
         self.assertEqual(plan["memory"]["microbatches_in_flight"], 4)
         self.assertEqual(len(plan["stages"]), 4)
 
+    def test_gpt3_presets_with_head_sizes_and_groups_of_one_rank(self):
+        tiny = os.path.join(CONFIGS, "tiny.yaml")
+        for preset, heads in (("gpt3-13b", "40 heads of 128"), ("gpt3-1.3b", "16 heads of 128")):
+            code, out, err = run("plan", tiny, "--set", "model.preset=" + preset, "--set", "device.peak_tflops=989")
+            self.assertEqual(code, 0, err)
+            self.assertIn(heads, out)
+        # As Table 2.1 prints 1.3B: 24 heads of 128 on hidden 2048, given with model.head_dim.
+        code, out, err = run("plan", tiny, "--set", "model.preset=gpt3-1.3b", "--set", "model.heads=24",
+                             "--set", "model.head_dim=128", "--json")
+        self.assertEqual(code, 0, err)
+        plan = json.loads(out)
+        self.assertEqual((plan["model"]["heads"], plan["model"]["head_dim"]), (24, 128))
+        code, _, err = run("plan", tiny, "--set", "model.preset=gpt3-1.3b", "--set", "model.heads=24")
+        self.assertEqual(code, 2)
+        self.assertIn("model.heads: 24 does not divide model.hidden (2048)", err)
+        code, _, err = run("plan", tiny, "--set", "model.attention=eager")
+        self.assertEqual(code, 2)
+        self.assertIn("model.attention", err)
+        # GPT-3 175B at tp 8 x pp 16 on 128 ranks: dp 1, so no DP op on any stage.
+        code, out, err = run("plan", os.path.join(CONFIGS, "gpt3-175b.yaml"), "--ranks", "128", "--set",
+                             "parallel.pp=16", "--json")
+        self.assertEqual(code, 0, err)
+        plan = json.loads(out)
+        self.assertEqual(plan["layout"]["dp"], 1)
+        self.assertEqual(plan["layout"]["groups_of_one_rank"], ["dp"])
+        self.assertEqual([op for stage in plan["stages"] for op in stage["ops"] if op["group"] == "dp"], [])
+
     def test_placement_from_a_captured_node(self):
         # A DGX-2 XML has 16 GPUs: one rank per GPU, so tp 8 fits in a node.
         xml = os.path.join(DATA, "topologies", "nvidiaDGX2.xml")

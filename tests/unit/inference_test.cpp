@@ -86,11 +86,12 @@ TEST(Prefill, Llama3_70bTp8IsComputeBoundWithLargeAllreduces) {
   EXPECT_EQ(program.ops.size(), 80u * 4 + 1);
   EXPECT_EQ(c.allreduce, 160);
   EXPECT_EQ(c.allreduce_bytes, 160ull * 32 * 4096 * 8192 * 2);  // b s h B each: 2 GiB
-  // Training's forward FLOPs of 131,072 tokens over a 4,096-token context, split over 8; the
-  // logits of the last position of each sequence.
+  // Training's forward FLOPs of 131,072 tokens over a 4,096-token context, causal (a flash kernel
+  // computes half of the 4 s h of scores and values), split over 8; the logits of the last position
+  // of each sequence.
   const double tokens = 32.0 * 4096;
   const double flops =
-      (tokens * layers * (2 * (attention_params + mlp_params) + 4 * 4096 * h) + 32 * 2 * h * vocab) / 8;
+      (tokens * layers * (2 * (attention_params + mlp_params) + 4 * 4096 * h / 2) + 32 * 2 * h * vocab) / 8;
   EXPECT_NEAR(c.flops, flops, flops * 1e-12);
   EXPECT_NEAR(c.seconds, c.flops / (989e12 * 0.4), c.seconds * 1e-3);  // compute-bound
 }

@@ -38,9 +38,9 @@ TEST(MemoryFit, ParametersSplitOverTensorRanksAndStages) {
 
 TEST(MemoryFit, ActivationsOfTheMicrobatchesInFlight) {
   auto w = llama3_70b();
-  // Without sequence parallelism: s b h (10 + 24/t + 5 a s / (h t)) per layer; 1F1B keeps p - s
-  // microbatches on stage s.
-  const double layer = s * h * (10 + 24 / t + 5 * 64 * s / (h * t));
+  // Flash attention keeps no scores. Without sequence parallelism: s b h (10 + (8 + 4 f/h)/t) per layer
+  // (f/h = 28672/8192 = 3.5); 1F1B keeps p - s microbatches on stage s.
+  const double layer = s * h * (10 + (8 + 4 * 3.5) / t);
   EXPECT_DOUBLE_EQ(p::layer_activation_bytes(w), layer);
   EXPECT_EQ(p::memory_of_stage(w, 0).microbatches_in_flight, 4);
   EXPECT_EQ(p::memory_of_stage(w, 2).microbatches_in_flight, 2);
@@ -48,12 +48,33 @@ TEST(MemoryFit, ActivationsOfTheMicrobatchesInFlight) {
   EXPECT_DOUBLE_EQ(p::memory_of_stage(w, 3).activations, 1 * 20 * layer + 4 * s * 128256 / t);
   EXPECT_FALSE(p::memory_per_device(w).total() <= w.device.memory_bytes) << "four 8k microbatches do not fit";
 
+  // An unfused attention keeps the scores too: 5 a s / (h t) more per layer.
+  auto unfused = w;
+  unfused.model.attention = p::AttentionKernel::unfused;
+  const double scored = s * h * (10 + (8 + 4 * 3.5) / t + 5 * 64 * s / (h * t));
+  EXPECT_DOUBLE_EQ(p::layer_activation_bytes(unfused), scored);
+
   // Sequence parallelism and full recomputation keep 2 s b h / t per layer, and one whole layer.
-  w.layout.sequence_parallel = true;
-  w.layout.recompute = p::Recompute::full;
-  const double kept = 2 * s * h / t, whole = s * h * (34 / t + 5 * 64 * s / (h * t));
-  EXPECT_DOUBLE_EQ(p::memory_of_stage(w, 0).activations, 4 * 20 * kept + whole);
-  EXPECT_TRUE(p::memory_per_device(w).total() <= w.device.memory_bytes);
+  unfused.layout.sequence_parallel = true;
+  unfused.layout.recompute = p::Recompute::full;
+  const double kept = 2 * s * h / t, whole = s * h * ((18 + 4 * 3.5) / t + 5 * 64 * s / (h * t));
+  EXPECT_DOUBLE_EQ(p::memory_of_stage(unfused, 0).activations, 4 * 20 * kept + whole);
+  EXPECT_TRUE(p::memory_per_device(unfused).total() <= unfused.device.memory_bytes);
+}
+
+TEST(MemoryFit, Llama3_8bAtEightThousandTokensHoldsWhatMegatronsEstimatorSays) {
+  // Megatron-LM's megatron/training/theoretical_memory_usage.py: s b h (18 + 4 f/h) per layer with a
+  // fused attention; the unfused count would be 11x that (354 GiB a device).
+  p::Workload w;
+  w.model = *p::find_model_preset("llama3-8b");
+  w.device = *p::find_device_preset("h100-sxm");
+  w.micro_batch = 1;
+  w.global_batch = 1;
+  const double megatron = 8192.0 * 1 * 4096 * (18 + 4 * 14336.0 / 4096);
+  EXPECT_NEAR(p::layer_activation_bytes(w) / megatron, 1.0, 0.2);
+  EXPECT_DOUBLE_EQ(p::layer_activation_bytes(w), megatron);
+  w.model.attention = p::AttentionKernel::unfused;
+  EXPECT_GT(p::layer_activation_bytes(w) / megatron, 10.0);
 }
 
 TEST(MemoryFit, ZeroShardsOptimizerThenGradientsThenParameters) {

@@ -29,12 +29,32 @@ TEST(ModelPresets, Llama2_7bIsExactly674Billion) {
 
 TEST(ModelFlops, GptMatchesMegatronClosedForm) {
   // Narayanan et al. 2021: a step of B sequences without recomputation is
-  // 72 B s L h^2 (1 + s/(6h) + V/(12 L h)) FLOPs.
-  const auto model = *p::find_model_preset("gpt3-175b");
+  // 72 B s L h^2 (1 + s/(6h) + V/(12 L h)) FLOPs, the attention computed whole (unfused).
+  auto model = *p::find_model_preset("gpt3-175b");
   const double B = 1536, s = 2048, L = 96, h = 12288, V = 50257;
-  const double expected = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h));
-  const double ours = 3 * B * s * model.forward_flops_per_token();
-  EXPECT_NEAR(ours / expected, 1.0, 1e-12);
+  model.attention = p::AttentionKernel::unfused;
+  const double whole = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h));
+  EXPECT_NEAR(3 * B * s * model.forward_flops_per_token() / whole, 1.0, 1e-12);
+  // A flash kernel skips the blocks the causal mask hides: half the scores and values, s/(12h), as
+  // Megatron-LM counts (megatron/training/training.py, num_floating_point_operations: "/ 2  # causal mask").
+  model.attention = p::AttentionKernel::flash;
+  const double causal = 72 * B * s * L * h * h * (1 + s / (12 * h) + V / (12 * L * h));
+  EXPECT_NEAR(3 * B * s * model.forward_flops_per_token() / causal, 1.0, 1e-12);
+}
+
+TEST(ModelParameters, AHeadSizeApartFromTheHiddenSizeWidensTheAttention) {
+  // Megatron's --kv-channels: 24 heads of 128 on hidden 2048 (GPT-3 1.3B as Table 2.1 prints it):
+  // q, k, v and the output projection are 2048 x 3072 each, their biases 3 x 3072.
+  auto model = *p::find_model_preset("gpt3-1.3b");
+  model.heads = model.kv_heads = 24;
+  model.kv_channels = 128;
+  EXPECT_EQ(model.attention_width(), 3072);
+  EXPECT_EQ(model.attention_matmul_parameters(), 4 * 2048 * 3072);
+  EXPECT_EQ(model.layer_parameters(), 4 * 2048 * 3072 + 2 * 2048 * 8192 + 3 * 3072 + 8192 + 6 * 2048);
+  EXPECT_DOUBLE_EQ(model.attention_core_flops(2048, /*causal=*/false), 4.0 * 2048 * 3072);
+  // The presets take the reproductions' shapes, heads x 128 = hidden, and run.
+  EXPECT_EQ(p::find_model_preset("gpt3-1.3b")->heads, 16);
+  EXPECT_EQ(p::find_model_preset("gpt3-13b")->hidden, 5120);
 }
 
 TEST(ModelParameters, GptLayerIs12hSquaredPlus13h) {

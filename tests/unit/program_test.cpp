@@ -156,9 +156,13 @@ TEST(Memory, Llama2_7bFollowsTheMixedPrecisionRule) {
   EXPECT_DOUBLE_EQ(memory.parameters, 2 * psi);
   EXPECT_DOUBLE_EQ(memory.gradients, 2 * psi);
   EXPECT_DOUBLE_EQ(memory.optimizer_states, 12 * psi);
-  // s b h (34 + 5 a s / h) per layer: 4096 x 2 x 4096 x (34 + 5 x 32 x 4096 / 4096) x 32 layers.
-  // Plus the fp32 logits of the microbatch: 4 x 4096 x 2 x 32000.
-  EXPECT_DOUBLE_EQ(memory.activations, 4096.0 * 2 * 4096 * (34 + 160) * 32 + 4.0 * 4096 * 2 * 32000);
+  // s b h (18 + 4 f/h) per layer with flash attention: 4096 x 2 x 4096 x (18 + 4 x 11008 / 4096) x 32
+  // layers, and 5 a s / h = 160 more unfused. Plus the fp32 logits of the microbatch: 4 x 4096 x 2 x 32000.
+  const double linear = 18 + 4 * 11008.0 / 4096;
+  EXPECT_DOUBLE_EQ(memory.activations, 4096.0 * 2 * 4096 * linear * 32 + 4.0 * 4096 * 2 * 32000);
+  w.model.attention = p::AttentionKernel::unfused;
+  EXPECT_DOUBLE_EQ(p::memory_per_device(w).activations,
+                   4096.0 * 2 * 4096 * (linear + 160) * 32 + 4.0 * 4096 * 2 * 32000);
 }
 
 // The executor's payload memory by hand: in_flight buffers of the largest started op (an all-to-all
