@@ -103,8 +103,8 @@ TEST(ServingMemory, Llama3_70bTp8FitsAnH100) {
   EXPECT_DOUBLE_EQ(m.kv_per_token, 80 * kv_per_layer_token);  // 40,960 bytes
   EXPECT_DOUBLE_EQ(m.kv_cache, 32.0 * 5120 * 40960);          // 6.71 GB
   EXPECT_TRUE(m.fits());
-  EXPECT_EQ(m.most_sequences, 297);     // (80 GB - weights) / (5,120 x 40,960)
-  EXPECT_EQ(m.longest_context, 47576);  // (80 GB - weights) / (32 x 40,960)
+  EXPECT_EQ(m.most_sequences, 323);     // (81559 MiB - weights) / (5,120 x 40,960)
+  EXPECT_EQ(m.longest_context, 51788);  // (81559 MiB - weights) / (32 x 40,960)
   EXPECT_EQ(p::serving_memory_verdict(m, w).rfind("fits: 17.6 GB of weights + 6.7 GB of KV cache", 0), 0u);
 }
 

@@ -86,5 +86,5 @@ TEST(Devices, SpanIsTheRooflineMaximum) {
 
 TEST(Devices, DescribedAsPlanPrintsThem) {
   EXPECT_EQ(p::describe(*p::find_device_preset("h100-sxm")),
-            "h100-sxm: 989 TFLOP/s bf16 x 0.40 efficiency, 3350 GB/s, 80 GB");
+            "h100-sxm: 989 TFLOP/s bf16 x 0.40 efficiency, 3350 GB/s, 79.65 GiB");
 }
