@@ -130,22 +130,24 @@ void StepBuilder::finish_gradient_streams() {
   }
 }
 
+void StepBuilder::reduce_after_backward(int chunk, Phase phase, int microbatch) {
+  const auto totals = chunk_gradient_bytes(chunk);
+  for (int s = 0; s < 2; ++s) {
+    GradientStream stream;
+    stream.total = totals[static_cast<std::size_t>(s)];
+    for (int k = 0; k < bucket_count(stream); ++k)
+      program_.ops.push_back(bucket(s, bucket_size(stream, k), OpKind::blocking, phase, microbatch, -1));
+  }
+}
+
 void StepBuilder::synchronize() {
   for (const auto& stream : streams_) {
     for (const int slot : stream.slots) wait(slot);
   }
-  if (!w_.overlap && l_.zero_stage < 3) {
-    // Without overlap every bucket is reduced after the whole backward, blocking.
-    for (int chunk = 0; chunk < l_.virtual_stages; ++chunk) {
-      const auto totals = chunk_gradient_bytes(chunk);
-      for (int s = 0; s < 2; ++s) {
-        GradientStream stream;
-        stream.total = totals[static_cast<std::size_t>(s)];
-        for (int k = 0; k < bucket_count(stream); ++k) {
-          program_.ops.push_back(bucket(s, bucket_size(stream, k), OpKind::blocking, Phase::sync, -1, -1));
-        }
-      }
-    }
+  if (!w_.overlap && l_.zero_stage < 2) {
+    // Without overlap every bucket is reduced after the whole backward, blocking (ZeRO-2's after each
+    // microbatch's backward).
+    for (int chunk = 0; chunk < l_.virtual_stages; ++chunk) reduce_after_backward(chunk, Phase::sync, -1);
   }
   for (const int slot : pending_) wait(slot);
   if (l_.zero_stage == 3) {

@@ -142,9 +142,13 @@ Program StepBuilder::build() {
     if (order[i].forward) {
       forward_action(order[i]);
     } else {
+      // ZeRO-0/1 accumulate the gradients and reduce them in the chunk's last backward; ZeRO-2 holds
+      // only its shard of them, so it reduces every microbatch's (DeepSpeed's stage_1_and_2.py,
+      // reduce_ready_partitions_and_remove_grads: "partition_gradients or" the accumulation boundary).
       const bool last_of_chunk = last_backward[static_cast<std::size_t>(order[i].chunk)] == i;
-      const bool reduce = w_.overlap && l_.zero_stage < 3 && last_of_chunk;
-      backward_action(order[i], reduce);
+      const bool reduce_now = l_.zero_stage == 2 || (l_.zero_stage < 2 && last_of_chunk);
+      backward_action(order[i], w_.overlap && reduce_now);
+      if (!w_.overlap && l_.zero_stage == 2) reduce_after_backward(order[i].chunk, Phase::backward, order[i].microbatch);
     }
   }
   synchronize();

@@ -169,6 +169,31 @@ TEST(DataParallel, ZeroOneAndTwoReduceScatterGradientsAndGatherParameters) {
   }
 }
 
+TEST(DataParallel, ZeroTwoReduceScattersEveryMicrobatchAndZeroOneOnlyTheLast) {
+  // DeepSpeed stage 2 keeps only its shard of the gradients, so it cannot accumulate them whole: it
+  // reduce-scatters each microbatch's (stage_1_and_2.py, reduce_ready_partitions_and_remove_grads).
+  for (const bool overlap : {true, false}) {
+    auto w = with(tiny(), 4, 1, 1, 3);
+    w.overlap = overlap;
+    w.layout.zero_stage = 1;
+    const Tally once = of(p::step_program(w, 0), p::Group::dp, p::Transfer::reduce_scatter);
+    w.layout.zero_stage = 2;
+    const auto program = p::step_program(w, 0);
+    const Tally every = of(program, p::Group::dp, p::Transfer::reduce_scatter);
+    EXPECT_EQ(every.count, 3 * once.count) << "overlap " << overlap;
+    EXPECT_EQ(every.bytes, 3 * once.bytes) << "overlap " << overlap;
+    EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allgather).count,
+              of(p::step_program(with(w, 4, 1, 1, 1), 0), p::Group::dp, p::Transfer::allgather).count)
+        << "the parameters are gathered once, after the optimizer";
+    int in_backward = 0;  // issued during each microbatch's backward, not after the step's
+    for (const auto& op : program.ops) {
+      const bool issued = op.kind == p::OpKind::start || op.kind == p::OpKind::blocking;
+      in_backward += issued && op.transfer == p::Transfer::reduce_scatter && op.phase == p::Phase::backward;
+    }
+    EXPECT_EQ(in_backward, every.count) << "overlap " << overlap;
+  }
+}
+
 TEST(DataParallel, ZeroThreeGathersEveryLayerTwiceAndMovesHalfAgainTheAllreduce) {
   auto w = with(tiny(), 4, 1, 1, 2);
   w.layout.zero_stage = 3;
