@@ -1,6 +1,8 @@
 // What one transformer layer does on one rank, forward and backward: compute spans split where
 // communication sits between them (TP around attention and MLP, CP around the attention core, EP
-// around the experts). Backward spans are twice the forward's FLOPs and read the weights twice.
+// around the experts). Backward spans are twice the forward's FLOPs and read the weights twice; a
+// column-parallel linear's backward is its input gradient's GEMM and its weight gradient's, with TP's
+// communication overlapping them as Megatron-LM runs it (column_parallel_backward).
 #include <cmath>
 
 #include "parallelism/step_builder.hpp"
@@ -66,8 +68,27 @@ void StepBuilder::qkv_projection(Phase phase, int microbatch, int layer, double 
 }
 
 void StepBuilder::output_projection(Phase phase, int microbatch, int layer, double scale) {
-  const auto h = static_cast<double>(m_.hidden);
-  compute(phase, microbatch, layer, scale * tokens_ * 2.0 * h * h / l_.tp, scale * parameter_bytes * h * h / l_.tp);
+  const auto weights = static_cast<double>(m_.attention_width()) * static_cast<double>(m_.hidden) / l_.tp;
+  compute(phase, microbatch, layer, scale * tokens_ * 2.0 * weights, scale * parameter_bytes * weights);
+}
+
+void StepBuilder::column_parallel_backward(int microbatch, int layer, double weights, double unsplit_bytes) {
+  const Phase phase = Phase::backward;
+  const double flops = tokens_ * 2.0 * weights, weight_bytes = parameter_bytes * weights;
+  const double activations = tokens_ * static_cast<double>(m_.hidden) * activation_bytes;
+  const bool tp = l_.tp > 1, sp = tp && l_.sequence_parallel;
+  // The input shard it saved, gathered again for the weight gradient, behind the input gradient's GEMM.
+  const int regather = sp ? start(Group::tp, Transfer::allgather, phase, microbatch, layer,
+                                  padded(activations, l_.tp, element_))
+                          : -1;
+  compute(phase, microbatch, layer, flops, weight_bytes + unsplit_bytes);  // the input gradient
+  if (sp) wait(regather, phase);
+  // The input gradient's reduction, behind the weight gradient's GEMM.
+  const int reduce = tp ? start(Group::tp, sp ? Transfer::reduce_scatter : Transfer::allreduce, phase, microbatch,
+                                layer, padded(activations, sp ? l_.tp : 1, element_))
+                        : -1;
+  compute(phase, microbatch, layer, flops, weight_bytes);  // the weight gradient
+  if (tp) wait(reduce, phase);
 }
 
 void StepBuilder::mlp(Phase phase, int microbatch, int layer, double scale) {
@@ -93,16 +114,27 @@ void StepBuilder::layer_forward(int microbatch, int layer, Phase phase) {
 void StepBuilder::layer_backward(int microbatch, int layer) {
   // Full recomputation replays the layer's forward (its compute and its communication) first.
   if (l_.recompute == Recompute::full) layer_forward(microbatch, layer, Phase::recompute);
-  // The transposes of forward's operators, in reverse: an allgather's gradient is a reduce-scatter.
+  // The transposes of forward's operators, in reverse: a reduce-scatter's gradient is an allgather,
+  // blocking before the row-parallel linear (FC2, the output projection); the column-parallel ones
+  // (FC1, QKV) overlap their communication with their GEMMs.
   const Phase phase = Phase::backward;
   tp_gather(phase, microbatch, layer);
-  mlp(phase, microbatch, layer, 2.0);
-  tp_reduce(phase, microbatch, layer);
+  if (m_.moe()) {
+    mlp(phase, microbatch, layer, 2.0);
+    tp_reduce(phase, microbatch, layer);
+  } else {
+    const auto row = static_cast<double>(m_.mlp_output_parameters()) / l_.tp;  // FC2 (down)
+    const auto column = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp - row;  // FC1 (gate and up)
+    compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * row, 2.0 * parameter_bytes * row);
+    column_parallel_backward(microbatch, layer, column, 0.0);
+  }
   tp_gather(phase, microbatch, layer);
   output_projection(phase, microbatch, layer, 2.0);
   attention_core(phase, microbatch, layer, 2.0);
-  qkv_projection(phase, microbatch, layer, 2.0);
-  tp_reduce(phase, microbatch, layer);
+  // Norms and biases are read whole by every TP rank, with the block that starts the layer.
+  const auto unsplit = static_cast<double>(m_.layer_parameters() - m_.layer_matmul_parameters());
+  column_parallel_backward(microbatch, layer, static_cast<double>(m_.qkv_parameters()) / l_.tp,
+                           2.0 * parameter_bytes * unsplit);
 }
 
 }  // namespace scaleout::parallelism::detail

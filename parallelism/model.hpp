@@ -49,6 +49,7 @@ struct Model {
   std::int64_t attention_matmul_parameters() const;
   std::int64_t qkv_parameters() const;
   std::int64_t mlp_matmul_parameters() const;
+  std::int64_t mlp_output_parameters() const { return hidden * ffn_hidden; }  // FC2 (down): the row-parallel one
   std::int64_t router_parameters() const;
   // Of the layer's parameters, those in experts (all of them), and the rest (attention, norms, router).
   std::int64_t layer_expert_parameters() const;

@@ -54,6 +54,14 @@ class StepBuilder {
   void output_projection(Phase phase, int microbatch, int layer, double scale);
   void mlp(Phase phase, int microbatch, int layer, double scale);  // dense, or the experts
   void moe_mlp(Phase phase, int microbatch, int layer, double scale);
+  // Backward of a column-parallel linear of `weights` per rank (QKV, FC1), as Megatron-LM's
+  // LinearWithGradAccumulationAndAsyncCommunication.backward runs it (megatron/core/tensor_parallel/
+  // layers.py): with sequence parallelism the saved input shard is all-gathered again, started before
+  // the input gradient's GEMM and waited after it; the input gradient's allreduce (reduce-scatter with
+  // sequence parallelism) is started before the weight gradient's GEMM ("scheduled before the weight
+  // gradient computation") and waited after it. `unsplit_bytes`: what the input-gradient span reads
+  // besides the weights.
+  void column_parallel_backward(int microbatch, int layer, double weights, double unsplit_bytes);
   void tp_reduce(Phase phase, int microbatch, int layer);  // allreduce, or reduce-scatter with SP
   void tp_gather(Phase phase, int microbatch, int layer);  // allgather with SP; nothing without
 

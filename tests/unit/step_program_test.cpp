@@ -67,8 +67,36 @@ TEST(TensorParallel, SequenceParallelTurnsEachIntoReduceScatterAndAllgather) {
   const auto program = p::step_program(w, 0);
   EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allreduce).count, 0);
   EXPECT_EQ(of(program, p::Group::tp, p::Transfer::reduce_scatter).count, 4 * 4 * 2);
-  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allgather).count, 4 * 4 * 2);
-  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allgather).bytes, 4u * 4 * 2 * activation);
+  // Per layer and microbatch 2 allgathers forward and 4 backward: the gradients of forward's
+  // reduce-scatters, and QKV's and FC1's saved input shards gathered again for their weight gradients
+  // (Megatron-LM's layers.py, TransformerEngine's layernorm_linear.py).
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allgather).count, 6 * 4 * 2);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allgather).bytes, 6u * 4 * 2 * activation);
+}
+
+TEST(TensorParallel, ColumnParallelBackwardOverlapsItsCommunicationWithItsGemms) {
+  // Without sequence parallelism the input gradient's allreduce of QKV and FC1 is started before the
+  // weight gradient's GEMM and waited after it; with it the re-gather runs under the input gradient's
+  // GEMM and the reduce-scatter under the weight gradient's. FC2's and the projection's stay blocking.
+  for (const bool sp : {false, true}) {
+    auto w = with(tiny(), 1, 2, 1, 1);
+    w.layout.sequence_parallel = sp;
+    const auto program = p::step_program(w, 0);
+    int started = 0, blocking = 0, overlapped = 0;
+    for (std::size_t i = 0; i < program.ops.size(); ++i) {
+      const auto& op = program.ops[i];
+      if (op.group != p::Group::tp || op.phase != p::Phase::backward) continue;
+      started += op.kind == p::OpKind::start;
+      blocking += op.kind == p::OpKind::blocking;
+      if (op.kind == p::OpKind::start && i + 2 < program.ops.size()) {
+        overlapped += program.ops[i + 1].kind == p::OpKind::compute && program.ops[i + 2].kind == p::OpKind::wait &&
+                      program.ops[i + 2].slot == op.slot;
+      }
+    }
+    EXPECT_EQ(started, (sp ? 4 : 2) * 4) << "sp " << sp;
+    EXPECT_EQ(blocking, (sp ? 2 : 0) * 4) << "sp " << sp;
+    EXPECT_EQ(overlapped, started) << "sp " << sp;
+  }
 }
 
 TEST(TensorParallel, FullRecomputationReplaysTheForward) {
