@@ -45,7 +45,8 @@ std::string device_preset_names() {
 
 std::string describe(const Device& d) {
   return fmt::format("{}: {:.4g} TFLOP/s bf16 x {:.2f} efficiency, {:.0f} GB/s, {:.2f} GiB", d.name,
-                     d.peak_flops / 1e12, d.efficiency, d.memory_bandwidth / 1e9, d.memory_bytes / (1024.0 * 1024 * 1024));
+                     d.peak_flops / 1e12, d.efficiency, d.memory_bandwidth / 1e9,
+                     d.memory_bytes / (1024.0 * 1024 * 1024));
 }
 
 }  // namespace scaleout::parallelism

@@ -172,8 +172,9 @@ void StepBuilder::optimizer() {
   compute(Phase::optimizer, -1, -1, optimizer_flops_per_parameter * (dense + expert),
           optimizer_bytes_per_parameter(element_) * (dense + expert));
   if (l_.zero_stage != 1 && l_.zero_stage != 2) return;
-  // Every rank updated its shard: the updated bf16 parameters are gathered back, bucket by bucket.
-  const auto cap = static_cast<double>(w_.bucket_bytes());
+  // Every rank updated its shard: the updated bf16 parameters are gathered back, bucket by bucket, a
+  // bucket holding as many parameters as a gradient bucket.
+  const auto cap = static_cast<double>(w_.bucket_bytes()) / element_ * parameter_bytes;
   const std::array<double, 2> totals = {held.dense * parameter_bytes, held.expert * parameter_bytes};
   for (int s = 0; s < 2; ++s) {
     const int ranks = s == 1 ? l_.expert_gradient_group_size() : l_.gradient_group_size();

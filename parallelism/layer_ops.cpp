@@ -78,9 +78,8 @@ void StepBuilder::column_parallel_backward(int microbatch, int layer, double wei
   const double activations = tokens_ * static_cast<double>(m_.hidden) * activation_bytes;
   const bool tp = l_.tp > 1, sp = tp && l_.sequence_parallel;
   // The input shard it saved, gathered again for the weight gradient, behind the input gradient's GEMM.
-  const int regather = sp ? start(Group::tp, Transfer::allgather, phase, microbatch, layer,
-                                  padded(activations, l_.tp, element_))
-                          : -1;
+  const int regather =
+      sp ? start(Group::tp, Transfer::allgather, phase, microbatch, layer, padded(activations, l_.tp, element_)) : -1;
   compute(phase, microbatch, layer, flops, weight_bytes + unsplit_bytes);  // the input gradient
   if (sp) wait(regather, phase);
   // The input gradient's reduction, behind the weight gradient's GEMM.
@@ -123,7 +122,7 @@ void StepBuilder::layer_backward(int microbatch, int layer) {
     mlp(phase, microbatch, layer, 2.0);
     tp_reduce(phase, microbatch, layer);
   } else {
-    const auto row = static_cast<double>(m_.mlp_output_parameters()) / l_.tp;  // FC2 (down)
+    const auto row = static_cast<double>(m_.mlp_output_parameters()) / l_.tp;           // FC2 (down)
     const auto column = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp - row;  // FC1 (gate and up)
     compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * row, 2.0 * parameter_bytes * row);
     column_parallel_backward(microbatch, layer, column, 0.0);

@@ -75,7 +75,7 @@ class StepBuilder {
   void gradient_segment(std::size_t first_op, double dense_bytes, double expert_bytes, int microbatch, int layer);
   void finish_gradient_streams();
   void reduce_after_backward(int chunk, Phase phase, int microbatch);  // every bucket of the chunk, blocking
-  std::array<double, 2> chunk_gradient_bytes(int chunk) const;  // dense, expert
+  std::array<double, 2> chunk_gradient_bytes(int chunk) const;         // dense, expert
   Op bucket(int stream, std::uint64_t bytes, OpKind kind, Phase phase, int microbatch, int layer);
   std::uint64_t bucket_size(const GradientStream& stream, int k) const;
   int bucket_count(const GradientStream& stream) const;

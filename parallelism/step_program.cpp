@@ -148,7 +148,8 @@ Program StepBuilder::build() {
       const bool last_of_chunk = last_backward[static_cast<std::size_t>(order[i].chunk)] == i;
       const bool reduce_now = l_.zero_stage == 2 || (l_.zero_stage < 2 && last_of_chunk);
       backward_action(order[i], w_.overlap && reduce_now);
-      if (!w_.overlap && l_.zero_stage == 2) reduce_after_backward(order[i].chunk, Phase::backward, order[i].microbatch);
+      if (!w_.overlap && l_.zero_stage == 2)
+        reduce_after_backward(order[i].chunk, Phase::backward, order[i].microbatch);
     }
   }
   synchronize();

@@ -8,6 +8,7 @@
 #include "comm/algorithm.hpp"
 #include "comm/element_type.hpp"
 #include "parallelism/device.hpp"
+#include "parallelism/framework.hpp"
 #include "parallelism/layout.hpp"
 #include "parallelism/model.hpp"
 
@@ -32,9 +33,12 @@ struct Workload {
   Model model;
   Device device;
   Layout layout;
-  int micro_batch = 1;    // sequences per microbatch
-  int global_batch = 1;   // sequences per step over all replicas
-  double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's bucket_cap_mb
+  int micro_batch = 1;   // sequences per microbatch
+  int global_batch = 1;  // sequences per step over all replicas
+  // The framework emulated (framework.hpp); a config's dp.bucket_mb and dp.gradient_dtype default to
+  // its choices.
+  Framework framework = Framework::megatron;
+  double bucket_mb = 25;  // gradient bucket size in MiB
   bool overlap = true;    // reduce buckets during backward, or only after it
   comm::ElementType gradient_type = comm::ElementType::bf16;
   // The collective algorithms the framework's library runs (comm.algorithm; parallelism/algorithms.hpp).

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "comm/algorithm.hpp"
+#include "parallelism/framework.hpp"
 #include "runs/input_file.hpp"
 #include "runs/usage_error.hpp"
 
@@ -166,6 +167,8 @@ std::vector<std::string> algorithm_choice_names() {
 
 const std::vector<OptionSpec>& run_options() {
   static const std::vector<OptionSpec> options = {
+      choice("framework.name", "megatron", parallelism::framework_names(),
+             "the training framework emulated: what it sends, in which type and buckets (docs/parallelism.md)"),
       text("model.preset", "", "a model preset (docs/workload.md lists them); fields below override it"),
       choice("model.architecture", "", {"gpt", "llama"},
              "gpt (learned positions, biases) or llama (RMSNorm, SwiGLU, GQA)"),
@@ -209,9 +212,13 @@ const std::vector<OptionSpec>& run_options() {
               "serving: output tokens per sequence, the thinking budget included (required)"),
       choice("inference.kv_dtype", "", {"bf16", "fp16", "fp8", "fp32"},
              "serving: KV-cache element type (default bf16)"),
-      number("dp.bucket_mb", "25", 0.001, 1e6, "gradient bucket size in MiB"),
+      number("dp.bucket_mb", "", 0.001, 1e6,
+             "gradient bucket size in MiB; default: the framework's (megatron: max(4e7, 1e6 x dp x cp) elements, "
+             "deepspeed: 5e8 elements, pytorch: 25 MiB)"),
       boolean("dp.overlap", "true", "allreduce buckets during backward (false: after backward)"),
-      choice("dp.gradient_dtype", "bf16", {"bf16", "fp32"}, "element type of the gradients reduced"),
+      choice("dp.gradient_dtype", "", {"bf16", "fp32"},
+             "element type of the gradients reduced; default: the framework's (megatron, pytorch: fp32; deepspeed: "
+             "bf16)"),
       choice("comm.algorithm", "auto", algorithm_choice_names(),
              "collective algorithms: auto chooses as NCCL does, ring, tree (allreduce), library (the MPI's own)"),
       integer("emulation.steps", "10", 1, 1e7,

@@ -272,6 +272,33 @@ parallelism::Inference resolve_inference(Settings& s, const parallelism::Workloa
   return serve;
 }
 
+// The framework's bucket where dp.bucket_mb was not given: it can depend on dp, known once the job's
+// size is; kept in the settings so that the effective config states it.
+void framework_bucket(RunConfig& config) {
+  if (!config.bucket_from_framework) return;
+  auto& w = config.workload;
+  w.bucket_mb = parallelism::bucket_bytes(w.framework, w.layout, w.gradient_type) / (1024.0 * 1024.0);
+  config.settings.set("dp.bucket_mb", fmt::format("{}", w.bucket_mb));
+}
+
+// The framework's choices for the options not given, kept in the settings so that the effective config
+// (the run log's) states them.
+void resolve_framework(RunConfig& config) {
+  Settings& s = config.settings;
+  parallelism::Workload& w = config.workload;
+  w.framework = *parallelism::parse_framework(s.text("framework.name"));
+  if (!s.explicit_value("dp.gradient_dtype"))
+    s.set("dp.gradient_dtype", std::string(comm::name(parallelism::gradient_reduce_type(w.framework))));
+  w.gradient_type = *comm::parse_element_type(s.text("dp.gradient_dtype"));
+  w.overlap = s.boolean("dp.overlap");
+  config.bucket_from_framework = !s.explicit_value("dp.bucket_mb");
+  if (config.bucket_from_framework) {
+    framework_bucket(config);
+  } else {
+    w.bucket_mb = s.number("dp.bucket_mb");
+  }
+}
+
 }  // namespace
 
 int RunConfig::passes_per_step() const {
@@ -287,9 +314,7 @@ RunConfig resolve(const Settings& settings) {
   w.layout = resolve_layout(settings);
   check_layout_against_model(w.layout, w.model);
   w.micro_batch = static_cast<int>(settings.integer("batch.micro"));
-  w.bucket_mb = settings.number("dp.bucket_mb");
-  w.overlap = settings.boolean("dp.overlap");
-  w.gradient_type = *comm::parse_element_type(settings.text("dp.gradient_dtype"));
+  resolve_framework(config);
   w.algorithm = *comm::parse_algorithm_choice(settings.text("comm.algorithm"));
   config.steps = static_cast<int>(settings.integer("emulation.steps"));
   config.warmup = static_cast<int>(settings.integer("emulation.warmup"));
@@ -403,6 +428,7 @@ void fit_to_world(RunConfig& config, int world_size) {
   } else {
     w.global_batch = static_cast<int>(global);
   }
+  framework_bucket(config);
   check_program_size(w);
   if (l.schedule == parallelism::Schedule::interleaved && w.microbatches() % l.pp != 0) {
     const long long unit = per_step * l.pp;

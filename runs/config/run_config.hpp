@@ -30,6 +30,9 @@ struct RunConfig {
   bool trace = false;
   bool log = true;  // output.log: false writes no run log
   bool overwrite = false;
+  // dp.bucket_mb was not given: the framework's bucket, which can depend on dp, is made again by each
+  // fit_to_world (predict fits one config to several job sizes).
+  bool bucket_from_framework = false;
 
   // The passes (log rows per rank) one step makes: one in training; in inference a prefill and a
   // decode per further output token.

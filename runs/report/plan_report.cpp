@@ -38,6 +38,11 @@ std::string workload_text(const nlohmann::json& json, const parallelism::Workloa
   text += fmt::format("FLOPs      {:.4g} per step (model FLOPs of the job; {} attention{})\n", w.flops_per_step(),
                       to_string(w.model.attention),
                       w.model.attention == parallelism::AttentionKernel::flash ? ", causal blocks skipped" : "");
+  const auto& framework = json["framework"];
+  text += fmt::format("framework  {}: gradients reduced in {} in buckets of {:.1f} MiB ({:.0f} elements), {}\n",
+                      framework["name"].get<std::string>(), framework["gradient_dtype"].get<std::string>(),
+                      framework["bucket_bytes"].get<double>() / (1 << 20), framework["bucket_elements"].get<double>(),
+                      framework["overlap"].get<bool>() ? "during backward" : "after backward");
   if (const auto& single = json["layout"]["groups_of_one_rank"]; !single.empty()) {
     std::vector<std::string> names;
     for (const auto& name : single) names.push_back(name.get<std::string>());

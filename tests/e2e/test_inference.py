@@ -113,7 +113,7 @@ class ServingConfig(unittest.TestCase):
         code, out, err = run("plan", LLAMA3_70B)
         self.assertEqual(code, 0, out + err)
         self.assertIn("fits: 17.6 GB of weights + 6.7 GB of KV cache", out)
-        self.assertIn("at most 297 sequences of 5120 tokens, or 47576 tokens for 32 sequences", out)
+        self.assertIn("at most 323 sequences of 5120 tokens, or 51788 tokens for 32 sequences", out)
 
     def test_strict_memory_refuses_what_does_not_fit(self):
         code, out, err = run("run", LLAMA3_70B, "--set", "parallel.tp=1", "--strict-memory", ranks=1)

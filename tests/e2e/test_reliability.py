@@ -338,7 +338,7 @@ class HostileInput(unittest.TestCase):
         # and failed in step 0 with exit 1.
         with tempfile.TemporaryDirectory() as folder:
             code, out, err = run("run", TINY, "--output", os.path.join(folder, "big.h5"), "--set", "dp.bucket_mb=4100",
-                                 "--set", "model.layers=400", "--set", "model.hidden=4096", "--set", "model.heads=32",
+                                 "--set", "dp.gradient_dtype=bf16", "--set", "model.layers=400", "--set", "model.hidden=4096", "--set", "model.heads=32",
                                  "--set", "model.kv_heads=8", "--set", "model.ffn_hidden=14336", ranks=2, timeout=120)
             self.assertFalse(os.listdir(folder))
         self.assertEqual(code, 2, out + err)

@@ -28,9 +28,49 @@ TEST(RunConfig, PresetWithDefaults) {
   EXPECT_EQ(config.workload.device.name, "h100-sxm");
   EXPECT_EQ(config.workload.layout.dp, 8);
   EXPECT_EQ(config.workload.global_batch, 8);
-  EXPECT_EQ(config.workload.bucket_bytes(), 25u << 20);
+  // Megatron-LM's by default: fp32 gradients in buckets of max(40M, 1M x dp) elements.
+  EXPECT_EQ(config.workload.framework, scaleout::parallelism::Framework::megatron);
+  EXPECT_EQ(config.workload.gradient_type, scaleout::comm::ElementType::fp32);
+  EXPECT_EQ(config.workload.bucket_bytes(), 40'000'000u * 4);
   EXPECT_TRUE(config.workload.overlap);
   EXPECT_EQ(config.steps, 10);
+}
+
+TEST(RunConfig, AFrameworkSetsTheDefaultsOfWhatItDecidesAndEachKeyOverridesIt) {
+  struct Case {
+    const char* yaml;
+    int world;
+    scaleout::comm::ElementType type;
+    std::uint64_t bucket;
+  };
+  using scaleout::comm::ElementType;
+  const Case cases[] = {
+      {"model: tiny\n", 64, ElementType::fp32, 64'000'000u * 4},  // Megatron's grows with dp past 40
+      {"model: tiny\nframework: {name: deepspeed}\n", 8, ElementType::bf16, 500'000'000u * 2},
+      {"model: tiny\nframework: {name: pytorch}\n", 8, ElementType::fp32, 25u << 20},
+      {"model: tiny\ndp: {gradient_dtype: bf16}\n", 8, ElementType::bf16, 40'000'000u * 2},
+      {"model: tiny\nframework: {name: deepspeed}\ndp: {bucket_mb: 1, gradient_dtype: fp32}\n", 8, ElementType::fp32,
+       1u << 20},
+  };
+  for (const auto& c : cases) {
+    auto config = r::resolve(r::Settings::from_yaml(c.yaml, "test.yaml"));
+    r::fit_to_world(config, c.world);
+    EXPECT_EQ(config.workload.gradient_type, c.type) << c.yaml;
+    EXPECT_EQ(config.workload.bucket_bytes(), c.bucket) << c.yaml;
+    // The effective config states what the framework chose.
+    const auto effective = config.settings.effective_yaml();
+    EXPECT_NE(effective.find(std::string("gradient_dtype: ") + (c.type == ElementType::fp32 ? "fp32" : "bf16")),
+              std::string::npos)
+        << effective;
+  }
+  // One config fitted to two job sizes takes Megatron's bucket of each.
+  auto config = r::resolve(r::Settings::from_yaml("model: tiny\n", "test.yaml"));
+  r::fit_to_world(config, 128);
+  EXPECT_EQ(config.workload.bucket_bytes(), 128'000'000u * 4);
+  r::fit_to_world(config, 8);
+  EXPECT_EQ(config.workload.bucket_bytes(), 40'000'000u * 4);
+  EXPECT_NE(refusal("model: tiny\nframework: {name: jax}\n").find("framework.name: 'jax' is not allowed"),
+            std::string::npos);
 }
 
 TEST(RunConfig, InlineModelAndDevice) {
