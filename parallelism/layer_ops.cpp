@@ -35,13 +35,29 @@ void StepBuilder::attention_core(Phase phase, int microbatch, int layer, double 
   // step's transfer runs while the rank attends to the block it already holds.
   const double kv_heads = std::ceil(static_cast<double>(m_.kv_heads) / l_.tp);
   const double block = tokens_ * 2.0 * kv_heads * static_cast<double>(m_.head_dim()) * activation_bytes;
-  const std::uint64_t bytes = padded(block, 1, element_);
+  const auto blocks = [&](int count) { return padded(count * block, 1, element_); };
+  if (phase != Phase::backward) {
+    for (int step = 0; step < l_.cp; ++step) {
+      const bool more = step + 1 < l_.cp;
+      const int slot = more ? start(Group::cp, Transfer::exchange, phase, microbatch, layer, blocks(1)) : -1;
+      compute(phase, microbatch, layer, flops / l_.cp, 0.0);
+      if (more) wait(slot, phase);
+    }
+    return;
+  }
+  // Backward circulates the K and V blocks and, behind them, the gradients of K and V the ring has
+  // accumulated (TransformerEngine's AttnFuncWithCPAndKVP2P.backward, attention/dot_product_attention/
+  // context_parallel.py): step 0 sends K and V, the steps after it K and V with dK and dV, and once the
+  // last block is computed dK and dV go to their owner, waited with nothing left to hide it: c transfers
+  // of 2 (c - 1) blocks.
   for (int step = 0; step < l_.cp; ++step) {
     const bool more = step + 1 < l_.cp;
-    const int slot = more ? start(Group::cp, Transfer::exchange, phase, microbatch, layer, bytes) : -1;
+    const int slot = more ? start(Group::cp, Transfer::exchange, phase, microbatch, layer, blocks(step == 0 ? 1 : 2))
+                          : -1;
     compute(phase, microbatch, layer, flops / l_.cp, 0.0);
     if (more) wait(slot, phase);
   }
+  wait(start(Group::cp, Transfer::exchange, phase, microbatch, layer, blocks(1)), phase);
 }
 
 void StepBuilder::moe_mlp(Phase phase, int microbatch, int layer, double scale) {

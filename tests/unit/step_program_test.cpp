@@ -303,8 +303,16 @@ TEST(ContextParallel, RingExchangesAroundEveryAttention) {
   const auto w2 = with(tiny(), 1, 1, 1, 1, 2);
   const auto program = p::step_program(w2, 0);
   const Tally ring = of(program, p::Group::cp, p::Transfer::exchange);
-  EXPECT_EQ(ring.count, 2 * 1 * 4);  // cp - 1 steps, forward and backward, per layer
-  EXPECT_EQ(ring.bytes, 8u * 2 * 64 * 2 * 2 * 64 * 2) << "K and V of the rank's tokens: b (s/cp) 2 kv_heads d B";
+  // Per layer: forward cp - 1 = 1 exchange of K and V; backward K and V, then the dK and dV the last
+  // step made, sent after it (TransformerEngine's ring backward): 3 exchanges of one block each, a
+  // block being the rank's K and V: b (s/cp) 2 kv_heads d B.
+  const std::uint64_t block = 2u * 64 * 2 * 2 * 64 * 2;
+  EXPECT_EQ(ring.count, 3 * 4);
+  EXPECT_EQ(ring.bytes, 3 * 4 * block);
+  // cp 4: forward 3 exchanges of a block; backward 4 exchanges of 1, 2, 2 and 1 blocks: 2 (c - 1).
+  const Tally four = of(p::step_program(with(tiny(), 1, 1, 1, 1, 4), 0), p::Group::cp, p::Transfer::exchange);
+  EXPECT_EQ(four.count, (3 + 4) * 4);
+  EXPECT_EQ(four.bytes, (3 + 6) * 4 * block / 2);
   double c1 = 0, c2 = 0;
   for (const auto& op : p::step_program(w1, 0).ops) c1 += op.phase == p::Phase::forward ? op.flops : 0;
   for (const auto& op : program.ops) c2 += op.phase == p::Phase::forward ? op.flops : 0;
