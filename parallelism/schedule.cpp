@@ -37,7 +37,10 @@ std::vector<PipelineAction> interleaved(int stages, int stage, int microbatches,
     if (!forward) chunk = chunks - 1 - chunk;
     return PipelineAction{forward, k / (stages * chunks) * stages + k % stages, chunk};
   };
-  const int warmup = microbatches == stages ? total : std::min((stages - stage - 1) * 2 + (chunks - 1) * stages, total);
+  // Megatron-LM before late 2024 ran every forward first when m = p; its schedule since ("tunable
+  // schedule", megatron/core/pipeline_parallel/schedules.py) takes this warm-up for every m, capped at
+  // the total.
+  const int warmup = std::min((stages - stage - 1) * 2 + (chunks - 1) * stages, total);
   std::vector<PipelineAction> order;
   order.reserve(2 * static_cast<std::size_t>(total));
   for (int k = 0; k < warmup; ++k) order.push_back(action(k, true));

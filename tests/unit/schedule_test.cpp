@@ -52,6 +52,21 @@ TEST(Schedule, InterleavedFollowsMegatronsOrder) {
     expect_complete(p::pipeline_order(p::Schedule::interleaved, 2, stage, 4, 2), 4, 2);
 }
 
+TEST(Schedule, InterleavedWithAsManyMicrobatchesAsStagesTakesTheSameWarmUp) {
+  // p = 4, v = 2, m = 4 (the llama3-70b-tp8-pp4 preset): Megatron's schedule since its "tunable
+  // schedule" warms up (p - s - 1) 2 + (v - 1) p, capped at m v = 8: stages 0 and 1 run every forward
+  // first, stages 2 and 3 start 1F1B after 6 and 4; at the peak 8, 8, 7 and 5 chunks are in flight.
+  const int warmups[] = {8, 8, 6, 4}, peaks[] = {8, 8, 7, 5};
+  for (int stage = 0; stage < 4; ++stage) {
+    const auto order = p::pipeline_order(p::Schedule::interleaved, 4, stage, 4, 2);
+    expect_complete(order, 4, 2);
+    int warmup = 0;
+    while (warmup < static_cast<int>(order.size()) && order[static_cast<std::size_t>(warmup)].forward) ++warmup;
+    EXPECT_EQ(warmup, std::min(warmups[stage] + 1, 8)) << "stage " << stage << ": the warm-up, then a steady forward";
+    EXPECT_EQ(p::peak_in_flight(order), peaks[stage]) << "stage " << stage;
+  }
+}
+
 TEST(Schedule, IdealBubble) {
   EXPECT_DOUBLE_EQ(p::ideal_bubble_share(p::Schedule::one_f_one_b, 4, 8, 1), 3.0 / 11.0);
   EXPECT_DOUBLE_EQ(p::ideal_bubble_share(p::Schedule::interleaved, 4, 8, 2), 3.0 / 19.0);
