@@ -96,11 +96,12 @@ nlohmann::json stage_json(const parallelism::Workload& w, int stage) {
     if (op.kind == parallelism::OpKind::compute) seconds[to_string(op.phase)] += op.seconds;
   }
   nlohmann::json ops = nlohmann::json::array();
-  for (const auto& op : parallelism::summarize_communication(program)) {
+  for (const auto& [op, count] : parallelism::summarize_communication(program)) {
     ops.push_back({{"group", to_string(op.group)},
+                   {"channel", to_string(parallelism::channel_of(op))},
                    {"kind", to_string(op.transfer)},
                    {"bytes", op.bytes},
-                   {"count_per_step", op.count_per_step}});
+                   {"count_per_step", count}});
   }
   return {{"stage", stage},
           {"compute_seconds", seconds},
@@ -198,11 +199,12 @@ namespace {
 
 nlohmann::json pass_json(const parallelism::Workload& w, const parallelism::Program& program) {
   nlohmann::json ops = nlohmann::json::array();
-  for (const auto& op : parallelism::summarize_communication(program)) {
+  for (const auto& [op, count] : parallelism::summarize_communication(program)) {
     ops.push_back({{"group", to_string(op.group)},
+                   {"channel", to_string(parallelism::channel_of(op))},
                    {"kind", to_string(op.transfer)},
                    {"bytes", op.bytes},
-                   {"count_per_pass", op.count_per_step}});
+                   {"count_per_pass", count}});
   }
   return {{"compute_seconds", program.compute_seconds()},
           {"bound", parallelism::memory_bound(program, w.device) ? "memory" : "compute"},

@@ -153,7 +153,7 @@ class Simulation {
       const bool same_node = place.node == placement_[static_cast<std::size_t>(op.peer)].node;
       return model_.cost.point_to_point(same_node, static_cast<double>(op.bytes));
     }
-    const auto& group = place.groups[at(parallelism::channel_of(op.group, op.expert))];
+    const auto& group = place.groups[at(parallelism::channel_of(op))];
     const auto progress = polled ? Progress::polled : Progress::blocking;
     return model_.cost.seconds(cost_collective_of(op.transfer), group, static_cast<double>(op.bytes), progress,
                                op.algorithm);
@@ -226,7 +226,7 @@ class Simulation {
     }
     const auto slot = static_cast<std::size_t>(op.slot);
     const bool pipeline_send = op.group == Group::pp && op.transfer == Transfer::send;
-    const Channel channel = parallelism::channel_of(op.group, op.expert);
+    const Channel channel = parallelism::channel_of(op);
     double waited_speed = 1;
     if (pipeline_send) {
       stage.completion[slot] = unknown;
@@ -266,7 +266,7 @@ class Simulation {
       return true;
     }
     if (op.group == Group::pp) return meeting(s, stage, op);
-    auto& free_at = stage.channel_free[at(parallelism::channel_of(op.group, op.expert))];
+    auto& free_at = stage.channel_free[at(parallelism::channel_of(op))];
     free_at = std::max(stage.t, free_at) + cost(s, op);
     block_until(stage, free_at, op.group);
     stage.record.bytes[at(op.group)] += op.bytes;

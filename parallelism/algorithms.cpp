@@ -55,7 +55,7 @@ void choose_algorithms(Program& program, comm::AlgorithmChoice choice, const Cha
   for (Op& op : program.ops) {
     if (op.kind == OpKind::compute) continue;
     const auto kind = collective_of(op.transfer);
-    const comm::Span span = spans[static_cast<std::size_t>(channel_of(op.group, op.expert))];
+    const comm::Span span = spans[static_cast<std::size_t>(channel_of(op))];
     op.algorithm = kind ? comm::choose_algorithm(choice, *kind, span, op.bytes) : comm::Algorithm::direct;
   }
 }

@@ -50,7 +50,7 @@ double bucket_bytes(Framework framework, const Layout& layout, comm::ElementType
       // megatron/core/distributed/distributed_data_parallel.py: larger DP groups take larger buckets,
       // "to ensure collectives do not become latency-bound".
       return std::max(40e6, 1e6 * layout.gradient_group_size()) * element;
-    case Framework::deepspeed: return 5e8 * element;  // deepspeed/runtime/zero/config.py
+    case Framework::deepspeed: return 5e8 * element;     // deepspeed/runtime/zero/config.py
     case Framework::pytorch: return 25.0 * 1024 * 1024;  // torch/nn/parallel/distributed.py, bucket_cap_mb
   }
   return 25.0 * 1024 * 1024;

@@ -13,6 +13,7 @@ namespace {
 double optimizer_bytes_per_parameter(double gradient_bytes) { return 28.0 + gradient_bytes; }
 constexpr double optimizer_flops_per_parameter = 12.0;
 constexpr int stage_meeting_tag = 1 << 30;
+constexpr int embedding_tag = stage_meeting_tag + 1;
 }  // namespace
 
 std::array<double, 2> StepBuilder::chunk_gradient_bytes(int chunk) const {
@@ -154,6 +155,17 @@ void StepBuilder::synchronize() {
     const double root = embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_);
     blocking(Group::dp, Transfer::reduce_scatter, Phase::sync, -1, -1,
              padded(root * element_, l_.gradient_group_size(), element_));
+  }
+  const bool embedding_stage = stage_ == 0 || stage_ == l_.pp - 1;
+  if (m_.tied_embeddings && l_.pp > 1 && embedding_stage) {
+    // The first stage's word embedding and the last stage's copy of it for the logits are one
+    // parameter: Megatron-LM allreduces their gradient over the embedding group after the DP sync, not
+    // overlapped (megatron/core/distributed/finalize_model_grads.py, _allreduce_word_embedding_grads).
+    Op op = communication(OpKind::blocking, Group::pp, Transfer::allreduce, Phase::sync, -1, -1,
+                          padded(static_cast<double>(m_.vocab * m_.hidden) / l_.tp * element_, 1, element_));
+    op.embedding = true;
+    op.tag = embedding_tag;
+    program_.ops.push_back(op);
   }
   if (l_.pp > 1) {
     // Gradient clipping needs the norm over every stage (Megatron-LM allreduces it over the model-parallel

@@ -52,8 +52,8 @@ void StepBuilder::attention_core(Phase phase, int microbatch, int layer, double 
   // of 2 (c - 1) blocks.
   for (int step = 0; step < l_.cp; ++step) {
     const bool more = step + 1 < l_.cp;
-    const int slot = more ? start(Group::cp, Transfer::exchange, phase, microbatch, layer, blocks(step == 0 ? 1 : 2))
-                          : -1;
+    const int slot =
+        more ? start(Group::cp, Transfer::exchange, phase, microbatch, layer, blocks(step == 0 ? 1 : 2)) : -1;
     compute(phase, microbatch, layer, flops / l_.cp, 0.0);
     if (more) wait(slot, phase);
   }

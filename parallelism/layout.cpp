@@ -24,15 +24,16 @@ const char* to_string(Channel channel) {
     case Channel::ep: return "ep";
     case Channel::cp: return "cp";
     case Channel::expert_dp: return "expert dp";
+    case Channel::embedding: return "embedding";
   }
   return "?";
 }
 
-Channel channel_of(Group group, bool expert) {
-  switch (group) {
-    case Group::dp: return expert ? Channel::expert_dp : Channel::dp;
+Channel channel_of(const Op& op) {
+  switch (op.group) {
+    case Group::dp: return op.expert ? Channel::expert_dp : Channel::dp;
     case Group::tp: return Channel::tp;
-    case Group::pp: return Channel::pp;
+    case Group::pp: return op.embedding ? Channel::embedding : Channel::pp;
     case Group::ep: return Channel::ep;
     case Group::cp: return Channel::cp;
   }
@@ -75,6 +76,7 @@ int channel_size(const Layout& l, Channel channel) {
     case Channel::dp: return l.gradient_group_size();
     case Channel::ep: return l.ep;
     case Channel::expert_dp: return l.expert_gradient_group_size();
+    case Channel::embedding: return l.pp > 1 ? 2 : 1;  // on the first and the last stage
   }
   return 1;
 }
@@ -105,6 +107,13 @@ std::vector<int> members(const Layout& l, int rank, Channel channel) {
     case Channel::expert_dp:
       for (int d = p.dp % l.ep; d < l.dp; d += l.ep) {
         for (int c = 0; c < l.cp; ++c) ranks.push_back(rank_at(l, d, p.tp, p.pp, c));
+      }
+      break;
+    case Channel::embedding:
+      if (l.pp > 1 && (p.pp == 0 || p.pp == l.pp - 1)) {
+        ranks = {rank_at(l, p.dp, p.tp, 0, p.cp), rank_at(l, p.dp, p.tp, l.pp - 1, p.cp)};
+      } else {
+        ranks = {rank};
       }
       break;
   }

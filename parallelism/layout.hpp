@@ -44,10 +44,12 @@ GridPosition position_of(const Layout& layout, int rank);
 int rank_at(const Layout& layout, int dp, int tp, int pp, int cp);
 
 // Communicators a rank takes part in. `expert_dp` reduces expert gradients (the ranks holding the
-// same experts); the others are the groups of records and logs.
-enum class Channel { dp, tp, pp, ep, cp, expert_dp };
-inline constexpr int channel_count = 6;
-Channel channel_of(Group group, bool expert);
+// same experts); `embedding` the tied word embedding's gradient between the first and the last
+// pipeline stage (Megatron-LM's embedding group; a rank of another stage is alone in its own); the
+// others are the groups of records and logs, where expert dp counts as dp and embedding as pp.
+enum class Channel { dp, tp, pp, ep, cp, expert_dp, embedding };
+inline constexpr int channel_count = 7;
+Channel channel_of(const Op& op);
 const char* to_string(Channel channel);
 
 // How many ranks each group of `channel` has.

@@ -18,7 +18,7 @@ const comm::Communicator& Groups::operator[](Channel channel) const {
 }
 
 comm::AlgorithmComm& Groups::algorithms_of_op(const Op& op) const {
-  const Channel channel = channel_of(op.group, op.expert);
+  const Channel channel = channel_of(op);
   auto* prepared = algorithms[static_cast<std::size_t>(channel)];
   if (prepared == nullptr) throw std::logic_error(fmt::format("the layout has no {} group", to_string(channel)));
   return *prepared;

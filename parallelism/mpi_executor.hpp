@@ -47,7 +47,7 @@ struct Groups {
     algorithms[static_cast<std::size_t>(channel)] = &prepared;
   }
   const comm::Communicator& operator[](Channel channel) const;
-  const comm::Communicator& of_op(const Op& op) const { return (*this)[channel_of(op.group, op.expert)]; }
+  const comm::Communicator& of_op(const Op& op) const { return (*this)[channel_of(op)]; }
   comm::AlgorithmComm& algorithms_of_op(const Op& op) const;
 };
 

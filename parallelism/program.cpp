@@ -81,21 +81,20 @@ double Program::compute_seconds() const {
 
 std::vector<OpSummary> summarize_communication(const Program& program) {
   // Each operation counts once: at its start, or as a blocking call (its wait is the same operation).
-  std::map<std::tuple<int, int, std::uint64_t>, int> counts;
+  using Key = std::tuple<int, bool, bool, int, std::uint64_t>;
+  std::map<Key, OpSummary> counts;
   for (const auto& op : program.ops) {
-    if (op.kind == OpKind::start || op.kind == OpKind::blocking) {
-      ++counts[{static_cast<int>(op.group), static_cast<int>(op.transfer), op.bytes}];
-    }
+    if (op.kind != OpKind::start && op.kind != OpKind::blocking) continue;
+    auto [entry, added] = counts.try_emplace(
+        Key{static_cast<int>(op.group), op.expert, op.embedding, static_cast<int>(op.transfer), op.bytes}, op, 0);
+    ++entry->second.count_per_step;
   }
   std::vector<OpSummary> summary;
   summary.reserve(counts.size());
-  for (const auto& [key, count] : counts) {
-    summary.push_back(
-        {static_cast<Group>(std::get<0>(key)), static_cast<Transfer>(std::get<1>(key)), std::get<2>(key), count});
-  }
+  for (const auto& [key, entry] : counts) summary.push_back(entry);
   // Largest messages first within a group: what a reader looks for.
   std::stable_sort(summary.begin(), summary.end(), [](const OpSummary& a, const OpSummary& b) {
-    return a.group != b.group ? a.group < b.group : a.bytes > b.bytes;
+    return a.op.group != b.op.group ? a.op.group < b.op.group : a.op.bytes > b.op.bytes;
   });
   return summary;
 }

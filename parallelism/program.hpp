@@ -56,6 +56,7 @@ struct Op {
   Group group = Group::dp;
   Transfer transfer = Transfer::allreduce;
   bool expert = false;      // a dp op over the ranks holding the same experts
+  bool embedding = false;   // a pp op over the first and last stages, which hold the tied word embedding
   std::uint64_t bytes = 0;  // the operation's size as the collective benchmark defines it
   int slot = -1;            // start and wait: which in-flight operation; blocking: -1
   int peer = -1;            // send and recv: the peer's rank in the group
@@ -86,9 +87,7 @@ struct Program {
 
 // One line per kind of communication in a step: what `scaleout plan` lists.
 struct OpSummary {
-  Group group;
-  Transfer transfer;
-  std::uint64_t bytes;
+  Op op;  // one of them: its group (and expert, embedding), transfer and bytes
   int count_per_step;
 };
 std::vector<OpSummary> summarize_communication(const Program& program);

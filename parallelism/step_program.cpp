@@ -36,7 +36,7 @@ void drop_collectives_of_one_rank(Program& program, const Layout& layout) {
   kept.reserve(program.ops.size());
   int slots = 0;
   for (Op& op : program.ops) {
-    if (op.kind != OpKind::compute && channel_size(layout, channel_of(op.group, op.expert)) == 1) continue;
+    if (op.kind != OpKind::compute && channel_size(layout, channel_of(op)) == 1) continue;
     if (op.kind == OpKind::start) renumbered[static_cast<std::size_t>(op.slot)] = slots++;
     if (op.kind == OpKind::start || op.kind == OpKind::wait) op.slot = renumbered[static_cast<std::size_t>(op.slot)];
     kept.push_back(op);

@@ -81,8 +81,8 @@ std::string program_problem(const RunConfig& config, const std::vector<paralleli
       const bool blocked = op.transfer == parallelism::Transfer::reduce_scatter ||
                            op.transfer == parallelism::Transfer::allgather ||
                            op.transfer == parallelism::Transfer::alltoall;
-      const auto group = static_cast<std::uint64_t>(
-          parallelism::members(layout, 0, parallelism::channel_of(op.group, op.expert)).size());
+      const auto group =
+          static_cast<std::uint64_t>(parallelism::members(layout, 0, parallelism::channel_of(op)).size());
       const std::uint64_t count = op.bytes / element / (blocked ? group : 1);
       if (count <= static_cast<std::uint64_t>(INT_MAX)) continue;
       return fmt::format("a {} {} of {} moves {} elements in one MPI call, past the {} that MPI's int count holds; {}",

@@ -65,7 +65,7 @@ std::string describe_hang(const parallelism::Program& program, const parallelism
   const parallelism::Op& o = program.ops[static_cast<std::size_t>(op)];
   if (o.kind == OpKind::compute)
     return fmt::format("op {} of {}: a compute span of {:.3f} ms", op, count, o.seconds * 1e3);
-  const auto group = parallelism::members(layout, rank, parallelism::channel_of(o.group, o.expert));
+  const auto group = parallelism::members(layout, rank, parallelism::channel_of(o));
   std::vector<int> peers;
   if (o.transfer == Transfer::send || o.transfer == Transfer::recv) {
     peers.push_back(group.at(static_cast<std::size_t>(o.peer)));

@@ -94,9 +94,9 @@ std::string stage_text(const nlohmann::json& stage, const char* which) {
       phase_ms("backward"), phase_ms("recompute"), phase_ms("optimizer"));
   text += "  communication per step and rank:\n";
   for (const auto& op : stage["ops"]) {
-    text +=
-        fmt::format("    {:<3} {:<15} {:>6} x {:>10}\n", op["group"].get<std::string>(), op["kind"].get<std::string>(),
-                    op["count_per_step"].get<int>(), format_bytes(op["bytes"].get<std::uint64_t>()));
+    text += fmt::format("    {:<9} {:<15} {:>6} x {:>10}\n", op["channel"].get<std::string>(),
+                        op["kind"].get<std::string>(), op["count_per_step"].get<int>(),
+                        format_bytes(op["bytes"].get<std::uint64_t>()));
   }
   text += "  step program:\n";
   for (const auto& line : stage["outline"]) text += "    " + line.get<std::string>() + "\n";
@@ -132,7 +132,7 @@ std::string serving_plan_text(const nlohmann::json& json, const parallelism::Wor
     std::string out = fmt::format("  {:<13} device time {:9.3f} ms ({}-bound)\n", name,
                                   pass["compute_seconds"].get<double>() * 1e3, pass["bound"].get<std::string>());
     for (const auto& op : pass["ops"]) {
-      out += fmt::format("    {:<3} {:<15} {:>6} x {:>10}\n", op["group"].get<std::string>(),
+      out += fmt::format("    {:<9} {:<15} {:>6} x {:>10}\n", op["channel"].get<std::string>(),
                          op["kind"].get<std::string>(), op["count_per_pass"].get<int>(),
                          format_bytes(op["bytes"].get<std::uint64_t>()));
     }

@@ -171,7 +171,7 @@ class Plan(unittest.TestCase):
         self.assertEqual(plan["framework"], {"name": "megatron", "gradient_dtype": "fp32", "bucket_bytes": 1 << 20,
                                              "bucket_elements": 262144, "overlap": True})
         self.assertEqual(sum(op["bytes"] * op["count_per_step"] for op in ops), 4 * 3426560)
-        self.assertTrue(all(set(op) == {"group", "kind", "bytes", "count_per_step"} for op in ops))
+        self.assertTrue(all(set(op) == {"group", "channel", "kind", "bytes", "count_per_step"} for op in ops))
         self.assertEqual(set(plan["memory"]), {"stage", "parameters", "gradients", "optimizer_states", "activations",
                                                "microbatches_in_flight", "total", "capacity", "fits"})
 

@@ -24,6 +24,7 @@ struct Case {
   bool recompute = false;
   int in_flight = 2;  // 2: the pool's pressure path too
   int layers = 0;     // 0: the preset's
+  bool tied = false;  // tied embeddings: the first and last stage allreduce the word embedding's gradient
 };
 
 class Hybrid : public ::testing::TestWithParam<Case> {};
@@ -32,6 +33,7 @@ p::Workload workload(const Case& c) {
   p::Workload w;
   w.model = *p::find_model_preset(c.model);
   if (c.layers > 0) w.model.layers = c.layers;
+  w.model.tied_embeddings = c.tied;
   w.device = *p::find_device_preset("h100-sxm");
   w.device.peak_flops = 5e12;  // spans of tens of microseconds: the test is about data, not time
   w.layout.dp = c.dp, w.layout.tp = c.tp, w.layout.pp = c.pp, w.layout.cp = c.cp, w.layout.ep = c.ep;
@@ -90,17 +92,17 @@ TEST_P(Hybrid, EveryTransferOfEveryGroupIsExact) {
 
 INSTANTIATE_TEST_SUITE_P(
     Layouts, Hybrid,
-    ::testing::Values(Case{"tp2_dp2", "tiny", 2, 2, 1, 1, 1, 0, 2}, Case{"tp2_pp2", "tiny", 1, 2, 2, 1, 1, 0, 4},
-                      Case{"pp4_1f1b_m8", "tiny", 1, 1, 4, 1, 1, 0, 8},
-                      Case{"pp2_interleaved_dp2", "tiny", 2, 1, 2, 1, 1, 1, 4, p::Schedule::interleaved, 2},
-                      Case{"pp2_gpipe_recompute_dp2", "tiny", 2, 1, 2, 1, 1, 0, 2, p::Schedule::gpipe, 1, false, true},
-                      Case{"zero3_dp4", "tiny", 4, 1, 1, 1, 1, 3, 2},
-                      Case{"zero2_dp2_tp2_sp_m2", "tiny", 2, 2, 1, 1, 1, 2, 2, p::Schedule::one_f_one_b, 1, true},
-                      Case{"moe_ep2_dp4", "tiny-moe", 4, 1, 1, 1, 2, 0, 2},
-                      Case{"moe_ep2_zero1_tp2", "tiny-moe", 2, 2, 1, 1, 2, 1, 1},
-                      Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
-                      // A pool of one buffer under an interleaved ring of 4 stages: waiting for an old
-                      // send before posting the next receive would deadlock here.
-                      Case{"pp4_interleaved_pool1", "tiny", 1, 1, 4, 1, 1, 0, 8, p::Schedule::interleaved, 2, false,
-                           false, 1, 8}),
+    ::testing::Values(
+        Case{"tp2_dp2", "tiny", 2, 2, 1, 1, 1, 0, 2}, Case{"tp2_pp2", "tiny", 1, 2, 2, 1, 1, 0, 4},
+        Case{"pp4_1f1b_m8", "tiny", 1, 1, 4, 1, 1, 0, 8},
+        Case{"pp2_interleaved_dp2", "tiny", 2, 1, 2, 1, 1, 1, 4, p::Schedule::interleaved, 2},
+        Case{"pp2_gpipe_recompute_dp2", "tiny", 2, 1, 2, 1, 1, 0, 2, p::Schedule::gpipe, 1, false, true},
+        Case{"zero3_dp4", "tiny", 4, 1, 1, 1, 1, 3, 2},
+        Case{"zero2_dp2_tp2_sp_m2", "tiny", 2, 2, 1, 1, 1, 2, 2, p::Schedule::one_f_one_b, 1, true},
+        Case{"moe_ep2_dp4", "tiny-moe", 4, 1, 1, 1, 2, 0, 2},
+        Case{"moe_ep2_zero1_tp2", "tiny-moe", 2, 2, 1, 1, 2, 1, 1}, Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
+        Case{"pp2_tied_dp2", "tiny", 2, 1, 2, 1, 1, 1, 2, p::Schedule::one_f_one_b, 1, false, false, 2, 0, true},
+        // A pool of one buffer under an interleaved ring of 4 stages: waiting for an old
+        // send before posting the next receive would deadlock here.
+        Case{"pp4_interleaved_pool1", "tiny", 1, 1, 4, 1, 1, 0, 8, p::Schedule::interleaved, 2, false, false, 1, 8}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -142,9 +142,9 @@ TEST(DataParallelStep, SummaryCountsEachOperationOnce) {
   const auto w = tiny_workload(1, true, 1.0);
   const auto summary = p::summarize_communication(p::step_program(w, 0));
   ASSERT_EQ(summary.size(), 2u);  // full buckets, and the last, smaller one
-  EXPECT_EQ(summary[0].bytes, 1u << 20);
+  EXPECT_EQ(summary[0].op.bytes, 1u << 20);
   EXPECT_EQ(summary[0].count_per_step + summary[1].count_per_step, p::step_program(w, 0).slots);
-  EXPECT_EQ(summary[0].bytes * static_cast<std::uint64_t>(summary[0].count_per_step) + summary[1].bytes,
+  EXPECT_EQ(summary[0].op.bytes * static_cast<std::uint64_t>(summary[0].count_per_step) + summary[1].op.bytes,
             p::gradient_bytes(w, 0));
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "parallelism/step_program.hpp"
 
@@ -296,6 +297,40 @@ TEST(GroupsOfOneRank, IssueNothingAndTheirWaitsAndSlotsGoWithThem) {
   EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allreduce, true).count, 0);
   EXPECT_GT(of(program, p::Group::dp, p::Transfer::allreduce, false).count, 0);
   EXPECT_EQ(of(program, p::Group::ep, p::Transfer::alltoall).count, 4 * 4);
+}
+
+TEST(PipelineParallel, TiedEmbeddingsAllreduceTheirGradientBetweenTheFirstAndLastStage) {
+  // Megatron-LM's finalize_model_grads: after the DP sync, the first stage's word embedding and the
+  // last stage's copy allreduce their gradient (V h / t elements) over the embedding group, blocking.
+  for (const int pp : {2, 4}) {
+    auto w = with(tiny(), 1, 2, pp, pp);
+    w.model.tied_embeddings = true;
+    w.gradient_type = scaleout::comm::ElementType::fp32;
+    for (int stage = 0; stage < pp; ++stage) {
+      const auto program = p::step_program(w, stage);
+      int count = 0;
+      std::uint64_t bytes = 0;
+      for (const auto& op : program.ops) {
+        if (!op.embedding) continue;
+        EXPECT_EQ(op.kind, p::OpKind::blocking);
+        EXPECT_EQ(op.phase, p::Phase::sync);
+        EXPECT_EQ(op.group, p::Group::pp);
+        EXPECT_EQ(p::channel_of(op), p::Channel::embedding);
+        ++count, bytes += op.bytes;
+      }
+      const bool holds = stage == 0 || stage == pp - 1;
+      EXPECT_EQ(count, holds ? 1 : 0) << "pp " << pp << " stage " << stage;
+      EXPECT_EQ(bytes, holds ? 1024u * 256 / 2 * 4 : 0u) << "pp " << pp << " stage " << stage;
+    }
+    // The embedding group: the same dp, tp and cp position on the first and the last stage.
+    EXPECT_EQ(p::members(w.layout, 1, p::Channel::embedding), (std::vector<int>{1, 1 + 2 * (pp - 1)}));
+  }
+  // Untied, or in one stage: none.
+  auto untied = with(tiny(), 1, 1, 2, 2);
+  for (const auto& op : p::step_program(untied, 0).ops) EXPECT_FALSE(op.embedding);
+  auto single = with(tiny(), 2, 1, 1, 1);
+  single.model.tied_embeddings = true;
+  for (const auto& op : p::step_program(single, 0).ops) EXPECT_FALSE(op.embedding);
 }
 
 TEST(ContextParallel, RingExchangesAroundEveryAttention) {
