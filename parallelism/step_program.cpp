@@ -182,6 +182,9 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     return start(Group::dp, Transfer::allgather, Phase::forward, mb, layer,
                  padded(layer_parameters_per_rank(w_).total() * parameter_bytes, l_.gradient_group_size(), element_));
   };
+  // The vocabulary-parallel embedding's output is summed over TP (reduce-scattered with sequence
+  // parallelism): megatron/core/tensor_parallel/layers.py, VocabParallelEmbedding.forward.
+  if (virtual_stage == 0) tp_reduce(Phase::forward, mb, -1);
   int gathered = zero3 ? layer_gather(first) : -1;
   for (int layer = first; layer < end; ++layer) {
     if (zero3) {
@@ -192,8 +195,15 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     layer_forward(mb, layer, Phase::forward);
   }
   if (virtual_stage == stages - 1) {
+    // The output layer is column-parallel over the vocabulary: its sequence-parallel input gathered
+    // first; then the vocabulary-parallel cross-entropy allreduces 3 fp32 values per token over TP (the
+    // logits' maximum, the target's logit, the sum of exponentials: megatron/core/tensor_parallel/
+    // cross_entropy.py).
+    tp_gather(Phase::forward, mb, -1);
     const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
     compute(Phase::forward, mb, -1, tokens_ * 2.0 * head, parameter_bytes * head);
+    for (int k = 0; k < 3; ++k)
+      blocking(Group::tp, Transfer::allreduce, Phase::forward, mb, -1, padded(tokens_ * 4, 1, element_));
   } else {
     pending_.push_back(start(Group::pp, Transfer::send, Phase::forward, mb, -1, activation, false, (stage_ + 1) % p,
                              pipeline_tag(mb, stages, virtual_stage + 1, false)));
@@ -224,7 +234,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   if (last) {
     const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
     const std::size_t first_op = program_.ops.size();
-    compute(Phase::backward, mb, -1, 2.0 * tokens_ * 2.0 * head, 2.0 * parameter_bytes * head);
+    column_parallel_backward(mb, -1, head, 0.0);
     if (reduce_gradients) gradient_segment(first_op, element_ * head_parameters_per_rank(w_), 0.0, mb, -1);
   }
   const bool zero3 = l_.zero_stage == 3;
@@ -246,6 +256,8 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
                                padded(layer.total() * element_, l_.gradient_group_size(), element_)));
     }
   }
+  // The embedding's reduce-scatter (sequence parallelism) has an allgather for its gradient.
+  if (first_stage) tp_gather(Phase::backward, mb, -1);
   if (first_stage && reduce_gradients) {
     gradient_segment(program_.ops.size(), element_ * embedding_parameters_per_rank(w_), 0.0, mb, -1);
   }

@@ -49,6 +49,11 @@ Tally of(const p::Program& program, p::Group g, p::Transfer x, bool expert = fal
   const auto found = t.find({g, x, expert});
   return found == t.end() ? Tally{} : found->second;
 }
+// Only the transformer layers' ops (not the embedding's, the logits' or the step's).
+p::Program layers_only(p::Program program) {
+  std::erase_if(program.ops, [](const p::Op& op) { return op.layer < 0; });
+  return program;
+}
 
 constexpr std::uint64_t activation = 2 * 128 * 256 * 2;  // b s h B of tiny with micro 2
 
@@ -56,7 +61,7 @@ constexpr std::uint64_t activation = 2 * 128 * 256 * 2;  // b s h B of tiny with
 
 TEST(TensorParallel, TwoAllreducesForwardAndTwoBackwardPerLayer) {
   const auto w = with(tiny(), 2, 2, 1, 3);
-  const auto program = p::step_program(w, 0);
+  const auto program = layers_only(p::step_program(w, 0));
   const Tally tp = of(program, p::Group::tp, p::Transfer::allreduce);
   EXPECT_EQ(tp.count, 4 * 4 * 3);  // 4 per layer and microbatch, 4 layers, 3 microbatches
   EXPECT_EQ(tp.bytes, 4u * 4 * 3 * activation);
@@ -65,7 +70,7 @@ TEST(TensorParallel, TwoAllreducesForwardAndTwoBackwardPerLayer) {
 TEST(TensorParallel, SequenceParallelTurnsEachIntoReduceScatterAndAllgather) {
   auto w = with(tiny(), 1, 4, 1, 2);
   w.layout.sequence_parallel = true;
-  const auto program = p::step_program(w, 0);
+  const auto program = layers_only(p::step_program(w, 0));
   EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allreduce).count, 0);
   EXPECT_EQ(of(program, p::Group::tp, p::Transfer::reduce_scatter).count, 4 * 4 * 2);
   // Per layer and microbatch 2 allgathers forward and 4 backward: the gradients of forward's
@@ -82,7 +87,7 @@ TEST(TensorParallel, ColumnParallelBackwardOverlapsItsCommunicationWithItsGemms)
   for (const bool sp : {false, true}) {
     auto w = with(tiny(), 1, 2, 1, 1);
     w.layout.sequence_parallel = sp;
-    const auto program = p::step_program(w, 0);
+    const auto program = layers_only(p::step_program(w, 0));
     int started = 0, blocking = 0, overlapped = 0;
     for (std::size_t i = 0; i < program.ops.size(); ++i) {
       const auto& op = program.ops[i];
@@ -100,11 +105,38 @@ TEST(TensorParallel, ColumnParallelBackwardOverlapsItsCommunicationWithItsGemms)
   }
 }
 
+TEST(TensorParallel, TheEmbeddingTheLogitsAndTheCrossEntropyReduceOverTensorRanksToo) {
+  // Per microbatch, Megatron-LM: the vocabulary-parallel embedding's output allreduced (reduce-
+  // scattered with SP, its gradient allgathered); the column-parallel output layer's input gathered
+  // with SP, and its backward as QKV's; 3 fp32 allreduces of b s in the cross-entropy.
+  constexpr std::uint64_t cross_entropy = 2 * 128 * 4;  // b s fp32 values
+  for (const bool sp : {false, true}) {
+    auto w = with(tiny(), 1, 2, 1, 3);
+    w.layout.sequence_parallel = sp;
+    auto program = p::step_program(w, 0);
+    std::erase_if(program.ops, [](const p::Op& op) { return op.layer >= 0 || op.group != p::Group::tp; });
+    const Tally ar = of(program, p::Group::tp, p::Transfer::allreduce);
+    const Tally rs = of(program, p::Group::tp, p::Transfer::reduce_scatter);
+    const Tally ag = of(program, p::Group::tp, p::Transfer::allgather);
+    if (sp) {
+      EXPECT_EQ(ar.count, 3 * 3);
+      EXPECT_EQ(ar.bytes, 3 * 3 * cross_entropy);
+      EXPECT_EQ(rs.count, 2 * 3) << "the embedding's forward, the logits' input gradient";
+      EXPECT_EQ(ag.count, 3 * 3) << "the logits' input, its re-gather, the embedding's gradient";
+      EXPECT_EQ(ag.bytes, 3 * 3 * activation);
+    } else {
+      EXPECT_EQ(ar.count, (1 + 3 + 1) * 3) << "the embedding's, the cross-entropy's, the logits' input gradient";
+      EXPECT_EQ(ar.bytes, 3 * (2 * activation + 3 * cross_entropy));
+      EXPECT_EQ(rs.count + ag.count, 0);
+    }
+  }
+}
+
 TEST(TensorParallel, FullRecomputationReplaysTheForward) {
   auto w = with(tiny(), 1, 2, 1, 2);
   w.layout.recompute = p::Recompute::full;
   const auto program = p::step_program(w, 0);
-  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allreduce).count, 6 * 4 * 2);
+  EXPECT_EQ(of(layers_only(program), p::Group::tp, p::Transfer::allreduce).count, 6 * 4 * 2);
   double forward = 0, recompute = 0;
   for (const auto& op : program.ops) {
     if (op.kind != p::OpKind::compute || op.layer < 0) continue;
