@@ -60,17 +60,27 @@ void StepBuilder::attention_core(Phase phase, int microbatch, int layer, double 
   wait(start(Group::cp, Transfer::exchange, phase, microbatch, layer, blocks(1)), phase);
 }
 
+// Megatron-LM's alltoall token dispatcher (megatron/core/transformer/moe/token_dispatcher.py), expert
+// TP = TP: the rank's sequence-parallel tokens go to top_k experts over the EP group (all-to-all), the
+// tokens each expert-TP rank received are all-gathered over TP so that every rank of it computes its
+// slice of the experts on all of them, reduce-scattered back, and returned (all-to-all). Backward runs
+// the transposes in the same order (a reduce-scatter's is an allgather).
 void StepBuilder::moe_mlp(Phase phase, int microbatch, int layer, double scale) {
   const auto h = static_cast<double>(m_.hidden);
   const auto mlp = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp;
   const auto router = static_cast<double>(m_.router_parameters());
   compute(phase, microbatch, layer, scale * tokens_ * 2.0 * router, scale * parameter_bytes * router);
   // Each of the rank's tokens goes to top_k experts, spread evenly over the EP group.
-  const std::uint64_t bytes = padded(tokens_ * m_.top_k * h * activation_bytes / l_.tp, l_.ep, element_);
+  const double routed = tokens_ * m_.top_k * h * activation_bytes;
+  const std::uint64_t bytes = padded(routed / l_.tp, l_.ep, element_);
+  const bool expert_tp = l_.tp > 1 && l_.sequence_parallel;
+  const std::uint64_t gathered = padded(routed, l_.tp, element_);
   if (l_.ep > 1) blocking(Group::ep, Transfer::alltoall, phase, microbatch, layer, bytes);
+  if (expert_tp) blocking(Group::tp, Transfer::allgather, phase, microbatch, layer, gathered);
   const int local_experts = m_.experts / l_.ep;  // ep divides the experts (checked with the config)
   compute(phase, microbatch, layer, scale * tokens_ * m_.top_k * 2.0 * mlp,
           scale * parameter_bytes * static_cast<double>(local_experts) * mlp);
+  if (expert_tp) blocking(Group::tp, Transfer::reduce_scatter, phase, microbatch, layer, gathered);
   if (l_.ep > 1) blocking(Group::ep, Transfer::alltoall, phase, microbatch, layer, bytes);
 }
 
@@ -121,9 +131,12 @@ void StepBuilder::layer_forward(int microbatch, int layer, Phase phase) {
   attention_core(phase, microbatch, layer, 1.0);
   output_projection(phase, microbatch, layer, 1.0);
   tp_reduce(phase, microbatch, layer);
-  tp_gather(phase, microbatch, layer);
+  // A MoE layer with sequence parallelism takes its input split over the sequence: no dense gather or
+  // scatter around it (its dispatcher gathers the routed tokens over TP instead).
+  const bool dense_tp = !(m_.moe() && l_.sequence_parallel);
+  if (dense_tp) tp_gather(phase, microbatch, layer);
   mlp(phase, microbatch, layer, 1.0);
-  tp_reduce(phase, microbatch, layer);
+  if (dense_tp) tp_reduce(phase, microbatch, layer);
 }
 
 void StepBuilder::layer_backward(int microbatch, int layer) {
@@ -133,11 +146,13 @@ void StepBuilder::layer_backward(int microbatch, int layer) {
   // blocking before the row-parallel linear (FC2, the output projection); the column-parallel ones
   // (FC1, QKV) overlap their communication with their GEMMs.
   const Phase phase = Phase::backward;
-  tp_gather(phase, microbatch, layer);
   if (m_.moe()) {
+    const bool dense_tp = !l_.sequence_parallel;
+    if (dense_tp) tp_gather(phase, microbatch, layer);
     mlp(phase, microbatch, layer, 2.0);
-    tp_reduce(phase, microbatch, layer);
+    if (dense_tp) tp_reduce(phase, microbatch, layer);
   } else {
+    tp_gather(phase, microbatch, layer);
     const auto row = static_cast<double>(m_.mlp_output_parameters()) / l_.tp;           // FC2 (down)
     const auto column = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp - row;  // FC1 (gate and up)
     compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * row, 2.0 * parameter_bytes * row);

@@ -140,6 +140,13 @@ void check_layout_against_model(const parallelism::Layout& l, const Model& m) {
     throw UsageError(fmt::format("parallel.tp: {} does not divide the model's {} attention heads; use {}", l.tp,
                                  m.heads, choices(parallelism::divisors(m.heads))));
   }
+  if (m.moe() && l.tp > 1 && !l.sequence_parallel) {
+    // Megatron-LM's MoE layer takes its input split over the sequence (megatron/training/arguments.py:
+    // "When using MoE and tensor parallelism, sequence parallelism must be used.").
+    throw UsageError(fmt::format(
+        "parallel.sequence_parallel: a mixture of experts with tp {} needs it, as Megatron-LM does; set it true",
+        l.tp));
+  }
   const bool interleaved = l.schedule == Schedule::interleaved;
   if (interleaved && l.virtual_stages < 2) {
     throw UsageError("parallel.virtual_stages: the interleaved schedule needs at least 2 model chunks per rank");

@@ -100,7 +100,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"zero3_dp4", "tiny", 4, 1, 1, 1, 1, 3, 2},
         Case{"zero2_dp2_tp2_sp_m2", "tiny", 2, 2, 1, 1, 1, 2, 2, p::Schedule::one_f_one_b, 1, true},
         Case{"moe_ep2_dp4", "tiny-moe", 4, 1, 1, 1, 2, 0, 2},
-        Case{"moe_ep2_zero1_tp2", "tiny-moe", 2, 2, 1, 1, 2, 1, 1}, Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
+        Case{"moe_ep2_zero1_tp2_sp", "tiny-moe", 2, 2, 1, 1, 2, 1, 1, p::Schedule::one_f_one_b, 1, true},
+        Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
         Case{"pp2_tied_dp2", "tiny", 2, 1, 2, 1, 1, 1, 2, p::Schedule::one_f_one_b, 1, false, false, 2, 0, true},
         // A pool of one buffer under an interleaved ring of 4 stages: waiting for an old
         // send before posting the next receive would deadlock here.

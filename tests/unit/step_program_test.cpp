@@ -365,6 +365,26 @@ TEST(PipelineParallel, TiedEmbeddingsAllreduceTheirGradientBetweenTheFirstAndLas
   for (const auto& op : p::step_program(single, 0).ops) EXPECT_FALSE(op.embedding);
 }
 
+TEST(ExpertParallel, WithTensorRanksTheDispatcherGathersTheRoutedTokensNotTheLayersInput) {
+  // Megatron's alltoall dispatcher with expert TP = TP 2 and sequence parallelism: per MoE layer and
+  // pass an all-to-all over EP, an allgather of the b s k h B routed tokens over TP, the experts, a
+  // reduce-scatter, an all-to-all; the attention block keeps its allgather and reduce-scatter.
+  auto w = with(tiny("tiny-moe"), 2, 2, 1, 1);
+  w.layout.ep = 2;
+  w.layout.sequence_parallel = true;
+  const auto program = layers_only(p::step_program(w, 0));
+  const std::uint64_t routed = 2u * 128 * 2 * 256 * 2;  // b s k h B
+  const std::uint64_t dense = 2u * 128 * 256 * 2;       // b s h B
+  const Tally ag = of(program, p::Group::tp, p::Transfer::allgather);
+  const Tally rs = of(program, p::Group::tp, p::Transfer::reduce_scatter);
+  // Forward: attention AG + RS, MoE AG + RS; backward: the same and the column-parallel QKV's re-gather.
+  EXPECT_EQ(ag.count, 4 * (2 + 3));
+  EXPECT_EQ(ag.bytes, 4 * (2 * routed + 3 * dense));
+  EXPECT_EQ(rs.count, 4 * (2 + 2));
+  EXPECT_EQ(rs.bytes, 4 * (2 * routed + 2 * dense));
+  EXPECT_EQ(of(program, p::Group::ep, p::Transfer::alltoall).count, 4 * 4);
+}
+
 TEST(ContextParallel, RingExchangesAroundEveryAttention) {
   const auto w1 = with(tiny(), 1, 1, 1, 1);
   const auto w2 = with(tiny(), 1, 1, 1, 1, 2);
