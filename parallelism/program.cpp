@@ -85,9 +85,8 @@ std::vector<OpSummary> summarize_communication(const Program& program) {
   std::map<Key, OpSummary> counts;
   for (const auto& op : program.ops) {
     if (op.kind != OpKind::start && op.kind != OpKind::blocking) continue;
-    auto [entry, added] = counts.try_emplace(
-        Key{static_cast<int>(op.group), op.expert, op.embedding, static_cast<int>(op.transfer), op.bytes}, op, 0);
-    ++entry->second.count_per_step;
+    const Key key{static_cast<int>(op.group), op.expert, op.embedding, static_cast<int>(op.transfer), op.bytes};
+    ++counts.try_emplace(key, OpSummary{op, 0}).first->second.count_per_step;
   }
   std::vector<OpSummary> summary;
   summary.reserve(counts.size());
