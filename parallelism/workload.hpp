@@ -35,8 +35,9 @@ struct Workload {
   Layout layout;
   int micro_batch = 1;   // sequences per microbatch
   int global_batch = 1;  // sequences per step over all replicas
-  // The framework emulated (framework.hpp); a config's dp.bucket_mb and dp.gradient_dtype default to
-  // its choices.
+  // The framework emulated (framework.hpp). A config's dp.bucket_mb and dp.gradient_dtype default to
+  // its choices (runs/config/run_config.cpp); a Workload built by hand, as tests build them, keeps the
+  // values below whatever `framework` says.
   Framework framework = Framework::megatron;
   double bucket_mb = 25;  // gradient bucket size in MiB
   bool overlap = true;    // reduce buckets during backward, or only after it
