@@ -176,7 +176,7 @@ nlohmann::json plan_json(const parallelism::Workload& w, int ranks_per_node) {
         {"virtual_stages", l.virtual_stages},
         {"zero_stage", l.zero_stage},
         {"groups_of_one_rank", groups_of_one_rank(w)},
-        {"recompute", l.recompute == parallelism::Recompute::full ? "full" : "none"},
+        {"recompute", parallelism::to_string(l.recompute)},
         {"ideal_bubble_share",
          l.pp > 1 ? parallelism::ideal_bubble_share(l.schedule, l.pp, w.microbatches(), l.virtual_stages) : 0.0}}},
       {"framework",

@@ -160,6 +160,10 @@ void StepBuilder::layer_backward(int microbatch, int layer) {
   }
   tp_gather(phase, microbatch, layer);
   output_projection(phase, microbatch, layer, 2.0);
+  // Selective recomputation runs the checkpointed attention core's forward again (its ring exchange
+  // under CP included) when backward reaches it: Megatron-LM's _checkpointed_attention_forward
+  // (megatron/core/transformer/attention.py).
+  if (l_.recompute == Recompute::selective) attention_core(Phase::recompute, microbatch, layer, 1.0);
   attention_core(phase, microbatch, layer, 2.0);
   // Norms and biases are read whole by every TP rank, with the block that starts the layer.
   const auto unsplit = static_cast<double>(m_.layer_parameters() - m_.layer_matmul_parameters());

@@ -40,6 +40,15 @@ Channel channel_of(const Op& op) {
   return Channel::dp;
 }
 
+const char* to_string(Recompute recompute) {
+  switch (recompute) {
+    case Recompute::none: return "none";
+    case Recompute::selective: return "selective";
+    case Recompute::full: return "full";
+  }
+  return "none";
+}
+
 std::string describe(const Layout& l) {
   std::string text = fmt::format("dp {}", l.dp);
   if (l.tp > 1) text += fmt::format(" x tp {}{}", l.tp, l.sequence_parallel ? " (sp)" : "");
@@ -50,7 +59,7 @@ std::string describe(const Layout& l) {
   }
   if (l.ep > 1) text += fmt::format(", ep {}", l.ep);
   if (l.zero_stage > 0) text += fmt::format(", zero {}", l.zero_stage);
-  if (l.recompute == Recompute::full) text += ", full recompute";
+  if (l.recompute != Recompute::none) text += fmt::format(", {} recompute", to_string(l.recompute));
   return text;
 }
 

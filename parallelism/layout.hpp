@@ -14,7 +14,11 @@ namespace scaleout::parallelism {
 enum class Schedule { gpipe, one_f_one_b, interleaved };
 const char* to_string(Schedule schedule);
 
-enum class Recompute { none, full };
+// Activation recomputation: none; selective, Megatron-LM's --recompute-granularity selective (the
+// attention core is recomputed in backward, its scores never kept); full, every layer's forward
+// replayed from its input.
+enum class Recompute { none, selective, full };
+const char* to_string(Recompute recompute);
 
 struct Layout {
   int dp = 1, tp = 1, pp = 1, cp = 1;

@@ -15,8 +15,10 @@ double layer_activation_bytes(const Workload& w) {
   // does not without sequence parallelism: the 10 s b h of norms and dropouts.
   const double split = 8.0 + 4.0 * f / h;
   const double linear = l.sequence_parallel ? (10.0 + split) / t : 10.0 + split / t;
-  // The scores an unfused kernel keeps (softmax output, dropout mask and output); a fused one none.
-  const double attention_scores = m.attention == AttentionKernel::unfused ? 5.0 * a * full_sequence / (h * t) : 0.0;
+  // The scores an unfused kernel keeps (softmax output, dropout mask and output); a fused one none, nor
+  // does selective recomputation, which computes them again in backward (Korthikanti et al.'s 34/t).
+  const bool scores_kept = m.attention == AttentionKernel::unfused && l.recompute == Recompute::none;
+  const double attention_scores = scores_kept ? 5.0 * a * full_sequence / (h * t) : 0.0;
   return s * b * h * (linear + attention_scores);
 }
 

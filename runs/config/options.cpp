@@ -202,7 +202,9 @@ const std::vector<OptionSpec>& run_options() {
       choice("parallel.zero", "0", {"0", "1", "2", "3"},
              "ZeRO stage: 0 allreduce, 1/2 sharded optimizer "
              "(and gradients), 3 sharded parameters (FSDP)"),
-      choice("parallel.recompute", "none", {"none", "full"}, "activation recomputation"),
+      choice("parallel.recompute", "none", {"none", "selective", "full"},
+             "activation recomputation: selective recomputes the attention core (Megatron-LM's "
+             "--recompute-activations), full every layer's forward"),
       integer("batch.micro", "1", 1, 1e6, "sequences per microbatch"),
       integer("batch.global", "0", 0, 1e9, "sequences per step over all replicas; 0 = micro x dp x pp"),
       // Serving: any of these selects inference instead of training (docs/inference.md).

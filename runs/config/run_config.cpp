@@ -111,7 +111,10 @@ parallelism::Layout resolve_layout(const Settings& s) {
                                            : parallelism::Schedule::one_f_one_b;
   l.virtual_stages = static_cast<int>(s.integer("parallel.virtual_stages"));
   l.zero_stage = static_cast<int>(s.integer("parallel.zero"));
-  l.recompute = s.text("parallel.recompute") == "full" ? parallelism::Recompute::full : parallelism::Recompute::none;
+  const std::string recompute = s.text("parallel.recompute");
+  l.recompute = recompute == "full"        ? parallelism::Recompute::full
+                : recompute == "selective" ? parallelism::Recompute::selective
+                                           : parallelism::Recompute::none;
   return l;
 }
 

@@ -54,6 +54,14 @@ TEST(MemoryFit, ActivationsOfTheMicrobatchesInFlight) {
   const double scored = s * h * (10 + (8 + 4 * 3.5) / t + 5 * 64 * s / (h * t));
   EXPECT_DOUBLE_EQ(p::layer_activation_bytes(unfused), scored);
 
+  // Selective recomputation computes the scores again in backward: Korthikanti's 34 s b h / t with
+  // sequence parallelism (18 + 4 f/h with this MLP), what a fused kernel keeps.
+  auto selective = unfused;
+  selective.layout.recompute = p::Recompute::selective;
+  EXPECT_DOUBLE_EQ(p::layer_activation_bytes(selective), layer);
+  selective.layout.sequence_parallel = true;
+  EXPECT_DOUBLE_EQ(p::layer_activation_bytes(selective), s * h * (18 + 4 * 3.5) / t);
+
   // Sequence parallelism and full recomputation keep 2 s b h / t per layer, and one whole layer.
   unfused.layout.sequence_parallel = true;
   unfused.layout.recompute = p::Recompute::full;

@@ -147,6 +147,32 @@ TEST(TensorParallel, FullRecomputationReplaysTheForward) {
   EXPECT_DOUBLE_EQ(recompute, forward);
 }
 
+TEST(TensorParallel, SelectiveRecomputationReplaysOnlyTheAttentionCore) {
+  // Megatron-LM's --recompute-granularity selective checkpoints the core attention: its forward runs
+  // again in backward, with no TP traffic (the core sits between the gathers and the reductions).
+  auto w = with(tiny(), 1, 2, 1, 2);
+  const auto plain = p::step_program(w, 0);
+  w.layout.recompute = p::Recompute::selective;
+  const auto program = p::step_program(w, 0);
+  EXPECT_EQ(of(layers_only(program), p::Group::tp, p::Transfer::allreduce).count, 4 * 4 * 2);
+  double recompute = 0, extra = 0;
+  for (const auto& op : program.ops) {
+    if (op.kind == p::OpKind::compute && op.phase == p::Phase::recompute) recompute += op.flops;
+  }
+  for (const auto& op : program.ops) extra += op.kind == p::OpKind::compute ? op.flops : 0.0;
+  for (const auto& op : plain.ops) extra -= op.kind == p::OpKind::compute ? op.flops : 0.0;
+  // Each layer's attention core once more per microbatch: tokens x its FLOPs per token / t.
+  const double core = 2 * 128 * w.model.attention_core_flops_per_token() / 2;
+  EXPECT_DOUBLE_EQ(recompute, 4 * 2 * core);
+  EXPECT_NEAR(extra, recompute, 1e-6 * recompute);
+
+  // Under CP the recomputed core runs its ring again: c - 1 more K, V exchanges per layer.
+  auto cp = with(tiny(), 1, 1, 1, 2, 2);
+  const int plain_cp = of(p::step_program(cp, 0), p::Group::cp, p::Transfer::exchange).count;
+  cp.layout.recompute = p::Recompute::selective;
+  EXPECT_EQ(of(p::step_program(cp, 0), p::Group::cp, p::Transfer::exchange).count, plain_cp + 4 * 2 * 1);
+}
+
 TEST(PipelineParallel, ActivationsForwardAndGradientsBackwardPerMicrobatch) {
   const auto w = with(tiny(), 1, 1, 2, 4);
   for (int stage = 0; stage < 2; ++stage) {
@@ -310,7 +336,9 @@ TEST(GroupsOfOneRank, IssueNothingAndTheirWaitsAndSlotsGoWithThem) {
     int starts = 0;
     for (const auto& op : program.ops) {
       if (op.kind == p::OpKind::start) opened.insert(op.slot), ++starts;
-      if (op.kind == p::OpKind::wait) EXPECT_TRUE(opened.count(op.slot)) << "wait on slot " << op.slot;
+      if (op.kind == p::OpKind::wait) {
+        EXPECT_TRUE(opened.count(op.slot)) << "wait on slot " << op.slot;
+      }
     }
     EXPECT_EQ(program.slots, starts);
     EXPECT_EQ(static_cast<int>(opened.size()), starts);
