@@ -175,6 +175,48 @@ void StepBuilder::synchronize() {
   }
 }
 
+void StepBuilder::begin_parameter_gather(int chunk) {
+  const auto totals = chunk_gradient_bytes(chunk);
+  for (std::size_t s = 0; s < gathers_.size(); ++s) {
+    GradientStream stream;
+    stream.total = totals[s];
+    gathers_[s] = ParameterGather{totals[s], 0.0, bucket_count(stream), -1};
+  }
+}
+
+int StepBuilder::dispatch_parameter_bucket(int stream, int bucket, int microbatch, int layer) {
+  GradientStream whole;
+  whole.total = gathers_[static_cast<std::size_t>(stream)].total;
+  const double parameters = static_cast<double>(bucket_size(whole, bucket)) / element_ * parameter_bytes;
+  const int ranks = stream == 1 ? l_.expert_gradient_group_size() : l_.gradient_group_size();
+  return start(Group::dp, Transfer::allgather, Phase::forward, microbatch, layer, padded(parameters, ranks, element_),
+               stream == 1);
+}
+
+// megatron/core/distributed/distributed_data_parallel.py, _make_forward_pre_hook, and
+// param_and_grad_buffer.py, finish_param_sync: the first bucket's all-gather is dispatched by the
+// pre-hook that needs it and waited at once; waiting a bucket dispatches the next (the chain runs in
+// reverse bucket order), which then overlaps the forward up to the layer that needs it. Scaleout's
+// pre-hook sits at layer granularity (Megatron's at each module with parameters).
+void StepBuilder::gather_parameters(int microbatch, int layer, std::array<double, 2> gradient_bytes) {
+  const auto cap = static_cast<double>(w_.bucket_bytes());
+  for (std::size_t s = 0; s < gathers_.size(); ++s) {
+    ParameterGather& g = gathers_[s];
+    if (gradient_bytes[s] <= 0 || g.unwaited == 0) continue;
+    g.reached = std::min(g.reached + gradient_bytes[s], g.total);
+    // The segment's parameters reach down to the bucket holding backward's byte total - reached.
+    const int lowest = std::max(0, static_cast<int>(std::floor((g.total - g.reached) / cap + 1e-9)));
+    while (g.unwaited > lowest) {
+      if (g.in_flight < 0)
+        g.in_flight = dispatch_parameter_bucket(static_cast<int>(s), g.unwaited - 1, microbatch, layer);
+      wait(g.in_flight, Phase::forward);
+      --g.unwaited;
+      g.in_flight =
+          g.unwaited > 0 ? dispatch_parameter_bucket(static_cast<int>(s), g.unwaited - 1, microbatch, layer) : -1;
+    }
+  }
+}
+
 void StepBuilder::optimizer() {
   const RankParameters held = rank_parameters(w_, stage_);
   // ZeRO shards the optimizer over the ranks that reduce the same gradients.
@@ -184,6 +226,7 @@ void StepBuilder::optimizer() {
   compute(Phase::optimizer, -1, -1, optimizer_flops_per_parameter * (dense + expert),
           optimizer_bytes_per_parameter(element_) * (dense + expert));
   if (l_.zero_stage != 1 && l_.zero_stage != 2) return;
+  if (w_.overlap_param_gather) return;  // gathered during the next step's forward (gather_parameters)
   // Every rank updated its shard: the updated bf16 parameters are gathered back, bucket by bucket, a
   // bucket holding as many parameters as a gradient bucket.
   const auto cap = static_cast<double>(w_.bucket_bytes()) / element_ * parameter_bytes;

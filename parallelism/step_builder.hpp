@@ -82,6 +82,21 @@ class StepBuilder {
   void synchronize();
   void optimizer();
 
+  // --- gradient_sync.cpp: ZeRO-1/2's parameter all-gather during the forward (overlap_param_gather).
+  // Per stream, the chunk's buckets in the order the forward needs them (the last bucket first: buckets
+  // fill in backward order), one dispatched ahead of the one waited.
+  struct ParameterGather {
+    double total = 0;    // gradient bytes of the chunk's buckets
+    double reached = 0;  // of them, what the forward has reached
+    int unwaited = 0;    // buckets 0 .. unwaited - 1 not yet waited
+    int in_flight = -1;  // slot of the dispatched, unwaited bucket unwaited - 1
+  };
+  void begin_parameter_gather(int chunk);
+  // Before a forward segment whose parameters have `gradient_bytes` (dense, expert) of gradients: wait
+  // for the buckets that hold them, dispatching each next one as Megatron-LM's forward pre-hook does.
+  void gather_parameters(int microbatch, int layer, std::array<double, 2> gradient_bytes);
+  int dispatch_parameter_bucket(int stream, int bucket, int microbatch, int layer);
+
   // --- op helpers (step_program.cpp)
   void compute(Phase phase, int microbatch, int layer, double flops, double bytes);
   Op communication(OpKind kind, Group group, Transfer transfer, Phase phase, int microbatch, int layer,
@@ -105,6 +120,8 @@ class StepBuilder {
   std::vector<Op> started_;   // by slot
   std::vector<int> pending_;  // started ops waited in the sync: sends, ZeRO-3 reduce-scatters
   std::array<GradientStream, 2> streams_;
+  std::array<ParameterGather, 2> gathers_;
+  std::vector<bool> chunk_gathered_;  // overlap_param_gather: the chunk's first forward has run
 };
 
 }  // namespace scaleout::parallelism::detail

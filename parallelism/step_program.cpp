@@ -68,7 +68,8 @@ StepBuilder::StepBuilder(const Workload& workload, int stage)
       stage_(stage),
       tokens_(workload.local_tokens_per_microbatch()),
       attention_flops_per_token_(workload.model.attention_core_flops_per_token()),
-      element_(static_cast<double>(comm::size_of(workload.gradient_type))) {}
+      element_(static_cast<double>(comm::size_of(workload.gradient_type))),
+      chunk_gathered_(static_cast<std::size_t>(workload.layout.virtual_stages), false) {}
 
 void StepBuilder::compute(Phase phase, int microbatch, int layer, double flops, double bytes) {
   Op op;
@@ -178,9 +179,18 @@ void StepBuilder::forward_action(const PipelineAction& a) {
   const int first = virtual_stage * w_.layers_per_chunk();
   const int end = first + w_.layers_per_chunk();
   const bool zero3 = l_.zero_stage == 3;
+  // ZeRO-1/2 with overlap_param_gather: the chunk's first forward gathers its updated parameters.
+  const bool gather = (l_.zero_stage == 1 || l_.zero_stage == 2) && w_.overlap_param_gather &&
+                      !chunk_gathered_[static_cast<std::size_t>(a.chunk)];
+  if (gather) {
+    chunk_gathered_[static_cast<std::size_t>(a.chunk)] = true;
+    begin_parameter_gather(a.chunk);
+    if (virtual_stage == 0) gather_parameters(mb, -1, {element_ * embedding_parameters_per_rank(w_), 0.0});
+  }
+  const RankParameters layer_parameters = layer_parameters_per_rank(w_);
   const auto layer_gather = [&](int layer) {
     return start(Group::dp, Transfer::allgather, Phase::forward, mb, layer,
-                 padded(layer_parameters_per_rank(w_).total() * parameter_bytes, l_.gradient_group_size(), element_));
+                 padded(layer_parameters.total() * parameter_bytes, l_.gradient_group_size(), element_));
   };
   // The vocabulary-parallel embedding's output is summed over TP (reduce-scattered with sequence
   // parallelism): megatron/core/tensor_parallel/layers.py, VocabParallelEmbedding.forward.
@@ -192,7 +202,13 @@ void StepBuilder::forward_action(const PipelineAction& a) {
       wait(gathered, Phase::forward);
       if (layer + 1 < end) gathered = layer_gather(layer + 1);
     }
+    if (gather) gather_parameters(mb, layer, {element_ * layer_parameters.dense, element_ * layer_parameters.expert});
     layer_forward(mb, layer, Phase::forward);
+  }
+  if (gather) {
+    if (virtual_stage == stages - 1) gather_parameters(mb, -1, {element_ * head_parameters_per_rank(w_), 0.0});
+    // What rounding left unreached: every bucket is waited within the chunk's forward.
+    gather_parameters(mb, -1, {gathers_[0].total, gathers_[1].total});
   }
   if (virtual_stage == stages - 1) {
     // The output layer is column-parallel over the vocabulary: its sequence-parallel input gathered

@@ -41,6 +41,10 @@ struct Workload {
   Framework framework = Framework::megatron;
   double bucket_mb = 25;  // gradient bucket size in MiB
   bool overlap = true;    // reduce buckets during backward, or only after it
+  // ZeRO-1/2: gather the updated parameters bucket by bucket during the next forward, each bucket
+  // waited when the forward reaches it and the next one dispatched then (Megatron-LM's
+  // --overlap-param-gather), instead of blocking after the optimizer.
+  bool overlap_param_gather = false;
   comm::ElementType gradient_type = comm::ElementType::bf16;
   // The collective algorithms the framework's library runs (comm.algorithm; parallelism/algorithms.hpp).
   comm::AlgorithmChoice algorithm = comm::AlgorithmChoice::automatic;

@@ -124,6 +124,14 @@ std::string validated(const OptionSpec& spec, const std::string& value) {
   return value;
 }
 
+// The key a section's scalar stands for (`model: tiny` is model.preset), or "" where it stands for none.
+std::string shorthand_key(const std::string& section) {
+  for (const char* field : {".preset", ".name"}) {
+    if (find_option(section + field) != nullptr) return section + field;
+  }
+  return "";
+}
+
 void walk(const YAML::Node& node, const std::string& prefix, Settings& settings, int depth) {
   std::set<std::string> seen;
   for (const auto& entry : node) {
@@ -132,7 +140,8 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
     // YAML forbids a key twice in a map; yaml-cpp would keep one silently.
     if (!seen.insert(name).second) throw UsageError(fmt::format("'{}' is given twice", key));
     const YAML::Node& value = entry.second;
-    if (depth == 0 && find_option(key + ".preset") == nullptr &&
+    const std::string shorthand = shorthand_key(key);
+    if (depth == 0 && shorthand.empty() &&
         std::none_of(run_options().begin(), run_options().end(),
                      [&](const OptionSpec& o) { return section_of(o.key) == key; })) {
       throw UsageError(fmt::format("'{}' is not a section; the sections are {}", key, section_names()));
@@ -141,9 +150,10 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
       if (depth > 0) throw UsageError(fmt::format("{}: expected a value, not a map", key));
       walk(value, key, settings, depth + 1);
     } else if (value.IsScalar()) {
-      // `model: llama2-7b` is short for `model: {preset: llama2-7b}`; likewise for device.
-      if (depth == 0 && find_option(key + ".preset") != nullptr) {
-        settings.set(key + ".preset", value.Scalar());
+      // `model: llama2-7b` is short for `model: {preset: llama2-7b}`; likewise for device, and
+      // `framework: deepspeed` for `framework: {name: deepspeed}`.
+      if (depth == 0 && !shorthand.empty()) {
+        settings.set(shorthand, value.Scalar());
       } else if (depth == 0) {
         throw UsageError(fmt::format("{}: expected a map of {}", key, keys_in_section(key)));
       } else {
@@ -218,6 +228,9 @@ const std::vector<OptionSpec>& run_options() {
              "gradient bucket size in MiB; default: the framework's (megatron: max(4e7, 1e6 x dp x cp) elements, "
              "deepspeed: 5e8 elements, pytorch: 25 MiB)"),
       boolean("dp.overlap", "true", "allreduce buckets during backward (false: after backward)"),
+      boolean("dp.overlap_param_gather", "false",
+              "zero 1/2: gather the updated parameters bucket by bucket during the next forward (Megatron-LM's "
+              "--overlap-param-gather; needs dp.overlap) instead of after the optimizer"),
       choice("dp.gradient_dtype", "", {"bf16", "fp32"},
              "element type of the gradients reduced; default: the framework's (megatron, pytorch: fp32; deepspeed: "
              "bf16)"),

@@ -301,6 +301,22 @@ void resolve_framework(RunConfig& config) {
     s.set("dp.gradient_dtype", std::string(comm::name(parallelism::gradient_reduce_type(w.framework))));
   w.gradient_type = *comm::parse_element_type(s.text("dp.gradient_dtype"));
   w.overlap = s.boolean("dp.overlap");
+  w.overlap_param_gather = s.boolean("dp.overlap_param_gather");
+  if (w.overlap_param_gather) {
+    // megatron/training/arguments.py: "--overlap-param-gather only supported with distributed
+    // optimizer", "Must use --overlap-param-gather with --overlap-grad-reduce".
+    const int zero = w.layout.zero_stage;
+    if (w.framework != parallelism::Framework::megatron) {
+      throw UsageError(
+          fmt::format("dp.overlap_param_gather: Megatron-LM's option; framework.name is {}", to_string(w.framework)));
+    }
+    if (zero != 1 && zero != 2) {
+      throw UsageError(fmt::format(
+          "dp.overlap_param_gather: gathers the sharded optimizer's parameters; needs parallel.zero 1 or 2, not {}",
+          zero));
+    }
+    if (!w.overlap) throw UsageError("dp.overlap_param_gather: needs dp.overlap: true (as Megatron-LM requires)");
+  }
   config.bucket_from_framework = !s.explicit_value("dp.bucket_mb");
   if (config.bucket_from_framework) {
     framework_bucket(config);

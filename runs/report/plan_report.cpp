@@ -39,10 +39,12 @@ std::string workload_text(const nlohmann::json& json, const parallelism::Workloa
                       to_string(w.model.attention),
                       w.model.attention == parallelism::AttentionKernel::flash ? ", causal blocks skipped" : "");
   const auto& framework = json["framework"];
-  text += fmt::format("framework  {}: gradients reduced in {} in buckets of {:.1f} MiB ({:.0f} elements), {}\n",
-                      framework["name"].get<std::string>(), framework["gradient_dtype"].get<std::string>(),
-                      framework["bucket_bytes"].get<double>() / (1 << 20), framework["bucket_elements"].get<double>(),
-                      framework["overlap"].get<bool>() ? "during backward" : "after backward");
+  text +=
+      fmt::format("framework  {}: gradients reduced in {} in buckets of {:.1f} MiB ({:.0f} elements), {}{}\n",
+                  framework["name"].get<std::string>(), framework["gradient_dtype"].get<std::string>(),
+                  framework["bucket_bytes"].get<double>() / (1 << 20), framework["bucket_elements"].get<double>(),
+                  framework["overlap"].get<bool>() ? "during backward" : "after backward",
+                  framework["overlap_param_gather"].get<bool>() ? "; parameters gathered during the next forward" : "");
   if (const auto& single = json["layout"]["groups_of_one_rank"]; !single.empty()) {
     std::vector<std::string> names;
     for (const auto& name : single) names.push_back(name.get<std::string>());

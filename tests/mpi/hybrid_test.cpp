@@ -21,10 +21,11 @@ struct Case {
   p::Schedule schedule = p::Schedule::one_f_one_b;
   int virtual_stages = 1;
   bool sequence_parallel = false;
-  bool recompute = false;
+  p::Recompute recompute = p::Recompute::none;
   int in_flight = 2;  // 2: the pool's pressure path too
   int layers = 0;     // 0: the preset's
   bool tied = false;  // tied embeddings: the first and last stage allreduce the word embedding's gradient
+  bool overlap_param_gather = false;  // zero 1/2: parameters gathered in the next forward
 };
 
 class Hybrid : public ::testing::TestWithParam<Case> {};
@@ -41,7 +42,8 @@ p::Workload workload(const Case& c) {
   w.layout.schedule = c.schedule;
   w.layout.virtual_stages = c.virtual_stages;
   w.layout.sequence_parallel = c.sequence_parallel;
-  w.layout.recompute = c.recompute ? p::Recompute::full : p::Recompute::none;
+  w.layout.recompute = c.recompute;
+  w.overlap_param_gather = c.overlap_param_gather;
   w.micro_batch = 1;
   w.global_batch = c.dp * c.microbatches;
   w.bucket_mb = 0.25;  // several buckets
@@ -92,18 +94,52 @@ TEST_P(Hybrid, EveryTransferOfEveryGroupIsExact) {
 
 INSTANTIATE_TEST_SUITE_P(
     Layouts, Hybrid,
-    ::testing::Values(
-        Case{"tp2_dp2", "tiny", 2, 2, 1, 1, 1, 0, 2}, Case{"tp2_pp2", "tiny", 1, 2, 2, 1, 1, 0, 4},
-        Case{"pp4_1f1b_m8", "tiny", 1, 1, 4, 1, 1, 0, 8},
-        Case{"pp2_interleaved_dp2", "tiny", 2, 1, 2, 1, 1, 1, 4, p::Schedule::interleaved, 2},
-        Case{"pp2_gpipe_recompute_dp2", "tiny", 2, 1, 2, 1, 1, 0, 2, p::Schedule::gpipe, 1, false, true},
-        Case{"zero3_dp4", "tiny", 4, 1, 1, 1, 1, 3, 2},
-        Case{"zero2_dp2_tp2_sp_m2", "tiny", 2, 2, 1, 1, 1, 2, 2, p::Schedule::one_f_one_b, 1, true},
-        Case{"moe_ep2_dp4", "tiny-moe", 4, 1, 1, 1, 2, 0, 2},
-        Case{"moe_ep2_zero1_tp2_sp", "tiny-moe", 2, 2, 1, 1, 2, 1, 1, p::Schedule::one_f_one_b, 1, true},
-        Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
-        Case{"pp2_tied_dp2", "tiny", 2, 1, 2, 1, 1, 1, 2, p::Schedule::one_f_one_b, 1, false, false, 2, 0, true},
-        // A pool of one buffer under an interleaved ring of 4 stages: waiting for an old
-        // send before posting the next receive would deadlock here.
-        Case{"pp4_interleaved_pool1", "tiny", 1, 1, 4, 1, 1, 0, 8, p::Schedule::interleaved, 2, false, false, 1, 8}),
+    ::testing::Values(Case{"tp2_dp2", "tiny", 2, 2, 1, 1, 1, 0, 2}, Case{"tp2_pp2", "tiny", 1, 2, 2, 1, 1, 0, 4},
+                      Case{"pp4_1f1b_m8", "tiny", 1, 1, 4, 1, 1, 0, 8},
+                      Case{"pp2_interleaved_dp2", "tiny", 2, 1, 2, 1, 1, 1, 4, p::Schedule::interleaved, 2},
+                      Case{"pp2_gpipe_recompute_dp2", "tiny", 2, 1, 2, 1, 1, 0, 2, p::Schedule::gpipe, 1, false,
+                           p::Recompute::full},
+                      Case{"zero3_dp4", "tiny", 4, 1, 1, 1, 1, 3, 2},
+                      Case{"zero2_dp2_tp2_sp_m2", "tiny", 2, 2, 1, 1, 1, 2, 2, p::Schedule::one_f_one_b, 1, true},
+                      Case{"moe_ep2_dp4", "tiny-moe", 4, 1, 1, 1, 2, 0, 2},
+                      Case{.name = "moe_ep2_dp4_zero1_overlap_param_gather",
+                           .model = "tiny-moe",
+                           .dp = 4,
+                           .tp = 1,
+                           .pp = 1,
+                           .cp = 1,
+                           .ep = 2,
+                           .zero = 1,
+                           .microbatches = 2,
+                           .overlap_param_gather = true},
+                      Case{"moe_ep2_zero1_tp2_sp", "tiny-moe", 2, 2, 1, 1, 2, 1, 1, p::Schedule::one_f_one_b, 1, true},
+                      Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
+                      Case{.name = "cp2_tp2_selective_recompute",
+                           .model = "tiny",
+                           .dp = 1,
+                           .tp = 2,
+                           .pp = 1,
+                           .cp = 2,
+                           .ep = 1,
+                           .zero = 0,
+                           .microbatches = 2,
+                           .recompute = p::Recompute::selective},
+                      Case{.name = "zero1_pp2_interleaved_overlap_param_gather",
+                           .model = "tiny",
+                           .dp = 2,
+                           .tp = 1,
+                           .pp = 2,
+                           .cp = 1,
+                           .ep = 1,
+                           .zero = 1,
+                           .microbatches = 4,
+                           .schedule = p::Schedule::interleaved,
+                           .virtual_stages = 2,
+                           .overlap_param_gather = true},
+                      Case{"pp2_tied_dp2", "tiny", 2, 1, 2, 1, 1, 1, 2, p::Schedule::one_f_one_b, 1, false,
+                           p::Recompute::none, 2, 0, true},
+                      // A pool of one buffer under an interleaved ring of 4 stages: waiting for an old
+                      // send before posting the next receive would deadlock here.
+                      Case{"pp4_interleaved_pool1", "tiny", 1, 1, 4, 1, 1, 0, 8, p::Schedule::interleaved, 2, false,
+                           p::Recompute::none, 1, 8}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -46,7 +46,7 @@ TEST(RunConfig, AFrameworkSetsTheDefaultsOfWhatItDecidesAndEachKeyOverridesIt) {
   using scaleout::comm::ElementType;
   const Case cases[] = {
       {"model: tiny\n", 64, ElementType::fp32, 64'000'000u * 4},  // Megatron's grows with dp past 40
-      {"model: tiny\nframework: {name: deepspeed}\n", 8, ElementType::bf16, 500'000'000u * 2},
+      {"model: tiny\nframework: deepspeed\n", 8, ElementType::bf16, 500'000'000u * 2},  // short for {name: ...}
       {"model: tiny\nframework: {name: pytorch}\n", 8, ElementType::fp32, 25u << 20},
       {"model: tiny\ndp: {gradient_dtype: bf16}\n", 8, ElementType::bf16, 40'000'000u * 2},
       {"model: tiny\nframework: {name: deepspeed}\ndp: {bucket_mb: 1, gradient_dtype: fp32}\n", 8, ElementType::fp32,
@@ -112,6 +112,12 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
       {"model: tiny\nbatch: {micro: -3}\n", "batch.micro: '-3' is not allowed"},
       {"model: tiny\ndp: {bucket_mb: .nan}\n", "dp.bucket_mb: '.nan' is not allowed; expected a number"},
       {"model: tiny\ndp: {overlap: maybe}\n", "dp.overlap: 'maybe' is not allowed; expected true or false"},
+      {"model: tiny\ndp: {overlap_param_gather: true}\n",
+       "dp.overlap_param_gather: gathers the sharded optimizer's parameters; needs parallel.zero 1 or 2, not 0"},
+      {"model: tiny\nparallel: {zero: 1}\ndp: {overlap_param_gather: true, overlap: false}\n",
+       "dp.overlap_param_gather: needs dp.overlap: true"},
+      {"model: tiny\nframework: deepspeed\nparallel: {zero: 1}\ndp: {overlap_param_gather: true}\n",
+       "dp.overlap_param_gather: Megatron-LM's option; framework.name is deepspeed"},
       {"model: tiny\nemulation: {compute: nap}\n",
        "emulation.compute: 'nap' is not allowed; expected one of sleep, spin"},
       {"model: tiny\ndp: [1, 2]\n", "dp: expected a map, not a list"},

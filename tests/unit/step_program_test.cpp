@@ -256,6 +256,52 @@ TEST(DataParallel, ZeroOneAndTwoReduceScatterGradientsAndGatherParameters) {
   }
 }
 
+TEST(DataParallel, OverlapParamGatherGathersEachBucketWhenTheNextForwardReachesIt) {
+  // Megatron-LM's --overlap-param-gather: the same buckets, gathered in the first microbatch's forward,
+  // the embedding's (the last bucket) first and waited at once, each wait dispatching the next.
+  auto w = with(tiny(), 2, 1, 1, 2);
+  w.layout.zero_stage = 1;
+  const Tally after_optimizer = of(p::step_program(w, 0), p::Group::dp, p::Transfer::allgather);
+  w.overlap_param_gather = true;
+  const auto program = p::step_program(w, 0);
+  const Tally gathered = of(program, p::Group::dp, p::Transfer::allgather);
+  EXPECT_GT(gathered.count, 3);
+  EXPECT_EQ(gathered.count, after_optimizer.count);
+  EXPECT_EQ(gathered.bytes, after_optimizer.bytes);
+
+  const double cap = w.bucket_mb * (1 << 20) / 2 * p::parameter_bytes;  // parameter bytes per bucket
+  const double embedding = p::parameter_bytes * p::embedding_parameters_per_rank(w);
+  const double layer = p::parameter_bytes * p::layer_parameters_per_rank(w).total();
+  double waited = 0;
+  int in_flight = 0, first_start = -1;
+  std::set<int> layers_seen;
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    const auto& op = program.ops[i];
+    const bool gather = op.group == p::Group::dp && op.transfer == p::Transfer::allgather;
+    if (gather && op.kind == p::OpKind::start) {
+      EXPECT_EQ(op.phase, p::Phase::forward);
+      EXPECT_EQ(op.microbatch, 0);
+      EXPECT_LE(++in_flight, 1) << "one bucket dispatched ahead";
+      if (first_start < 0) {
+        first_start = static_cast<int>(i);
+        EXPECT_EQ(program.ops[i + 1].kind, p::OpKind::wait) << "the first bucket is waited at once";
+        EXPECT_EQ(program.ops[i + 1].slot, op.slot);
+      }
+    }
+    if (gather && op.kind == p::OpKind::wait) --in_flight, waited += static_cast<double>(op.bytes);
+    // Before a layer's first op, the buckets holding the embedding and the layers up to it are waited,
+    // and none past the one that holds its last parameter.
+    if (op.layer >= 0 && op.microbatch == 0 && op.phase == p::Phase::forward && !gather &&
+        layers_seen.insert(op.layer).second) {
+      const double needed = embedding + layer * (op.layer + 1);
+      EXPECT_GE(waited + 8.0 * gathered.count, needed) << "layer " << op.layer;
+      EXPECT_LT(waited, needed + cap) << "layer " << op.layer;
+    }
+  }
+  EXPECT_EQ(in_flight, 0) << "every bucket waited within the forward";
+  EXPECT_NEAR(waited, 2.0 * static_cast<double>(w.model.parameters()), 8.0 * gathered.count);
+}
+
 TEST(DataParallel, ZeroTwoReduceScattersEveryMicrobatchAndZeroOneOnlyTheLast) {
   // DeepSpeed stage 2 keeps only its shard of the gradients, so it cannot accumulate them whole: it
   // reduce-scatters each microbatch's (stage_1_and_2.py, reduce_ready_partitions_and_remove_grads).
