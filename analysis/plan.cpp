@@ -154,6 +154,7 @@ nlohmann::json plan_json(const parallelism::Workload& w, int ranks_per_node) {
         {"kv_heads", w.model.kv_heads},
         {"ffn_hidden", w.model.ffn_hidden},
         {"vocab", w.model.vocab},
+        {"padded_vocab", w.padded_vocab()},
         {"seq_len", w.model.seq_len},
         {"tied_embeddings", w.model.tied_embeddings},
         {"experts", w.model.experts},

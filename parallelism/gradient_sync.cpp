@@ -162,7 +162,7 @@ void StepBuilder::synchronize() {
     // parameter: Megatron-LM allreduces their gradient over the embedding group after the DP sync, not
     // overlapped (megatron/core/distributed/finalize_model_grads.py, _allreduce_word_embedding_grads).
     Op op = communication(OpKind::blocking, Group::pp, Transfer::allreduce, Phase::sync, -1, -1,
-                          padded(static_cast<double>(m_.vocab * m_.hidden) / l_.tp * element_, 1, element_));
+                          padded(static_cast<double>(w_.padded_vocab() * m_.hidden) / l_.tp * element_, 1, element_));
     op.embedding = true;
     op.tag = embedding_tag;
     program_.ops.push_back(op);

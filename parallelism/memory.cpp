@@ -49,7 +49,7 @@ MemoryEstimate memory_of_stage(const Workload& w, int stage) {
   }
   if (stage == l.pp - 1) {
     // The logits of one microbatch in fp32, vocabulary-parallel over TP.
-    memory.activations += 4.0 * w.local_tokens_per_microbatch() * static_cast<double>(w.model.vocab) / l.tp;
+    memory.activations += 4.0 * w.local_tokens_per_microbatch() * static_cast<double>(w.padded_vocab()) / l.tp;
   }
   return memory;
 }

@@ -216,7 +216,7 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     // logits' maximum, the target's logit, the sum of exponentials: megatron/core/tensor_parallel/
     // cross_entropy.py).
     tp_gather(Phase::forward, mb, -1);
-    const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
+    const auto head = static_cast<double>(w_.padded_vocab() * m_.hidden) / l_.tp;
     compute(Phase::forward, mb, -1, tokens_ * 2.0 * head, parameter_bytes * head);
     for (int k = 0; k < 3; ++k)
       blocking(Group::tp, Transfer::allreduce, Phase::forward, mb, -1, padded(tokens_ * 4, 1, element_));
@@ -248,7 +248,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
     }
   }
   if (last) {
-    const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
+    const auto head = static_cast<double>(w_.padded_vocab() * m_.hidden) / l_.tp;
     const std::size_t first_op = program_.ops.size();
     column_parallel_backward(mb, -1, head, 0.0);
     if (reduce_gradients) gradient_segment(first_op, element_ * head_parameters_per_rank(w_), 0.0, mb, -1);

@@ -16,8 +16,16 @@ std::uint64_t Workload::bucket_bytes() const {
   return std::max<std::uint64_t>(bytes / element, 1) * element;
 }
 
+std::int64_t Workload::padded_vocab() const {
+  if (framework != Framework::megatron || inference) return model.vocab;
+  const std::int64_t multiple = 128 * static_cast<std::int64_t>(layout.tp);
+  return (model.vocab + multiple - 1) / multiple * multiple;
+}
+
 double Workload::flops_per_step() const {
-  return 3.0 * static_cast<double>(global_batch) * static_cast<double>(model.seq_len) * model.forward_flops_per_token();
+  const double padding = static_cast<double>(padded_vocab() - model.vocab) * static_cast<double>(model.hidden);
+  return 3.0 * static_cast<double>(global_batch) * static_cast<double>(model.seq_len) *
+         (model.forward_flops_per_token() + 2.0 * padding);
 }
 
 RankParameters layer_parameters_per_rank(const Workload& w) {
@@ -39,15 +47,16 @@ RankParameters layer_parameters_per_rank(const Workload& w) {
 double embedding_parameters_per_rank(const Workload& w) {
   const Model& m = w.model;
   // The word embedding is vocabulary-parallel over TP; GPT's position embedding is whole.
-  return static_cast<double>(m.vocab * m.hidden) / w.layout.tp +
+  return static_cast<double>(w.padded_vocab() * m.hidden) / w.layout.tp +
          static_cast<double>(m.embedding_parameters() - m.vocab * m.hidden);
 }
 
 double head_parameters_per_rank(const Workload& w) {
   const Model& m = w.model;
-  double p = static_cast<double>(m.head_parameters()) / w.layout.tp + static_cast<double>(m.final_norm_parameters());
+  const double word_embedding = static_cast<double>(w.padded_vocab() * m.hidden) / w.layout.tp;
+  double p = (m.tied_embeddings ? 0.0 : word_embedding) + static_cast<double>(m.final_norm_parameters());
   // Tied embeddings over several stages: the last stage keeps its own copy for the logits.
-  if (m.tied_embeddings && w.layout.pp > 1) p += static_cast<double>(m.vocab * m.hidden) / w.layout.tp;
+  if (m.tied_embeddings && w.layout.pp > 1) p += word_embedding;
   return p;
 }
 

@@ -56,9 +56,14 @@ struct Workload {
   double local_tokens_per_microbatch() const;
   int layers_per_chunk() const { return model.layers / (layout.pp * layout.virtual_stages); }
   std::uint64_t bucket_bytes() const;
+  // The vocabulary the embedding and the output layer hold in training: Megatron-LM pads it with dummy
+  // tokens to a multiple of 128 x tp (--make-vocab-size-divisible-by; megatron/training/tokenizer/
+  // tokenizer.py, _vocab_size_with_padding); DeepSpeed's and PyTorch's models, and serving, hold the
+  // model's own.
+  std::int64_t padded_vocab() const;
 
   // Model FLOPs of one step over the whole job: forward and backward of every token of the global
-  // batch (no recomputation).
+  // batch (no recomputation), the logits over the padded vocabulary as Megatron-LM counts them.
   double flops_per_step() const;
 };
 

@@ -19,9 +19,12 @@ double gib(double bytes) { return bytes / (1ull << 30); }
 std::string workload_text(const nlohmann::json& json, const parallelism::Workload& w, int ranks_per_node) {
   const auto& l = w.layout;
   std::string text;
+  const std::string vocab = w.padded_vocab() == w.model.vocab
+                                ? fmt::format("{}", w.model.vocab)
+                                : fmt::format("{} (padded to {})", w.model.vocab, w.padded_vocab());
   text += fmt::format("model      {} ({}): {} layers, hidden {}, {} heads of {} ({} kv), ffn {}, vocab {}, seq {}{}\n",
                       w.model.name, to_string(w.model.architecture), w.model.layers, w.model.hidden, w.model.heads,
-                      w.model.head_dim(), w.model.kv_heads, w.model.ffn_hidden, w.model.vocab, w.model.seq_len,
+                      w.model.head_dim(), w.model.kv_heads, w.model.ffn_hidden, vocab, w.model.seq_len,
                       w.model.moe() ? fmt::format(", {} experts (top {})", w.model.experts, w.model.top_k) : "");
   text += fmt::format("parameters {} ({})\n", format_count(static_cast<double>(w.model.parameters())),
                       w.model.parameters());

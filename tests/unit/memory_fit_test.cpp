@@ -21,7 +21,9 @@ p::Workload llama3_70b() {
 constexpr double h = 8192, s = 8192, t = 8;
 // q, k and v (8 kv heads of 128), o, SwiGLU, split over TP; two norms whole.
 constexpr double layer_per_rank = (h * h + 2 * h * 8 * 128 + h * h + 3 * h * 28672) / t + 2 * h;
-constexpr double embedding_per_rank = 128256 * h / t;
+// Megatron-LM pads the vocabulary to a multiple of 128 x t: 128256 -> 129024 at t = 8.
+constexpr double padded_vocab = 129024;
+constexpr double embedding_per_rank = padded_vocab * h / t;
 }  // namespace
 
 TEST(MemoryFit, ParametersSplitOverTensorRanksAndStages) {
@@ -36,6 +38,21 @@ TEST(MemoryFit, ParametersSplitOverTensorRanksAndStages) {
   EXPECT_DOUBLE_EQ(stage0.optimizer_states, 12 * psi);
 }
 
+TEST(MemoryFit, OnlyMegatronPadsTheVocabulary) {
+  auto w = llama3_70b();
+  EXPECT_EQ(w.padded_vocab(), 129024);
+  w.layout.tp = 1;
+  EXPECT_EQ(w.padded_vocab(), 128256) << "already a multiple of 128";
+  w.model.vocab = 50257;  // GPT-3's
+  EXPECT_EQ(w.padded_vocab(), 50304);
+  w.layout.tp = 8;
+  EXPECT_EQ(w.padded_vocab(), 51200);
+  w.framework = p::Framework::deepspeed;
+  EXPECT_EQ(w.padded_vocab(), 50257);
+  w.framework = p::Framework::pytorch;
+  EXPECT_EQ(w.padded_vocab(), 50257);
+}
+
 TEST(MemoryFit, ActivationsOfTheMicrobatchesInFlight) {
   auto w = llama3_70b();
   // Flash attention keeps no scores. Without sequence parallelism: s b h (10 + (8 + 4 f/h)/t) per layer
@@ -45,7 +62,7 @@ TEST(MemoryFit, ActivationsOfTheMicrobatchesInFlight) {
   EXPECT_EQ(p::memory_of_stage(w, 0).microbatches_in_flight, 4);
   EXPECT_EQ(p::memory_of_stage(w, 2).microbatches_in_flight, 2);
   EXPECT_DOUBLE_EQ(p::memory_of_stage(w, 0).activations, 4 * 20 * layer);
-  EXPECT_DOUBLE_EQ(p::memory_of_stage(w, 3).activations, 1 * 20 * layer + 4 * s * 128256 / t);
+  EXPECT_DOUBLE_EQ(p::memory_of_stage(w, 3).activations, 1 * 20 * layer + 4 * s * padded_vocab / t);
   EXPECT_FALSE(p::memory_per_device(w).total() <= w.device.memory_bytes) << "four 8k microbatches do not fit";
 
   // An unfused attention keeps the scores too: 5 a s / (h t) more per layer.

@@ -484,13 +484,17 @@ TEST(StepProgram, FlopsOfEveryLayoutAddUpToTheModel) {
   struct Case {
     const char* model;
     int dp, tp, pp, cp, ep;
+    std::int64_t vocab = 0;  // 0: the model's
   };
+  // A vocabulary of 1000 is padded to 1024 (Megatron-LM's multiple of 128 x tp): the logits of the
+  // padding are computed and counted alike.
   for (const Case c : {Case{"tiny", 4, 1, 1, 1, 1}, Case{"tiny", 1, 2, 2, 1, 1}, Case{"tiny", 1, 1, 4, 2, 1},
-                       Case{"tiny", 2, 4, 1, 2, 1}, Case{"tiny-moe", 4, 1, 2, 1, 2}}) {
+                       Case{"tiny", 2, 4, 1, 2, 1}, Case{"tiny-moe", 4, 1, 2, 1, 2}, Case{"tiny", 1, 2, 2, 1, 1, 1000}}) {
     // (With TP, MoE ranks each run the small router on all their tokens, as Megatron-LM does without
     // sequence parallelism: the job computes it tp times.)
     auto w = with(tiny(c.model), c.dp, c.tp, c.pp, 4, c.cp);
     w.layout.ep = c.ep;
+    if (c.vocab > 0) w.model.vocab = c.vocab;
     double job = 0;
     for (int stage = 0; stage < c.pp; ++stage) {
       for (const auto& op : p::step_program(w, stage).ops) {
