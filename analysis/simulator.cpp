@@ -95,7 +95,7 @@ struct StageState {
   std::vector<Entry> pool;         // in issue order
   int capacity = 0;
   std::array<double, parallelism::channel_count> channel_free{};
-  int meetings = 0;
+  std::map<int, int> meetings;  // per tag: how many this stage has joined
 };
 
 struct PostedSend {
@@ -273,22 +273,31 @@ class Simulation {
     return true;
   }
 
-  // A collective over the pipeline group: every stage takes part, so it ends after the last arrives.
+  // A collective over the pipeline group: it ends after the last of its stages arrives. The stages'
+  // meeting takes every stage and is the bubble; the tied embedding's allreduce the first and the last,
+  // and is their exposed communication.
   bool meeting(int s, StageState& stage, const Op& op) {
-    auto& arrivals = meetings_[stage.meetings];
+    const int joined = stage.meetings[op.tag];
+    auto& arrivals = meetings_[{op.tag, joined}];
     arrivals.resize(stages_.size());
     auto& mine = arrivals[static_cast<std::size_t>(s)];
     if (!mine) mine = stage.t;
-    for (const auto& arrival : arrivals) {
-      if (!arrival) return false;
-    }
+    const auto last_stage = stages_.size() - 1;
     double last = 0;
-    for (const auto& arrival : arrivals) last = std::max(last, *arrival);
+    for (std::size_t other = 0; other < arrivals.size(); ++other) {
+      if (op.embedding && other != 0 && other != last_stage) continue;
+      if (!arrivals[other]) return false;
+      last = std::max(last, *arrivals[other]);
+    }
     const double done = last + cost(s, op);
-    stage.record.bubble += done - stage.t;
+    if (op.embedding) {
+      stage.record.exposed[at(op.group)] += done - stage.t;
+    } else {
+      stage.record.bubble += done - stage.t;
+    }
     stage.record.bytes[at(op.group)] += op.bytes;
     stage.t = done;
-    ++stage.meetings;
+    ++stage.meetings[op.tag];
     return true;
   }
 
@@ -297,7 +306,7 @@ class Simulation {
   const SimulationModel& model_;
   std::vector<StageState> stages_;
   std::map<std::pair<int, int>, PostedSend> posted_;  // (receiving stage, tag)
-  std::map<int, std::vector<std::optional<double>>> meetings_;
+  std::map<std::pair<int, int>, std::vector<std::optional<double>>> meetings_;  // (tag, occurrence)
 };
 
 }  // namespace

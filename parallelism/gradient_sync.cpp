@@ -151,6 +151,15 @@ void StepBuilder::synchronize() {
     for (int chunk = 0; chunk < l_.virtual_stages; ++chunk) reduce_after_backward(chunk, Phase::sync, -1);
   }
   for (const int slot : pending_) wait(slot);
+  if (l_.sequence_parallel) {
+    // Each TP rank computed the norms' gradients on its part of the sequence: Megatron-LM allreduces
+    // them, coalesced, over TP (megatron/core/distributed/finalize_model_grads.py,
+    // _allreduce_non_tensor_model_parallel_grads), before the embedding's.
+    double replicated = static_cast<double>(m_.layer_sequence_parallel_parameters()) * w_.layers_per_chunk() *
+                        l_.virtual_stages;
+    if (stage_ == l_.pp - 1) replicated += static_cast<double>(m_.final_norm_parameters());
+    blocking(Group::tp, Transfer::allreduce, Phase::sync, -1, -1, padded(replicated * element_, 1, element_));
+  }
   if (l_.zero_stage == 3) {
     const double root = embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_);
     blocking(Group::dp, Transfer::reduce_scatter, Phase::sync, -1, -1,
@@ -167,12 +176,16 @@ void StepBuilder::synchronize() {
     op.tag = embedding_tag;
     program_.ops.push_back(op);
   }
-  if (l_.pp > 1) {
-    // Gradient clipping needs the norm over every stage (Megatron-LM allreduces it over the model-parallel
-    // ranks): the stages meet here, and a stage that drained its pipeline early waits for the others.
-    // Its tag is the same on every stage (the programs around it differ).
-    blocking(Group::pp, Transfer::allreduce, Phase::sync, -1, -1, padded(element_, 1, element_), -1, stage_meeting_tag);
-  }
+  // Gradient clipping needs the norm of all the gradients: one fp32 value allreduced over the
+  // model-parallel ranks, or over the whole world when the optimizer is sharded (megatron/core/optimizer/
+  // optimizer.py, get_grad_stats_parallel_group; distrib_optimizer.py overrides it). An allreduce over
+  // the world is one over each dimension of the grid in turn: TP, then DP x CP, then the stages' meeting,
+  // where a stage that drained its pipeline early waits for the others (its tag is the same on every
+  // stage; the programs around it differ).
+  const std::uint64_t norm = padded(4.0, 1, element_);
+  blocking(Group::tp, Transfer::allreduce, Phase::sync, -1, -1, norm);
+  if (l_.zero_stage >= 1) blocking(Group::dp, Transfer::allreduce, Phase::sync, -1, -1, norm);
+  if (l_.pp > 1) blocking(Group::pp, Transfer::allreduce, Phase::sync, -1, -1, norm, -1, stage_meeting_tag);
 }
 
 void StepBuilder::begin_parameter_gather(int chunk) {

@@ -59,6 +59,12 @@ std::int64_t Model::layer_parameters() const {
   return add(layer_matmul_parameters(), add(add(mul(3, attention_width()), ffn_hidden), mul(6, hidden)));
 }
 
+std::int64_t Model::layer_sequence_parallel_parameters() const {
+  // GPT: two LayerNorms (weight and bias, 4h) and the biases of the output projection and FC2 (2h);
+  // Llama: two RMSNorm weights (2h).
+  return mul(architecture == Architecture::llama ? 2 : 6, hidden);
+}
+
 std::int64_t Model::embedding_parameters() const {
   return add(mul(vocab, hidden), architecture == Architecture::gpt ? mul(seq_len, hidden) : 0);
 }

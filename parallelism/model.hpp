@@ -51,6 +51,10 @@ struct Model {
   std::int64_t mlp_matmul_parameters() const;
   std::int64_t mlp_output_parameters() const { return hidden * ffn_hidden; }  // FC2 (down): the row-parallel one
   std::int64_t router_parameters() const;
+  // The layer's parameters every TP rank holds whole and that act on sequence-parallel activations:
+  // the norms, and for GPT the row-parallel linears' biases (Megatron-LM marks them `sequence_parallel`;
+  // with sequence parallelism each TP rank's gradient of them is a partial sum).
+  std::int64_t layer_sequence_parallel_parameters() const;
   // Of the layer's parameters, those in experts (all of them), and the rest (attention, norms, router).
   std::int64_t layer_expert_parameters() const;
   std::int64_t layer_dense_parameters() const { return layer_parameters() - layer_expert_parameters(); }

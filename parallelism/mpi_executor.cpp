@@ -169,8 +169,9 @@ void MpiExecutor::blocking(const Op& op, StepRecord& record) {
   if (options_.check) fill(blocking_buffer_, op);
   const double seconds = run_transfer(op, context(op), blocking_buffer_.bytes(), blocking_transfer_);
   // Blocking pipeline ops are a stage waiting for its neighbours: a receive, or the stages' meeting
-  // after backward (a stage that drained its pipeline early waits there).
-  if (op.group == Group::pp) {
+  // after backward (a stage that drained its pipeline early waits there). The tied embedding's
+  // allreduce is communication of its own.
+  if (op.group == Group::pp && !op.embedding) {
     record.bubble += seconds;
   } else {
     record.exposed[static_cast<std::size_t>(op.group)] += seconds;

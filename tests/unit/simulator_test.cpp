@@ -181,6 +181,25 @@ TEST(Simulator, PipelineTransfersLengthenTheBubble) {
   EXPECT_GT(slow.bubble, free.bubble);
 }
 
+TEST(Simulator, TheTiedEmbeddingsAllreduceWaitsOnlyForTheFirstAndLastStage) {
+  // Its own communication, not the bubble; the middle stages do not take part (and once made the
+  // simulation stall waiting for them).
+  auto w = pipeline(4, 4, p::Schedule::one_f_one_b);
+  w.model.tied_embeddings = true;
+  const auto tied = a::predict(w, 1, 4, flat(1 * ms), false);
+  w.model.tied_embeddings = false;
+  const auto untied = a::predict(w, 1, 4, flat(1 * ms), false);
+  const auto pp = static_cast<std::size_t>(p::Group::pp);
+  ASSERT_EQ(tied.stages.size(), 4u);
+  // A ring allreduce of 2 ranks, 2 steps of alpha, for the stage that arrives last; the other waits
+  // for it too.
+  const double first = tied.stages[0].exposed[pp] - untied.stages[0].exposed[pp];
+  const double last = tied.stages[3].exposed[pp] - untied.stages[3].exposed[pp];
+  EXPECT_NEAR(std::min(first, last), 2 * ms, 0.01 * ms);
+  EXPECT_GT(std::max(first, last), 2 * ms);
+  EXPECT_DOUBLE_EQ(tied.stages[1].exposed[pp], untied.stages[1].exposed[pp]);
+}
+
 TEST(Placement, GroupsTakeTheirShapeFromRanksPerNode) {
   p::Layout l;
   l.dp = 4, l.tp = 2, l.pp = 2;

@@ -114,7 +114,8 @@ TEST(TensorParallel, TheEmbeddingTheLogitsAndTheCrossEntropyReduceOverTensorRank
     auto w = with(tiny(), 1, 2, 1, 3);
     w.layout.sequence_parallel = sp;
     auto program = p::step_program(w, 0);
-    std::erase_if(program.ops, [](const p::Op& op) { return op.layer >= 0 || op.group != p::Group::tp; });
+    std::erase_if(program.ops,
+                  [](const p::Op& op) { return op.layer >= 0 || op.microbatch < 0 || op.group != p::Group::tp; });
     const Tally ar = of(program, p::Group::tp, p::Transfer::allreduce);
     const Tally rs = of(program, p::Group::tp, p::Transfer::reduce_scatter);
     const Tally ag = of(program, p::Group::tp, p::Transfer::allgather);
@@ -129,6 +130,38 @@ TEST(TensorParallel, TheEmbeddingTheLogitsAndTheCrossEntropyReduceOverTensorRank
       EXPECT_EQ(ar.bytes, 3 * (2 * activation + 3 * cross_entropy));
       EXPECT_EQ(rs.count + ag.count, 0);
     }
+  }
+}
+
+TEST(StepProgram, AfterBackwardTheNormsGradientsAndTheGradientNormAreReduced) {
+  // Megatron-LM: with sequence parallelism the norms' gradients are partial sums over TP, allreduced
+  // coalesced (finalize_model_grads.py); then the gradient norm, one fp32 value, over the model-parallel
+  // ranks (TP, the stages), or the whole world with the distributed optimizer (DP x CP too).
+  const auto after_backward = [](const p::Program& program, p::Group group) {
+    std::vector<std::uint64_t> sizes;
+    for (const auto& op : program.ops) {
+      if (op.phase == p::Phase::sync && op.kind == p::OpKind::blocking && op.group == group &&
+          op.transfer == p::Transfer::allreduce)
+        sizes.push_back(op.bytes);
+    }
+    return sizes;
+  };
+  auto w = with(tiny(), 2, 2, 2, 2);
+  w.gradient_type = scaleout::comm::ElementType::fp32;
+  for (int stage = 0; stage < 2; ++stage) {
+    const auto plain = p::step_program(w, stage);
+    EXPECT_EQ(after_backward(plain, p::Group::tp), std::vector<std::uint64_t>{4}) << "the norm";
+    EXPECT_TRUE(after_backward(plain, p::Group::dp).empty()) << "no DP allreduce but the buckets' (started)";
+    EXPECT_EQ(after_backward(plain, p::Group::pp), std::vector<std::uint64_t>{4}) << "the stages' meeting";
+    auto sharded = w;
+    sharded.layout.zero_stage = 1;
+    sharded.layout.sequence_parallel = true;
+    const auto program = p::step_program(sharded, stage);
+    // Llama's two RMSNorms per layer (2 h), 2 layers a stage, the final norm (h) on the last.
+    const std::uint64_t norms = (2 * 2 * 256 + (stage == 1 ? 256 : 0)) * 4;
+    EXPECT_EQ(after_backward(program, p::Group::tp), (std::vector<std::uint64_t>{norms, 4}));
+    EXPECT_EQ(after_backward(program, p::Group::dp), std::vector<std::uint64_t>{4});
+    EXPECT_EQ(after_backward(program, p::Group::pp), std::vector<std::uint64_t>{4});
   }
 }
 
@@ -247,7 +280,8 @@ TEST(DataParallel, ZeroOneAndTwoReduceScatterGradientsAndGatherParameters) {
     const auto gradients = static_cast<double>(p::gradient_bytes(w, 0));
     const Tally rs = of(program, p::Group::dp, p::Transfer::reduce_scatter);
     const Tally ag = of(program, p::Group::dp, p::Transfer::allgather);
-    EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allreduce).count, 0);
+    EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allreduce).count, 1) << "the gradient norm's, over the world";
+    EXPECT_EQ(of(program, p::Group::dp, p::Transfer::allreduce).bytes, 4u);
     EXPECT_NEAR(static_cast<double>(rs.bytes), gradients, 8.0 * rs.count) << "padded to whole elements per rank";
     EXPECT_NEAR(static_cast<double>(ag.bytes), 2.0 * static_cast<double>(w.model.parameters()), 8.0 * ag.count);
     double optimizer = 0;
