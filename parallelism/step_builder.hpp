@@ -4,6 +4,7 @@
 // reduction and the optimizer.
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "parallelism/program.hpp"
@@ -70,6 +71,13 @@ class StepBuilder {
 
   // --- step_program.cpp
   std::uint64_t pipeline_bytes() const;  // one microbatch's activations between stages, per rank
+  // Megatron-LM's p2p calls wait their sends before they return (p2p_communication.py, _communicate with
+  // wait_on_reqs): a send with the next action's receive when that action goes the other way (they are
+  // one call, send_forward_recv_backward or send_backward_recv_forward), alone otherwise. Before
+  // `next` (nullptr: the step's end), wait a send that is not batched with its receive.
+  void send_completion_before(const PipelineAction* next);
+  void send_completion_after_receive(Phase phase);  // the batched send, after the receive it paired with
+  void pipeline_send(Phase phase, int microbatch, std::uint64_t bytes, int peer, int tag);
   void forward_action(const PipelineAction& action);
   void backward_action(const PipelineAction& action, bool reduce_gradients);
   void gradient_segment(std::size_t first_op, double dense_bytes, double expert_bytes, int microbatch, int layer);
@@ -118,7 +126,14 @@ class StepBuilder {
   Program program_;
   int next_tag_ = 0;
   std::vector<Op> started_;   // by slot
-  std::vector<int> pending_;  // started ops waited in the sync: sends, ZeRO-3 reduce-scatters
+  std::vector<int> pending_;  // started ops waited in the sync: interleaved sends, ZeRO-3 reduce-scatters
+  // 1F1B and GPipe: the pipeline send of the last action, waited as Megatron-LM's p2p calls wait it
+  // (send_completion_before).
+  struct UnwaitedSend {
+    int slot = -1;
+    bool gradient = false;  // sent by a backward
+  };
+  std::optional<UnwaitedSend> unwaited_send_;
   std::array<GradientStream, 2> streams_;
   std::array<ParameterGather, 2> gathers_;
   std::vector<bool> chunk_gathered_;  // overlap_param_gather: the chunk's first forward has run

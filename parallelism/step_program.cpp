@@ -140,6 +140,7 @@ Program StepBuilder::build() {
              padded(root * parameter_bytes, l_.gradient_group_size(), element_));
   }
   for (std::size_t i = 0; i < order.size(); ++i) {
+    send_completion_before(&order[i]);
     if (order[i].forward) {
       forward_action(order[i]);
     } else {
@@ -153,6 +154,7 @@ Program StepBuilder::build() {
         reduce_after_backward(order[i].chunk, Phase::backward, order[i].microbatch);
     }
   }
+  send_completion_before(nullptr);
   synchronize();
   optimizer();
   drop_collectives_of_one_rank(program_, l_);
@@ -167,6 +169,33 @@ std::uint64_t StepBuilder::pipeline_bytes() const {
   return padded(tokens_ * static_cast<double>(m_.hidden) * activation_bytes / divisor, 1, element_);
 }
 
+void StepBuilder::send_completion_before(const PipelineAction* next) {
+  if (!unwaited_send_) return;
+  const int stages = l_.pp * l_.virtual_stages;
+  const bool batched = next != nullptr && next->forward == unwaited_send_->gradient &&
+                       (next->forward ? stage_ > 0 : stage_ < stages - 1);  // the next action receives
+  if (batched) return;
+  wait(unwaited_send_->slot, unwaited_send_->gradient ? Phase::backward : Phase::forward);
+  unwaited_send_.reset();
+}
+
+void StepBuilder::send_completion_after_receive(Phase phase) {
+  if (!unwaited_send_) return;
+  wait(unwaited_send_->slot, phase);
+  unwaited_send_.reset();
+}
+
+void StepBuilder::pipeline_send(Phase phase, int microbatch, std::uint64_t bytes, int peer, int tag) {
+  const int slot = start(Group::pp, Transfer::send, phase, microbatch, -1, bytes, false, peer, tag);
+  // Interleaved: Megatron-LM overlaps its p2p communication (--overlap-p2p-communication, on by default)
+  // and waits the handles when it next needs them; scaleout waits the sends at the step's end.
+  if (l_.schedule == Schedule::interleaved) {
+    pending_.push_back(slot);
+  } else {
+    unwaited_send_ = UnwaitedSend{slot, phase == Phase::backward};
+  }
+}
+
 void StepBuilder::forward_action(const PipelineAction& a) {
   const int p = l_.pp, stages = p * l_.virtual_stages;
   const int virtual_stage = a.chunk * p + stage_;
@@ -175,6 +204,7 @@ void StepBuilder::forward_action(const PipelineAction& a) {
   if (virtual_stage > 0) {
     blocking(Group::pp, Transfer::recv, Phase::forward, mb, -1, activation, (stage_ + p - 1) % p,
              pipeline_tag(mb, stages, virtual_stage, false));
+    send_completion_after_receive(Phase::forward);
   }
   const int first = virtual_stage * w_.layers_per_chunk();
   const int end = first + w_.layers_per_chunk();
@@ -221,8 +251,8 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     for (int k = 0; k < 3; ++k)
       blocking(Group::tp, Transfer::allreduce, Phase::forward, mb, -1, padded(tokens_ * 4, 1, element_));
   } else {
-    pending_.push_back(start(Group::pp, Transfer::send, Phase::forward, mb, -1, activation, false, (stage_ + 1) % p,
-                             pipeline_tag(mb, stages, virtual_stage + 1, false)));
+    pipeline_send(Phase::forward, mb, activation, (stage_ + 1) % p,
+                  pipeline_tag(mb, stages, virtual_stage + 1, false));
   }
 }
 
@@ -235,6 +265,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   if (!last) {
     blocking(Group::pp, Transfer::recv, Phase::backward, mb, -1, activation, (stage_ + 1) % p,
              pipeline_tag(mb, stages, virtual_stage, true));
+    send_completion_after_receive(Phase::backward);
   }
   const RankParameters layer = layer_parameters_per_rank(w_);
   const int first = virtual_stage * w_.layers_per_chunk();
@@ -279,8 +310,8 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   }
   if (reduce_gradients) finish_gradient_streams();
   if (!first_stage) {
-    pending_.push_back(start(Group::pp, Transfer::send, Phase::backward, mb, -1, activation, false,
-                             (stage_ + p - 1) % p, pipeline_tag(mb, stages, virtual_stage - 1, true)));
+    pipeline_send(Phase::backward, mb, activation, (stage_ + p - 1) % p,
+                  pipeline_tag(mb, stages, virtual_stage - 1, true));
   }
 }
 

@@ -224,6 +224,44 @@ TEST(PipelineParallel, ActivationsForwardAndGradientsBackwardPerMicrobatch) {
 }
 
 // Megatron-LM with sequence parallelism sends each rank's sequence part between stages: b s h B / t.
+TEST(PipelineParallel, OneFOneBWaitsEachSendAsMegatronsP2pCallsDo) {
+  // send_forward_recv_backward and send_backward_recv_forward wait the send with the receive of the
+  // next action, which goes the other way; warm-up's send_forward and cool-down's send_backward wait it
+  // alone. No compute runs between a send and its wait, and no send is left for the step's end.
+  for (const auto schedule : {p::Schedule::one_f_one_b, p::Schedule::gpipe}) {
+    auto w = with(tiny(), 1, 1, 4, 8);
+    w.layout.schedule = schedule;
+    for (int stage = 0; stage < 4; ++stage) {
+      const auto program = p::step_program(w, stage);
+      std::map<int, std::size_t> started;
+      int alone = 0, batched = 0;
+      for (std::size_t i = 0; i < program.ops.size(); ++i) {
+        const auto& op = program.ops[i];
+        if (op.transfer != p::Transfer::send) continue;
+        if (op.kind == p::OpKind::start) started[op.slot] = i;
+        if (op.kind != p::OpKind::wait) continue;
+        EXPECT_NE(op.phase, p::Phase::sync) << "stage " << stage;
+        const std::size_t start = started.at(op.slot);
+        for (std::size_t j = start + 1; j < i; ++j) EXPECT_NE(program.ops[j].kind, p::OpKind::compute);
+        const auto& before = program.ops[i - 1];
+        if (i == start + 1) {
+          ++alone;
+        } else {
+          EXPECT_EQ(before.transfer, p::Transfer::recv);
+          EXPECT_NE(before.tag % 2, op.tag % 2) << "paired with a receive of the other direction";
+          ++batched;
+        }
+      }
+      if (schedule == p::Schedule::one_f_one_b && stage == 1) {
+        // Stage 1 of 4: 2 warm-up forwards, 6 steady pairs, 2 cool-down backwards.
+        EXPECT_EQ(batched, 6 + 5) << "the steady forwards' sends, and the backwards' but the last";
+        EXPECT_EQ(alone, 2 + 1 + 2);
+      }
+      EXPECT_EQ(alone + batched, 16 - (stage == 0 || stage == 3 ? 8 : 0)) << "stage " << stage;
+    }
+  }
+}
+
 TEST(PipelineParallel, SequenceParallelSendsEachRanksPartOfTheActivations) {
   auto w = with(tiny(), 1, 2, 2, 4);
   w.layout.sequence_parallel = true;
