@@ -141,6 +141,10 @@ void StepBuilder::reduce_after_backward(int chunk, Phase phase, int microbatch) 
   }
 }
 
+double StepBuilder::root_parameters() const {
+  return embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_);
+}
+
 void StepBuilder::synchronize() {
   for (const auto& stream : streams_) {
     for (const int slot : stream.slots) wait(slot);
@@ -159,11 +163,6 @@ void StepBuilder::synchronize() {
                         l_.virtual_stages;
     if (stage_ == l_.pp - 1) replicated += static_cast<double>(m_.final_norm_parameters());
     blocking(Group::tp, Transfer::allreduce, Phase::sync, -1, -1, padded(replicated * element_, 1, element_));
-  }
-  if (l_.zero_stage == 3) {
-    const double root = embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_);
-    blocking(Group::dp, Transfer::reduce_scatter, Phase::sync, -1, -1,
-             padded(root * element_, l_.gradient_group_size(), element_));
   }
   const bool embedding_stage = stage_ == 0 || stage_ == l_.pp - 1;
   if (m_.tied_embeddings && l_.pp > 1 && embedding_stage) {

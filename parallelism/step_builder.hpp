@@ -71,6 +71,7 @@ class StepBuilder {
 
   // --- step_program.cpp
   std::uint64_t pipeline_bytes() const;  // one microbatch's activations between stages, per rank
+  double root_parameters() const;        // ZeRO-3's root unit: embedding, head, final norm
   // Megatron-LM's p2p calls wait their sends before they return (p2p_communication.py, _communicate with
   // wait_on_reqs): a send with the next action's receive when that action goes the other way (they are
   // one call, send_forward_recv_backward or send_backward_recv_forward), alone otherwise. Before

@@ -133,12 +133,6 @@ Program StepBuilder::build() {
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (!order[i].forward) last_backward[static_cast<std::size_t>(order[i].chunk)] = i;
   }
-  if (l_.zero_stage == 3) {
-    // FSDP's root unit (embedding, head, final norm) is gathered once per step and kept.
-    const double root = embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_);
-    blocking(Group::dp, Transfer::allgather, Phase::forward, -1, -1,
-             padded(root * parameter_bytes, l_.gradient_group_size(), element_));
-  }
   for (std::size_t i = 0; i < order.size(); ++i) {
     send_completion_before(&order[i]);
     if (order[i].forward) {
@@ -218,6 +212,13 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     if (virtual_stage == 0) gather_parameters(mb, -1, {element_ * embedding_parameters_per_rank(w_), 0.0});
   }
   const RankParameters layer_parameters = layer_parameters_per_rank(w_);
+  if (zero3) {
+    // FSDP's root unit (embedding, head, final norm: ZeRO-3 has one stage) is gathered before each
+    // microbatch's forward and kept through its backward: the root is not resharded after forward
+    // (FSDP2's fully_shard sets reshard_after_forward False for it), and every unit is after backward.
+    blocking(Group::dp, Transfer::allgather, Phase::forward, mb, -1,
+             padded(root_parameters() * parameter_bytes, l_.gradient_group_size(), element_));
+  }
   const auto layer_gather = [&](int layer) {
     return start(Group::dp, Transfer::allgather, Phase::forward, mb, layer,
                  padded(layer_parameters.total() * parameter_bytes, l_.gradient_group_size(), element_));
@@ -309,6 +310,11 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
     gradient_segment(program_.ops.size(), element_ * embedding_parameters_per_rank(w_), 0.0, mb, -1);
   }
   if (reduce_gradients) finish_gradient_streams();
+  if (zero3) {
+    // The root's gradients, reduce-scattered after each microbatch's backward (no no_sync).
+    pending_.push_back(start(Group::dp, Transfer::reduce_scatter, Phase::backward, mb, -1,
+                             padded(root_parameters() * element_, l_.gradient_group_size(), element_)));
+  }
   if (!first_stage) {
     pipeline_send(Phase::backward, mb, activation, (stage_ + p - 1) % p,
                   pipeline_tag(mb, stages, virtual_stage - 1, true));

@@ -405,11 +405,19 @@ TEST(DataParallel, ZeroThreeGathersEveryLayerTwiceAndMovesHalfAgainTheAllreduce)
   const auto program = p::step_program(w, 0);
   const Tally ag = of(program, p::Group::dp, p::Transfer::allgather);
   const Tally rs = of(program, p::Group::dp, p::Transfer::reduce_scatter);
-  EXPECT_EQ(ag.count, 2 * 4 * 2 + 1);  // per layer and microbatch forward and backward, and the root unit
-  EXPECT_EQ(rs.count, 4 * 2 + 1);
+  // Per layer and microbatch forward and backward, and the root unit once per microbatch: gathered
+  // before its forward, kept through its backward, its gradients reduce-scattered after it.
+  EXPECT_EQ(ag.count, 2 * 4 * 2 + 2);
+  EXPECT_EQ(rs.count, 4 * 2 + 2);
+  for (const auto& op : program.ops) {
+    const bool root = op.group == p::Group::dp && op.layer < 0 && op.transfer != p::Transfer::allreduce;
+    if (root && op.kind != p::OpKind::wait) {
+      EXPECT_GE(op.microbatch, 0) << "the root's operations are the microbatch's";
+      EXPECT_EQ(op.phase, op.transfer == p::Transfer::allgather ? p::Phase::forward : p::Phase::backward);
+    }
+  }
   // With one microbatch, a layer's parameters are gathered twice and its gradients reduce-scattered
-  // once: 1.5x the traffic of allreducing them (an allreduce moves its size twice). The root unit
-  // (embedding, head) is gathered once and kept, as FSDP does.
+  // once: 1.5x the traffic of allreducing them (an allreduce moves its size twice).
   w = with(w, 4, 1, 1, 1);
   double layers = 0;
   for (const auto& op : p::step_program(w, 0).ops) {
