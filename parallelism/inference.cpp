@@ -38,11 +38,21 @@ Program StepBuilder::inference_pass(double logits_tokens) {
     blocking(Group::pp, Transfer::recv, Phase::forward, 0, -1, activation, stage_ - 1,
              pipeline_tag(0, p, stage_, false));
   }
+  // vLLM's VocabParallelEmbedding.forward allreduces its output over TP
+  // (vllm/model_executor/layers/vocab_parallel_embedding.py).
+  if (stage_ == 0) tp_reduce(Phase::forward, 0, -1);
   const int first = stage_ * w_.layers_per_chunk();
   for (int layer = first; layer < first + w_.layers_per_chunk(); ++layer) layer_forward(0, layer, Phase::forward);
   if (stage_ == p - 1) {
     const auto head = static_cast<double>(m_.vocab * m_.hidden) / l_.tp;
     compute(Phase::forward, 0, -1, logits_tokens * 2.0 * head, parameter_bytes * head);
+    // The vocabulary-parallel logits are gathered for sampling: vLLM's LogitsProcessor all-gathers them
+    // (vllm/model_executor/layers/logits_processor.py, _gather_logits; use_all_gather in
+    // vllm/platforms/interface.py is true under its V1 engine).
+    if (l_.tp > 1) {
+      blocking(Group::tp, Transfer::allgather, Phase::forward, 0, -1,
+               padded(logits_tokens * static_cast<double>(m_.vocab) * activation_bytes, l_.tp, element_));
+    }
   } else {
     wait(start(Group::pp, Transfer::send, Phase::forward, 0, -1, activation, false, stage_ + 1,
                pipeline_tag(0, p, stage_ + 1, false)),

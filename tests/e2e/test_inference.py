@@ -49,12 +49,15 @@ class ServingRun(unittest.TestCase):
             exposed = sum(steps[f"exposed_{g}_s"] for g in GROUPS)
             total = steps["compute_s"] + exposed + steps["bubble_s"] + steps["other_s"]
             self.assertLess(np.max(np.abs(total - steps["step_s"]) / steps["step_s"]), 1e-9)
-            # TP moves b s h B per allreduce in prefill and b h B in decode: 2 per layer, 4 layers / pp.
+            # TP moves b s h B per allreduce in prefill and b h B in decode: 2 per layer, 4 layers / pp,
+            # and the embedding's on the first stage; the last gathers the logits of 8 positions (vLLM's).
             layers = 4 // pp
-            prefill = steps[steps["pass"] == 1]
-            decode = steps[steps["pass"] == 2]
-            self.assertTrue(np.all(prefill["bytes_tp"] == 2 * layers * 8 * 64 * 256 * 2))
-            self.assertTrue(np.all(decode["bytes_tp"] == 2 * layers * 8 * 256 * 2))
+            stage = f["ranks"]["pp"][steps["rank"]]
+            logits = (stage == pp - 1) * 8 * 1024 * 2
+            for number, tokens in ((1, 8 * 64), (2, 8)):
+                chosen = steps["pass"] == number
+                expected = (2 * layers + (stage[chosen] == 0)) * tokens * 256 * 2 + logits[chosen]
+                self.assertTrue(np.all(steps["bytes_tp"][chosen] == expected), number)
             # The program: prefill and the first decode pass of every stage; decode reads the KV cache.
             program = f["program"][:]
             self.assertEqual(set(program["pass"]), {1, 2})

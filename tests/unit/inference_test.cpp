@@ -19,8 +19,8 @@ p::Workload serving(const char* model, int tp, int pp, int sequences, std::int64
 }
 
 struct Count {
-  int compute = 0, allreduce = 0, sends = 0, recvs = 0, alltoall = 0;
-  std::uint64_t allreduce_bytes = 0, pp_bytes = 0;
+  int compute = 0, allreduce = 0, sends = 0, recvs = 0, alltoall = 0, allgather = 0;
+  std::uint64_t allreduce_bytes = 0, pp_bytes = 0, allgather_bytes = 0;
   double flops = 0, memory = 0, seconds = 0;
 };
 Count count(const p::Program& program) {
@@ -33,6 +33,7 @@ Count count(const p::Program& program) {
       if (op.transfer == p::Transfer::send) ++c.sends, c.pp_bytes += op.bytes;
       if (op.transfer == p::Transfer::recv) ++c.recvs, c.pp_bytes += op.bytes;
       if (op.transfer == p::Transfer::alltoall) ++c.alltoall;
+      if (op.transfer == p::Transfer::allgather) ++c.allgather, c.allgather_bytes += op.bytes;
     }
   }
   return c;
@@ -52,11 +53,14 @@ TEST(Decode, Llama3_70bTp8OpCountsAndBytes) {
   EXPECT_EQ(context, 4096 + 1023);
   const auto program = p::decode_program(w, 0, context);
   const Count c = count(program);
-  // Per layer: attention span, allreduce, MLP span, allreduce; then the logits span.
-  EXPECT_EQ(program.ops.size(), 80u * 4 + 1);
+  // The embedding's allreduce; per layer: attention span, allreduce, MLP span, allreduce; then the
+  // logits span and their allgather (vLLM's).
+  EXPECT_EQ(program.ops.size(), 1 + 80u * 4 + 2);
   EXPECT_EQ(c.compute, 80 * 2 + 1);
-  EXPECT_EQ(c.allreduce, 160);
-  EXPECT_EQ(c.allreduce_bytes, 160ull * 32 * 8192 * 2);  // b h B each: 512 KiB
+  EXPECT_EQ(c.allreduce, 1 + 160);
+  EXPECT_EQ(c.allreduce_bytes, 161ull * 32 * 8192 * 2);  // b h B each: 512 KiB
+  EXPECT_EQ(c.allgather, 1);
+  EXPECT_EQ(c.allgather_bytes, 32ull * 128256 * 2);  // the logits of 32 positions, bf16: 8.2 MB gathered
   EXPECT_EQ(c.sends + c.recvs, 0);
   // Bytes read: every weight once (attention and MLP split over 8, norms whole, the head split),
   // and the KV cache of 32 sequences x 5,119 tokens.
@@ -83,9 +87,10 @@ TEST(Prefill, Llama3_70bTp8IsComputeBoundWithLargeAllreduces) {
   const auto w = serving("llama3-70b", 8, 1, 32, 4096, 1024);
   const auto program = p::prefill_program(w, 0);
   const Count c = count(program);
-  EXPECT_EQ(program.ops.size(), 80u * 4 + 1);
-  EXPECT_EQ(c.allreduce, 160);
-  EXPECT_EQ(c.allreduce_bytes, 160ull * 32 * 4096 * 8192 * 2);  // b s h B each: 2 GiB
+  EXPECT_EQ(program.ops.size(), 1 + 80u * 4 + 2);
+  EXPECT_EQ(c.allreduce, 1 + 160);
+  EXPECT_EQ(c.allreduce_bytes, 161ull * 32 * 4096 * 8192 * 2);  // b s h B each: 2 GiB
+  EXPECT_EQ(c.allgather_bytes, 32ull * 128256 * 2) << "only the last positions' logits";
   // Training's forward FLOPs of 131,072 tokens over a 4,096-token context, causal (a flash kernel
   // computes half of the 4 s h of scores and values), split over 8; the logits of the last position
   // of each sequence.
@@ -134,7 +139,9 @@ TEST(Decode, PipelineStagesPassBhBForward) {
   EXPECT_EQ(last.sends, 0);
   EXPECT_EQ(last.recvs, 1);
   EXPECT_EQ(first.pp_bytes, 8u * 256 * 2);  // b h B
-  EXPECT_EQ(first.allreduce, 2 * 2);        // 2 layers per stage
+  EXPECT_EQ(first.allreduce, 1 + 2 * 2);    // the embedding's, 2 layers per stage
+  EXPECT_EQ(last.allreduce, 2 * 2);
+  EXPECT_EQ(first.allgather + 1, last.allgather) << "the logits, on the last stage";
   EXPECT_EQ(last.compute, 2 * 2 + 1);       // the logits on the last stage only
   const auto prefill = count(p::prefill_program(w, 0));
   EXPECT_EQ(prefill.pp_bytes, 8u * 64 * 256 * 2);  // b s h B
