@@ -369,6 +369,13 @@ RunConfig resolve(const Settings& settings) {
                       "use fewer steps or output tokens",
                       config.warmup + config.steps, w.inference->output_tokens));
     }
+  } else if (w.model.kv_heads % w.layout.tp != 0) {
+    // Training splits the key/value heads over TP: Megatron-LM requires that tp divide them
+    // (megatron/core/transformer/transformer_config.py, "num_query_groups ... must be a multiple of
+    // tensor_model_parallel_size"). Serving replicates them instead (vLLM).
+    throw UsageError(fmt::format(
+        "parallel.tp: {} does not divide the model's {} key/value heads, as training needs (Megatron-LM); use {}",
+        w.layout.tp, w.model.kv_heads, choices(parallelism::divisors(w.model.kv_heads))));
   }
   return config;
 }

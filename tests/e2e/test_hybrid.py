@@ -104,7 +104,10 @@ class BadLayouts(unittest.TestCase):
             ("parallel.pp=3", "parallel.pp: 3 stages x 1 chunk do not divide the model's 4 layers; with 1 chunk per "
                               "rank, pp may be 1, 2 or 4"),
             ("parallel.tp=4",
-             "parallel: tp x pp x cp = 4 x 2 x 1 = 8 does not divide the 4 ranks of this job; with 4 ranks, tp x pp x "
+             "parallel.tp: 4 does not divide the model's 2 key/value heads, as training needs (Megatron-LM); use 1 "
+             "or 2"),
+            ("parallel.pp=4",
+             "parallel: tp x pp x cp = 2 x 4 x 1 = 8 does not divide the 4 ranks of this job; with 4 ranks, tp x pp x "
              "cp may be 1, 2 or 4"),
             ("parallel.dp=2", "parallel: dp x tp x pp x cp = 2 x 2 x 2 x 1 = 8 but the job has 4 ranks; use dp 1 (or 0)"),
         ]

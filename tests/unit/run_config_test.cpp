@@ -136,8 +136,10 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
        "4"},
       {"model: tiny\nparallel: {tp: 2, dp: 3}\n",
        "parallel: dp x tp x pp x cp = 3 x 2 x 1 x 1 = 6 but the job has 4 ranks; use dp 2 (or 0)"},
-      {"model: tiny\nparallel: {tp: 4, pp: 2}\n",
-       "parallel: tp x pp x cp = 4 x 2 x 1 = 8 does not divide the 4 ranks of this job; with 4 ranks, tp x pp x cp may "
+      {"model: tiny\nparallel: {tp: 4}\n",
+       "parallel.tp: 4 does not divide the model's 2 key/value heads, as training needs (Megatron-LM); use 1 or 2"},
+      {"model: tiny\nparallel: {tp: 2, pp: 4}\n",
+       "parallel: tp x pp x cp = 2 x 4 x 1 = 8 does not divide the 4 ranks of this job; with 4 ranks, tp x pp x cp may "
        "be 1, 2 or 4"},
       {"model: tiny\nparallel: {cp: 3}\n", "parallel.cp: 3 does not divide the sequence of 128 tokens; use 1, 2, 4"},
       {"model: tiny\nparallel: {ep: 2}\n", "parallel.ep: 2 needs a mixture-of-experts model"},
