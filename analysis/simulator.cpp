@@ -305,7 +305,7 @@ class Simulation {
   const std::vector<StagePlacement>& placement_;
   const SimulationModel& model_;
   std::vector<StageState> stages_;
-  std::map<std::pair<int, int>, PostedSend> posted_;  // (receiving stage, tag)
+  std::map<std::pair<int, int>, PostedSend> posted_;                            // (receiving stage, tag)
   std::map<std::pair<int, int>, std::vector<std::optional<double>>> meetings_;  // (tag, occurrence)
 };
 

@@ -141,9 +141,7 @@ void StepBuilder::reduce_after_backward(int chunk, Phase phase, int microbatch) 
   }
 }
 
-double StepBuilder::root_parameters() const {
-  return embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_);
-}
+double StepBuilder::root_parameters() const { return embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_); }
 
 void StepBuilder::synchronize() {
   for (const auto& stream : streams_) {
@@ -159,8 +157,8 @@ void StepBuilder::synchronize() {
     // Each TP rank computed the norms' gradients on its part of the sequence: Megatron-LM allreduces
     // them, coalesced, over TP (megatron/core/distributed/finalize_model_grads.py,
     // _allreduce_non_tensor_model_parallel_grads), before the embedding's.
-    double replicated = static_cast<double>(m_.layer_sequence_parallel_parameters()) * w_.layers_per_chunk() *
-                        l_.virtual_stages;
+    double replicated =
+        static_cast<double>(m_.layer_sequence_parallel_parameters()) * w_.layers_per_chunk() * l_.virtual_stages;
     if (stage_ == l_.pp - 1) replicated += static_cast<double>(m_.final_norm_parameters());
     blocking(Group::tp, Transfer::allreduce, Phase::sync, -1, -1, padded(replicated * element_, 1, element_));
   }

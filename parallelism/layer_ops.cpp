@@ -3,6 +3,7 @@
 // around the experts). Backward spans are twice the forward's FLOPs and read the weights twice; a
 // column-parallel linear's backward is its input gradient's GEMM and its weight gradient's, with TP's
 // communication overlapping them as Megatron-LM runs it (column_parallel_backward).
+#include <array>
 #include <cmath>
 
 #include "parallelism/step_builder.hpp"
@@ -23,6 +24,29 @@ void StepBuilder::tp_gather(Phase phase, int microbatch, int layer) {
   if (l_.tp == 1 || !l_.sequence_parallel) return;
   const double bytes = tokens_ * static_cast<double>(m_.hidden) * activation_bytes;
   blocking(Group::tp, Transfer::allgather, phase, microbatch, layer, padded(bytes, l_.tp, element_));
+}
+
+void StepBuilder::gathered_gemm(Phase phase, int microbatch, int layer, double flops, double bytes) {
+  const double block = tokens_ * static_cast<double>(m_.hidden) * activation_bytes / l_.tp;
+  for (int step = 0; step < l_.tp; ++step) {
+    const bool more = step + 1 < l_.tp;
+    const int slot =
+        more ? start(Group::tp, Transfer::exchange, phase, microbatch, layer, padded(block, 1, element_)) : -1;
+    compute(phase, microbatch, layer, flops / l_.tp, bytes / l_.tp);
+    if (more) wait(slot, phase);
+  }
+}
+
+void StepBuilder::scattered_gemm(Phase phase, int microbatch, int layer, double flops, double bytes) {
+  constexpr int splits = 4;
+  const double output = tokens_ * static_cast<double>(m_.hidden) * activation_bytes;
+  std::array<int, splits> slots{};
+  for (int k = 0; k < splits; ++k) {
+    compute(phase, microbatch, layer, flops / splits, bytes / splits);
+    slots[static_cast<std::size_t>(k)] =
+        start(Group::tp, Transfer::reduce_scatter, phase, microbatch, layer, padded(output / splits, l_.tp, element_));
+  }
+  for (const int slot : slots) wait(slot, phase);
 }
 
 void StepBuilder::attention_core(Phase phase, int microbatch, int layer, double scale) {
@@ -116,6 +140,19 @@ void StepBuilder::column_parallel_backward(int microbatch, int layer, double wei
   if (tp) wait(reduce, phase);
 }
 
+void StepBuilder::dense_mlp_forward(Phase phase, int microbatch, int layer) {
+  if (!overlapped_tp()) {
+    tp_gather(phase, microbatch, layer);
+    mlp(phase, microbatch, layer, 1.0);
+    tp_reduce(phase, microbatch, layer);
+    return;
+  }
+  const auto row = static_cast<double>(m_.mlp_output_parameters()) / l_.tp;           // FC2 (down)
+  const auto column = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp - row;  // FC1 (gate and up)
+  gathered_gemm(phase, microbatch, layer, tokens_ * 2.0 * column, parameter_bytes * column);
+  scattered_gemm(phase, microbatch, layer, tokens_ * 2.0 * row, parameter_bytes * row);
+}
+
 void StepBuilder::mlp(Phase phase, int microbatch, int layer, double scale) {
   if (m_.moe()) {
     moe_mlp(phase, microbatch, layer, scale);
@@ -126,17 +163,45 @@ void StepBuilder::mlp(Phase phase, int microbatch, int layer, double scale) {
 }
 
 void StepBuilder::layer_forward(int microbatch, int layer, Phase phase) {
-  tp_gather(phase, microbatch, layer);
-  qkv_projection(phase, microbatch, layer, 1.0);
-  attention_core(phase, microbatch, layer, 1.0);
-  output_projection(phase, microbatch, layer, 1.0);
-  tp_reduce(phase, microbatch, layer);
+  if (overlapped_tp()) {
+    const auto qkv = static_cast<double>(m_.qkv_parameters()) / l_.tp;
+    const auto unsplit = static_cast<double>(m_.layer_parameters() - m_.layer_matmul_parameters());
+    gathered_gemm(phase, microbatch, layer, tokens_ * 2.0 * qkv, parameter_bytes * (qkv + unsplit));
+    attention_core(phase, microbatch, layer, 1.0);
+    const auto projection = static_cast<double>(m_.attention_width()) * static_cast<double>(m_.hidden) / l_.tp;
+    scattered_gemm(phase, microbatch, layer, tokens_ * 2.0 * projection, parameter_bytes * projection);
+  } else {
+    tp_gather(phase, microbatch, layer);
+    qkv_projection(phase, microbatch, layer, 1.0);
+    attention_core(phase, microbatch, layer, 1.0);
+    output_projection(phase, microbatch, layer, 1.0);
+    tp_reduce(phase, microbatch, layer);
+  }
   // A MoE layer with sequence parallelism takes its input split over the sequence: no dense gather or
   // scatter around it (its dispatcher gathers the routed tokens over TP instead).
-  const bool dense_tp = !(m_.moe() && l_.sequence_parallel);
-  if (dense_tp) tp_gather(phase, microbatch, layer);
-  mlp(phase, microbatch, layer, 1.0);
-  if (dense_tp) tp_reduce(phase, microbatch, layer);
+  if (m_.moe() && l_.sequence_parallel) {
+    mlp(phase, microbatch, layer, 1.0);
+  } else if (m_.moe()) {
+    tp_gather(phase, microbatch, layer);
+    mlp(phase, microbatch, layer, 1.0);
+    tp_reduce(phase, microbatch, layer);
+  } else {
+    dense_mlp_forward(phase, microbatch, layer);
+  }
+}
+
+void StepBuilder::row_parallel_backward(int microbatch, int layer, double weights) {
+  const Phase phase = Phase::backward;
+  const double flops = tokens_ * 2.0 * weights, weight_bytes = parameter_bytes * weights;
+  if (overlapped_tp()) {
+    // The output gradient's gather behind the input gradient's GEMM (proj_dgrad, fc2_dgrad), then the
+    // weight gradient's GEMM on the gathered gradient.
+    gathered_gemm(phase, microbatch, layer, flops, weight_bytes);
+    compute(phase, microbatch, layer, flops, weight_bytes);
+    return;
+  }
+  tp_gather(phase, microbatch, layer);
+  compute(phase, microbatch, layer, 2.0 * flops, 2.0 * weight_bytes);
 }
 
 void StepBuilder::layer_backward(int microbatch, int layer) {
@@ -152,14 +217,13 @@ void StepBuilder::layer_backward(int microbatch, int layer) {
     mlp(phase, microbatch, layer, 2.0);
     if (dense_tp) tp_reduce(phase, microbatch, layer);
   } else {
-    tp_gather(phase, microbatch, layer);
     const auto row = static_cast<double>(m_.mlp_output_parameters()) / l_.tp;           // FC2 (down)
     const auto column = static_cast<double>(m_.mlp_matmul_parameters()) / l_.tp - row;  // FC1 (gate and up)
-    compute(phase, microbatch, layer, 2.0 * tokens_ * 2.0 * row, 2.0 * parameter_bytes * row);
+    row_parallel_backward(microbatch, layer, row);
     column_parallel_backward(microbatch, layer, column, 0.0);
   }
-  tp_gather(phase, microbatch, layer);
-  output_projection(phase, microbatch, layer, 2.0);
+  row_parallel_backward(microbatch, layer,
+                        static_cast<double>(m_.attention_width()) * static_cast<double>(m_.hidden) / l_.tp);
   // Selective recomputation runs the checkpointed attention core's forward again (its ring exchange
   // under CP included) when backward reaches it: Megatron-LM's _checkpointed_attention_forward
   // (megatron/core/transformer/attention.py).

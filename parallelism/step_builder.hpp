@@ -51,6 +51,7 @@ class StepBuilder {
   void layer_forward(int microbatch, int layer, Phase phase);  // phase recompute when replayed
   void layer_backward(int microbatch, int layer);
   void qkv_projection(Phase phase, int microbatch, int layer, double scale);
+  void dense_mlp_forward(Phase phase, int microbatch, int layer);  // FC1 and FC2, with their TP
   void attention_core(Phase phase, int microbatch, int layer, double scale);
   void output_projection(Phase phase, int microbatch, int layer, double scale);
   void mlp(Phase phase, int microbatch, int layer, double scale);  // dense, or the experts
@@ -63,8 +64,20 @@ class StepBuilder {
   // gradient computation") and waited after it. `unsplit_bytes`: what the input-gradient span reads
   // besides the weights.
   void column_parallel_backward(int microbatch, int layer, double weights, double unsplit_bytes);
+  // Backward of a row-parallel linear of `weights` per rank (the output projection, FC2): with sequence
+  // parallelism its output gradient is gathered first, blocking (or behind the input gradient's GEMM
+  // with tp_comm_overlap); its input and weight gradients are twice the forward's FLOPs.
+  void row_parallel_backward(int microbatch, int layer, double weights);
   void tp_reduce(Phase phase, int microbatch, int layer);  // allreduce, or reduce-scatter with SP
   void tp_gather(Phase phase, int microbatch, int layer);  // allgather with SP; nothing without
+  // tp_comm_overlap (TransformerEngine's userbuffers, transformer_engine/pytorch/module/base.py,
+  // initialize_ub): a GEMM whose input is gathered over TP as a ring exchange, one block of b s h B / t
+  // per step behind the GEMM on the block already held (t steps: "ring_exchange", for qkv_fprop,
+  // fc1_fprop, proj_dgrad, fc2_dgrad); and a GEMM whose output is reduce-scattered in 4 splits, each
+  // split's reduce-scatter behind the next split's GEMM ("pipeline", num_splits 4: proj_fprop, fc2_fprop).
+  void gathered_gemm(Phase phase, int microbatch, int layer, double flops, double bytes);
+  void scattered_gemm(Phase phase, int microbatch, int layer, double flops, double bytes);
+  bool overlapped_tp() const { return w_.tp_comm_overlap && l_.tp > 1 && l_.sequence_parallel; }
 
   // --- inference.cpp
   Program inference_pass(double logits_tokens);

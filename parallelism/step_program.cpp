@@ -252,8 +252,7 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     for (int k = 0; k < 3; ++k)
       blocking(Group::tp, Transfer::allreduce, Phase::forward, mb, -1, padded(tokens_ * 4, 1, element_));
   } else {
-    pipeline_send(Phase::forward, mb, activation, (stage_ + 1) % p,
-                  pipeline_tag(mb, stages, virtual_stage + 1, false));
+    pipeline_send(Phase::forward, mb, activation, (stage_ + 1) % p, pipeline_tag(mb, stages, virtual_stage + 1, false));
   }
 }
 

@@ -45,6 +45,9 @@ struct Workload {
   // waited when the forward reaches it and the next one dispatched then (Megatron-LM's
   // --overlap-param-gather), instead of blocking after the optimizer.
   bool overlap_param_gather = false;
+  // With sequence parallelism: TP's gathers and reduce-scatters overlap the GEMMs next to them, as
+  // TransformerEngine's userbuffers run them (Megatron-LM's --tp-comm-overlap; layer_ops.cpp).
+  bool tp_comm_overlap = false;
   comm::ElementType gradient_type = comm::ElementType::bf16;
   // The collective algorithms the framework's library runs (comm.algorithm; parallelism/algorithms.hpp).
   comm::AlgorithmChoice algorithm = comm::AlgorithmChoice::automatic;

@@ -212,6 +212,9 @@ const std::vector<OptionSpec>& run_options() {
       choice("parallel.zero", "0", {"0", "1", "2", "3"},
              "ZeRO stage: 0 allreduce, 1/2 sharded optimizer "
              "(and gradients), 3 sharded parameters (FSDP)"),
+      boolean("parallel.tp_comm_overlap", "false",
+              "with sequence parallelism: TP's gathers and reduce-scatters overlap the GEMMs beside them "
+              "(TransformerEngine's userbuffers, Megatron-LM's --tp-comm-overlap)"),
       choice("parallel.recompute", "none", {"none", "selective", "full"},
              "activation recomputation: selective recomputes the attention core (Megatron-LM's "
              "--recompute-activations), full every layer's forward"),

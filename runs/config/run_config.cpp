@@ -223,6 +223,18 @@ void check_program_size(const parallelism::Workload& w) {
                     "batch",
                     w.microbatches(), w.model.layers / l.pp, passes, most_layer_passes));
   }
+  // Rings add operations to every layer pass in proportion to their group: TP's overlapped gathers (4 of
+  // t steps, tp_comm_overlap) and CP's ring attention (about 3 of c steps: forward, backward, a recompute).
+  const double tp_rings = w.tp_comm_overlap ? 4.0 * l.tp : 0.0, cp_rings = l.cp > 1 ? 3.0 * l.cp : 0.0;
+  const double ring_operations = passes * 2.0 * (tp_rings + cp_rings);
+  constexpr double most_ring_operations = 4e6;
+  if (ring_operations > most_ring_operations) {
+    throw UsageError(fmt::format(
+        "{}: its rings make {:.3g} operations per step and rank over {:.0f} layer passes; at most {:.0f} are "
+        "emulated: use a smaller {}, or a smaller global batch",
+        tp_rings >= cp_rings ? "parallel.tp_comm_overlap" : "parallel.cp", ring_operations, passes,
+        most_ring_operations, tp_rings >= cp_rings ? "tp" : "cp"));
+  }
   // plan and predict build (and simulate) every stage's program: the job's layer passes, and the
   // pipeline's microbatch passes over its stages, bound their work (pp 4096 x 8192 microbatches took
   // 51 s under the bound per stage alone).
@@ -316,6 +328,21 @@ void resolve_framework(RunConfig& config) {
           zero));
     }
     if (!w.overlap) throw UsageError("dp.overlap_param_gather: needs dp.overlap: true (as Megatron-LM requires)");
+  }
+  w.tp_comm_overlap = s.boolean("parallel.tp_comm_overlap");
+  if (w.tp_comm_overlap) {
+    // megatron/training/arguments.py: "Tensor parallel communication/GEMM overlap can happen only when
+    // sequence parallelism is enabled"; it runs TransformerEngine's userbuffers.
+    if (w.framework != parallelism::Framework::megatron) {
+      throw UsageError(
+          fmt::format("parallel.tp_comm_overlap: Megatron-LM's option (TransformerEngine); framework.name is {}",
+                      to_string(w.framework)));
+    }
+    if (!w.layout.sequence_parallel || w.layout.tp < 2) {
+      throw UsageError(
+          "parallel.tp_comm_overlap: needs tp of 2 or more and parallel.sequence_parallel: true (as Megatron-LM "
+          "requires)");
+    }
   }
   config.bucket_from_framework = !s.explicit_value("dp.bucket_mb");
   if (config.bucket_from_framework) {

@@ -48,6 +48,11 @@ std::string workload_text(const nlohmann::json& json, const parallelism::Workloa
                   framework["bucket_bytes"].get<double>() / (1 << 20), framework["bucket_elements"].get<double>(),
                   framework["overlap"].get<bool>() ? "during backward" : "after backward",
                   framework["overlap_param_gather"].get<bool>() ? "; parameters gathered during the next forward" : "");
+  if (framework["tp_comm_overlap"].get<bool>()) {
+    text +=
+        "tp overlap TransformerEngine's userbuffers: gathers as ring exchanges behind the GEMMs, reduce-scatters "
+        "in 4 splits behind them\n";
+  }
   if (const auto& single = json["layout"]["groups_of_one_rank"]; !single.empty()) {
     std::vector<std::string> names;
     for (const auto& name : single) names.push_back(name.get<std::string>());

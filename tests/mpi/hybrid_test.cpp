@@ -26,6 +26,7 @@ struct Case {
   int layers = 0;     // 0: the preset's
   bool tied = false;  // tied embeddings: the first and last stage allreduce the word embedding's gradient
   bool overlap_param_gather = false;  // zero 1/2: parameters gathered in the next forward
+  bool tp_comm_overlap = false;       // with SP: TP's rings and splits behind the GEMMs
 };
 
 class Hybrid : public ::testing::TestWithParam<Case> {};
@@ -44,6 +45,7 @@ p::Workload workload(const Case& c) {
   w.layout.sequence_parallel = c.sequence_parallel;
   w.layout.recompute = c.recompute;
   w.overlap_param_gather = c.overlap_param_gather;
+  w.tp_comm_overlap = c.tp_comm_overlap;
   w.micro_batch = 1;
   w.global_batch = c.dp * c.microbatches;
   w.bucket_mb = 0.25;  // several buckets
@@ -114,6 +116,17 @@ INSTANTIATE_TEST_SUITE_P(
                            .overlap_param_gather = true},
                       Case{"moe_ep2_zero1_tp2_sp", "tiny-moe", 2, 2, 1, 1, 2, 1, 1, p::Schedule::one_f_one_b, 1, true},
                       Case{"cp2_tp2", "tiny", 1, 2, 1, 2, 1, 0, 1},
+                      Case{.name = "tp2_sp_comm_overlap_dp2",
+                           .model = "tiny",
+                           .dp = 2,
+                           .tp = 2,
+                           .pp = 1,
+                           .cp = 1,
+                           .ep = 1,
+                           .zero = 0,
+                           .microbatches = 2,
+                           .sequence_parallel = true,
+                           .tp_comm_overlap = true},
                       Case{.name = "cp2_tp2_selective_recompute",
                            .model = "tiny",
                            .dp = 1,

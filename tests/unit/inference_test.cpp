@@ -142,7 +142,7 @@ TEST(Decode, PipelineStagesPassBhBForward) {
   EXPECT_EQ(first.allreduce, 1 + 2 * 2);    // the embedding's, 2 layers per stage
   EXPECT_EQ(last.allreduce, 2 * 2);
   EXPECT_EQ(first.allgather + 1, last.allgather) << "the logits, on the last stage";
-  EXPECT_EQ(last.compute, 2 * 2 + 1);       // the logits on the last stage only
+  EXPECT_EQ(last.compute, 2 * 2 + 1);  // the logits on the last stage only
   const auto prefill = count(p::prefill_program(w, 0));
   EXPECT_EQ(prefill.pp_bytes, 8u * 64 * 256 * 2);  // b s h B
 }

@@ -112,6 +112,10 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
       {"model: tiny\nbatch: {micro: -3}\n", "batch.micro: '-3' is not allowed"},
       {"model: tiny\ndp: {bucket_mb: .nan}\n", "dp.bucket_mb: '.nan' is not allowed; expected a number"},
       {"model: tiny\ndp: {overlap: maybe}\n", "dp.overlap: 'maybe' is not allowed; expected true or false"},
+      {"model: tiny\nparallel: {tp: 2, tp_comm_overlap: true}\n",
+       "parallel.tp_comm_overlap: needs tp of 2 or more and parallel.sequence_parallel: true"},
+      {"model: tiny\nframework: pytorch\nparallel: {tp: 2, sequence_parallel: true, tp_comm_overlap: true}\n",
+       "parallel.tp_comm_overlap: Megatron-LM's option (TransformerEngine); framework.name is pytorch"},
       {"model: tiny\ndp: {overlap_param_gather: true}\n",
        "dp.overlap_param_gather: gathers the sharded optimizer's parameters; needs parallel.zero 1 or 2, not 0"},
       {"model: tiny\nparallel: {zero: 1}\ndp: {overlap_param_gather: true, overlap: false}\n",
@@ -169,6 +173,17 @@ TEST(RunConfig, EachKindOfBadInputNamesTheKeyAndWhatIsAllowed) {
     const std::string message = refusal(c.yaml);
     EXPECT_NE(message.find(c.expected), std::string::npos) << "config:\n" << c.yaml << "\nmessage: " << message;
   }
+}
+
+TEST(RunConfig, RingsThatWouldMakeTooManyOperationsAreRefused) {
+  // GPT-3 175B on tp 96 with the TP rings: 64 microbatches x 96 layers x 2 x 4 rings of 96 steps make
+  // 4.7 million operations a step; 32 microbatches are emulated.
+  const std::string yaml =
+      "model: gpt3-175b\nparallel: {tp: 96, sequence_parallel: true, tp_comm_overlap: true}\nbatch: {global: ";
+  EXPECT_NE(refusal(yaml + "64}\n", 96).find("parallel.tp_comm_overlap: its rings make 4.72e+06 operations"),
+            std::string::npos)
+      << refusal(yaml + "64}\n", 96);
+  EXPECT_EQ(refusal(yaml + "32}\n", 96), "");
 }
 
 TEST(RunConfig, SetNeedsKeyEqualsValue) {

@@ -105,6 +105,51 @@ TEST(TensorParallel, ColumnParallelBackwardOverlapsItsCommunicationWithItsGemms)
   }
 }
 
+TEST(TensorParallel, CommOverlapRunsTheGathersAsRingsAndTheReduceScattersInSplitsBehindTheGemms) {
+  // TransformerEngine's userbuffers (Megatron-LM's --tp-comm-overlap), tp 4 with sequence parallelism:
+  // per layer forward, QKV and FC1 gather their input as t - 1 ring exchanges of b s h B / t, each
+  // behind a t-th of the GEMM; the output projection and FC2 reduce-scatter in 4 splits behind the
+  // GEMM's 4 parts; backward, the output projection and FC2 gather their output gradient the same way.
+  // The FLOPs, and the bytes each rank moves, stay what they were.
+  auto w = with(tiny(), 1, 4, 1, 2);
+  w.layout.sequence_parallel = true;
+  const auto plain = layers_only(p::step_program(w, 0));
+  w.tp_comm_overlap = true;
+  const auto program = layers_only(p::step_program(w, 0));
+  const std::uint64_t block = activation / 4;
+  int forward_exchanges = 0, backward_exchanges = 0, forward_splits = 0;
+  for (const auto& op : program.ops) {
+    if (op.group != p::Group::tp || op.kind == p::OpKind::wait) continue;
+    if (op.phase == p::Phase::forward) {
+      EXPECT_EQ(op.kind, p::OpKind::start) << "nothing blocks in forward";
+      if (op.transfer == p::Transfer::exchange) {
+        ++forward_exchanges;
+        EXPECT_EQ(op.bytes, block);
+      }
+      if (op.transfer == p::Transfer::reduce_scatter) {
+        ++forward_splits;
+        EXPECT_EQ(op.bytes, activation / 4);
+      }
+    }
+    if (op.phase == p::Phase::backward && op.transfer == p::Transfer::exchange) ++backward_exchanges;
+  }
+  EXPECT_EQ(forward_exchanges, 4 * 2 * 2 * 3) << "4 layers, 2 microbatches, 2 GEMMs, t - 1 steps";
+  EXPECT_EQ(forward_splits, 4 * 2 * 2 * 4);
+  EXPECT_EQ(backward_exchanges, 4 * 2 * 2 * 3);
+  // Backward keeps the column-parallel linears' bulk overlap: re-gathers and reduce-scatters started.
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::allgather).count, 4 * 2 * 2);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::reduce_scatter).bytes,
+            of(plain, p::Group::tp, p::Transfer::reduce_scatter).bytes);
+  // An allgather of b s h B moves (t - 1) / t of it from every rank, as the ring's t - 1 blocks do.
+  const Tally gathered = of(plain, p::Group::tp, p::Transfer::allgather);
+  EXPECT_EQ(of(program, p::Group::tp, p::Transfer::exchange).bytes * 4 / 3,
+            gathered.bytes - of(program, p::Group::tp, p::Transfer::allgather).bytes);
+  double flops = 0, plain_flops = 0;
+  for (const auto& op : program.ops) flops += op.flops;
+  for (const auto& op : plain.ops) plain_flops += op.flops;
+  EXPECT_NEAR(flops, plain_flops, 1e-9 * plain_flops);
+}
+
 TEST(TensorParallel, TheEmbeddingTheLogitsAndTheCrossEntropyReduceOverTensorRanksToo) {
   // Per microbatch, Megatron-LM: the vocabulary-parallel embedding's output allreduced (reduce-
   // scattered with SP, its gradient allgathered); the column-parallel output layer's input gathered
@@ -568,8 +613,9 @@ TEST(StepProgram, FlopsOfEveryLayoutAddUpToTheModel) {
   };
   // A vocabulary of 1000 is padded to 1024 (Megatron-LM's multiple of 128 x tp): the logits of the
   // padding are computed and counted alike.
-  for (const Case c : {Case{"tiny", 4, 1, 1, 1, 1}, Case{"tiny", 1, 2, 2, 1, 1}, Case{"tiny", 1, 1, 4, 2, 1},
-                       Case{"tiny", 2, 4, 1, 2, 1}, Case{"tiny-moe", 4, 1, 2, 1, 2}, Case{"tiny", 1, 2, 2, 1, 1, 1000}}) {
+  for (const Case c :
+       {Case{"tiny", 4, 1, 1, 1, 1}, Case{"tiny", 1, 2, 2, 1, 1}, Case{"tiny", 1, 1, 4, 2, 1},
+        Case{"tiny", 2, 4, 1, 2, 1}, Case{"tiny-moe", 4, 1, 2, 1, 2}, Case{"tiny", 1, 2, 2, 1, 1, 1000}}) {
     // (With TP, MoE ranks each run the small router on all their tokens, as Megatron-LM does without
     // sequence parallelism: the job computes it tp times.)
     auto w = with(tiny(c.model), c.dp, c.tp, c.pp, 4, c.cp);
