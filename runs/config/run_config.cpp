@@ -17,6 +17,7 @@ namespace {
 using parallelism::Architecture;
 using parallelism::Device;
 using parallelism::Model;
+using parallelism::NodeFabric;
 
 Model resolve_model(const Settings& s) {
   Model model;
@@ -94,6 +95,24 @@ Device resolve_device(const Settings& s) {
   }
   if (s.explicit_value("device.memory_gb")) device.memory_bytes = s.number("device.memory_gb") * 1e9, custom = true;
   if (s.explicit_value("device.efficiency")) device.efficiency = s.number("device.efficiency"), custom = true;
+  NodeFabric& fabric = device.fabric;
+  if (s.explicit_value("device.fabric_gbs")) {
+    fabric.bandwidth = s.number("device.fabric_gbs") * 1e9, custom = true;
+    // A fabric given by its device bandwidth alone is a switch: any two devices get all of it.
+    if (!s.explicit_value("device.fabric_pair_gbs")) fabric.pair_bandwidth = fabric.bandwidth;
+  }
+  if (s.explicit_value("device.fabric_pair_gbs"))
+    fabric.pair_bandwidth = s.number("device.fabric_pair_gbs") * 1e9, custom = true;
+  if (s.explicit_value("device.fabric_latency_us"))
+    fabric.latency = s.number("device.fabric_latency_us") * 1e-6, custom = true;
+  if (s.explicit_value("device.per_node"))
+    fabric.devices_per_node = static_cast<int>(s.integer("device.per_node")), custom = true;
+  if (fabric.pair_bandwidth > fabric.bandwidth) {
+    throw UsageError(
+        fmt::format("device.fabric_pair_gbs: {:g} is more than device.fabric_gbs ({:g}); two devices "
+                    "share at most what one moves",
+                    fabric.pair_bandwidth / 1e9, fabric.bandwidth / 1e9));
+  }
   if (custom) device.name += "-custom";
   return device;
 }

@@ -29,6 +29,7 @@ std::string workload_text(const nlohmann::json& json, const parallelism::Workloa
   text += fmt::format("parameters {} ({})\n", format_count(static_cast<double>(w.model.parameters())),
                       w.model.parameters());
   text += fmt::format("device     {}\n", parallelism::describe(w.device));
+  text += fmt::format("node       {}\n", parallelism::describe(w.device.fabric));
   text +=
       fmt::format("layout     {} = {} ranks; batch {} = micro {} x dp {} x {} microbatch{}\n", parallelism::describe(l),
                   l.world(), w.global_batch, w.micro_batch, l.dp, w.microbatches(), w.microbatches() == 1 ? "" : "es");
@@ -129,6 +130,7 @@ std::string serving_plan_text(const nlohmann::json& json, const parallelism::Wor
                       format_count(static_cast<double>(w.model.parameters())), w.model.layers, w.model.kv_heads,
                       w.model.head_dim());
   text += fmt::format("device     {}\n", parallelism::describe(w.device));
+  text += fmt::format("node       {}\n", parallelism::describe(w.device.fabric));
   text += fmt::format(
       "serving    {} replica{} of {}; {} sequences x {} prompt + {} output tokens, KV cache {} B per "
       "element\n",

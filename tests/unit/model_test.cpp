@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
+#include <vector>
 
 #include "parallelism/device.hpp"
 #include "parallelism/model.hpp"
@@ -87,4 +89,26 @@ TEST(Devices, SpanIsTheRooflineMaximum) {
 TEST(Devices, DescribedAsPlanPrintsThem) {
   EXPECT_EQ(p::describe(*p::find_device_preset("h100-sxm")),
             "h100-sxm: 989 TFLOP/s bf16 x 0.40 efficiency, 3350 GB/s, 79.65 GiB");
+  EXPECT_EQ(p::describe(p::find_device_preset("h100-sxm")->fabric),
+            "8 per node over NVLink 4: 450 GB/s per direction a device, 450 GB/s between two, 3.4 us a hop");
+}
+
+TEST(Devices, EachPresetHasItsNodeFabric) {
+  // The datasheets' bidirectional NVLink figures halved; NVSwitch gives a pair all of it; an MI300X
+  // reaches each of its 7 peers over one link of 64 GB/s a direction.
+  const std::vector<std::tuple<const char*, double, double>> expected = {{"a100-80gb", 300e9, 300e9},
+                                                                         {"h100-sxm", 450e9, 450e9},
+                                                                         {"h200", 450e9, 450e9},
+                                                                         {"b200", 900e9, 900e9},
+                                                                         {"mi300x", 448e9, 64e9}};
+  for (const auto& [name, bandwidth, pair] : expected) {
+    const auto fabric = p::find_device_preset(name)->fabric;
+    EXPECT_DOUBLE_EQ(fabric.bandwidth, bandwidth) << name;
+    EXPECT_DOUBLE_EQ(fabric.pair_bandwidth, pair) << name;
+    EXPECT_EQ(fabric.devices_per_node, 8) << name;
+    EXPECT_GT(fabric.latency, 1e-6) << name;
+  }
+  // 16 MiB from one H100 to another: 3.4 us and 37.3 us of bytes.
+  EXPECT_NEAR(p::find_device_preset("h100-sxm")->fabric.seconds(16.0 * (1 << 20)), 3.4e-6 + 16.0 * (1 << 20) / 450e9,
+              1e-15);
 }

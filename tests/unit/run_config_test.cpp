@@ -88,6 +88,20 @@ batch: {micro: 2, global: 16}
   EXPECT_EQ(config.workload.microbatches(), 2);
 }
 
+TEST(RunConfig, AnInlineNodeFabricOverridesThePresets) {
+  auto config = r::resolve(r::Settings::from_yaml(
+      "model: tiny\ndevice: {preset: a100-80gb, fabric_gbs: 50, fabric_latency_us: 10, per_node: 4}\n", "test.yaml"));
+  const auto& fabric = config.workload.device.fabric;
+  EXPECT_DOUBLE_EQ(fabric.bandwidth, 50e9);
+  EXPECT_DOUBLE_EQ(fabric.pair_bandwidth, 50e9) << "a switch unless fabric_pair_gbs says otherwise";
+  EXPECT_DOUBLE_EQ(fabric.latency, 10e-6);
+  EXPECT_EQ(fabric.devices_per_node, 4);
+  EXPECT_EQ(config.workload.device.name, "a100-80gb-custom");
+  EXPECT_NE(refusal("model: tiny\ndevice: {fabric_gbs: 100, fabric_pair_gbs: 200}\n")
+                .find("device.fabric_pair_gbs: 200 is more than device.fabric_gbs (100)"),
+            std::string::npos);
+}
+
 TEST(RunConfig, OverridesAndEffectiveConfigRoundTrip) {
   auto settings = r::Settings::from_yaml("model: tiny\n", "test.yaml");
   settings.apply_override("dp.bucket_mb=50");
