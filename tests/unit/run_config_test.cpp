@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "parallelism/step_program.hpp"
 #include "runs/config/run_config.hpp"
 #include "runs/printable.hpp"
 #include "runs/usage_error.hpp"
@@ -71,6 +72,41 @@ TEST(RunConfig, AFrameworkSetsTheDefaultsOfWhatItDecidesAndEachKeyOverridesIt) {
   EXPECT_EQ(config.workload.bucket_bytes(), 40'000'000u * 4);
   EXPECT_NE(refusal("model: tiny\nframework: {name: jax}\n").find("framework.name: 'jax' is not allowed"),
             std::string::npos);
+}
+
+TEST(RunConfig, EachFrameworksProfileSendsItsOwnBytes) {
+  // Tiny, dp 4 x tp 2 with sequence parallelism, 2 microbatches, ZeRO-2: the same layout under each
+  // profile. Megatron reduces fp32 gradients in one bucket (40M elements hold them) and pads the
+  // vocabulary (1024 is already a multiple of 128 x 2); DeepSpeed bf16; PyTorch fp32 in 25 MiB.
+  namespace p = scaleout::parallelism;
+  const std::string layout = "model: tiny\nparallel: {tp: 2, sequence_parallel: true, zero: 2}\nbatch: {global: 8}\n";
+  struct Case {
+    const char* framework;
+    std::uint64_t element;
+  };
+  for (const Case c : {Case{"megatron", 4}, Case{"deepspeed", 2}, Case{"pytorch", 4}}) {
+    auto config = r::resolve(r::Settings::from_yaml(layout + "framework: " + c.framework + "\n", "test.yaml"));
+    r::fit_to_world(config, 8);
+    const auto& w = config.workload;
+    const auto program = p::step_program(w, 0);
+    std::uint64_t scattered = 0, gathered = 0;
+    int buckets = 0;
+    for (const auto& op : program.ops) {
+      if (op.group != p::Group::dp || (op.kind != p::OpKind::start && op.kind != p::OpKind::blocking)) continue;
+      if (op.transfer == p::Transfer::reduce_scatter) scattered += op.bytes, ++buckets;
+      if (op.transfer == p::Transfer::allgather) gathered += op.bytes;
+    }
+    // ZeRO-2 reduce-scatters every microbatch's gradients, in the framework's element type.
+    const double per_microbatch = static_cast<double>(p::gradient_bytes(w, 0));
+    EXPECT_EQ(p::gradient_bytes(w, 0) % c.element, 0u) << c.framework;
+    EXPECT_NEAR(static_cast<double>(scattered), 2 * per_microbatch, 64.0 * buckets) << c.framework;
+    EXPECT_NEAR(static_cast<double>(per_microbatch) / static_cast<double>(c.element), p::rank_parameters(w, 0).total(),
+                1.0)
+        << c.framework;
+    EXPECT_EQ(buckets, 2) << c.framework << ": one bucket holds each microbatch's gradients";
+    // The updated bf16 parameters, gathered once.
+    EXPECT_NEAR(static_cast<double>(gathered), 2 * p::rank_parameters(w, 0).total(), 64.0) << c.framework;
+  }
 }
 
 TEST(RunConfig, InlineModelAndDevice) {
