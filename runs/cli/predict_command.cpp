@@ -27,6 +27,7 @@ struct PredictArguments {
   std::vector<std::string> sets;
   int ranks_per_node = 0;  // 0: the calibration's
   NetworkScale network;
+  std::string intra_node = "host";  // or "device": the emulated device's node fabric
   Format format = Format::text;
 };
 
@@ -53,11 +54,13 @@ int predict_serving_sweep(const PredictArguments& a, const RunConfig& config, co
   }
   analysis::order_serving_runs(runs);
   const auto& n = a.network;
-  const std::string source =
-      fmt::format("prediction of {} from {} ({} ranks per node{})", a.config, a.calibration, ranks_per_node,
-                  n.bandwidth != 1 || n.latency != 1
-                      ? fmt::format("; network bandwidth x {:g}, latency x {:g}", n.bandwidth, n.latency)
-                      : "");
+  const std::string source = fmt::format(
+      "prediction of {} from {} ({} ranks per node{}{})", a.config, a.calibration, ranks_per_node,
+      a.intra_node == "device" ? fmt::format("; inside a node the device's {}", config.workload.device.fabric.name)
+                               : "",
+      n.bandwidth != 1 || n.latency != 1
+          ? fmt::format("; network bandwidth x {:g}, latency x {:g}", n.bandwidth, n.latency)
+          : "");
   fmt::print("{}", format_serving_report(runs, a.format, source));
   return exit_ok;
 }
@@ -70,12 +73,14 @@ int predict_training_sweep(const PredictArguments& a, const RunConfig& config, c
     throw UsageError(fmt::format("--format: {} is for serving configs; a training prediction prints text or json",
                                  to_string(a.format)));
   }
-  PredictionReport out{.config = a.config,
-                       .calibration_path = a.calibration,
-                       .calibration = calibration,
-                       .network = a.network,
-                       .ranks_per_node = ranks_per_node,
-                       .workload = config.workload};
+  PredictionReport out{
+      .config = a.config,
+      .calibration_path = a.calibration,
+      .calibration = calibration,
+      .network = a.network,
+      .device_fabric = a.intra_node == "device" ? std::optional{config.workload.device.fabric} : std::nullopt,
+      .ranks_per_node = ranks_per_node,
+      .workload = config.workload};
   std::vector<analysis::ScalePoint> points;
   for (const long long n : nodes) {
     const Scale scale{
@@ -109,7 +114,9 @@ int predict(const PredictArguments& a) {
                                             {.doubling_range = true, .of = "node counts"});
   const analysis::Calibration calibration = load_calibration(a.calibration);
   const int ranks_per_node = a.ranks_per_node > 0 ? a.ranks_per_node : calibration.ranks_per_node;
-  const auto model = simulation_model(calibration, config.in_flight, a.network);
+  std::optional<parallelism::NodeFabric> device_fabric;
+  if (a.intra_node == "device") device_fabric = config.workload.device.fabric;
+  const auto model = simulation_model(calibration, config.in_flight, a.network, device_fabric);
   if (serving) return predict_serving_sweep(a, config, model, ranks_per_node);
   return predict_training_sweep(a, config, nodes, calibration, model, ranks_per_node);
 }
@@ -131,6 +138,10 @@ Body declare(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--latency-scale", a->network.latency, "What-if: the network's latency times X")
       ->capture_default_str();
+  app.add_option("--intra-node", a->intra_node,
+                 "What costs a hop inside a node: host (the calibration's measurement) or device (the device's "
+                 "node fabric: NVLink, Infinity Fabric)")
+      ->check(CLI::IsMember({"host", "device"}));
   add_format_option(app, a->format, {Format::text, Format::markdown, Format::csv, Format::json});
   return [a](Invocation&) { return predict(*a); };
 }

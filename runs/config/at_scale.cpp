@@ -17,9 +17,19 @@ analysis::Calibration load_calibration(const std::string& path) {
 }
 
 analysis::SimulationModel simulation_model(const analysis::Calibration& calibration, int in_flight,
-                                           NetworkScale network) {
+                                           NetworkScale network,
+                                           const std::optional<parallelism::NodeFabric>& device_fabric) {
   analysis::SimulationModel model;
   model.cost = calibration.cost_model();
+  if (device_fabric) {
+    // Every hop inside a node, whether it is issued blocking or polled: the device's links move it.
+    const analysis::AlphaBeta hop{device_fabric->latency, 1.0 / device_fabric->pair_bandwidth};
+    for (const auto progress : {analysis::Progress::blocking, analysis::Progress::polled}) {
+      model.cost.set_hop(analysis::Tier::intra, hop, progress);
+      for (int c = 0; c < analysis::collective_count; ++c)
+        model.cost.set(analysis::Tier::intra, static_cast<analysis::Collective>(c), hop, progress);
+    }
+  }
   model.cost.scale_bandwidth(analysis::Tier::inter, network.bandwidth);
   model.cost.scale_latency(analysis::Tier::inter, network.latency);
   model.span_overhead = calibration.compute.per_span;

@@ -5,6 +5,7 @@
 // docs/predict.md.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -27,9 +28,12 @@ struct NetworkScale {
   double latency = 1;
 };
 
-// The model of a calibration, with its network's bandwidth and latency scaled (what-if).
+// The model of a calibration, with its network's bandwidth and latency scaled (what-if). With
+// `device_fabric`, hops between ranks of one node cost what that fabric takes (a hop's latency, the
+// bytes over a pair's bandwidth) instead of what the calibration measured on the host.
 analysis::SimulationModel simulation_model(const analysis::Calibration& calibration, int in_flight,
-                                           NetworkScale network = {});
+                                           NetworkScale network = {},
+                                           const std::optional<parallelism::NodeFabric>& device_fabric = {});
 
 // Where a prediction is made, and what it is asked for.
 struct Scale {

@@ -34,6 +34,10 @@ std::string text(const PredictionReport& r) {
     out += fmt::format("what-if: network bandwidth x {:g}, network latency x {:g}\n", r.network.bandwidth,
                        r.network.latency);
   }
+  out += r.device_fabric
+             ? fmt::format("inside a node: the device's fabric, not the host's ({})\n",
+                           parallelism::describe(*r.device_fabric))
+             : "inside a node: the calibration's measurement of the host (--intra-node device: the device's fabric)\n";
   out += fmt::format("{} scaling, one simulated step per scale\n\n", analysis::to_string(report.scaling));
   out += render_table(scale_columns(report.points, {}), report.points, Format::text);
   out += fmt::format("\ncrossover: {}\n", crossover_text(report));
@@ -86,6 +90,7 @@ std::string json(const PredictionReport& r) {
                {"created", c.created}}},
              {"what_if",
               {{"network_bandwidth_scale", r.network.bandwidth}, {"network_latency_scale", r.network.latency}}},
+             {"intra_node", r.device_fabric ? "device" : "host"},
              {"ranks_per_node", r.ranks_per_node},
              {"scaling", analysis::to_string(report.scaling)},
              {"crossover",

@@ -2,6 +2,7 @@
 // `scaleout predict`'s printer for training configs: the simulated step per scale (the report's
 // table), the crossover, and what doubling each resource would give. docs/predict.md.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct PredictionReport {
   std::string calibration_path;  // and the calibration's
   analysis::Calibration calibration;
   NetworkScale network;  // the what-if factors of the network
+  // Set: hops inside a node cost what this fabric takes, not what the calibration measured.
+  std::optional<parallelism::NodeFabric> device_fabric;
   int ranks_per_node = 1;
   parallelism::Workload workload;              // as the config resolves it
   analysis::ScalingReport report{};            // the scales, analysed as measured ones
