@@ -116,6 +116,21 @@ class Calibrate(unittest.TestCase):
         self.assertLess(faster, base)
         self.assertGreater(slower, base)
 
+    def test_the_devices_fabric_costs_the_hops_inside_a_node(self):
+        def predicted(*intra_node):
+            code, out, err = run("predict", TINY, "--calibration", self.path, "--nodes", "1", "--set",
+                                 "parallel.tp=2", "--format", "json", *intra_node)
+            self.assertEqual(code, 0, err)
+            return json.loads(out)
+
+        host, device = predicted(), predicted("--intra-node", "device")
+        self.assertEqual((host["intra_node"], device["intra_node"]), ("host", "device"))
+        # NVLink 4 (450 GB/s a direction, 3.4 us a hop) against this host's shared memory.
+        self.assertLess(device["points"][0]["exposed_s"]["tp"], host["points"][0]["exposed_s"]["tp"])
+        code, text, err = run("predict", TINY, "--calibration", self.path, "--nodes", "1", "--intra-node", "device")
+        self.assertEqual(code, 0, err)
+        self.assertIn("inside a node: the device's fabric, not the host's (8 per node over NVLink 4", text)
+
     def test_llama_405b_at_16384_ranks_is_predicted(self):
         began = time.monotonic()
         code, out, err = run("predict", LLAMA_405B, "--calibration", self.networked, "--nodes", "2048",
@@ -143,6 +158,7 @@ class Calibrate(unittest.TestCase):
             (["predict", TINY, "--calibration", self.path, "--nodes", "two"], "--nodes"),
             (["predict", TINY, "--calibration", self.path, "--bandwidth-scale", "-1"], "--bandwidth-scale"),
             (["predict", TINY, "--calibration", self.path, "--latency-scale", "nan"], "--latency-scale"),
+            (["predict", TINY, "--calibration", self.path, "--intra-node", "nvlink"], "--intra-node"),
             (["predict", TINY, "--calibration", broken], "not JSON"),
             (["predict", TINY, "--calibration", other], "scaleout-calibration"),
             (["predict", TINY, "--calibration", negative_path], "fits.pieces.alpha_s"),
