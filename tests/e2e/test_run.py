@@ -169,7 +169,11 @@ class Plan(unittest.TestCase):
         ops = plan["stages"][0]["ops"]
         # Megatron's defaults: the gradients reduced in fp32, 4 bytes each.
         self.assertEqual(plan["framework"], {"name": "megatron", "gradient_dtype": "fp32", "bucket_bytes": 1 << 20,
-                                             "bucket_elements": 262144, "overlap": True})
+                                             "bucket_elements": 262144, "overlap": True,
+                                             "overlap_param_gather": False, "tp_comm_overlap": False})
+        self.assertEqual(plan["model"]["padded_vocab"], 1024)  # already a multiple of 128
+        self.assertEqual(plan["device"]["fabric"], {"name": "NVLink 4", "bandwidth": 450e9, "pair_bandwidth": 450e9,
+                                                    "latency": 3.4e-6, "devices_per_node": 8})
         self.assertEqual(sum(op["bytes"] * op["count_per_step"] for op in ops), 4 * 3426560)
         self.assertTrue(all(set(op) == {"group", "channel", "kind", "bytes", "count_per_step"} for op in ops))
         self.assertEqual(set(plan["memory"]), {"stage", "parameters", "gradients", "optimizer_states", "activations",
