@@ -2,7 +2,9 @@
 // communication sits between them (TP around attention and MLP, CP around the attention core, EP
 // around the experts). Backward spans are twice the forward's FLOPs and read the weights twice; a
 // column-parallel linear's backward is its input gradient's GEMM and its weight gradient's, with TP's
-// communication overlapping them as Megatron-LM runs it (column_parallel_backward).
+// communication overlapping them as Megatron-LM runs it (column_parallel_backward); with
+// tp_comm_overlap the other TP transfers run as TransformerEngine's rings and splits behind their GEMMs
+// (gathered_gemm, scattered_gemm); selective recomputation replays the attention core in backward.
 #include <array>
 #include <cmath>
 
