@@ -28,14 +28,14 @@ std::array<double, 2> StepBuilder::chunk_gradient_bytes(int chunk) const {
   return {std::round(dense) * element_, std::round(layer.expert * layers) * element_};
 }
 
-int StepBuilder::bucket_count(const GradientStream& stream) const {
+int StepBuilder::bucket_count(double total) const {
   const auto cap = static_cast<double>(w_.bucket_bytes());
-  return static_cast<int>(std::ceil(stream.total / cap - 1e-12));
+  return static_cast<int>(std::ceil(total / cap - 1e-12));
 }
 
-std::uint64_t StepBuilder::bucket_size(const GradientStream& stream, int k) const {
+std::uint64_t StepBuilder::bucket_size(double total, int k) const {
   const auto cap = static_cast<double>(w_.bucket_bytes());
-  return static_cast<std::uint64_t>(std::min(cap, stream.total - k * cap));
+  return static_cast<std::uint64_t>(std::min(cap, total - k * cap));
 }
 
 Op StepBuilder::bucket(int stream, std::uint64_t bytes, OpKind kind, Phase phase, int microbatch, int layer) {
@@ -66,11 +66,11 @@ void StepBuilder::gradient_segment(std::size_t first_op, double dense_bytes, dou
     if (bytes <= 0) continue;
     const double end = stream.produced + bytes;
     const auto cap = static_cast<double>(w_.bucket_bytes());
-    while (stream.next_bucket < bucket_count(stream) &&
+    while (stream.next_bucket < bucket_count(stream.total) &&
            std::min((stream.next_bucket + 1) * cap, stream.total) <= end + 0.5) {
       const double bucket_end = std::min((stream.next_bucket + 1) * cap, stream.total);
-      events.push_back(
-          {std::clamp((bucket_end - stream.produced) / bytes, 0.0, 1.0), s, bucket_size(stream, stream.next_bucket)});
+      events.push_back({std::clamp((bucket_end - stream.produced) / bytes, 0.0, 1.0), s,
+                        bucket_size(stream.total, stream.next_bucket)});
       ++stream.next_bucket;
     }
     stream.produced = end;
@@ -121,8 +121,8 @@ void StepBuilder::finish_gradient_streams() {
   // Rounding can leave the last bucket a fraction of a byte short of "produced": issue it now.
   for (int s = 0; s < 2; ++s) {
     auto& stream = streams_[static_cast<std::size_t>(s)];
-    while (stream.next_bucket < bucket_count(stream)) {
-      Op op = bucket(s, bucket_size(stream, stream.next_bucket), OpKind::start, Phase::backward, -1, -1);
+    while (stream.next_bucket < bucket_count(stream.total)) {
+      Op op = bucket(s, bucket_size(stream.total, stream.next_bucket), OpKind::start, Phase::backward, -1, -1);
       program_.ops.push_back(op);
       started_.push_back(op);
       stream.slots.push_back(op.slot);
@@ -134,14 +134,11 @@ void StepBuilder::finish_gradient_streams() {
 void StepBuilder::reduce_after_backward(int chunk, Phase phase, int microbatch) {
   const auto totals = chunk_gradient_bytes(chunk);
   for (int s = 0; s < 2; ++s) {
-    GradientStream stream;
-    stream.total = totals[static_cast<std::size_t>(s)];
-    for (int k = 0; k < bucket_count(stream); ++k)
-      program_.ops.push_back(bucket(s, bucket_size(stream, k), OpKind::blocking, phase, microbatch, -1));
+    const double total = totals[static_cast<std::size_t>(s)];
+    for (int k = 0; k < bucket_count(total); ++k)
+      program_.ops.push_back(bucket(s, bucket_size(total, k), OpKind::blocking, phase, microbatch, -1));
   }
 }
-
-double StepBuilder::root_parameters() const { return embedding_parameters_per_rank(w_) + head_parameters_per_rank(w_); }
 
 void StepBuilder::synchronize() {
   for (const auto& stream : streams_) {
@@ -168,7 +165,7 @@ void StepBuilder::synchronize() {
     // parameter: Megatron-LM allreduces their gradient over the embedding group after the DP sync, not
     // overlapped (megatron/core/distributed/finalize_model_grads.py, _allreduce_word_embedding_grads).
     Op op = communication(OpKind::blocking, Group::pp, Transfer::allreduce, Phase::sync, -1, -1,
-                          padded(static_cast<double>(w_.padded_vocab() * m_.hidden) / l_.tp * element_, 1, element_));
+                          padded(word_embedding_parameters_per_rank(w_) * element_, 1, element_));
     op.embedding = true;
     op.tag = embedding_tag;
     program_.ops.push_back(op);
@@ -190,14 +187,13 @@ void StepBuilder::begin_parameter_gather(int chunk) {
   for (std::size_t s = 0; s < gathers_.size(); ++s) {
     GradientStream stream;
     stream.total = totals[s];
-    gathers_[s] = ParameterGather{totals[s], 0.0, bucket_count(stream), -1};
+    gathers_[s] = ParameterGather{totals[s], 0.0, bucket_count(stream.total), -1};
   }
 }
 
 int StepBuilder::dispatch_parameter_bucket(int stream, int bucket, int microbatch, int layer) {
-  GradientStream whole;
-  whole.total = gathers_[static_cast<std::size_t>(stream)].total;
-  const double parameters = static_cast<double>(bucket_size(whole, bucket)) / element_ * parameter_bytes;
+  const double total = gathers_[static_cast<std::size_t>(stream)].total;
+  const double parameters = static_cast<double>(bucket_size(total, bucket)) / element_ * parameter_bytes;
   const int ranks = stream == 1 ? l_.expert_gradient_group_size() : l_.gradient_group_size();
   return start(Group::dp, Transfer::allgather, Phase::forward, microbatch, layer, padded(parameters, ranks, element_),
                stream == 1);

@@ -34,8 +34,8 @@ MemoryEstimate memory_of_stage(const Workload& w, int stage) {
   if (l.zero_stage >= 3) {
     // ZeRO-3 holds the gathered parameters of the layer it computes and of the one it prefetches, and
     // the root unit (embedding, head, final norm) through each microbatch.
-    memory.parameters += 2.0 * parameter_bytes * layer_parameters_per_rank(w).total() +
-                         parameter_bytes * (embedding_parameters_per_rank(w) + head_parameters_per_rank(w));
+    memory.parameters +=
+        2.0 * parameter_bytes * layer_parameters_per_rank(w).total() + parameter_bytes * root_parameters_per_rank(w);
   }
   memory.gradients = g * shard(l.zero_stage >= 2);
   memory.optimizer_states = 12.0 * shard(l.zero_stage >= 1);

@@ -84,7 +84,6 @@ class StepBuilder {
 
   // --- step_program.cpp
   std::uint64_t pipeline_bytes() const;  // one microbatch's activations between stages, per rank
-  double root_parameters() const;        // ZeRO-3's root unit: embedding, head, final norm
   // Megatron-LM's p2p calls wait their sends before they return (p2p_communication.py, _communicate with
   // wait_on_reqs): a send with the next action's receive when that action goes the other way (they are
   // one call, send_forward_recv_backward or send_backward_recv_forward), alone otherwise. Before
@@ -99,8 +98,9 @@ class StepBuilder {
   void reduce_after_backward(int chunk, Phase phase, int microbatch);  // every bucket of the chunk, blocking
   std::array<double, 2> chunk_gradient_bytes(int chunk) const;         // dense, expert
   Op bucket(int stream, std::uint64_t bytes, OpKind kind, Phase phase, int microbatch, int layer);
-  std::uint64_t bucket_size(const GradientStream& stream, int k) const;
-  int bucket_count(const GradientStream& stream) const;
+  // The buckets `total` gradient bytes fill: how many, and bucket k's bytes (the last may be short).
+  std::uint64_t bucket_size(double total, int k) const;
+  int bucket_count(double total) const;
   void synchronize();
   void optimizer();
 

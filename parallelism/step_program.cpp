@@ -217,7 +217,7 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     // microbatch's forward and kept through its backward: the root is not resharded after forward
     // (FSDP2's fully_shard sets reshard_after_forward False for it), and every unit is after backward.
     blocking(Group::dp, Transfer::allgather, Phase::forward, mb, -1,
-             padded(root_parameters() * parameter_bytes, l_.gradient_group_size(), element_));
+             padded(root_parameters_per_rank(w_) * parameter_bytes, l_.gradient_group_size(), element_));
   }
   const auto layer_gather = [&](int layer) {
     return start(Group::dp, Transfer::allgather, Phase::forward, mb, layer,
@@ -247,7 +247,7 @@ void StepBuilder::forward_action(const PipelineAction& a) {
     // logits' maximum, the target's logit, the sum of exponentials: megatron/core/tensor_parallel/
     // cross_entropy.py).
     tp_gather(Phase::forward, mb, -1);
-    const auto head = static_cast<double>(w_.padded_vocab() * m_.hidden) / l_.tp;
+    const double head = word_embedding_parameters_per_rank(w_);
     compute(Phase::forward, mb, -1, tokens_ * 2.0 * head, parameter_bytes * head);
     for (int k = 0; k < 3; ++k)
       blocking(Group::tp, Transfer::allreduce, Phase::forward, mb, -1, padded(tokens_ * 4, 1, element_));
@@ -279,7 +279,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
     }
   }
   if (last) {
-    const auto head = static_cast<double>(w_.padded_vocab() * m_.hidden) / l_.tp;
+    const double head = word_embedding_parameters_per_rank(w_);
     const std::size_t first_op = program_.ops.size();
     column_parallel_backward(mb, -1, head, 0.0);
     if (reduce_gradients) gradient_segment(first_op, element_ * head_parameters_per_rank(w_), 0.0, mb, -1);
@@ -312,7 +312,7 @@ void StepBuilder::backward_action(const PipelineAction& a, bool reduce_gradients
   if (zero3) {
     // The root's gradients, reduce-scattered after each microbatch's backward (no no_sync).
     pending_.push_back(start(Group::dp, Transfer::reduce_scatter, Phase::backward, mb, -1,
-                             padded(root_parameters() * element_, l_.gradient_group_size(), element_)));
+                             padded(root_parameters_per_rank(w_) * element_, l_.gradient_group_size(), element_)));
   }
   if (!first_stage) {
     pipeline_send(Phase::backward, mb, activation, (stage_ + p - 1) % p,

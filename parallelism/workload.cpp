@@ -44,20 +44,26 @@ RankParameters layer_parameters_per_rank(const Workload& w) {
   return p;
 }
 
+double word_embedding_parameters_per_rank(const Workload& w) {
+  return static_cast<double>(w.padded_vocab() * w.model.hidden) / w.layout.tp;
+}
+
 double embedding_parameters_per_rank(const Workload& w) {
   const Model& m = w.model;
   // The word embedding is vocabulary-parallel over TP; GPT's position embedding is whole.
-  return static_cast<double>(w.padded_vocab() * m.hidden) / w.layout.tp +
-         static_cast<double>(m.embedding_parameters() - m.vocab * m.hidden);
+  return word_embedding_parameters_per_rank(w) + static_cast<double>(m.embedding_parameters() - m.vocab * m.hidden);
 }
 
 double head_parameters_per_rank(const Workload& w) {
   const Model& m = w.model;
-  const double word_embedding = static_cast<double>(w.padded_vocab() * m.hidden) / w.layout.tp;
-  double p = (m.tied_embeddings ? 0.0 : word_embedding) + static_cast<double>(m.final_norm_parameters());
-  // Tied embeddings over several stages: the last stage keeps its own copy for the logits.
-  if (m.tied_embeddings && w.layout.pp > 1) p += word_embedding;
-  return p;
+  // The output head (its own, or with tied embeddings over several stages the last stage's copy of the
+  // embedding for the logits) and the final norm.
+  const bool holds_head = !m.tied_embeddings || w.layout.pp > 1;
+  return (holds_head ? word_embedding_parameters_per_rank(w) : 0.0) + static_cast<double>(m.final_norm_parameters());
+}
+
+double root_parameters_per_rank(const Workload& w) {
+  return embedding_parameters_per_rank(w) + head_parameters_per_rank(w);
 }
 
 RankParameters rank_parameters(const Workload& w, int stage) {

@@ -79,9 +79,12 @@ struct RankParameters {
   double total() const { return dense + expert; }
 };
 RankParameters layer_parameters_per_rank(const Workload& workload);
-double embedding_parameters_per_rank(const Workload& workload);  // on the first stage
-double head_parameters_per_rank(const Workload& workload);       // on the last stage: head, final norm
+double word_embedding_parameters_per_rank(const Workload& workload);  // V h / t, V padded (padded_vocab)
+double embedding_parameters_per_rank(const Workload& workload);       // on the first stage
+double head_parameters_per_rank(const Workload& workload);            // on the last stage: head, final norm
 RankParameters rank_parameters(const Workload& workload, int stage);
+// ZeRO-3's root unit (it has one stage): the embedding, the head and the final norm.
+double root_parameters_per_rank(const Workload& workload);
 
 // Gradient bytes one rank reduces per step (before ZeRO sharding), at `stage`.
 std::uint64_t gradient_bytes(const Workload& workload, int stage);
