@@ -21,6 +21,8 @@ inline constexpr const char* ep = "ep";
 inline constexpr const char* zero_stage = "zero_stage";
 inline constexpr const char* virtual_stages = "virtual_stages";
 inline constexpr const char* memory_fits = "memory_fits";
+// The share of the slowest stage's compute in spans that memory bandwidth, not calculation, bounds.
+inline constexpr const char* memory_bound_share = "compute_memory_bound_share";
 
 // What makes two runs the same workload: the model's size and FLOPs, the batch, the layout.
 inline constexpr std::array same_workload = {

@@ -4,14 +4,15 @@
 
 namespace scaleout::analysis {
 
-RunResult summarize(const std::vector<StepRow>& rows, const parallelism::Workload& workload) {
+RunResult summarize(const std::vector<StepRow>& rows, const parallelism::Workload& workload,
+                    const WorkloadFacts& facts) {
   RunResult result;
   for (const auto& row : rows) result.wrong += row.wrong;
   if (std::none_of(rows.begin(), rows.end(), [](const StepRow& r) { return r.measured(); })) return result;
   if (workload.inference) {
     result.serving = summarize_serving(rows, workload);
   } else {
-    result.training = summarize_run(rows, workload);
+    result.training = summarize_run(rows, workload, facts);
   }
   return result;
 }

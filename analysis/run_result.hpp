@@ -26,6 +26,7 @@ struct RunResult {
   std::map<std::string, double> figures() const;
 };
 
-RunResult summarize(const std::vector<StepRow>& rows, const parallelism::Workload& workload);
+RunResult summarize(const std::vector<StepRow>& rows, const parallelism::Workload& workload,
+                    const WorkloadFacts& facts = {});
 
 }  // namespace scaleout::analysis

@@ -22,7 +22,8 @@ void EmulationAccuracy::add_figures(std::map<std::string, double>& figures) cons
   figures["emulation_error"] = error;
 }
 
-RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload) {
+RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload,
+                         const WorkloadFacts& workload_facts) {
   RunSummary s;
   std::set<int> ranks;
   for (const auto& row : rows) {
@@ -34,6 +35,7 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
   // The same figures as scaleout report's, from the same code.
   RunFacts facts;
   facts.ranks = static_cast<int>(ranks.size());
+  facts.memory_bound_share = workload_facts.memory_bound_share;
   const ScalePoint p = measure_scale(facts, measured);
   s.steps = p.steps;
   s.ranks = facts.ranks;
@@ -47,6 +49,13 @@ RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Wo
   s.exposed_total = p.exposed_total;
   s.comm_share = p.comm_share;
   s.bubble_share = p.mean_step > 0 ? p.bubble / p.mean_step : 0;
+  s.exposed_tier = p.exposed_tier;
+  s.overlapped_tier = p.overlapped_tier;
+  s.bytes_moved = p.bytes_moved;
+  s.bytes_modelled = p.bytes_modelled;
+  s.binding = p.binding;
+  s.binding_group = p.binding_group;
+  s.binding_share = p.binding_share;
   s.mfu = workload.flops_per_step() / (s.step_p50 * s.ranks * workload.device.peak_flops);
   return s;
 }
@@ -67,6 +76,14 @@ std::map<std::string, double> RunSummary::figures() const {
       {"mfu", mfu},
   };
   for (const auto& [group, value] : exposed) f["exposed_" + group + "_s"] = value;
+  for (std::size_t t = 0; t < exposed_tier.size(); ++t) {
+    const std::string tier = parallelism::to_string(static_cast<parallelism::Tier>(t));
+    f["exposed_" + tier + "_s"] = exposed_tier[t];
+    f["overlapped_" + tier + "_s"] = overlapped_tier[t];
+  }
+  f["bytes_moved"] = bytes_moved;
+  f["bytes_modelled"] = bytes_modelled;
+  f["binding_share"] = binding_share;
   emulation.add_figures(f);
   return f;
 }

@@ -34,11 +34,25 @@ struct RunSummary {
   double comm_share = 0;    // exposed_total / mean step time of the ranks
   double bubble_share = 0;  // bubble / mean step time of the ranks
   double mfu = 0;           // model FLOPs per second over the job's peak
+  // Per tier (parallelism::Tier), bytes per rank and step, and the link that binds (scaling.hpp's
+  // ScalePoint, whose figures these are).
+  std::array<double, parallelism::tier_count> exposed_tier{}, overlapped_tier{};
+  double bytes_moved = 0, bytes_modelled = 0;
+  Link binding = Link::calculation;
+  std::string binding_group;
+  double binding_share = 0;
   EmulationAccuracy emulation;
 
   std::map<std::string, double> figures() const;  // for /summary (RunResult adds `wrong`)
 };
 
-RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload);
+// What the rows cannot say of the workload: the share of compute that memory bandwidth bounds
+// (parallelism::memory_bound_share of the run's programs).
+struct WorkloadFacts {
+  double memory_bound_share = 0;
+};
+
+RunSummary summarize_run(const std::vector<StepRow>& rows, const parallelism::Workload& workload,
+                         const WorkloadFacts& facts = {});
 
 }  // namespace scaleout::analysis

@@ -1,5 +1,7 @@
 #include "analysis/scaling.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -18,23 +20,67 @@ double quantile_of(std::vector<double> values, double q) {
 }
 double median(std::vector<double> values) { return quantile_of(std::move(values), 0.5); }
 
+constexpr std::size_t tiers = parallelism::tier_count;
+
+std::string tier_series(const char* figure, std::size_t tier) {
+  return fmt::format("{}_{}", figure, parallelism::to_string(static_cast<parallelism::Tier>(tier)));
+}
+
 struct StepTotals {
-  double slowest = 0, step = 0, compute = 0, bubble = 0, overlapped = 0, other = 0;
-  std::array<double, groups> exposed{};
+  double slowest = 0, step = 0, compute = 0, bubble = 0, overlapped = 0, other = 0, moved = 0, modelled = 0;
+  std::array<double, groups> exposed{}, exposed_network{};
+  std::array<double, tiers> exposed_tier{}, overlapped_tier{};
   int ranks = 0;
 };
 
-// The largest share of the step, named for a reader.
+// The group with the most exposed time on a tier.
+std::string busiest_group(const ScalePoint& p, parallelism::Tier tier) {
+  std::string busiest;
+  double most = -1;
+  for (const auto& [group, seconds] : p.exposed) {
+    const auto network = p.exposed_network.find(group);
+    const double on_network = network == p.exposed_network.end() ? 0.0 : network->second;
+    const double on_tier = tier == parallelism::Tier::network ? on_network : std::max(seconds - on_network, 0.0);
+    if (on_tier > most) most = on_tier, busiest = group;
+  }
+  return busiest;
+}
+
+// The largest share of the step: compute split by what bounds its spans, exposed communication by tier.
 void bind(ScalePoint& p) {
-  std::vector<std::pair<std::string, double>> parts = {{"compute", p.compute}, {"pipeline bubble", p.bubble}};
-  for (const auto& [group, seconds] : p.exposed) parts.emplace_back(group + " communication", seconds);
+  const double memory = p.compute * std::clamp(p.run.memory_bound_share, 0.0, 1.0);
+  const std::array<std::pair<Link, double>, 5> parts = {{
+      {Link::calculation, p.compute - memory},
+      {Link::memory_bandwidth, memory},
+      {Link::node_fabric, p.exposed_tier[static_cast<std::size_t>(parallelism::Tier::intra_node)]},
+      {Link::network, p.exposed_tier[static_cast<std::size_t>(parallelism::Tier::network)]},
+      {Link::pipeline_bubble, p.bubble},
+  }};
   const auto largest =
       std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   p.binding = largest->first;
+  p.binding_group.clear();
+  if (p.binding == Link::node_fabric) p.binding_group = busiest_group(p, parallelism::Tier::intra_node);
+  if (p.binding == Link::network) p.binding_group = busiest_group(p, parallelism::Tier::network);
   p.binding_share = p.mean_step > 0 ? largest->second / p.mean_step : 0.0;
 }
 
 }  // namespace
+
+const char* to_string(Link link) {
+  switch (link) {
+    case Link::calculation: return "calculation";
+    case Link::memory_bandwidth: return "memory bandwidth";
+    case Link::node_fabric: return "the node's fabric";
+    case Link::network: return "the network";
+    case Link::pipeline_bubble: return "pipeline bubble";
+  }
+  return "?";
+}
+
+std::string describe_binding(Link link, const std::string& group) {
+  return group.empty() ? to_string(link) : fmt::format("{} ({})", to_string(link), group);
+}
 
 const char* to_string(Scaling scaling) { return scaling == Scaling::strong ? "strong" : "weak"; }
 
@@ -49,6 +95,13 @@ std::map<std::string, std::vector<double>> per_step_series(const std::vector<Ste
     t.overlapped += s.overlapped_s;
     t.other += s.other_s;
     for (std::size_t g = 0; g < groups; ++g) t.exposed[g] += s.exposed_s[g];
+    for (std::size_t k = 0; k < tiers; ++k) {
+      t.exposed_tier[k] += s.exposed(static_cast<parallelism::Tier>(k));
+      t.overlapped_tier[k] += s.overlapped_tier_s[k];
+    }
+    for (std::size_t g = 0; g < groups; ++g) t.exposed_network[g] += s.exposed_network_s[g];
+    t.moved += static_cast<double>(s.bytes_moved);
+    t.modelled += static_cast<double>(s.bytes_modelled);
     ++t.ranks;
   }
   std::map<std::string, std::vector<double>> series;
@@ -56,6 +109,7 @@ std::map<std::string, std::vector<double>> per_step_series(const std::vector<Ste
   for (const auto& s : rows) {
     for (std::size_t g = 0; g < groups; ++g) used[g] = used[g] || s.exposed_s[g] > 0;
   }
+  const bool communicates = std::find(used.begin(), used.end(), true) != used.end();
   for (const auto& [index, t] : per_step) {
     const double n = t.ranks;
     series["step"].push_back(t.slowest);
@@ -68,7 +122,15 @@ std::map<std::string, std::vector<double>> per_step_series(const std::vector<Ste
       if (!used[g]) continue;
       const std::string name = std::string("exposed_") + parallelism::to_string(static_cast<parallelism::Group>(g));
       series[name].push_back(t.exposed[g] / n);
+      series[std::string("network_") + parallelism::to_string(static_cast<parallelism::Group>(g))].push_back(
+          t.exposed_network[g] / n);
     }
+    for (std::size_t k = 0; k < tiers && communicates; ++k) {
+      series[tier_series("exposed", k)].push_back(t.exposed_tier[k] / n);
+      series[tier_series("overlapped", k)].push_back(t.overlapped_tier[k] / n);
+    }
+    series["bytes_moved"].push_back(t.moved / n);
+    series["bytes_modelled"].push_back(t.modelled / n);
   }
   return series;
 }
@@ -88,12 +150,23 @@ ScalePoint measure_scale(const RunFacts& run, const std::vector<StepRow>& rows) 
   p.bubble = median(series.at("bubble"));
   p.overlapped = median(series.at("overlapped"));
   p.other = median(series.at("other"));
-  for (const auto& [name, values] : series) {
-    if (name.rfind("exposed_", 0) != 0) continue;
-    const double value = median(values);
-    p.exposed[name.substr(8)] = value;
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::string group = parallelism::to_string(static_cast<parallelism::Group>(g));
+    const auto found = series.find("exposed_" + group);
+    if (found == series.end()) continue;
+    const double value = median(found->second);
+    p.exposed[group] = value;
+    p.exposed_network[group] = median(series.at("network_" + group));
     p.exposed_total += value;
   }
+  for (std::size_t k = 0; k < tiers; ++k) {
+    if (const auto found = series.find(tier_series("exposed", k)); found != series.end())
+      p.exposed_tier[k] = median(found->second);
+    if (const auto found = series.find(tier_series("overlapped", k)); found != series.end())
+      p.overlapped_tier[k] = median(found->second);
+  }
+  p.bytes_moved = median(series.at("bytes_moved"));
+  p.bytes_modelled = median(series.at("bytes_modelled"));
   p.comm_share = p.mean_step > 0 ? p.exposed_total / p.mean_step : 0.0;
   if (p.step_p50 > 0) {
     p.tokens_per_second = run.tokens_per_step / p.step_p50;

@@ -20,10 +20,17 @@ struct LogState {
 };
 
 // What a run was: its size and workload, from the log's attributes.
+// The chain a step's time is bound by, from the chip outward.
+enum class Link { calculation, memory_bandwidth, node_fabric, network, pipeline_bubble };
+const char* to_string(Link link);
+// "the network (dp)", "calculation": the binding as the report says it.
+std::string describe_binding(Link link, const std::string& group);
+
 struct RunFacts {
   std::string path;
   int nodes = 1, ranks = 1;
   double tokens_per_step = 0, flops_per_step = 0, global_batch = 0;
+  double memory_bound_share = 0;  // of compute (figure::memory_bound_share); logs before it: none
   LogState log;
 };
 
@@ -42,20 +49,31 @@ struct ScalePoint {
   std::vector<double> step_times;                  // the job's step time of every measured step
   // Per step the mean over ranks, then the median over steps (as the run's summary).
   double compute = 0, bubble = 0, overlapped = 0, other = 0, mean_step = 0;
-  std::map<std::string, double> exposed;  // per group with any communication
+  std::map<std::string, double> exposed;          // per group with any communication
+  std::map<std::string, double> exposed_network;  // per group: the part of its exposed time on the network
   double exposed_total = 0;
+  // Per tier (parallelism::Tier): the exposed time on ops crossing it, and the compute time while one
+  // was in flight; the bytes a rank sent per step in hops, moved and modelled (medians of the means).
+  std::array<double, parallelism::tier_count> exposed_tier{}, overlapped_tier{};
+  double bytes_moved = 0, bytes_modelled = 0;
   double comm_share = 0;         // exposed_total / mean_step
   double tokens_per_second = 0;  // tokens_per_step / step_p50
   double tflops_per_device = 0;  // emulated: model FLOPs per step / step_p50 / ranks
   double efficiency = 1;         // throughput per rank against the smallest scale
-  std::string binding;           // the largest share of the step: "compute", "dp communication", ...
+  // The link of the chain that takes the largest share of the step (docs/report.md, "Binding"):
+  // calculation, memory bandwidth, the node's fabric or the network (its group the one with the most
+  // exposed time on it), or the pipeline bubble.
+  Link binding = Link::calculation;
+  std::string binding_group;  // the node's fabric and the network: "dp", "tp", ...
   double binding_share = 0;
 };
 
 // Per measured step (in step order): "step" the job's step time (the slowest rank), and the mean over
-// ranks of "rank_step", "compute", "bubble", "overlapped", "other" and "exposed_<group>" for each
-// group with any communication. What the report's medians and compare's statistics are taken over.
-// `rows` are measured rows (step_row.hpp's measured_rows), here and in measure_scale.
+// ranks of "rank_step", "compute", "bubble", "overlapped", "other", "exposed_<group>" for each
+// group with any communication and "network_<group>" (its part on the network), "exposed_<tier>" and
+// "overlapped_<tier>" for each tier when any group
+// has communication, "bytes_moved" and "bytes_modelled". What the report's medians and compare's statistics are taken
+// over. `rows` are measured rows (step_row.hpp's measured_rows), here and in measure_scale.
 std::map<std::string, std::vector<double>> per_step_series(const std::vector<StepRow>& rows);
 
 ScalePoint measure_scale(const RunFacts& run, const std::vector<StepRow>& rows);

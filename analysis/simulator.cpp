@@ -80,6 +80,7 @@ Collective cost_collective_of(Transfer transfer) {
 struct Entry {
   int slot = -1;
   Group group = Group::dp;
+  parallelism::Tier tier = parallelism::Tier::intra_node;
   bool pipeline_send = false;
   Channel channel = Channel::dp;
   // What is left of the operation goes this much faster once the rank waits for it: its blocking
@@ -182,18 +183,38 @@ class Simulation {
   void compute(StageState& stage, const Op& op) {
     const double span = op.seconds * (1 + model_.span_relative) + model_.span_overhead;
     double drained = stage.t;  // communication in flight during the span: until the last completes
-    for (const auto& entry : stage.pool)
-      drained = std::max(drained, stage.completion[static_cast<std::size_t>(entry.slot)]);
+    std::array<double, parallelism::tier_count> tier_drained{};
+    tier_drained.fill(stage.t);
+    for (const auto& entry : stage.pool) {
+      const double done = stage.completion[static_cast<std::size_t>(entry.slot)];
+      drained = std::max(drained, done);
+      auto& tier = tier_drained[static_cast<std::size_t>(entry.tier)];
+      tier = std::max(tier, done);
+    }
     stage.record.overlapped += std::min(drained, stage.t + span) - stage.t;
+    for (std::size_t t = 0; t < tier_drained.size(); ++t)
+      stage.record.overlapped_tier[t] += std::min(tier_drained[t], stage.t + span) - stage.t;
     stage.record.compute += span;
     stage.record.compute_requested += op.seconds;
     stage.t += span;
   }
 
-  void block_until(StageState& stage, double until, Group group) {
+  void block_until(StageState& stage, double until, Group group, parallelism::Tier tier) {
     if (until <= stage.t) return;
-    stage.record.exposed[at(group)] += until - stage.t;
+    stage.record.expose(group, tier, until - stage.t);
     stage.t = until;
+  }
+
+  // The tier the op crosses from the stage's simulated rank (parallelism::tier_of): the pipeline
+  // group's members are the stages; the rank is the first of its other groups.
+  parallelism::Tier tier(int s, const Op& op) const {
+    const Channel channel = parallelism::channel_of(op);
+    const auto& shape = placement_[static_cast<std::size_t>(s)].groups[at(channel)];
+    const int own = channel == Channel::pp ? s : 0;
+    if (!shape.node_of_rank.empty()) return parallelism::tier_of(op, own, shape.node_of_rank);
+    std::vector<int> nodes(static_cast<std::size_t>(shape.ranks));
+    for (std::size_t m = 0; m < nodes.size(); ++m) nodes[m] = static_cast<int>(m) / std::max(shape.per_node, 1);
+    return parallelism::tier_of(op, own, nodes);
   }
 
   // The rank now waits for a started operation: it spins in the wait, so what is left of the
@@ -220,7 +241,7 @@ class Simulation {
       if (oldest == stage.pool.end()) {
         ++stage.capacity;  // only pipeline sends in flight: the pool grows
       } else {
-        block_until(stage, hurry(stage, *oldest), oldest->group);
+        block_until(stage, hurry(stage, *oldest), oldest->group, oldest->tier);
         stage.pool.erase(oldest);
       }
     }
@@ -238,7 +259,7 @@ class Simulation {
       free_at = std::max(stage.t, free_at) + polled;
       stage.completion[slot] = free_at;
     }
-    stage.pool.push_back({op.slot, op.group, pipeline_send, channel, waited_speed});
+    stage.pool.push_back({op.slot, op.group, tier(s, op), pipeline_send, channel, waited_speed});
     stage.record.bytes[at(op.group)] += op.bytes;
   }
 
@@ -248,7 +269,7 @@ class Simulation {
     if (entry == stage.pool.end()) return true;  // completed under pool pressure already
     if (stage.completion[static_cast<std::size_t>(op.slot)] == unknown)
       return false;  // the receiver has not posted yet
-    block_until(stage, hurry(stage, *entry), op.group);
+    block_until(stage, hurry(stage, *entry), op.group, entry->tier);
     stage.pool.erase(entry);
     return true;
   }
@@ -268,7 +289,7 @@ class Simulation {
     if (op.group == Group::pp) return meeting(s, stage, op);
     auto& free_at = stage.channel_free[at(parallelism::channel_of(op))];
     free_at = std::max(stage.t, free_at) + cost(s, op);
-    block_until(stage, free_at, op.group);
+    block_until(stage, free_at, op.group, tier(s, op));
     stage.record.bytes[at(op.group)] += op.bytes;
     return true;
   }
@@ -291,7 +312,7 @@ class Simulation {
     }
     const double done = last + cost(s, op);
     if (op.embedding) {
-      stage.record.exposed[at(op.group)] += done - stage.t;
+      stage.record.expose(op.group, tier(s, op), done - stage.t);
     } else {
       stage.record.bubble += done - stage.t;
     }

@@ -1,5 +1,6 @@
 #include "analysis/step_row.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 namespace scaleout::analysis {
@@ -14,6 +15,17 @@ const char* to_string(PassKind pass) {
 }
 
 double StepRow::exposed_total() const { return std::accumulate(exposed_s.begin(), exposed_s.end(), 0.0); }
+
+double StepRow::exposed(parallelism::Group group, parallelism::Tier tier) const {
+  const double network = exposed_network_s[static_cast<std::size_t>(group)];
+  return tier == parallelism::Tier::network ? network : std::max(exposed(group) - network, 0.0);
+}
+
+double StepRow::exposed(parallelism::Tier tier) const {
+  double sum = 0;
+  for (int g = 0; g < parallelism::group_count; ++g) sum += exposed(static_cast<parallelism::Group>(g), tier);
+  return sum;
+}
 
 StepRow make_step_row(const RowOrigin& origin, const parallelism::StepRecord& record) {
   StepRow row;
@@ -31,6 +43,10 @@ StepRow make_step_row(const RowOrigin& origin, const parallelism::StepRecord& re
   row.other_s = record.other();
   row.bytes = record.bytes;
   row.wrong = record.wrong;
+  row.exposed_network_s = record.exposed_network;
+  row.overlapped_tier_s = record.overlapped_tier;
+  row.bytes_moved = record.bytes_moved;
+  row.bytes_modelled = record.bytes_modelled;
   return row;
 }
 

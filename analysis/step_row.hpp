@@ -2,7 +2,8 @@
 // One rank's step (in serving, one pass) as the run log's /steps holds it: the one row type that the
 // run writes, the log reader returns, and the summaries, the report, compare and predict read. Times
 // in seconds, sizes in bytes, per-group figures indexed by parallelism::Group (docs/run-log.md names
-// the columns: exposed_<group>_s and bytes_<group>).
+// the columns: exposed_<group>_s and bytes_<group>; exposed_<group>_network_s per group and
+// overlapped_<tier>_s per tier, indexed by parallelism::Tier).
 
 #include <array>
 #include <cstdint>
@@ -29,9 +30,18 @@ struct StepRow {
   double bubble_s = 0, overlapped_s = 0, other_s = 0;
   std::array<std::uint64_t, parallelism::group_count> bytes{};  // bytes of the operations issued, per group
   std::uint64_t wrong = 0;
+  // Tiers (parallelism::Tier; docs/run.md, "Tiers"): of each group's exposed time, the part spent on
+  // ops that cross the network; the compute time while an op of each tier was in flight; the bytes the
+  // rank sent in hops, moved for real or modelled over the device's links.
+  std::array<double, parallelism::group_count> exposed_network_s{};
+  std::array<double, parallelism::tier_count> overlapped_tier_s{};
+  std::uint64_t bytes_moved = 0, bytes_modelled = 0;
 
   double& exposed(parallelism::Group group) { return exposed_s[static_cast<std::size_t>(group)]; }
   double exposed(parallelism::Group group) const { return exposed_s[static_cast<std::size_t>(group)]; }
+  double exposed(parallelism::Group group, parallelism::Tier tier) const;
+  double exposed(parallelism::Tier tier) const;
+  double overlapped(parallelism::Tier tier) const { return overlapped_tier_s[static_cast<std::size_t>(tier)]; }
   bool measured() const { return warmup == 0; }
   PassKind kind() const { return static_cast<PassKind>(pass); }
   double exposed_total() const;

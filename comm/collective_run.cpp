@@ -10,6 +10,7 @@
 
 #include "comm/environment.hpp"
 #include "comm/error.hpp"
+#include "comm/gather.hpp"
 #include "comm/operations.hpp"
 #include "comm/sum_op.hpp"
 
@@ -66,6 +67,30 @@ AlgorithmComm::AlgorithmComm(const Communicator& comm, std::vector<int> node_of_
   std::sort(distinct.begin(), distinct.end());
   nodes_ = static_cast<int>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
   operations_in_tags_ = static_cast<int>(std::max(1LL, (tag_upper_bound() + 1) / chunking_.window));
+}
+
+void AlgorithmComm::model_intra_node(DeviceLinks& links) {
+  world_ranks_ = allgather_values(comm_, Communicator::world().rank());
+  links_ = &links;
+}
+
+int post_modelled_send(DeviceLinks& links, const ModelledMessage& m, const void* data, int world_peer, double& header,
+                       double& not_before, MPI_Request* requests) {
+  const DeviceLinks::Timing timing = links.reserve(world_peer, m.bytes, node_clock());
+  header = timing.arrives;
+  not_before = std::max(not_before, timing.sent);
+  check(MPI_Isend(&header, 1, MPI_DOUBLE, m.peer, m.tag, m.comm, &requests[0]), "MPI_Isend");
+  if (!links.move_bytes()) return 1;
+  check(MPI_Isend(data, m.count, m.datatype, m.peer, m.tag, m.comm, &requests[1]), "MPI_Isend");
+  return 2;
+}
+
+int post_modelled_receive(const DeviceLinks& links, const ModelledMessage& m, void* data, double& header,
+                          MPI_Request* requests) {
+  check(MPI_Irecv(&header, 1, MPI_DOUBLE, m.peer, m.tag, m.comm, &requests[0]), "MPI_Irecv");
+  if (!links.move_bytes()) return 1;
+  check(MPI_Irecv(data, m.count, m.datatype, m.peer, m.tag, m.comm, &requests[1]), "MPI_Irecv");
+  return 2;
 }
 
 std::shared_ptr<const CollectiveSchedule> AlgorithmComm::schedule(CollectiveKind kind, Algorithm algorithm,
@@ -132,7 +157,10 @@ void CollectiveRun::start(AlgorithmComm& comm, std::shared_ptr<const CollectiveS
                                     static_cast<std::size_t>(schedule->slot_count()) * size_of(type);
   if (scratch_.size() < scratch_bytes) scratch_ = Buffer(scratch_bytes);
   lanes_.resize(lanes);
-  for (auto& lane : lanes_) lane = Lane{-1, 0, 0, std::move(lane.hops)};
+  for (auto& lane : lanes_) {
+    lane.chain = -1;
+    lane.round = lane.requests = 0;
+  }
   requests_.assign(lanes * requests_per_lane, MPI_REQUEST_NULL);
   tag_base_ = comm.begin_operation();
   comm_ = &comm;
@@ -182,28 +210,41 @@ void CollectiveRun::post(std::size_t l) {
   const MPI_Datatype datatype = mpi_datatype(type_);
   const std::size_t element = size_of(type_);
   const int tag = tag_base_ + lane.chain % static_cast<int>(lanes_.size());
+  const MPI_Comm native = comm_->comm().native();
   MPI_Request* requests = requests_.data() + l * requests_per_lane;
   for (; lane.round < schedule_->rounds(); ++lane.round) {
     lane.hops.clear();
     schedule_->hops(comm_->rank(), lane.chain, lane.round, lane.hops);
+    if (lane.hops.size() > static_cast<std::size_t>(hops_per_round))
+      throw std::logic_error(fmt::format("a round of {} hops", lane.hops.size()));
     lane.requests = 0;
-    for (const Hop& hop : lane.hops) {
+    lane.not_before = 0;
+    for (std::size_t h = 0; h < lane.hops.size(); ++h) {
+      const Hop& hop = lane.hops[h];
       const int count = mpi_count(hop.count);
-      const MPI_Comm native = comm_->comm().native();
+      std::byte* const into =
+          hop.kind == Hop::Kind::reduce ? scratch(l, hop.slot) : output_.data() + hop.offset * element;
+      if (hop.kind != Hop::Kind::local_copy && comm_->modelled(hop.peer)) {
+        DeviceLinks& links = *comm_->links();
+        if (hop.kind == Hop::Kind::send) comm_->count_sent(hop.count * element, true);
+        const ModelledMessage message{native, hop.peer, tag, count, datatype, hop.count * element};
+        lane.requests +=
+            hop.kind == Hop::Kind::send
+                ? post_modelled_send(links, message, input_.data() + hop.offset * element, comm_->world_rank(hop.peer),
+                                     lane.headers[h], lane.not_before, &requests[lane.requests])
+                : post_modelled_receive(links, message, into, lane.headers[h], &requests[lane.requests]);
+        continue;
+      }
       switch (hop.kind) {
         case Hop::Kind::send:
+          comm_->count_sent(hop.count * element, false);
           check(MPI_Isend(input_.data() + hop.offset * element, count, datatype, hop.peer, tag, native,
                           &requests[lane.requests++]),
                 "MPI_Isend");
           break;
         case Hop::Kind::receive:
-          check(MPI_Irecv(output_.data() + hop.offset * element, count, datatype, hop.peer, tag, native,
-                          &requests[lane.requests++]),
-                "MPI_Irecv");
-          break;
         case Hop::Kind::reduce:
-          check(MPI_Irecv(scratch(l, hop.slot), count, datatype, hop.peer, tag, native, &requests[lane.requests++]),
-                "MPI_Irecv");
+          check(MPI_Irecv(into, count, datatype, hop.peer, tag, native, &requests[lane.requests++]), "MPI_Irecv");
           break;
         case Hop::Kind::local_copy:
           std::memmove(output_.data() + hop.offset * element, input_.data() + hop.from * element, hop.count * element);
@@ -215,10 +256,29 @@ void CollectiveRun::post(std::size_t l) {
   lane.chain = -1;  // every round done
 }
 
+bool CollectiveRun::round_done(std::size_t l) {
+  Lane& lane = lanes_[l];
+  int done = 0;
+  check(MPI_Testall(lane.requests, requests_.data() + l * requests_per_lane, &done, MPI_STATUSES_IGNORE),
+        "MPI_Testall");
+  if (done == 0) return false;
+  if (comm_->links() == nullptr) return true;
+  // Every header has arrived: the round ends when the last of its modelled bytes has.
+  for (std::size_t h = 0; h < lane.hops.size(); ++h) {
+    const Hop& hop = lane.hops[h];
+    if (hop.kind != Hop::Kind::send && hop.kind != Hop::Kind::local_copy && comm_->modelled(hop.peer))
+      lane.not_before = std::max(lane.not_before, lane.headers[h]);
+  }
+  return node_clock() >= lane.not_before;
+}
+
 void CollectiveRun::finish_round(std::size_t l) {
   const std::size_t element = size_of(type_);
   for (const Hop& hop : lanes_[l].hops) {
-    if (hop.kind == Hop::Kind::reduce)
+    // A modelled hop whose bytes stayed put brought nothing to add (the device would add on its own
+    // cores, within the hop's time).
+    const bool received = !comm_->modelled(hop.peer) || comm_->links()->move_bytes();
+    if (hop.kind == Hop::Kind::reduce && received)
       add_elements(type_, output_.data() + hop.offset * element, scratch(l, hop.slot), hop.count);
   }
   ++lanes_[l].round;
@@ -229,11 +289,7 @@ bool CollectiveRun::test() {
   if (comm_ == nullptr) return true;
   try {
     for (std::size_t l = 0; l < lanes_.size(); ++l) {
-      if (lanes_[l].chain < 0) continue;
-      int done = 0;
-      check(MPI_Testall(lanes_[l].requests, requests_.data() + l * requests_per_lane, &done, MPI_STATUSES_IGNORE),
-            "MPI_Testall");
-      if (done != 0) finish_round(l);
+      if (lanes_[l].chain >= 0 && round_done(l)) finish_round(l);
     }
     fill_lanes();
   } catch (...) {

@@ -11,9 +11,14 @@
 // Messages of one operation carry tag base + chain % window; a chain starts only when every chain a
 // window before it has completed on this rank, so two messages of one direction between two ranks
 // with the same tag are matched in the order they were posted on both sides.
+//
+// Modelled hops (comm/device_links.hpp): once model_intra_node() is called, a hop between ranks of one
+// node posts its header (and its bytes only when they move) and completes at its modelled time; hops
+// between nodes stay real.
 
 #include <mpi.h>
 
+#include <array>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -25,6 +30,7 @@
 #include "comm/buffer.hpp"
 #include "comm/collective_schedule.hpp"
 #include "comm/communicator.hpp"
+#include "comm/device_links.hpp"
 #include "comm/element_type.hpp"
 
 namespace scaleout::comm {
@@ -46,6 +52,25 @@ class AlgorithmComm {
   Span span() const noexcept { return {size(), nodes_}; }
   const Chunking& chunking() const noexcept { return chunking_; }
 
+  // From now on hops between ranks of one node are modelled on `links`, which must outlive this
+  // communicator. Collective over the communicator (it learns its ranks' world ranks).
+  void model_intra_node(DeviceLinks& links);
+  DeviceLinks* links() const noexcept { return links_; }
+  // True when a hop from this rank to `peer` is modelled rather than moved.
+  bool modelled(int peer) const noexcept {
+    return links_ != nullptr && peer != rank_ &&
+           node_of_rank_[static_cast<std::size_t>(peer)] == node_of_rank_[static_cast<std::size_t>(rank_)];
+  }
+  int world_rank(int peer) const { return world_ranks_.at(static_cast<std::size_t>(peer)); }
+
+  // The bytes this rank has sent on the communicator in hops (own algorithms, point-to-point transfers),
+  // moved for real or modelled (over the device's links, whether their bytes travelled too or not).
+  struct SentBytes {
+    std::uint64_t moved = 0, modelled = 0;
+  };
+  const SentBytes& sent() const noexcept { return sent_; }
+  void count_sent(std::uint64_t bytes, bool modelled) noexcept { (modelled ? sent_.modelled : sent_.moved) += bytes; }
+
   // The schedule of an operation, made once per distinct operation and kept.
   std::shared_ptr<const CollectiveSchedule> schedule(CollectiveKind kind, Algorithm algorithm, std::uint64_t count,
                                                      std::size_t element_size);
@@ -65,7 +90,28 @@ class AlgorithmComm {
   int in_flight_ = 0;
   std::map<std::tuple<CollectiveKind, Algorithm, std::uint64_t, std::size_t>, std::shared_ptr<const CollectiveSchedule>>
       schedules_;
+  DeviceLinks* links_ = nullptr;
+  std::vector<int> world_ranks_;
+  SentBytes sent_;
 };
+
+// The messages of one modelled hop (device_links.hpp) on `comm`, tagged `tag`: its header, then its
+// bytes when the links move them. Each returns the requests it wrote to `requests` (at most 2).
+struct ModelledMessage {
+  MPI_Comm comm = MPI_COMM_NULL;
+  int peer = -1, tag = 0;  // a rank of `comm`
+  int count = 0;
+  MPI_Datatype datatype = MPI_BYTE;
+  std::uint64_t bytes = 0;
+};
+// Reserves the links to `world_peer` now; `header` (which must outlive the requests) gets the node
+// time the bytes arrive; the hop's sending side completes once `not_before` (raised to when its bytes
+// have left) has passed.
+int post_modelled_send(DeviceLinks& links, const ModelledMessage& message, const void* data, int world_peer,
+                       double& header, double& not_before, MPI_Request* requests);
+// The receiving side completes once its requests have and the node time in `header` has passed.
+int post_modelled_receive(const DeviceLinks& links, const ModelledMessage& message, void* data, double& header,
+                          MPI_Request* requests);
 
 // One operation in flight. Reused: start() again once it has completed keeps its buffers.
 //
@@ -95,14 +141,19 @@ class CollectiveRun {
   double completed_at() const noexcept { return completed_at_; }
 
  private:
+  static constexpr int hops_per_round = 4;  // the most one rank's round holds (a tree's inner node)
   struct Lane {
     int chain = -1, round = 0, requests = 0;
     std::vector<Hop> hops;  // of the round posted
+    // Modelled hops: their headers (per hop of the round) and the node time the round may end.
+    std::array<double, hops_per_round> headers{};
+    double not_before = 0;
   };
-  static constexpr int requests_per_lane = 4;
+  static constexpr int requests_per_lane = 2 * hops_per_round;  // a modelled hop may post two
 
   void fill_lanes();
   void post(std::size_t lane);          // posts the lane's rounds until one has a message in flight
+  bool round_done(std::size_t lane);    // its requests have completed and its modelled hops have arrived
   void finish_round(std::size_t lane);  // adds what the round received
   void finish() noexcept;
   void cancel_in_destructor() noexcept;

@@ -37,6 +37,22 @@ std::optional<comm::CollectiveKind> collective_of(Transfer transfer) noexcept {
   return std::nullopt;
 }
 
+Tier tier_of(const Op& op, int rank, const std::vector<int>& node_of_rank) {
+  const int n = static_cast<int>(node_of_rank.size());
+  const auto node = [&](int member) { return node_of_rank.at(static_cast<std::size_t>(member)); };
+  const auto apart = [&](int peer) { return node(peer) != node(rank) ? Tier::network : Tier::intra_node; };
+  switch (op.transfer) {
+    case Transfer::send:
+    case Transfer::recv: return apart(op.peer);
+    case Transfer::exchange: return apart((rank + 1) % n) == Tier::network ? Tier::network : apart((rank + n - 1) % n);
+    default: break;
+  }
+  for (int member = 0; member < n; ++member) {
+    if (apart(member) == Tier::network) return Tier::network;
+  }
+  return Tier::intra_node;
+}
+
 std::uint64_t largest_library_collective(const Program& program) noexcept {
   std::uint64_t largest = 0;
   for (const Op& op : program.ops) {

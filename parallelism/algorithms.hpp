@@ -27,6 +27,11 @@ ChannelSpans group_spans(const Layout& layout, int rank, const std::vector<int>&
 // The collective an op's transfer is; exchange, send and receive are point-to-point (none).
 std::optional<comm::CollectiveKind> collective_of(Transfer transfer) noexcept;
 
+// The tier `op` crosses from `rank` of its group, whose members sit on `node_of_rank`: the network
+// when any hop of the operation leaves a node (a collective whose group spans nodes, waited for as a
+// whole; a send, receive or ring exchange whose peer is on another node), else the node's fabric.
+Tier tier_of(const Op& op, int rank, const std::vector<int>& node_of_rank);
+
 // The largest transfer of `program` that runs the MPI library's collective (0 when none does): the
 // library allocates scratch of up to its size (Open MPI's reduce-scatter and allreduce of S bytes).
 std::uint64_t largest_library_collective(const Program& program) noexcept;

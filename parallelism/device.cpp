@@ -64,4 +64,12 @@ std::string describe(const Device& d) {
                      d.memory_bytes / (1024.0 * 1024 * 1024));
 }
 
+const char* to_string(IntraNode mode) { return mode == IntraNode::device ? "device" : "host"; }
+
+std::optional<IntraNode> parse_intra_node(const std::string& text) {
+  if (text == "device") return IntraNode::device;
+  if (text == "host") return IntraNode::host;
+  return std::nullopt;
+}
+
 }  // namespace scaleout::parallelism

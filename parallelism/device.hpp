@@ -33,6 +33,12 @@ struct Device {
   double seconds(double flops, double bytes) const;
 };
 
+// How hops between ranks of one node pass (docs/run.md, "Inside a node"): over the device's fabric,
+// modelled (comm/device_links.hpp), or through the host's shared memory, for real.
+enum class IntraNode { device, host };
+const char* to_string(IntraNode mode);
+std::optional<IntraNode> parse_intra_node(const std::string& text);
+
 struct DevicePreset {
   Device device;
   std::string source;

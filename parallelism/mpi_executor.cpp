@@ -7,6 +7,7 @@
 
 #include "comm/environment.hpp"
 #include "comm/operations.hpp"
+#include "parallelism/algorithms.hpp"
 #include "parallelism/transfer.hpp"
 
 namespace scaleout::parallelism {
@@ -22,6 +23,16 @@ comm::AlgorithmComm& Groups::algorithms_of_op(const Op& op) const {
   auto* prepared = algorithms[static_cast<std::size_t>(channel)];
   if (prepared == nullptr) throw std::logic_error(fmt::format("the layout has no {} group", to_string(channel)));
   return *prepared;
+}
+
+comm::AlgorithmComm::SentBytes Groups::sent() const {
+  comm::AlgorithmComm::SentBytes total;
+  for (const auto* prepared : algorithms) {
+    if (prepared == nullptr) continue;
+    total.moved += prepared->sent().moved;
+    total.modelled += prepared->sent().modelled;
+  }
+  return total;
 }
 
 void MpiExecutor::check_sizes(const Program& program) const {
@@ -48,6 +59,22 @@ MpiExecutor::MpiExecutor(Program program, Groups groups, ExecutorOptions options
   for (auto& entry : pool_) entry.buffer = comm::Buffer(largest.started);
   if (largest.blocking > 0) blocking_buffer_ = comm::Buffer(largest.blocking);
   entry_of_slot_.assign(static_cast<std::size_t>(program_.slots), -1);
+  tiers_ = tiers_of(program_);
+}
+
+std::vector<Tier> MpiExecutor::tiers_of(const Program& program) const {
+  std::vector<Tier> tiers(program.ops.size(), Tier::intra_node);
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    const Op& op = program.ops[i];
+    if (op.kind == OpKind::compute) continue;
+    const comm::AlgorithmComm& group = groups_.algorithms_of_op(op);
+    tiers[i] = tier_of(op, group.rank(), group.node_of_rank());
+  }
+  return tiers;
+}
+
+void MpiExecutor::expose(StepRecord& record, int op, double seconds) const {
+  record.expose(program_.ops[static_cast<std::size_t>(op)].group, tiers_[static_cast<std::size_t>(op)], seconds);
 }
 
 void MpiExecutor::load(Program program) {
@@ -60,6 +87,7 @@ void MpiExecutor::load(Program program) {
   for (const auto& entry : pool_) {
     if (entry.slot >= 0) throw std::logic_error("a program loaded while operations are in flight");
   }
+  tiers_ = tiers_of(program);
   program_ = std::move(program);
   entry_of_slot_.assign(static_cast<std::size_t>(program_.slots), -1);
 }
@@ -80,19 +108,20 @@ TransferContext MpiExecutor::context(const Op& op) const {
   return {groups_.of_op(op), groups_.algorithms_of_op(op), options_.type, sum_};
 }
 
-Group MpiExecutor::progressed_group() const {
-  // The group of the oldest operation in flight: the one a progress call works on first.
+int MpiExecutor::progressed_op() const {
+  // The oldest operation in flight: the one a progress call works on first.
   const InFlight* oldest = nullptr;
   for (const auto& entry : pool_) {
     if (entry.slot >= 0 && (oldest == nullptr || entry.issued_at < oldest->issued_at)) oldest = &entry;
   }
-  return oldest == nullptr ? Group::dp : program_.ops[static_cast<std::size_t>(oldest->op)].group;
+  return oldest == nullptr ? -1 : oldest->op;
 }
 
-bool MpiExecutor::progress() {
-  bool outstanding = false;
+MpiExecutor::TierSet MpiExecutor::progress() {
+  TierSet outstanding{};
   for (auto& entry : pool_) {
-    if (entry.slot >= 0 && entry.transfer.pending() && !entry.transfer.test()) outstanding = true;
+    if (entry.slot >= 0 && entry.transfer.pending() && !entry.transfer.test())
+      outstanding[static_cast<std::size_t>(tiers_[static_cast<std::size_t>(entry.op)])] = true;
   }
   return outstanding;
 }
@@ -142,9 +171,8 @@ MpiExecutor::InFlight& MpiExecutor::free_entry(int index, StepRecord& record, do
     pool_.back().buffer = comm::Buffer(pool_.front().buffer.size());
     return pool_.back();
   }
-  const Group waited_for = program_.ops[static_cast<std::size_t>(oldest->op)].group;
   const double waited = complete(*oldest);
-  record.exposed[static_cast<std::size_t>(waited_for)] += waited;
+  expose(record, oldest->op, waited);
   if (options_.trace) record.ops[static_cast<std::size_t>(index)].waited = waited;
   release(*oldest, record, step_start);
   return *oldest;
@@ -156,7 +184,7 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
   const double issuing = comm::now();
   issue_transfer(op, context(op), free->buffer.bytes(), free->transfer);
   // Issuing runs the library's first round of the operation: time spent in communication.
-  record.exposed[static_cast<std::size_t>(op.group)] += comm::now() - issuing;
+  expose(record, index, comm::now() - issuing);
   free->slot = op.slot;
   free->op = index;
   free->issued_at = issuing;
@@ -165,7 +193,7 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
   if (options_.trace) record.ops[static_cast<std::size_t>(index)].begin = free->issued_at - step_start;
 }
 
-void MpiExecutor::blocking(const Op& op, StepRecord& record) {
+void MpiExecutor::blocking(const Op& op, int index, StepRecord& record) {
   if (options_.check) fill(blocking_buffer_, op);
   const double seconds = run_transfer(op, context(op), blocking_buffer_.bytes(), blocking_transfer_);
   // Blocking pipeline ops are a stage waiting for its neighbours: a receive, or the stages' meeting
@@ -174,11 +202,49 @@ void MpiExecutor::blocking(const Op& op, StepRecord& record) {
   if (op.group == Group::pp && !op.embedding) {
     record.bubble += seconds;
   } else {
-    record.exposed[static_cast<std::size_t>(op.group)] += seconds;
+    expose(record, index, seconds);
   }
   // Bytes count where they are sent (a receive is its sender's).
   if (op.transfer != Transfer::recv) record.bytes[static_cast<std::size_t>(op.group)] += op.bytes;
   if (options_.check) record.wrong += verify(blocking_buffer_, op);
+}
+
+void MpiExecutor::compute(const Op& op, double begin, StepRecord& record) {
+  const TierSet outstanding = progress();
+  const bool any = outstanding[0] || outstanding[1];
+  // When the last outstanding operation of each tier, and of all, was seen complete.
+  std::array<double, tier_count> tier_drained_at{};
+  for (std::size_t t = 0; t < outstanding.size(); ++t) tier_drained_at[t] = outstanding[t] ? -1 : begin;
+  double drained_at = any ? -1 : begin;
+  double progressing = comm::now() - begin;  // time spent inside MPI progress calls
+  std::function<bool()> poll;
+  if (any) {
+    poll = [&] {
+      const double called = comm::now();
+      const TierSet still = progress();
+      const double returned = comm::now();
+      progressing += returned - called;
+      for (std::size_t t = 0; t < outstanding.size(); ++t) {
+        if (!still[t] && tier_drained_at[t] < 0) tier_drained_at[t] = returned;
+      }
+      if (!still[0] && !still[1]) drained_at = returned;
+      return still[0] || still[1];
+    };
+  }
+  emulate_compute(op.seconds, options_.compute, poll, options_.timing);
+  const double end = comm::now();
+  // MPI progresses in this thread: a progress call that runs past the span's end (copying or
+  // reducing a large message) is communication the rank could not hide, not compute.
+  // Without anything in flight there is nothing to blame on communication.
+  const double overrun = any ? std::min(std::max(end - begin - op.seconds, 0.0), progressing) : 0.0;
+  if (overrun > 0) expose(record, progressed_op(), overrun);
+  record.compute += end - begin - overrun;
+  record.compute_requested += op.seconds;
+  const auto overlap = [&](double drained) { return std::max((drained < 0 ? end : drained) - begin - overrun, 0.0); };
+  record.overlapped += overlap(drained_at);
+  for (std::size_t t = 0; t < outstanding.size(); ++t) {
+    if (outstanding[t]) record.overlapped_tier[t] += overlap(tier_drained_at[t]);
+  }
 }
 
 StepRecord MpiExecutor::run_step(int step) {
@@ -188,50 +254,25 @@ StepRecord MpiExecutor::run_step(int step) {
     record.ops.resize(program_.ops.size());
     for (std::size_t i = 0; i < program_.ops.size(); ++i) record.ops[i].op = static_cast<int>(i);
   }
+  const comm::AlgorithmComm::SentBytes sent_before = groups_.sent();
   const double step_start = comm::now();
   for (std::size_t i = 0; i < program_.ops.size(); ++i) {
     const Op& op = program_.ops[i];
     if (options_.marker != nullptr) options_.marker->mark(step, static_cast<int>(i));
     const double begin = comm::now();
     switch (op.kind) {
-      case OpKind::compute: {
-        const bool outstanding = progress();
-        double drained_at = outstanding ? -1 : begin;  // when the last outstanding operation was seen complete
-        double progressing = comm::now() - begin;      // time spent inside MPI progress calls
-        std::function<bool()> poll;
-        if (outstanding) {
-          poll = [&] {
-            const double called = comm::now();
-            const bool still = progress();
-            const double returned = comm::now();
-            progressing += returned - called;
-            if (!still) drained_at = returned;
-            return still;
-          };
-        }
-        emulate_compute(op.seconds, options_.compute, poll, options_.timing);
-        const double end = comm::now();
-        // MPI progresses in this thread: a progress call that runs past the span's end (copying or
-        // reducing a large message) is communication the rank could not hide, not compute.
-        // Without anything in flight there is nothing to blame on communication.
-        const double overrun = outstanding ? std::min(std::max(end - begin - op.seconds, 0.0), progressing) : 0.0;
-        if (overrun > 0) record.exposed[static_cast<std::size_t>(progressed_group())] += overrun;
-        record.compute += end - begin - overrun;
-        record.compute_requested += op.seconds;
-        record.overlapped += std::max((drained_at < 0 ? end : drained_at) - begin - overrun, 0.0);
-        break;
-      }
+      case OpKind::compute: compute(op, begin, record); break;
       case OpKind::start: start(op, static_cast<int>(i), record, step_start); break;
       case OpKind::wait: {
         const int entry = entry_of_slot_[static_cast<std::size_t>(op.slot)];
         if (entry >= 0) {
           auto& in_flight = pool_[static_cast<std::size_t>(entry)];
-          record.exposed[static_cast<std::size_t>(op.group)] += complete(in_flight);
+          expose(record, static_cast<int>(i), complete(in_flight));
           release(in_flight, record, step_start);
         }
         break;
       }
-      case OpKind::blocking: blocking(op, record); break;
+      case OpKind::blocking: blocking(op, static_cast<int>(i), record); break;
     }
     if (options_.trace) {
       auto& trace = record.ops[i];
@@ -243,6 +284,9 @@ StepRecord MpiExecutor::run_step(int step) {
     }
   }
   record.step = comm::now() - step_start;
+  const comm::AlgorithmComm::SentBytes sent = groups_.sent();
+  record.bytes_moved = sent.moved - sent_before.moved;
+  record.bytes_modelled = sent.modelled - sent_before.modelled;
   return record;
 }
 

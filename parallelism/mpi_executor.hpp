@@ -48,6 +48,7 @@ struct Groups {
   }
   const comm::Communicator& operator[](Channel channel) const;
   const comm::Communicator& of_op(const Op& op) const { return (*this)[channel_of(op)]; }
+  comm::AlgorithmComm::SentBytes sent() const;  // over every group
   comm::AlgorithmComm& algorithms_of_op(const Op& op) const;
 };
 
@@ -91,14 +92,19 @@ class MpiExecutor {
   double complete(InFlight& entry);  // waits; returns the time blocked
   void release(InFlight& entry, StepRecord& record, double step_start);
   TransferContext context(const Op& op) const;
-  Group progressed_group() const;
-  void blocking(const Op& op, StepRecord& record);
-  bool progress();
+  std::vector<Tier> tiers_of(const Program& program) const;
+  void expose(StepRecord& record, int op, double seconds) const;  // exposed time of op's group and tier
+  int progressed_op() const;  // the op a progress call works on first; -1 when none is in flight
+  void blocking(const Op& op, int index, StepRecord& record);
+  void compute(const Op& op, double begin, StepRecord& record);
+  using TierSet = std::array<bool, tier_count>;
+  TierSet progress();  // the tiers with an operation still in flight
   void fill(comm::Buffer& buffer, const Op& op);
   std::uint64_t verify(const comm::Buffer& buffer, const Op& op) const;
 
   Program program_;
   Groups groups_;
+  std::vector<Tier> tiers_;  // per op of the program
   ExecutorOptions options_;
   comm::SumOp sum_;
   std::vector<InFlight> pool_;

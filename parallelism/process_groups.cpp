@@ -31,6 +31,10 @@ ProcessGroups::ProcessGroups(const comm::Communicator& world, const Layout& layo
   }
 }
 
+void ProcessGroups::model_intra_node(comm::DeviceLinks& links) {
+  for (auto& prepared : algorithms_) prepared->model_intra_node(links);
+}
+
 Groups ProcessGroups::view() const {
   Groups groups;
   for (int c = 0; c < channel_count; ++c) {

@@ -23,6 +23,10 @@ class ProcessGroups {
   ProcessGroups(const ProcessGroups&) = delete;
   ProcessGroups& operator=(const ProcessGroups&) = delete;
 
+  // Hops between ranks of one node in every group are modelled on `links` from now on (device_links.hpp),
+  // which must outlive the groups. Collective over the world.
+  void model_intra_node(comm::DeviceLinks& links);
+
   Groups view() const;
   const comm::Communicator& operator[](Channel channel) const {
     return communicators_[static_cast<std::size_t>(channel)];

@@ -6,6 +6,8 @@
 
 namespace scaleout::parallelism {
 
+const char* to_string(Tier tier) { return tier == Tier::intra_node ? "intra_node" : "network"; }
+
 const char* to_string(Group group) {
   switch (group) {
     case Group::dp: return "dp";
@@ -77,6 +79,25 @@ double Program::compute_seconds() const {
     if (op.kind == OpKind::compute) seconds += op.seconds;
   }
   return seconds;
+}
+
+double Program::memory_bound_seconds(const Device& device) const {
+  double seconds = 0;
+  for (const auto& op : ops) {
+    if (op.kind == OpKind::compute &&
+        op.memory_bytes / device.memory_bandwidth >= op.flops / (device.peak_flops * device.efficiency))
+      seconds += op.seconds;
+  }
+  return seconds;
+}
+
+double memory_bound_share(const std::vector<Program>& programs, const Device& device) {
+  const Program* slowest = nullptr;
+  for (const auto& program : programs) {
+    if (slowest == nullptr || program.compute_seconds() > slowest->compute_seconds()) slowest = &program;
+  }
+  if (slowest == nullptr || slowest->compute_seconds() <= 0) return 0;
+  return slowest->memory_bound_seconds(device) / slowest->compute_seconds();
 }
 
 std::vector<OpSummary> summarize_communication(const Program& program) {

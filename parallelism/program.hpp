@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "comm/algorithm.hpp"
+#include "parallelism/device.hpp"
 
 namespace scaleout::parallelism {
 
@@ -17,6 +18,13 @@ namespace scaleout::parallelism {
 enum class Group { dp, tp, pp, ep, cp };
 inline constexpr int group_count = 5;
 const char* to_string(Group group);
+
+// The tier of the fabric an op's communication crosses (docs/run.md, "Tiers"): the node's own (the
+// device's fabric, or the host's shared memory under emulation.intra_node: host) or the network,
+// which an op crosses when any hop of it leaves a node (algorithms.hpp, tier_of).
+enum class Tier { intra_node, network };
+inline constexpr int tier_count = 2;
+const char* to_string(Tier tier);
 
 // What an operation moves. Sizes (Op::bytes) follow the collective benchmark: the whole vector for
 // allreduce, reduce-scatter (input) and allgather (output); what each rank sends for all-to-all,
@@ -83,6 +91,8 @@ struct Program {
   int slots = 0;  // distinct in-flight operations per step
   LargestTransfers largest_transfers() const;
   double compute_seconds() const;
+  // Of those, the seconds of spans that memory bandwidth bounds on `device` (Device::seconds).
+  double memory_bound_seconds(const Device& device) const;
 };
 
 // One line per kind of communication in a step: what `scaleout plan` lists.
@@ -90,6 +100,10 @@ struct OpSummary {
   Op op;  // one of them: its group (and expert, embedding), transfer and bytes
   int count_per_step;
 };
+// The share of the compute of the program with the most (the slowest stage's) in spans that memory
+// bandwidth bounds on `device`; 0 without compute.
+double memory_bound_share(const std::vector<Program>& programs, const Device& device);
+
 std::vector<OpSummary> summarize_communication(const Program& program);
 
 }  // namespace scaleout::parallelism

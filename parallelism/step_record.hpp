@@ -27,10 +27,22 @@ struct StepRecord {
   double bubble = 0;                               // blocked in pipeline receives
   double overlapped = 0;                           // communication in flight while computing
   std::array<std::uint64_t, group_count> bytes{};  // bytes of the operations issued, per group
-  std::uint64_t wrong = 0;                         // wrong elements (with check)
-  std::vector<OpRecord> ops;                       // with trace
+  // Of each group's exposed time, what was spent on ops that cross the network (the rest crossed only
+  // the node's fabric: program.hpp, Tier); and the compute time while an op of each tier was in flight
+  // (a span with both tiers in flight counts for both).
+  std::array<double, group_count> exposed_network{};
+  std::array<double, tier_count> overlapped_tier{};
+  // Bytes this rank sent in hops (own algorithms' and point-to-point), moved for real or modelled over the
+  // device's links (emulation.intra_node: device).
+  std::uint64_t bytes_moved = 0, bytes_modelled = 0;
+  std::uint64_t wrong = 0;    // wrong elements (with check)
+  std::vector<OpRecord> ops;  // with trace
 
   double exposed_total() const { return std::accumulate(exposed.begin(), exposed.end(), 0.0); }
+  void expose(Group group, Tier tier, double seconds) {
+    exposed[static_cast<std::size_t>(group)] += seconds;
+    if (tier == Tier::network) exposed_network[static_cast<std::size_t>(group)] += seconds;
+  }
   double other() const { return step - compute - exposed_total() - bubble; }
 };
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "comm/collective.hpp"
+#include "comm/device_links.hpp"
 #include "comm/environment.hpp"
 #include "comm/operations.hpp"
 #include "parallelism/algorithms.hpp"
@@ -31,31 +32,78 @@ Ring ring(const comm::Communicator& comm) {
 
 }  // namespace
 
+bool TransferInFlight::arrived() {
+  if (modelled_receive_) not_before_ = std::max(not_before_, headers_[1]);
+  if (comm::node_clock() < not_before_) return false;
+  completed_at_ = comm::now();
+  modelled_ = false;
+  return true;
+}
+
 bool TransferInFlight::test() {
   if (own_) return run_.test();
   bool done = true;
   for (auto& request : requests_) done = request.test() && done;
-  return done;
+  return done && (!modelled_ || arrived());
 }
 
 void TransferInFlight::wait() {
   if (own_) return run_.wait();
   for (auto& request : requests_) request.wait();
+  while (modelled_ && !arrived()) comm::progress_runs();
 }
 
 bool TransferInFlight::pending() const noexcept {
-  return own_ ? run_.pending() : requests_[0].pending() || requests_[1].pending();
+  if (own_) return run_.pending();
+  return modelled_ || std::any_of(requests_.begin(), requests_.end(), [](const auto& r) { return r.pending(); });
 }
 
 double TransferInFlight::completed_at() const noexcept {
   if (pending()) return -1;
-  return own_ ? run_.completed_at() : std::max(requests_[0].completed_at(), requests_[1].completed_at());
+  if (own_) return run_.completed_at();
+  double last = completed_at_;
+  for (const auto& request : requests_) last = std::max(last, request.completed_at());
+  return last;
+}
+
+void TransferInFlight::send(const TransferContext& c, const void* data, std::size_t count, int peer, int tag) {
+  const bool modelled = c.algorithms.modelled(peer);
+  c.algorithms.count_sent(count * comm::size_of(c.type), modelled);
+  if (!modelled) {
+    requests_[static_cast<std::size_t>(posted_++)] = comm::isend(c.comm, data, count, c.type, peer, tag);
+    return;
+  }
+  std::array<MPI_Request, 2> posted{MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+  const comm::ModelledMessage message{
+      c.comm.native(), peer, tag, comm::mpi_count(count), comm::mpi_datatype(c.type), count * comm::size_of(c.type)};
+  const int n = comm::post_modelled_send(*c.algorithms.links(), message, data, c.algorithms.world_rank(peer),
+                                         headers_[0], not_before_, posted.data());
+  for (int i = 0; i < n; ++i)
+    requests_[static_cast<std::size_t>(posted_++)] = comm::Request(posted[static_cast<std::size_t>(i)], comm::now());
+  modelled_ = true;
+}
+
+void TransferInFlight::receive(const TransferContext& c, void* data, std::size_t count, int peer, int tag) {
+  if (!c.algorithms.modelled(peer)) {
+    requests_[static_cast<std::size_t>(posted_++)] = comm::irecv(c.comm, data, count, c.type, peer, tag);
+    return;
+  }
+  std::array<MPI_Request, 2> posted{MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+  const comm::ModelledMessage message{
+      c.comm.native(), peer, tag, comm::mpi_count(count), comm::mpi_datatype(c.type), count * comm::size_of(c.type)};
+  const int n = comm::post_modelled_receive(*c.algorithms.links(), message, data, headers_[1], posted.data());
+  for (int i = 0; i < n; ++i)
+    requests_[static_cast<std::size_t>(posted_++)] = comm::Request(posted[static_cast<std::size_t>(i)], comm::now());
+  modelled_ = modelled_receive_ = true;
 }
 
 void issue_transfer(const Op& op, const TransferContext& c, std::span<std::byte> buffer, TransferInFlight& in_flight) {
   if (in_flight.pending()) throw std::logic_error("a transfer issued into one still in flight");
   in_flight.requests_ = {};
-  in_flight.own_ = false;
+  in_flight.posted_ = 0;
+  in_flight.own_ = in_flight.modelled_ = in_flight.modelled_receive_ = false;
+  in_flight.not_before_ = 0;
+  in_flight.completed_at_ = -1;
   const std::size_t count = elements(op, c.type);
   const auto n = static_cast<std::size_t>(c.comm.size());
   void* data = buffer.data();
@@ -78,12 +126,12 @@ void issue_transfer(const Op& op, const TransferContext& c, std::span<std::byte>
     case Transfer::alltoall: requests[0] = comm::ialltoall(c.comm, data, second_half, count / n, c.type); return;
     case Transfer::exchange: {
       const Ring neighbours = ring(c.comm);
-      requests[0] = comm::irecv(c.comm, second_half, count, c.type, neighbours.previous, mpi_tag(op));
-      requests[1] = comm::isend(c.comm, data, count, c.type, neighbours.next, mpi_tag(op));
+      in_flight.receive(c, second_half, count, neighbours.previous, mpi_tag(op));
+      in_flight.send(c, data, count, neighbours.next, mpi_tag(op));
       return;
     }
-    case Transfer::send: requests[0] = comm::isend(c.comm, data, count, c.type, op.peer, mpi_tag(op)); return;
-    case Transfer::recv: requests[0] = comm::irecv(c.comm, data, count, c.type, op.peer, mpi_tag(op)); return;
+    case Transfer::send: in_flight.send(c, data, count, op.peer, mpi_tag(op)); return;
+    case Transfer::recv: in_flight.receive(c, data, count, op.peer, mpi_tag(op)); return;
   }
 }
 

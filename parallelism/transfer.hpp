@@ -12,6 +12,9 @@
 // Blocking ops wait through Request::wait and CollectiveRun::wait, which progress every own
 // collective in flight: a rank blocked here must still post the next rounds of the collectives its
 // peers in other groups are waiting on (MPI's blocking calls would not).
+//
+// Point-to-point transfers between ranks of one node are modelled hops when the group's AlgorithmComm
+// models them (comm/device_links.hpp), as the hops of own collectives are.
 
 #include <array>
 #include <cstdint>
@@ -49,9 +52,18 @@ class TransferInFlight {
  private:
   friend void issue_transfer(const Op& op, const TransferContext& context, std::span<std::byte> buffer,
                              TransferInFlight& in_flight);
-  std::array<comm::Request, 2> requests_;
+  void send(const TransferContext& context, const void* data, std::size_t count, int peer, int tag);
+  void receive(const TransferContext& context, void* data, std::size_t count, int peer, int tag);
+  bool arrived();  // the modelled hops' node time has come (their messages have completed)
+
+  std::array<comm::Request, 4> requests_;  // an exchange's two sides, each a header and its bytes when modelled
+  int posted_ = 0;
   comm::CollectiveRun run_;
   bool own_ = false;  // the operation is run_'s
+  // Modelled hops: a send's header, a receive's header, and the node time the transfer ends.
+  std::array<double, 2> headers_{};
+  bool modelled_receive_ = false, modelled_ = false;
+  double not_before_ = 0, completed_at_ = -1;
 };
 
 // Issues `op` non-blocking into `in_flight`, which must not be pending.

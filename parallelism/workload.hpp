@@ -51,6 +51,9 @@ struct Workload {
   comm::ElementType gradient_type = comm::ElementType::bf16;
   // The collective algorithms the framework's library runs (comm.algorithm; parallelism/algorithms.hpp).
   comm::AlgorithmChoice algorithm = comm::AlgorithmChoice::automatic;
+  // How hops between ranks of one node pass: over the device's fabric, modelled, or through the host
+  // (emulation.intra_node; device.hpp).
+  IntraNode intra_node = IntraNode::host;
   std::optional<Inference> inference;  // serving; training when empty
 
   int microbatches() const { return global_batch / (micro_batch * layout.dp); }

@@ -27,7 +27,7 @@ struct PredictArguments {
   std::vector<std::string> sets;
   int ranks_per_node = 0;  // 0: the calibration's
   NetworkScale network;
-  std::string intra_node = "host";  // or "device": the emulated device's node fabric
+  std::string intra_node;  // "host" or "device" (the emulated device's node fabric); "": the config's
   Format format = Format::text;
 };
 
@@ -95,12 +95,18 @@ int predict_training_sweep(const PredictArguments& a, const RunConfig& config, c
   return exit_ok;
 }
 
-int predict(const PredictArguments& a) {
+int predict(PredictArguments a) {
   check_scale(a.network.bandwidth, "--bandwidth-scale");
   check_scale(a.network.latency, "--latency-scale");
   if (a.ranks_per_node < 0)
     throw UsageError(fmt::format("--ranks-per-node: {} is not allowed; it must be at least 1", a.ranks_per_node));
   const RunConfig config = resolve(Settings::from_file(a.config, a.sets));
+  // As the run emulates the config's hops inside a node, unless asked otherwise.
+  if (a.intra_node.empty()) a.intra_node = parallelism::to_string(config.workload.intra_node);
+  if (a.intra_node == "device" && config.workload.device.fabric.bandwidth <= 0) {
+    throw UsageError(fmt::format("--intra-node: device needs the device's node fabric, and {} has none",
+                                 config.workload.device.name));
+  }
   const bool serving = config.workload.inference.has_value();
   if (serving && !a.nodes.empty()) {
     throw UsageError("--nodes: a serving config is predicted for one replica; sweep --tp and --output-tokens");
@@ -140,7 +146,7 @@ Body declare(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--intra-node", a->intra_node,
                  "What costs a hop inside a node: host (the calibration's measurement) or device (the device's "
-                 "node fabric: NVLink, Infinity Fabric)")
+                 "node fabric: NVLink, Infinity Fabric); default: the config's emulation.intra_node")
       ->check(CLI::IsMember({"host", "device"}));
   add_format_option(app, a->format, {Format::text, Format::markdown, Format::csv, Format::json});
   return [a](Invocation&) { return predict(*a); };

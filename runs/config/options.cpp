@@ -250,6 +250,10 @@ const std::vector<OptionSpec>& run_options() {
       integer("emulation.warmup", "2", 0, 1e6, "warm-up steps before them (logged, flagged)"),
       choice("emulation.compute", "sleep", {"sleep", "spin"}, "how compute spans pass"),
       boolean("emulation.check", "false", "verify every transfer's data (adds to `other`)"),
+      choice("emulation.intra_node", "", {"device", "host"},
+             "hops between ranks of one node: device models the device's fabric (latency + bytes / bandwidth on "
+             "the node's clock), host moves them through the host's shared memory; default: device when the "
+             "device has a node fabric"),
       boolean("emulation.strict_memory", "false", "refuse a layout that does not fit the device's memory"),
       integer("emulation.seed", "1", 0, 9.2e18, "seed of the synthetic payloads"),
       integer("emulation.in_flight", "4", 1, 1024, "buffers for operations in flight (memory: this x bucket)"),

@@ -271,6 +271,20 @@ void resolve_framework(RunConfig& config) {
   }
 }
 
+parallelism::IntraNode resolve_intra_node(const Settings& settings, const parallelism::Device& device) {
+  const bool has_fabric = device.fabric.bandwidth > 0;
+  if (!settings.explicit_value("emulation.intra_node"))
+    return has_fabric ? parallelism::IntraNode::device : parallelism::IntraNode::host;
+  const auto mode = *parallelism::parse_intra_node(settings.text("emulation.intra_node"));
+  if (mode == parallelism::IntraNode::device && !has_fabric) {
+    throw UsageError(fmt::format(
+        "emulation.intra_node: device needs the device's node fabric, and {} has none; give device.fabric_gbs "
+        "(and device.fabric_latency_us) or use host",
+        device.name));
+  }
+  return mode;
+}
+
 }  // namespace
 
 int RunConfig::passes_per_step() const {
@@ -292,6 +306,13 @@ RunConfig resolve(const Settings& settings) {
   config.warmup = static_cast<int>(settings.integer("emulation.warmup"));
   config.compute = *parallelism::parse_compute_mode(settings.text("emulation.compute"));
   config.check = settings.boolean("emulation.check");
+  w.intra_node = resolve_intra_node(settings, w.device);
+  config.settings.set("emulation.intra_node", parallelism::to_string(w.intra_node));  // the effective mode
+  if (w.intra_node == parallelism::IntraNode::device && w.algorithm == comm::AlgorithmChoice::library) {
+    throw UsageError(
+        "comm.algorithm: library runs the MPI library's collectives, whose hops inside a node cannot be modelled; "
+        "with emulation.intra_node: device use auto, ring or tree (or set emulation.intra_node: host)");
+  }
   config.strict_memory = settings.boolean("emulation.strict_memory");
   config.seed = static_cast<std::uint64_t>(settings.integer("emulation.seed"));
   config.in_flight = static_cast<int>(settings.integer("emulation.in_flight"));

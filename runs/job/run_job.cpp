@@ -167,6 +167,17 @@ Prepared prepare(RunConfig& config, const std::string& config_path, const comm::
   return p;
 }
 
+// The device's links of this rank under emulation.intra_node: device; none under host. With
+// emulation.check their hops move their bytes too, to be verified.
+std::unique_ptr<comm::DeviceLinks> device_links(const RunConfig& config) {
+  if (config.workload.intra_node != parallelism::IntraNode::device) return nullptr;
+  const parallelism::NodeFabric& fabric = config.workload.device.fabric;
+  return std::make_unique<comm::DeviceLinks>(
+      comm::LinkModel{
+          .latency = fabric.latency, .bandwidth = fabric.bandwidth, .pair_bandwidth = fabric.pair_bandwidth},
+      config.check);
+}
+
 // The job once prepared: the executor, rank 0's log, the watchdog, and the passes in order.
 class RunJob {
  public:
@@ -177,7 +188,9 @@ class RunJob {
         root_(world.rank() == 0),
         prepared_(std::move(prepared)),
         program_(prepared_.programs[static_cast<std::size_t>(prepared_.position.pp)]),
+        facts_{.memory_bound_share = parallelism::memory_bound_share(prepared_.programs, workload_.device)},
         cluster_(topology::gather_cluster_map(world)),
+        links_(device_links(config)),
         groups_(world, workload_.layout, prepared_.node_of_rank),
         executor_(program_, groups_.view(),
                   {.compute = config.compute,
@@ -187,6 +200,7 @@ class RunJob {
                    .seed = config.seed,
                    .trace = config.trace,
                    .marker = &marker_}) {
+    if (links_) groups_.model_intra_node(*links_);
     if (root_) open_log(command_line);
   }
 
@@ -284,7 +298,7 @@ class RunJob {
     marker_.mark(config_.total_passes(), -1);
     if (root_) {
       const std::lock_guard lock(log_lock_);
-      const analysis::RunResult result = analysis::summarize(rows_, workload_);
+      const analysis::RunResult result = analysis::summarize(rows_, workload_, facts_);
       say(format_result(result, workload_));
       if (log_ && result.measured()) log_->write_summary(result.figures());
       if (result.wrong > 0) {
@@ -336,7 +350,7 @@ class RunJob {
     if (root_) {
       std::unique_lock lock(log_lock_, std::defer_lock);
       if (lock.try_lock_for(std::chrono::seconds(2))) {
-        const auto figures = analysis::summarize(rows_, workload_).figures();
+        const auto figures = analysis::summarize(rows_, workload_, facts_).figures();
         if (log_ && !figures.empty()) log_->write_summary(figures);
         if (log_) log_->close(status, message);
       }
@@ -354,8 +368,11 @@ class RunJob {
   const bool root_;
   const Prepared prepared_;
   const parallelism::Program& program_;
+  // Rank 0 holds every stage's program, which the summary's binding needs.
+  const analysis::WorkloadFacts facts_;
   const topology::ClusterMap cluster_;
-  const parallelism::ProcessGroups groups_;
+  const std::unique_ptr<comm::DeviceLinks> links_;  // emulation.intra_node: device
+  parallelism::ProcessGroups groups_;
   parallelism::ProgressMarker marker_;
   parallelism::MpiExecutor executor_;
   std::unique_ptr<RunLogWriter> log_;

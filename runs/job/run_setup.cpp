@@ -187,6 +187,7 @@ std::map<std::string, double> workload_figures(const parallelism::Workload& w,
       {"memory_activations_bytes", memory.activations},
       {"memory_capacity_bytes", w.device.memory_bytes},
       {figure::memory_fits, memory.total() <= w.device.memory_bytes ? 1.0 : 0.0},
+      {figure::memory_bound_share, parallelism::memory_bound_share(programs, w.device)},
       {"tp_groups_spanning_nodes", 0.0},
       {"cp_groups_spanning_nodes", 0.0}};
   for (const auto& warning : placement) {

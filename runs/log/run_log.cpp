@@ -188,8 +188,16 @@ constexpr const char* bytes_column = "bytes_{}";
 std::string group_column(const char* pattern, std::size_t group) {
   return fmt::format(fmt::runtime(pattern), to_string(static_cast<Group>(group)));
 }
+// Tiers (schema 5): exposed_dp_network_s, ... per group; overlapped_intra_node_s, overlapped_network_s.
+constexpr const char* exposed_network_column = "exposed_{}_network_s";
+constexpr const char* overlapped_column = "overlapped_{}_s";
+std::string tier_column(const char* pattern, std::size_t tier) {
+  return fmt::format(fmt::runtime(pattern), to_string(static_cast<parallelism::Tier>(tier)));
+}
+constexpr std::int64_t first_schema_with_tiers = 5;
 
-h5::CompoundType step_row_type() {
+// The /steps row of `schema` (a log's version): what older versions lack stays zero when read.
+h5::CompoundType step_row_type(std::int64_t schema = run_log_schema_version) {
   h5::CompoundType t(sizeof(StepRow));
   t.SCALEOUT_FIELD(StepRow, step, H5T_NATIVE_INT32)
       .SCALEOUT_FIELD(StepRow, rank, H5T_NATIVE_INT32)
@@ -210,6 +218,13 @@ h5::CompoundType step_row_type() {
       .SCALEOUT_FIELD(StepRow, other_s, H5T_NATIVE_DOUBLE);
   per_group(bytes_column, offsetof(StepRow, bytes), sizeof(std::uint64_t), H5T_NATIVE_UINT64);
   t.SCALEOUT_FIELD(StepRow, wrong, H5T_NATIVE_UINT64);
+  if (schema < first_schema_with_tiers) return t;
+  per_group(exposed_network_column, offsetof(StepRow, exposed_network_s), sizeof(double), H5T_NATIVE_DOUBLE);
+  for (std::size_t tier = 0; tier < parallelism::tier_count; ++tier) {
+    t.field(tier_column(overlapped_column, tier).c_str(), offsetof(StepRow, overlapped_tier_s) + tier * sizeof(double),
+            H5T_NATIVE_DOUBLE);
+  }
+  t.SCALEOUT_FIELD(StepRow, bytes_moved, H5T_NATIVE_UINT64).SCALEOUT_FIELD(StepRow, bytes_modelled, H5T_NATIVE_UINT64);
   return t;
 }
 
@@ -397,6 +412,16 @@ void check_rows(const RunLog& log) {
     for (std::size_t g = 0; g < exposed.size(); ++g) {
       if (!std::isfinite(r.exposed_s[g]) || r.exposed_s[g] < 0) throw bad(time_problem(exposed[g], r.exposed_s[g]));
     }
+    for (std::size_t g = 0; g < exposed.size(); ++g) {
+      const double network = r.exposed_network_s[g];
+      if (!std::isfinite(network) || network < 0 || network > r.exposed_s[g] * (1 + 1e-9))
+        throw bad(fmt::format("{} is {}; it is a part of {} ({})", group_column(exposed_network_column, g), network,
+                              exposed[g], r.exposed_s[g]));
+    }
+    for (std::size_t t = 0; t < r.overlapped_tier_s.size(); ++t) {
+      if (!std::isfinite(r.overlapped_tier_s[t]) || r.overlapped_tier_s[t] < 0)
+        throw bad(time_problem(tier_column(overlapped_column, t), r.overlapped_tier_s[t]));
+    }
     if (!std::isfinite(r.other_s)) throw bad(fmt::format("other_s is {}", r.other_s));
     if (!seen.emplace(r.step, r.rank).second) throw bad("the rank's step comes twice");
   }
@@ -425,7 +450,7 @@ void read_tables(hid_t root, RunLog& log) {
     log.checksummed = log.checksummed && h5::has_checksums(table);
   }
 
-  const h5::CompoundType row = step_row_type();
+  const h5::CompoundType row = step_row_type(log.schema_version);
   check_steps_dataset(steps.id(), row);
   h5::check_declared_rows(ranks.id(), "/ranks");
   log.steps.resize(h5::row_count(steps.id()));

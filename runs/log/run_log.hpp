@@ -22,7 +22,7 @@ namespace scaleout::runs {
 // stage (column stage) and names each op's transfer, peer and tag.
 // 3: serving: /steps rows are passes (columns pass and token); /program has column pass.
 // 4: /program has column algorithm. The reader reads 3 as well: it reads no column that 4 added.
-inline constexpr std::int64_t run_log_schema_version = 4;
+inline constexpr std::int64_t run_log_schema_version = 5;
 inline constexpr std::int64_t oldest_readable_run_log_schema_version = 3;
 
 // One row of /ops: one op of one rank's step (seconds from the step's start).

@@ -15,6 +15,14 @@ namespace {
 
 double gib(double bytes) { return bytes / (1ull << 30); }
 
+// The node's fabric, and how the run passes hops inside a node (emulation.intra_node).
+std::string node_text(const parallelism::Workload& w) {
+  return fmt::format("node       {}\n           hops inside a node: {}\n", parallelism::describe(w.device.fabric),
+                     w.intra_node == parallelism::IntraNode::device
+                         ? "modelled on the device's fabric (emulation.intra_node: device); between nodes real"
+                         : "real, through the host's shared memory (emulation.intra_node: host)");
+}
+
 // The model, device, layout, pipeline, FLOPs and placement lines.
 std::string workload_text(const nlohmann::json& json, const parallelism::Workload& w, int ranks_per_node) {
   const auto& l = w.layout;
@@ -29,7 +37,7 @@ std::string workload_text(const nlohmann::json& json, const parallelism::Workloa
   text += fmt::format("parameters {} ({})\n", format_count(static_cast<double>(w.model.parameters())),
                       w.model.parameters());
   text += fmt::format("device     {}\n", parallelism::describe(w.device));
-  text += fmt::format("node       {}\n", parallelism::describe(w.device.fabric));
+  text += node_text(w);
   text +=
       fmt::format("layout     {} = {} ranks; batch {} = micro {} x dp {} x {} microbatch{}\n", parallelism::describe(l),
                   l.world(), w.global_batch, w.micro_batch, l.dp, w.microbatches(), w.microbatches() == 1 ? "" : "es");
@@ -130,7 +138,7 @@ std::string serving_plan_text(const nlohmann::json& json, const parallelism::Wor
                       format_count(static_cast<double>(w.model.parameters())), w.model.layers, w.model.kv_heads,
                       w.model.head_dim());
   text += fmt::format("device     {}\n", parallelism::describe(w.device));
-  text += fmt::format("node       {}\n", parallelism::describe(w.device.fabric));
+  text += node_text(w);
   text += fmt::format(
       "serving    {} replica{} of {}; {} sequences x {} prompt + {} output tokens, KV cache {} B per "
       "element\n",

@@ -77,7 +77,8 @@ std::string text(const ReportData& d, Format format) {
     const auto& p = d.scaling.points[i];
     const double scale = analysis::scale_of(d.scaling, p);
     out += fmt::format("{}at {:g} {}: bound by {} ({:.0f} % of the step); stragglers: {}\n", bullet, scale,
-                       scale_unit(d.scaling, scale), p.binding, 100 * p.binding_share, straggler_text(d, i));
+                       scale_unit(d.scaling, scale), analysis::describe_binding(p.binding, p.binding_group),
+                       100 * p.binding_share, straggler_text(d, i));
   }
   std::vector<std::vector<std::string>> notes;
   notes.reserve(d.scaling.points.size());

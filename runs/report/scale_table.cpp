@@ -30,6 +30,13 @@ double exposed_of(const ScalePoint& p, const std::string& group) {
   return found == p.exposed.end() ? 0.0 : found->second;
 }
 
+nlohmann::json tier_json(const std::array<double, parallelism::tier_count>& figures) {
+  nlohmann::json json;
+  for (std::size_t t = 0; t < figures.size(); ++t)
+    json[parallelism::to_string(static_cast<parallelism::Tier>(t))] = figures[t];
+  return json;
+}
+
 }  // namespace
 
 std::string scale_unit(const analysis::ScalingReport& report, double scale) {
@@ -48,7 +55,14 @@ nlohmann::json breakdown_json(const analysis::ScalePoint& p) {
           {"tokens_per_s", p.tokens_per_second},
           {"tflops_per_device", p.tflops_per_device},
           {"efficiency", p.efficiency},
-          {"binding", p.binding},
+          {"exposed_network_s", p.exposed_network},
+          {"exposed_tier_s", tier_json(p.exposed_tier)},
+          {"overlapped_tier_s", tier_json(p.overlapped_tier)},
+          {"bytes_moved", p.bytes_moved},
+          {"bytes_modelled", p.bytes_modelled},
+          {"binding", analysis::describe_binding(p.binding, p.binding_group)},
+          {"binding_link", analysis::to_string(p.binding)},
+          {"binding_group", p.binding_group},
           {"binding_share", p.binding_share}};
 }
 
@@ -80,6 +94,14 @@ std::vector<Column> scale_columns(const std::vector<ScalePoint>& points, ScaleCo
     c.push_back(
         {"exposed_" + group + "_ms", "exp " + group, [=](const ScalePoint& p) { return ms(exposed_of(p, group)); }});
   }
+  if (!groups_used(points).empty()) {
+    // The same exposed time again, by the tier its ops crossed.
+    const auto tier = [](parallelism::Tier t) { return static_cast<std::size_t>(t); };
+    c.push_back({"exposed_intra_node_ms", "exp node",
+                 [=](const ScalePoint& p) { return ms(p.exposed_tier[tier(parallelism::Tier::intra_node)]); }});
+    c.push_back({"exposed_network_ms", "exp net",
+                 [=](const ScalePoint& p) { return ms(p.exposed_tier[tier(parallelism::Tier::network)]); }});
+  }
   if (any_bubble(points)) c.push_back({"bubble_ms", "bubble", [=](const ScalePoint& p) { return ms(p.bubble); }});
   c.push_back({"overlapped_ms", "overlap", [=](const ScalePoint& p) { return ms(p.overlapped); }});
   c.push_back({"comm_share", "comm %", [](const ScalePoint& p) { return fmt::format("{:.1f}", 100 * p.comm_share); }});
@@ -88,8 +110,10 @@ std::vector<Column> scale_columns(const std::vector<ScalePoint>& points, ScaleCo
   c.push_back({"tflops_per_device", "TFLOP/s/dev",
                [](const ScalePoint& p) { return fmt::format("{:.3f}", p.tflops_per_device); }});
   c.push_back({"efficiency", "eff %", [](const ScalePoint& p) { return fmt::format("{:.1f}", 100 * p.efficiency); }});
-  c.push_back({"binding", "bound by",
-               [](const ScalePoint& p) { return fmt::format("{} {:.0f} %", p.binding, 100 * p.binding_share); }});
+  c.push_back({"binding", "bound by", [](const ScalePoint& p) {
+                 return fmt::format("{} {:.0f} %", analysis::describe_binding(p.binding, p.binding_group),
+                                    100 * p.binding_share);
+               }});
   return c;
 }
 

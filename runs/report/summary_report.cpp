@@ -7,6 +7,36 @@
 
 namespace scaleout::runs {
 
+namespace {
+
+// Exposed and overlapped communication by tier, and how hops inside a node passed.
+std::string tiers_text(const analysis::RunSummary& s, const parallelism::Workload& workload) {
+  const auto ms = [](double seconds) { return seconds * 1e3; };
+  constexpr double mib = 1 << 20;
+  const auto intra = static_cast<std::size_t>(parallelism::Tier::intra_node);
+  const auto network = static_cast<std::size_t>(parallelism::Tier::network);
+  std::string text;
+  if (!s.exposed.empty()) {
+    text += fmt::format(
+        "  by tier              node's fabric {:.2f} ms exposed, {:.2f} ms overlapped; network {:.2f} ms "
+        "exposed, {:.2f} ms overlapped\n",
+        ms(s.exposed_tier[intra]), ms(s.overlapped_tier[intra]), ms(s.exposed_tier[network]),
+        ms(s.overlapped_tier[network]));
+  }
+  if (workload.intra_node == parallelism::IntraNode::device) {
+    text += fmt::format(
+        "  inside a node        modelled on the device's {} (emulation.intra_node: device): {:.2f} MiB per rank "
+        "and step over it{}, {:.2f} MiB moved for real\n",
+        workload.device.fabric.name, s.bytes_modelled / mib, s.bytes_modelled > 0 ? "" : " (no hop inside a node)",
+        s.bytes_moved / mib);
+  } else {
+    text += fmt::format("  inside a node        real, through the host's shared memory (emulation.intra_node: host)\n");
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string format_summary(const analysis::RunSummary& s, const parallelism::Workload& workload) {
   const auto ms = [](double seconds) { return seconds * 1e3; };
   std::string text =
@@ -27,8 +57,11 @@ std::string format_summary(const analysis::RunSummary& s, const parallelism::Wor
                                                               workload.microbatches(), workload.layout.virtual_stages));
   }
   text += fmt::format("  overlapped comm      {:10.2f} ms   (in flight during compute)\n", ms(s.overlapped));
+  text += tiers_text(s, workload);
   text += fmt::format("  other                {:10.2f} ms\n", ms(s.other));
   text += fmt::format("  communication share  {:10.1f} %    (exposed comm / step time)\n", 100 * s.comm_share);
+  text += fmt::format("  bound by             {}, {:.1f} % of the step\n",
+                      analysis::describe_binding(s.binding, s.binding_group), 100 * s.binding_share);
   text += fmt::format("  emulated MFU         {:10.1f} %    of {:.4g} TFLOP/s peak per device\n", 100 * s.mfu,
                       workload.device.peak_flops / 1e12);
   text += fmt::format("  compute emulation    requested {:.2f} ms, measured {:.2f} ms per rank and step ({:+.2f} %)\n",

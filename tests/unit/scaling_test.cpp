@@ -8,14 +8,16 @@
 namespace a = scaleout::analysis;
 
 namespace {
-// `ranks` ranks, `steps` steps; every rank computes `compute` and is exposed `dp` on the dp group.
-std::vector<a::StepRow> uniform(int ranks, int steps, double compute, double dp) {
+// `ranks` ranks, `steps` steps; every rank computes `compute` and is exposed `dp` on the dp group,
+// on the network when `nodes` > 1.
+std::vector<a::StepRow> uniform(int ranks, int steps, double compute, double dp, int nodes = 1) {
   std::vector<a::StepRow> samples;
   for (int step = 0; step < steps; ++step) {
     for (int rank = 0; rank < ranks; ++rank) {
       a::StepRow s;
       s.step = step, s.rank = rank, s.compute_s = compute, s.step_s = compute + dp;
       s.exposed(scaleout::parallelism::Group::dp) = dp;
+      if (nodes > 1) s.exposed_network_s[static_cast<std::size_t>(scaleout::parallelism::Group::dp)] = dp;
       samples.push_back(s);
     }
   }
@@ -24,7 +26,7 @@ std::vector<a::StepRow> uniform(int ranks, int steps, double compute, double dp)
 a::ScalePoint point(int nodes, int ranks, double compute, double dp, double tokens = 1000) {
   a::RunFacts run;
   run.nodes = nodes, run.ranks = ranks, run.tokens_per_step = tokens, run.flops_per_step = 1e12;
-  return a::measure_scale(run, uniform(ranks, 4, compute, dp));
+  return a::measure_scale(run, uniform(ranks, 4, compute, dp, nodes));
 }
 }  // namespace
 
@@ -42,7 +44,7 @@ TEST(Scaling, AScaleSummarisesItsSteps) {
   EXPECT_NEAR(p.comm_share, 0.05 / 0.15, 1e-12);
   EXPECT_DOUBLE_EQ(p.tokens_per_second, 4096 / 0.15);
   EXPECT_DOUBLE_EQ(p.tflops_per_device, 8e12 / 0.15 / 2 / 1e12);
-  EXPECT_EQ(p.binding, "compute");
+  EXPECT_EQ(p.binding, a::Link::calculation);
   EXPECT_NEAR(p.binding_share, 0.1 / 0.15, 1e-12);
 }
 
@@ -57,9 +59,43 @@ TEST(Scaling, CrossoverIsInterpolatedBetweenTheScalesAroundIt) {
   const auto crossing = a::analyse({point(1, 1, 0.1, 0.02), point(2, 2, 0.05, 0.07)}, a::Scaling::strong);
   EXPECT_TRUE(crossing.crossover.reached);
   EXPECT_NEAR(crossing.crossover.at, 1.8, 1e-12);
-  EXPECT_EQ(crossing.points[1].binding, "dp communication");
+  EXPECT_EQ(crossing.points[1].binding, a::Link::network);
+  EXPECT_EQ(crossing.points[1].binding_group, "dp");
+  EXPECT_EQ(a::describe_binding(crossing.points[1].binding, crossing.points[1].binding_group), "the network (dp)");
   const auto already = a::analyse({point(1, 1, 0.01, 0.02)}, a::Scaling::strong);
   EXPECT_TRUE(already.crossover.already);
+}
+
+TEST(Scaling, TheBindingLinkSplitsComputeByWhatBoundsItAndCommunicationByTier) {
+  namespace p = scaleout::parallelism;
+  a::RunFacts run;
+  run.ranks = 2, run.tokens_per_step = 1, run.flops_per_step = 1;
+  std::vector<a::StepRow> rows;
+  for (int step = 0; step < 3; ++step) {
+    for (int rank = 0; rank < 2; ++rank) {
+      a::StepRow r;
+      r.step = step, r.rank = rank, r.compute_s = 0.1, r.step_s = 0.2;
+      r.exposed(p::Group::tp) = 0.06;  // inside the node
+      r.exposed(p::Group::dp) = 0.04;  // of which 0.03 on the network
+      r.exposed_network_s[static_cast<std::size_t>(p::Group::dp)] = 0.03;
+      r.overlapped_tier_s = {0.01, 0.02};
+      r.bytes_moved = 100, r.bytes_modelled = 300;
+      rows.push_back(r);
+    }
+  }
+  auto point = a::measure_scale(run, rows);
+  EXPECT_NEAR(point.exposed_tier[static_cast<std::size_t>(p::Tier::intra_node)], 0.07, 1e-12);
+  EXPECT_NEAR(point.exposed_tier[static_cast<std::size_t>(p::Tier::network)], 0.03, 1e-12);
+  EXPECT_NEAR(point.overlapped_tier[1], 0.02, 1e-12);
+  EXPECT_DOUBLE_EQ(point.exposed_network.at("dp"), 0.03);
+  EXPECT_DOUBLE_EQ(point.bytes_modelled, 300);
+  EXPECT_EQ(point.binding, a::Link::calculation) << "0.1 of calculation against 0.07 on the node's fabric";
+  // Most of the compute bound by memory: the calculation's part (0.03) falls below the fabric's.
+  run.memory_bound_share = 0.6;
+  point = a::measure_scale(run, rows);
+  EXPECT_EQ(point.binding, a::Link::node_fabric);
+  EXPECT_EQ(point.binding_group, "tp") << "tp's 0.06 against dp's 0.01 inside the node";
+  EXPECT_NEAR(point.binding_share, 0.07 / 0.2, 1e-12);
 }
 
 TEST(Scaling, EfficiencyIsThroughputPerRankAgainstTheSmallestScale) {
