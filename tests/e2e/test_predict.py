@@ -123,8 +123,11 @@ class Calibrate(unittest.TestCase):
             self.assertEqual(code, 0, err)
             return json.loads(out)
 
-        host, device = predicted(), predicted("--intra-node", "device")
+        host, device = predicted("--intra-node", "host"), predicted("--intra-node", "device")
         self.assertEqual((host["intra_node"], device["intra_node"]), ("host", "device"))
+        # Without --intra-node, as the run would: the config's emulation.intra_node (device for an H100).
+        self.assertEqual(predicted()["intra_node"], "device")
+        self.assertEqual(predicted("--set", "emulation.intra_node=host")["intra_node"], "host")
         # NVLink 4 (450 GB/s a direction, 3.4 us a hop) against this host's shared memory.
         self.assertLess(device["points"][0]["exposed_s"]["tp"], host["points"][0]["exposed_s"]["tp"])
         code, text, err = run("predict", TINY, "--calibration", self.path, "--nodes", "1", "--intra-node", "device")

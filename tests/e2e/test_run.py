@@ -24,11 +24,13 @@ class Run(unittest.TestCase):
             self.assertEqual(code, 0, out + err)
             self.assertIn("step 10/10", out)
             for line in ("step time        p50", "compute  ", "exposed comm dp", "overlapped comm", "other  ",
-                         "communication share", "emulated MFU", "compute emulation    requested"):
+                         "communication share", "emulated MFU", "compute emulation    requested",
+                         "by tier              node's fabric", "inside a node        modelled on the device's NVLink 4",
+                         "bound by             "):
                 self.assertIn(line, out)
             self.assertIn(f"run log: {log} (complete)", out)
             with h5py.File(log, "r") as f:
-                self.assertEqual(f.attrs["schema_version"], 4)
+                self.assertEqual(f.attrs["schema_version"], 5)
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertIn("preset: tiny", f.attrs["config"])
                 self.assertIn("check: true", f.attrs["config"])
@@ -43,6 +45,13 @@ class Run(unittest.TestCase):
                 self.assertTrue(np.all(steps["wrong"] == 0))
                 self.assertTrue(np.all(steps["pass"] == 0) and np.all(steps["token"] == 0), "training steps")
                 self.assertTrue(np.all(steps["bytes_dp"] == f.attrs["gradient_bytes"]))
+                # An H100's hops inside the node are modelled on NVLink (the default), their bytes moved
+                # too under --check; no hop leaves the node.
+                self.assertIn("intra_node: device", f.attrs["config"])
+                self.assertTrue(np.all(steps["bytes_modelled"] > 0) and np.all(steps["bytes_moved"] == 0))
+                self.assertTrue(np.all(steps["exposed_dp_network_s"] == 0))
+                self.assertTrue(np.all(steps["overlapped_network_s"] == 0))
+                self.assertTrue(np.all(steps["overlapped_intra_node_s"] <= steps["overlapped_s"] + 1e-12))
                 self.assertEqual(len(f["ranks"]), 4)
                 self.assertEqual(list(f["ranks"]["dp"]), [0, 1, 2, 3])
                 self.assertEqual(f["topology/nodes"][0]["ranks"], 4)
@@ -59,8 +68,15 @@ class Run(unittest.TestCase):
     def test_the_library_algorithm_is_run_and_logged_and_an_unknown_one_refused(self):
         with tempfile.TemporaryDirectory() as folder:
             log = os.path.join(folder, "library.h5")
+            # The library's collectives move their hops themselves: only the host's shared memory can carry
+            # them inside a node.
+            code, out, err = run("run", TINY, "--output", log, "--set", "comm.algorithm=library", cwd=folder)
+            self.assertEqual(code, 2, out + err)
+            self.assertIn("comm.algorithm: library", err)
+            self.assertIn("emulation.intra_node: host", err)
             code, out, err = run("run", TINY, "--output", log, "--check", "--set", "comm.algorithm=library",
-                                 "--set", "emulation.steps=2", ranks=3, timeout=300)
+                                 "--set", "emulation.intra_node=host", "--set", "emulation.steps=2", ranks=3,
+                                 timeout=300)
             self.assertEqual(code, 0, out + err)
             with h5py.File(log, "r") as f:
                 program = f["program"][:]

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "comm/collective_run.hpp"
+#include "comm/device_links.hpp"
 #include "comm/payload.hpp"
 
 namespace scaleout::comm {
@@ -139,6 +140,51 @@ TEST_P(OwnAlgorithms, ManyInFlightOnOneCommunicatorStayApart) {
   for (std::size_t k = 0; k < runs.size(); ++k)
     wrong += wrong_elements(c, payload, count, static_cast<int>(k), comm.rank(), n, buffers[k]);
   EXPECT_EQ(summed_over_ranks(wrong), 0u);
+}
+
+// With the device's links modelled (device_links.hpp): the hops inside a node carry their bytes too when
+// asked (emulation.check), so the results stay exact; without, every hop is counted where it went,
+// and no run ends before its modelled hops could have arrived.
+TEST_P(OwnAlgorithms, ModelledHopsInsideANodeAreExactCountedAndTimed) {
+  const Case& c = GetParam();
+  const Communicator world = Communicator::world();
+  const int n = world.size();
+  // 1 GB/s and 200 us a hop: slow enough that the model, not the host, decides the time.
+  const LinkModel model{.latency = 200e-6, .bandwidth = 1e9, .pair_bandwidth = 1e9};
+  for (const auto& nodes : placements(n)) {
+    for (const bool move_bytes : {true, false}) {
+      DeviceLinks links(model, move_bytes);
+      AlgorithmComm comm(world, nodes, Chunking{64, 2});
+      comm.model_intra_node(links);
+      const Payload payload(7, ElementType::fp32, n);
+      const std::uint64_t count = c.kind == CollectiveKind::allreduce ? 301 : 75ull * static_cast<std::uint64_t>(n);
+      Buffers b = prepare(c, payload, count, 3, comm.rank(), n);
+      const auto schedule = comm.schedule(c.kind, c.algorithm, count, payload.element_size());
+      world.barrier();
+      const double begin = node_clock();
+      CollectiveRun run;
+      run.start(comm, schedule, b.source(), b.output, ElementType::fp32);
+      run.wait();
+      // From the first rank's start to the last rank's end, on the clock the ranks of a host share.
+      double first = begin, last = node_clock();
+      MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+      MPI_Allreduce(MPI_IN_PLACE, &last, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+      const double took = last - first;
+      const std::string where = std::string(name(c.kind)) + " " + std::string(name(c.algorithm)) + " nodes " +
+                                testing::PrintToString(nodes) + (move_bytes ? " moving" : " modelled");
+      if (move_bytes) {
+        EXPECT_EQ(summed_over_ranks(wrong_elements(c, payload, count, 3, comm.rank(), n, b)), 0u) << where;
+      }
+      const Traffic traffic = schedule->traffic();
+      const auto& mine = traffic.ranks[static_cast<std::size_t>(comm.rank())];
+      EXPECT_EQ(comm.sent().modelled, mine.to_same_node) << where;
+      EXPECT_EQ(comm.sent().moved, mine.to_other_nodes) << where;
+      // Inside one node, every round on the critical path lasts at least a hop's latency.
+      if (traffic.intra_rounds > 0 && traffic.network_rounds == 0) {
+        EXPECT_GE(took, traffic.intra_rounds * model.latency) << where;
+      }
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(, OwnAlgorithms,
