@@ -167,6 +167,24 @@ Prepared prepare(RunConfig& config, const std::string& config_path, const comm::
   return p;
 }
 
+// Nodes with more ranks than cores: a hop modelled inside a node still waits for the host to run its
+// peer (a header message), so on such a node the modelled hops last longer than the device's
+// (docs/run.md, "Inside a node").
+std::vector<std::string> shared_cores(const topology::ClusterMap& cluster) {
+  std::vector<int> ranks(cluster.nodes.size(), 0);
+  for (const auto& rank : cluster.ranks) ++ranks.at(static_cast<std::size_t>(rank.node));
+  std::vector<std::string> warnings;
+  for (std::size_t n = 0; n < cluster.nodes.size(); ++n) {
+    const auto& node = cluster.nodes[n];
+    if (node.cores <= 0 || ranks[n] <= node.cores) continue;
+    warnings.push_back(fmt::format(
+        "{} ranks share {} cores on {}: every hop modelled inside the node waits for the host to run its peer, so "
+        "the node's fabric will look slower than the device's (give every rank a core)",
+        ranks[n], node.cores, printable(node.hostname)));
+  }
+  return warnings;
+}
+
 // The device's links of this rank under emulation.intra_node: device; none under host. With
 // emulation.check their hops move their bytes too, to be verified.
 std::unique_ptr<comm::DeviceLinks> device_links(const RunConfig& config) {
@@ -252,6 +270,9 @@ class RunJob {
         workload_.inference ? fmt::format("request batches of {} passes", config_.passes_per_step()) : "steps",
         config_.log ? printable(config_.output) : "none (output.log: false)"));
     for (const auto& warning : placement) say(fmt::format("warning: {}\n", warning.message));
+    if (workload_.intra_node == parallelism::IntraNode::device) {
+      for (const auto& warning : shared_cores(cluster_)) say(fmt::format("warning: {}\n", warning));
+    }
     if (workload_.inference) {
       say(fmt::format("KV cache: {}\n",
                       parallelism::serving_memory_verdict(parallelism::serving_memory(workload_), workload_)));
