@@ -127,12 +127,13 @@ class VirtualCluster(unittest.TestCase):
         assert left == [], f"vcluster down left {left}"
         subprocess.run(["rm", "-rf", cls.folder])
 
-    def sbatch(self, nodes, ranks_per_node, log, *run_args, transport=None, wait=True, config=None):
+    def sbatch(self, nodes, ranks_per_node, log, *run_args, transport=None, wait=True, config=None, options=()):
         env = dict(self.env, SCALEOUT_OUTPUT=log)
         if transport:
             env["SCALEOUT_TRANSPORT"] = transport
         command = ["sbatch", "--parsable", "--nodes", str(nodes), "--ntasks-per-node", str(ranks_per_node),
-                   "--output", log + ".out", *(["--wait"] if wait else []), RUN_SBATCH, config or TINY, *run_args]
+                   "--output", log + ".out", *options, *(["--wait"] if wait else []), RUN_SBATCH, config or TINY,
+                   *run_args]
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=self.folder, timeout=300)
         self.assertEqual(done.returncode, 0, done.stderr + self.output_of(log))
         return done.stdout.strip().split(";")[0]
@@ -186,7 +187,42 @@ class VirtualCluster(unittest.TestCase):
         self.assertEqual((report["scale"], report["scaling"]), ("nodes", "strong"))
         self.assertEqual([p["nodes"] for p in report["points"]], [1, 2, 4])
         self.assertTrue(report["crossover"]["reached"], report["crossover"]["text"])
-        self.assertEqual(report["points"][-1]["binding"], "dp communication")
+        self.assertEqual(report["points"][-1]["binding"], "the network (dp)")
+
+    def test_the_report_names_the_tier_that_binds(self):
+        # tp 2 x dp 2 on 2 nodes of 2 ranks. In blocks, each TP pair shares a node and DP crosses the
+        # network: with the device's NVLink inside the node, the network (dp) binds. Placed cyclically,
+        # the TP pairs cross the network instead. With the host's shared memory, the node's part grows.
+        def run(name, mode, distribution):
+            log = os.path.join(self.folder, name + ".h5")
+            # Microbatches of 8 sequences: TP allreduces of 512 KiB, which the host's shared memory takes
+            # a fraction of a millisecond to move and NVLink microseconds. Gradients reduced after
+            # backward: the DP pairs' network waits then stay out of the TP pairs' meetings.
+            self.sbatch(2, 2, log, "--set", "parallel.tp=2", "--set", "batch.micro=8", "--set", "dp.overlap=false",
+                        "--set", f"emulation.intra_node={mode}", "--set", "emulation.steps=4",
+                        options=(f"--distribution={distribution}",))
+            done = subprocess.run([SCALEOUT, "report", log, "--format", "json"], capture_output=True, text=True)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            point = json.loads(done.stdout)["points"][0]
+            with h5py.File(log, "r") as f:
+                steps = f["steps"][:]
+                self.assertTrue(np.all(steps["exposed_dp_network_s"] <= steps["exposed_dp_s"]))
+                moved, modelled = int(steps["bytes_moved"].sum()), int(steps["bytes_modelled"].sum())
+            return point, moved, modelled
+
+        blocks, moved, modelled = run("tiers-blocks", "device", "block")
+        self.assertEqual((blocks["binding_link"], blocks["binding_group"]), ("the network", "dp"), blocks)
+        self.assertEqual(blocks["binding"], "the network (dp)")
+        self.assertGreater(modelled, 0, "the TP pairs' hops are modelled")
+        self.assertGreater(moved, 0, "the DP pairs' hops cross the network for real")
+        self.assertEqual(blocks["exposed_network_s"]["tp"], 0.0)
+        cyclic, _, _ = run("tiers-cyclic", "device", "cyclic")
+        self.assertEqual(cyclic["binding"], "the network (tp)", cyclic)
+        self.assertEqual(cyclic["exposed_network_s"]["dp"], 0.0)
+        host, moved, modelled = run("tiers-host", "host", "block")
+        self.assertEqual(modelled, 0)
+        self.assertGreater(host["exposed_tier_s"]["intra_node"], blocks["exposed_tier_s"]["intra_node"],
+                           (host["exposed_tier_s"], blocks["exposed_tier_s"]))
 
     def test_scancel_and_the_time_limit_warning_leave_an_interrupted_log(self):
         # scancel sends SIGTERM; --signal=USR1@120 (run.sbatch) warns of the time limit with SIGUSR1.
