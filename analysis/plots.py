@@ -5,8 +5,9 @@
     plots.py bench BENCH.json [BENCH.json ...] --output DIR [--labels before,after]
 
 report: from `scaleout report --format json`: compute and exposed communication per group stacked
-against the scale with the crossover marked, scaling efficiency, and the step-time distribution per
-scale; then DIR/report.md, the scaling table with the plots embedded.
+against the scale with the crossover marked, scaling efficiency, the step-time distribution per
+scale, and the step by the link of the chain it spent its time on (calculation, memory bandwidth, the
+node's fabric, the network, the bubble) with the binding one named; then DIR/report.md, the scaling table with the plots embedded.
 bench: busbw against message size from `scaleout bench --output X.json` files, one line per file and
 collective (before/after an upgrade, say).
 Every plot is written as PNG and SVG. The names of the files written are printed, one per line.
@@ -91,11 +92,38 @@ def report_plots(report, folder):
     axes.set_title("Step time per scale (slowest rank per step)")
     save(figure, folder, "step_times", written)
 
+    # 4. The chain from the chip outward: compute split by what bounds it, exposed communication by the
+    # tier it crossed, the bubble; the link that binds named over each bar.
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    bottom = [0.0] * len(points)
+    memory = [p["compute_s"] * p.get("memory_bound_share", 0.0) for p in points]
+    tiers = [("calculation", [(p["compute_s"] - m) * 1e3 for p, m in zip(points, memory)]),
+             ("memory bandwidth", [m * 1e3 for m in memory]),
+             ("the node's fabric", [p["exposed_tier_s"]["intra_node"] * 1e3 for p in points]),
+             ("the network", [p["exposed_tier_s"]["network"] * 1e3 for p in points]),
+             ("pipeline bubble", [p["bubble_s"] * 1e3 for p in points])]
+    for name, values in tiers:
+        if not any(v > 0 for v in values):
+            continue
+        bars = axes.bar(positions, values, bottom=bottom, label=name)
+        for bar, label in zip(bars, labels):
+            bar.set_gid(f"{name.replace(' ', '_').replace(chr(39), '')}-{label}")
+        bottom = [b + v for b, v in zip(bottom, values)]
+    for position, top, p in zip(positions, bottom, points):
+        axes.annotate(f"{p['binding']}", (position, top), ha="center", va="bottom", fontsize=8,
+                      gid=f"binding-{labels[position]}")
+    axes.set_xticks(positions, labels)
+    axes.set_xlabel(unit)
+    axes.set_ylabel("ms per step (median over steps, mean over ranks)")
+    axes.set_title("Where the step is bound: chip, memory, node, network")
+    axes.legend()
+    save(figure, folder, "tiers", written)
+
     markdown = os.path.join(folder, "report.md")
     with open(markdown, "w") as f:
         f.write(report.get("markdown", "") + "\n")
         for name, title in (("breakdown", "Compute and exposed communication"), ("efficiency", "Scaling efficiency"),
-                            ("step_times", "Step time per scale")):
+                            ("step_times", "Step time per scale"), ("tiers", "Where the step is bound")):
             f.write(f"## {title}\n\n![{title}]({name}.png)\n\n")
     written.append(markdown)
     return written

@@ -149,6 +149,9 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.facts.flops_per_step = figure_of(log, figure::flops_per_step, path);
     run.facts.global_batch = figure_of(log, figure::global_batch, path);
     run.facts.tokens_per_step = figure_of(log, figure::tokens_per_step, path);
+    // Logs before it have none: their compute is all calculation.
+    if (log.figures.count(figure::memory_bound_share) != 0)
+      run.facts.memory_bound_share = std::min(figure_of(log, figure::memory_bound_share, path), 1.0);
     run.facts.log = {log.status, log.status_message, log.checksummed};
     run.rows = analysis::measured_rows(log.steps);
     if (run.rows.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));

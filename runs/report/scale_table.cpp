@@ -60,6 +60,7 @@ nlohmann::json breakdown_json(const analysis::ScalePoint& p) {
           {"overlapped_tier_s", tier_json(p.overlapped_tier)},
           {"bytes_moved", p.bytes_moved},
           {"bytes_modelled", p.bytes_modelled},
+          {"memory_bound_share", p.run.memory_bound_share},
           {"binding", analysis::describe_binding(p.binding, p.binding_group)},
           {"binding_link", analysis::to_string(p.binding)},
           {"binding_group", p.binding_group},

@@ -30,9 +30,16 @@ def expected(path):
     numbers = sorted(set(steps["step"]))
     slowest = [steps["step_s"][steps["step"] == s].max() for s in numbers]
     mean = lambda column: [steps[column][steps["step"] == s].mean() for s in numbers]
+    groups = ("dp", "tp", "pp", "ep", "cp")
+    network = sum(steps[f"exposed_{g}_network_s"] for g in groups)
+    intra = sum(steps[f"exposed_{g}_s"] for g in groups) - network
+    per_step = lambda values: float(np.median([values[steps["step"] == s].mean() for s in numbers]))
     return {"step_p50_s": float(np.percentile(slowest, 50)), "step_p95_s": float(np.percentile(slowest, 95)),
             "compute_s": float(np.median(mean("compute_s"))), "exposed_dp_s": float(np.median(mean("exposed_dp_s"))),
-            "tokens_per_s": float(tokens / np.percentile(slowest, 50)), "ranks": len(set(steps["rank"]))}
+            "tokens_per_s": float(tokens / np.percentile(slowest, 50)), "ranks": len(set(steps["rank"])),
+            "exposed_tier_s": {"intra_node": per_step(intra), "network": per_step(network)},
+            "overlapped_tier_s": {t: per_step(steps[f"overlapped_{t}_s"]) for t in ("intra_node", "network")},
+            "bytes_modelled": per_step(steps["bytes_modelled"].astype(float))}
 
 
 class Report(unittest.TestCase):
@@ -63,6 +70,16 @@ class Report(unittest.TestCase):
             for name in ("step_p50_s", "step_p95_s", "compute_s", "tokens_per_s"):
                 self.assertAlmostEqual(point[name], want[name], delta=1e-9 * max(1, want[name]), msg=name)
             self.assertAlmostEqual(point["exposed_s"].get("dp", 0.0), want["exposed_dp_s"], delta=1e-12)
+            for figure in ("exposed_tier_s", "overlapped_tier_s"):
+                for tier in ("intra_node", "network"):
+                    self.assertAlmostEqual(point[figure][tier], want[figure][tier], delta=1e-12, msg=figure + tier)
+            self.assertAlmostEqual(point["bytes_modelled"], want["bytes_modelled"], delta=1e-6)
+            # The binding link: the largest of calculation, memory bandwidth, the tiers and the bubble.
+            memory = point["compute_s"] * point["memory_bound_share"]
+            parts = {"calculation": point["compute_s"] - memory, "memory bandwidth": memory,
+                     "the node's fabric": want["exposed_tier_s"]["intra_node"],
+                     "the network": want["exposed_tier_s"]["network"], "pipeline bubble": point["bubble_s"]}
+            self.assertEqual(point["binding_link"], max(parts, key=parts.get), parts)
         first, second = report["points"]
         self.assertAlmostEqual(second["efficiency"], (second["tokens_per_s"] / 2) / first["tokens_per_s"], places=12)
         # Reached exactly when some scale's exposed communication exceeds its compute.
@@ -123,7 +140,7 @@ class Report(unittest.TestCase):
         plots = os.path.join(self.folder, "plots")
         code, out, err = run("report", *self.logs, "--plots", plots)
         self.assertEqual(code, 0, err)
-        for name in ("breakdown", "efficiency", "step_times"):
+        for name in ("breakdown", "efficiency", "step_times", "tiers"):
             for extension in ("png", "svg"):
                 path = os.path.join(plots, f"{name}.{extension}")
                 self.assertIn(f"plot: {path}", out)
@@ -133,9 +150,16 @@ class Report(unittest.TestCase):
         # One bar per scale (scales are rank counts here) for compute, and its legend.
         self.assertEqual(sorted(re.findall(r'id="compute-(\d+)"', svg)), ["1", "2"])
         self.assertIn(">compute<", svg)
+        # The chain: the two ranks' allreduce on the node's fabric, the binding link named over each bar.
+        with open(os.path.join(plots, "tiers.svg")) as f:
+            svg = f.read()
+        self.assertEqual(sorted(re.findall(r'id="calculation-(\d+)"', svg)), ["1", "2"])
+        self.assertEqual(sorted(re.findall(r'id="the_nodes_fabric-(\d+)"', svg)), ["1", "2"])
+        self.assertIn(">the node's fabric<", svg)
+        self.assertEqual(sorted(re.findall(r'id="binding-(\d+)"', svg)), ["1", "2"])
         with open(os.path.join(plots, "report.md")) as f:
             markdown = f.read()
-        self.assertEqual(len(re.findall(r"!\[[^]]*\]\((breakdown|efficiency|step_times)\.png\)", markdown)), 3)
+        self.assertEqual(len(re.findall(r"!\[[^]]*\]\((breakdown|efficiency|step_times|tiers)\.png\)", markdown)), 4)
         self.assertIn("| 1 | 2 |", markdown, "the scaling table")
 
     def test_plots_say_what_is_missing(self):
