@@ -1,7 +1,9 @@
 #include "comm/bench.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
+#include <map>
 #include <thread>
 
 #include "comm/environment.hpp"
@@ -80,6 +82,18 @@ double timed_iteration(const Collective& collective, const Communicator& comm, C
   return now() - begin;
 }
 
+// The busiest node's bytes to the network and the busiest rank's inside its node, of one operation.
+BenchRecord::TierBytes tier_bytes(const Traffic& traffic, const std::vector<int>& node_of_rank) {
+  BenchRecord::TierBytes tiers;
+  std::map<int, std::uint64_t> per_node;
+  for (std::size_t r = 0; r < traffic.ranks.size(); ++r) {
+    per_node[node_of_rank.at(r)] += traffic.ranks[r].to_other_nodes;
+    tiers.intra_node_per_rank = std::max(tiers.intra_node_per_rank, traffic.ranks[r].to_same_node);
+  }
+  for (const auto& [node, bytes] : per_node) tiers.network_per_node = std::max(tiers.network_per_node, bytes);
+  return tiers;
+}
+
 }  // namespace
 
 std::size_t own_algorithm_bytes(CollectiveKind kind, Algorithm algorithm, std::size_t bytes, const Chunking& chunking) {
@@ -112,6 +126,7 @@ BenchRecord measure(const Collective& collective, const Communicator& comm, Algo
   record.ranks = ranks;
   record.bus_factor = collective.bus_factor(ranks);
   record.seconds.reserve(static_cast<std::size_t>(options.iterations));
+  if (own_call.schedule) record.tiers = tier_bytes(own_call.schedule->traffic(), own_comm.node_of_rank());
 
   // Without --check the inputs are written once: the content does not change the timing.
   if (!options.check) collective.fill(payload, 0, rank, call);
@@ -155,6 +170,11 @@ BenchFigures figures(const BenchRecord& record) {
   if (result.time_us.p50 > 0.0) {
     result.algbw_gbs = static_cast<double>(record.bytes) / (result.time_us.p50 * 1e-6) / 1e9;
     result.busbw_gbs = result.algbw_gbs * record.bus_factor;
+    if (record.tiers) {
+      result.network_gbs = static_cast<double>(record.tiers->network_per_node) / (result.time_us.p50 * 1e-6) / 1e9;
+      result.intra_node_gbs =
+          static_cast<double>(record.tiers->intra_node_per_rank) / (result.time_us.p50 * 1e-6) / 1e9;
+    }
   }
   return result;
 }

@@ -40,14 +40,25 @@ struct BenchRecord {
   double bus_factor = 0.0;
   std::vector<double> seconds;         // per measured iteration: the maximum over ranks
   std::optional<std::uint64_t> wrong;  // elements wrong over all ranks and iterations; empty unless checked
+  // Per tier, of one operation by scaleout's own algorithms (the library's hops are not known: empty):
+  // the most bytes the ranks of one node send to other nodes (what its link to the network carries),
+  // and the most bytes one rank sends to ranks of its own node (what a device's fabric carries).
+  struct TierBytes {
+    std::uint64_t network_per_node = 0, intra_node_per_rank = 0;
+  };
+  std::optional<TierBytes> tiers;
 };
 
 // What reports quote: the iteration-time percentiles in microseconds, and bandwidths in GB/s
-// (10^9 bytes per second) from the median: algbw = bytes / p50, busbw = algbw * bus_factor.
+// (10^9 bytes per second) from the median: algbw = bytes / p50, busbw = algbw * bus_factor, and per
+// tier its bytes / p50.
 struct BenchFigures {
   Percentiles time_us;
   double algbw_gbs = 0.0;
   double busbw_gbs = 0.0;
+  // Per tier (with the record's tiers): its bytes over p50, in GB/s: what a node's network link and a
+  // device's node fabric carried while the operation ran.
+  double network_gbs = 0.0, intra_node_gbs = 0.0;
 };
 BenchFigures figures(const BenchRecord& record);
 

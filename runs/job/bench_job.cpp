@@ -128,7 +128,7 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
     }
 
     const BenchContext context{world.size(), identity.nodes, comm::mpi_library(), plan.options};
-    const ConsoleTable table(stdout);
+    ConsoleTable table(stdout);
     if (root) table.header(context);
 
     std::vector<comm::BenchRecord> records;

@@ -12,7 +12,8 @@
 
 namespace scaleout::runs {
 
-void ConsoleTable::header(const BenchContext& c) const {
+void ConsoleTable::header(const BenchContext& c) {
+  tiers_ = c.nodes > 1;
   const auto& o = c.options;
   fmt::print(out_, "# scaleout bench {}: {} rank{} on {} node{}, {}\n", version(), c.ranks, c.ranks == 1 ? "" : "s",
              c.nodes, c.nodes == 1 ? "" : "s", c.mpi_library);
@@ -22,17 +23,29 @@ void ConsoleTable::header(const BenchContext& c) const {
   fmt::print(out_,
              "# time: microseconds per iteration, each the slowest rank's; algbw = bytes / p50 and busbw = "
              "algbw x factor, in GB/s\n");
-  fmt::print(out_, "#\n# {:<15}{:<10}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{:>8}\n", "collective", "algorithm",
-             "bytes", "min", "p50", "p95", "p99", "max", "algbw", "busbw", "wrong");
+  if (tiers_) {
+    fmt::print(out_,
+               "# per tier, GB/s: net = the most bytes one node's ranks send to other nodes / p50 (its network "
+               "link), node = the most bytes one rank sends inside its node / p50 (its node fabric); - for the "
+               "library's algorithms\n");
+  }
+  fmt::print(out_, "#\n# {:<15}{:<10}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{}{:>8}\n", "collective",
+             "algorithm", "bytes", "min", "p50", "p95", "p99", "max", "algbw", "busbw",
+             tiers_ ? fmt::format("{:>9}{:>9}", "net", "node") : "", "wrong");
   std::fflush(out_);
 }
 
 void ConsoleTable::row(const comm::BenchRecord& r) const {
   const comm::BenchFigures f = comm::figures(r);
   const std::string wrong = r.wrong ? fmt::format("{}", *r.wrong) : "-";
-  fmt::print(out_, "  {:<15}{:<10}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{:>8}\n",
+  std::string tiers;
+  if (tiers_) {
+    tiers = r.tiers ? fmt::format("{:>9.3f}{:>9.3f}", f.network_gbs, f.intra_node_gbs)
+                    : fmt::format("{:>9}{:>9}", "-", "-");
+  }
+  fmt::print(out_, "  {:<15}{:<10}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{}{:>8}\n",
              r.collective, r.algorithm, r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99,
-             f.time_us.max, f.algbw_gbs, f.busbw_gbs, wrong);
+             f.time_us.max, f.algbw_gbs, f.busbw_gbs, tiers, wrong);
   std::fflush(out_);
 }
 
@@ -55,6 +68,11 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
                        {"algbw_gbs", f.algbw_gbs},
                        {"busbw_gbs", f.busbw_gbs},
                        {"bus_factor", r.bus_factor},
+                       {"tiers", r.tiers ? nlohmann::json{{"network_bytes_per_node", r.tiers->network_per_node},
+                                                          {"intra_node_bytes_per_rank", r.tiers->intra_node_per_rank},
+                                                          {"network_gbs", f.network_gbs},
+                                                          {"intra_node_gbs", f.intra_node_gbs}}
+                                         : nlohmann::json(nullptr)},
                        {"iterations_us", iterations_us},
                        {"wrong", r.wrong ? nlohmann::json(*r.wrong) : nlohmann::json(nullptr)}});
   }

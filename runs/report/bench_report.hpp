@@ -22,11 +22,13 @@ struct BenchContext {
 class ConsoleTable {
  public:
   explicit ConsoleTable(std::FILE* out) : out_(out) {}
-  void header(const BenchContext& context) const;
+  // Prints the columns; with more than one node, the tiers' too.
+  void header(const BenchContext& context);
   void row(const comm::BenchRecord& record) const;
 
  private:
   std::FILE* out_;
+  bool tiers_ = false;
 };
 
 nlohmann::json bench_json(const BenchContext& context, std::span<const comm::BenchRecord> records);

@@ -258,6 +258,25 @@ class VirtualCluster(unittest.TestCase):
             self.assertEqual(f.attrs["status"], "complete")
             self.assertEqual(f["environment"].attrs["hostnames"], "vnode0,vnode1,vnode2")
 
+    def test_bench_across_nodes_says_what_each_tier_carried(self):
+        # 2 nodes of 2 ranks on 1 Gbit links: a 4 MiB ring allreduce keeps each node's link busy, so the
+        # bytes one node sends to the other over p50 come near the link's 0.125 GB/s and not above it.
+        path = os.path.join(self.folder, "tiers-bench.json")
+        command = ["mpirun", "--hostfile", self.env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                   *self.env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", "4", "--map-by", "ppr:2:node",
+                   SCALEOUT, "bench", "allreduce", "--sizes", "4M", "--algorithm", "ring", "--iters", "3",
+                   "--warmup", "1", "--output", path]
+        done = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=180)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("net = the most bytes one node's ranks send to other nodes", done.stdout)
+        with open(path) as f:
+            result = json.load(f)["results"][0]
+        tiers = result["tiers"]
+        # A ring over 2 nodes crosses each node boundary once: one rank of a node sends 2 (n-1)/n of S.
+        self.assertEqual(tiers["network_bytes_per_node"], 2 * 3 * result["bytes"] // 4)
+        self.assertGreater(tiers["network_gbs"], 0.06, tiers)
+        self.assertLess(tiers["network_gbs"], 0.13, tiers)
+
     def test_decode_with_tp_across_nodes_turns_communication_bound(self):
         # The same replica of tp 2, inside one node and across two: decode's allreduces of b h B are
         # latency-bound, so crossing the network exposes more of a decode pass. The timed runs go without

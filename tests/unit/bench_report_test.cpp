@@ -77,7 +77,7 @@ TEST(BenchOutput, FormatFollowsTheExtension) {
 TEST(ConsoleTable, PrintsOneLinePerRecordWithTheFigures) {
   std::FILE* out = std::tmpfile();
   ASSERT_NE(out, nullptr);
-  const ConsoleTable table(out);
+  ConsoleTable table(out);
   table.header(context());
   for (const auto& r : two_records()) table.row(r);
   std::rewind(out);
@@ -88,6 +88,33 @@ TEST(ConsoleTable, PrintsOneLinePerRecordWithTheFigures) {
   EXPECT_NE(text.find("allreduce"), std::string::npos);
   EXPECT_NE(text.find("20.0"), std::string::npos);  // p50 in microseconds
   EXPECT_NE(text.find("allgather"), std::string::npos);
+  EXPECT_EQ(text.find("net"), std::string::npos) << "one node: no tier columns";
+}
+
+TEST(ConsoleTable, AcrossNodesPrintsEachTiersBytesOverTheMedian) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  ConsoleTable table(out);
+  auto spanning = context();
+  spanning.nodes = 2;
+  table.header(spanning);
+  auto records = two_records();
+  // 20 us at p50: 40 KB through a node's link is 2 GB/s, 10 KB inside a node 0.5 GB/s.
+  records[0].tiers = comm::BenchRecord::TierBytes{40'000, 10'000};
+  records[1].tiers.reset();  // the library's: unknown
+  for (const auto& r : records) table.row(r);
+  std::rewind(out);
+  std::string text;
+  for (int c; (c = std::fgetc(out)) != EOF;) text.push_back(static_cast<char>(c));
+  std::fclose(out);
+  EXPECT_NE(text.find("net = the most bytes one node's ranks send to other nodes"), std::string::npos) << text;
+  const auto first = text.substr(text.find("  allreduce"));
+  EXPECT_NE(first.find("    2.000    0.500"), std::string::npos) << first;
+  const auto second = text.substr(text.find("  allgather"));
+  EXPECT_NE(second.find("        -        -"), std::string::npos) << second;
+  const auto json = bench_json(spanning, records);
+  EXPECT_DOUBLE_EQ(json["results"][0]["tiers"]["network_gbs"].get<double>(), 2.0);
+  EXPECT_TRUE(json["results"][1]["tiers"].is_null());
 }
 
 }  // namespace
