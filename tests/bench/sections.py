@@ -31,6 +31,7 @@ TITLES = {
     "memory": "peak resident memory of a rank emulating large models' layouts (4 ranks)",
     "link": "virtual cluster, 2 nodes, 1 Gbit links: busbw against the link rate",
     "predict": "scaleout predict, Llama-3 405B at 16,384 ranks",
+    "intra": "TP allreduces inside a node against the ring's cost on NVLink 4 (8 MiB, from the last arrival)",
     "demo": "the README's demo (.ci/demo) from a built tree",
 }
 
@@ -398,6 +399,22 @@ def predict():
     best, median = min(times), statistics.median(times)
     return [figure("predict Llama-3 405B, 16,384 ranks", median, "s", 1.0, "< 1 s", median < 1.0,
                    f"wall time of the command, median of 5 (best {best:.3f} s); sensitivity included")]
+
+
+# --- intra ---------------------------------------------------------------------------------------
+
+def intra():
+    rows = json.loads(shell(os.path.join(ROOT, "tests", "bench", "intra_node"), "--json"))
+    figures = []
+    for row in rows:
+        ratio = row["measured_s"] / row["model_s"]
+        crowded = row["tp"] > row["cores"]
+        device = row["mode"] == "device"
+        note = f"{row['tp']} ranks on {row['cores']} cores" if crowded else ""
+        figures.append(figure(f"tp {row['tp']} allreduces inside a node, {row['mode']}", row["measured_s"] * 1e3, "ms",
+                              row["model_s"] * 1e3, "within 15 %" if device else "",
+                              (abs(ratio - 1) <= 0.15) if device else None, note))
+    return figures
 
 
 # --- demo ----------------------------------------------------------------------------------------
