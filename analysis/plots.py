@@ -36,6 +36,25 @@ def save(figure, folder, name, written):
     plt.close(figure)
 
 
+def stack(axes, positions, labels, parts):
+    """Bars of each (name, values) stacked at the positions, each with an id NAME-LABEL; the tops."""
+    bottom = [0.0] * len(positions)
+    for name, values in parts:
+        bars = axes.bar(positions, values, bottom=bottom, label=name)
+        for bar, label in zip(bars, labels):
+            bar.set_gid(f"{name.replace(' ', '_').replace(chr(39), '')}-{label}")
+        bottom = [b + v for b, v in zip(bottom, values)]
+    return bottom
+
+
+def label_stacked(axes, positions, labels, unit, title):
+    axes.set_xticks(positions, labels)
+    axes.set_xlabel(unit)
+    axes.set_ylabel("ms per step (median over steps, mean over ranks)")
+    axes.set_title(title)
+    axes.legend()
+
+
 def report_plots(report, folder):
     points = report["points"]
     unit = report["scale"]
@@ -46,17 +65,12 @@ def report_plots(report, folder):
 
     # 1. Where the step goes: compute and each group's exposed communication, stacked, per scale.
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    bottom = [0.0] * len(points)
     parts = [("compute", [p["compute_s"] * 1e3 for p in points])]
     groups = sorted({g for p in points for g in p["exposed_s"]})
     parts += [(f"exposed {g}", [p["exposed_s"].get(g, 0.0) * 1e3 for p in points]) for g in groups]
     if any(p["bubble_s"] > 0 for p in points):
         parts.append(("pipeline bubble", [p["bubble_s"] * 1e3 for p in points]))
-    for name, values in parts:
-        bars = axes.bar(positions, values, bottom=bottom, label=name)
-        for bar, label in zip(bars, labels):
-            bar.set_gid(f"{name.replace(' ', '_')}-{label}")
-        bottom = [b + v for b, v in zip(bottom, values)]
+    stack(axes, positions, labels, parts)
     crossover = report["crossover"]
     if crossover["reached"] and not crossover["at_smallest_scale"]:
         # The crossover between two measured scales, placed by interpolation on the bar axis.
@@ -64,11 +78,7 @@ def report_plots(report, folder):
         fraction = (crossover["at"] - crossover["below"]) / (crossover["above"] - crossover["below"])
         axes.axvline(lower + fraction, color="black", linestyle="--",
                      label=f"crossover at {crossover['at']:.2f} {unit}")
-    axes.set_xticks(positions, labels)
-    axes.set_xlabel(unit)
-    axes.set_ylabel("ms per step (median over steps, mean over ranks)")
-    axes.set_title("Compute and exposed communication per step")
-    axes.legend()
+    label_stacked(axes, positions, labels, unit, "Compute and exposed communication per step")
     save(figure, folder, "breakdown", written)
 
     # 2. Scaling efficiency.
@@ -95,28 +105,17 @@ def report_plots(report, folder):
     # 4. The chain from the chip outward: compute split by what bounds it, exposed communication by the
     # tier it crossed, the bubble; the link that binds named over each bar.
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    bottom = [0.0] * len(points)
     memory = [p["compute_s"] * p.get("memory_bound_share", 0.0) for p in points]
     tiers = [("calculation", [(p["compute_s"] - m) * 1e3 for p, m in zip(points, memory)]),
              ("memory bandwidth", [m * 1e3 for m in memory]),
              ("the node's fabric", [p["exposed_tier_s"]["intra_node"] * 1e3 for p in points]),
              ("the network", [p["exposed_tier_s"]["network"] * 1e3 for p in points]),
              ("pipeline bubble", [p["bubble_s"] * 1e3 for p in points])]
-    for name, values in tiers:
-        if not any(v > 0 for v in values):
-            continue
-        bars = axes.bar(positions, values, bottom=bottom, label=name)
-        for bar, label in zip(bars, labels):
-            bar.set_gid(f"{name.replace(' ', '_').replace(chr(39), '')}-{label}")
-        bottom = [b + v for b, v in zip(bottom, values)]
-    for position, top, p in zip(positions, bottom, points):
-        axes.annotate(f"{p['binding']}", (position, top), ha="center", va="bottom", fontsize=8,
+    tops = stack(axes, positions, labels, [(name, values) for name, values in tiers if any(v > 0 for v in values)])
+    for position, top, p in zip(positions, tops, points):
+        axes.annotate(p["binding"], (position, top), ha="center", va="bottom", fontsize=8,
                       gid=f"binding-{labels[position]}")
-    axes.set_xticks(positions, labels)
-    axes.set_xlabel(unit)
-    axes.set_ylabel("ms per step (median over steps, mean over ranks)")
-    axes.set_title("Where the step is bound: chip, memory, node, network")
-    axes.legend()
+    label_stacked(axes, positions, labels, unit, "Where the step is bound: chip, memory, node, network")
     save(figure, folder, "tiers", written)
 
     markdown = os.path.join(folder, "report.md")

@@ -237,7 +237,7 @@ void MpiExecutor::compute(const Op& op, double begin, StepRecord& record) {
   // reducing a large message) is communication the rank could not hide, not compute.
   // Without anything in flight there is nothing to blame on communication.
   const double overrun = any ? std::min(std::max(end - begin - op.seconds, 0.0), progressing) : 0.0;
-  if (overrun > 0) expose(record, progressed_op(), overrun);
+  if (const int oldest = progressed_op(); overrun > 0 && oldest >= 0) expose(record, oldest, overrun);
   record.compute += end - begin - overrun;
   record.compute_requested += op.seconds;
   const auto overlap = [&](double drained) { return std::max((drained < 0 ? end : drained) - begin - overrun, 0.0); };

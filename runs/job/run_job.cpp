@@ -321,6 +321,10 @@ class RunJob {
       const std::lock_guard lock(log_lock_);
       const analysis::RunResult result = analysis::summarize(rows_, workload_, facts_);
       say(format_result(result, workload_));
+      if (config_.check && workload_.intra_node == parallelism::IntraNode::device) {
+        say("  note: emulation.check moved the modelled bytes too, to verify them: the times inside a node are "
+            "the host's, not the device's\n");
+      }
       if (log_ && result.measured()) log_->write_summary(result.figures());
       if (result.wrong > 0) {
         status = RunStatus::failed;
