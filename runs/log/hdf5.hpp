@@ -82,6 +82,8 @@ class CompoundType {
  private:
   Object type_;
 };
+// A field of struct `type` under its own name: t.SCALEOUT_FIELD(StepRow, step, H5T_NATIVE_INT32).
+#define SCALEOUT_FIELD(type, name, h5type) field(#name, offsetof(type, name), h5type)
 // The variable-length UTF-8 string type (for `const char*` fields and datasets of strings).
 Object string_type();
 
