@@ -210,8 +210,11 @@ void MpiExecutor::blocking(const Op& op, int index, StepRecord& record) {
 }
 
 void MpiExecutor::compute(const Op& op, double begin, StepRecord& record) {
+  const auto in_flight = [](const TierSet& tiers) {
+    return std::find(tiers.begin(), tiers.end(), true) != tiers.end();
+  };
   const TierSet outstanding = progress();
-  const bool any = outstanding[0] || outstanding[1];
+  const bool any = in_flight(outstanding);
   // When the last outstanding operation of each tier, and of all, was seen complete.
   std::array<double, tier_count> tier_drained_at{};
   for (std::size_t t = 0; t < outstanding.size(); ++t) tier_drained_at[t] = outstanding[t] ? -1 : begin;
@@ -227,8 +230,8 @@ void MpiExecutor::compute(const Op& op, double begin, StepRecord& record) {
       for (std::size_t t = 0; t < outstanding.size(); ++t) {
         if (!still[t] && tier_drained_at[t] < 0) tier_drained_at[t] = returned;
       }
-      if (!still[0] && !still[1]) drained_at = returned;
-      return still[0] || still[1];
+      if (!in_flight(still)) drained_at = returned;
+      return in_flight(still);
     };
   }
   emulate_compute(op.seconds, options_.compute, poll, options_.timing);

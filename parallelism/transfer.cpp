@@ -30,6 +30,12 @@ Ring ring(const comm::Communicator& comm) {
   return {(r + 1) % n, (r + n - 1) % n};
 }
 
+// A modelled hop of `count` elements to or from `peer` of the group.
+comm::ModelledMessage modelled_message(const TransferContext& c, std::size_t count, int peer, int tag) {
+  return {
+      c.comm.native(), peer, tag, comm::mpi_count(count), comm::mpi_datatype(c.type), count * comm::size_of(c.type)};
+}
+
 }  // namespace
 
 bool TransferInFlight::arrived() {
@@ -66,6 +72,11 @@ double TransferInFlight::completed_at() const noexcept {
   return last;
 }
 
+void TransferInFlight::keep(std::span<const MPI_Request> posted) {
+  for (const MPI_Request request : posted)
+    requests_[static_cast<std::size_t>(posted_++)] = comm::Request(request, comm::now());
+}
+
 void TransferInFlight::send(const TransferContext& c, const void* data, std::size_t count, int peer, int tag) {
   const bool modelled = c.algorithms.modelled(peer);
   c.algorithms.count_sent(count * comm::size_of(c.type), modelled);
@@ -74,12 +85,9 @@ void TransferInFlight::send(const TransferContext& c, const void* data, std::siz
     return;
   }
   std::array<MPI_Request, 2> posted{MPI_REQUEST_NULL, MPI_REQUEST_NULL};
-  const comm::ModelledMessage message{
-      c.comm.native(), peer, tag, comm::mpi_count(count), comm::mpi_datatype(c.type), count * comm::size_of(c.type)};
-  const int n = comm::post_modelled_send(*c.algorithms.links(), message, data, c.algorithms.world_rank(peer),
-                                         headers_[0], not_before_, posted.data());
-  for (int i = 0; i < n; ++i)
-    requests_[static_cast<std::size_t>(posted_++)] = comm::Request(posted[static_cast<std::size_t>(i)], comm::now());
+  const int n = comm::post_modelled_send(*c.algorithms.links(), modelled_message(c, count, peer, tag), data,
+                                         c.algorithms.world_rank(peer), headers_[0], not_before_, posted.data());
+  keep(std::span(posted).first(static_cast<std::size_t>(n)));
   modelled_ = true;
 }
 
@@ -89,11 +97,9 @@ void TransferInFlight::receive(const TransferContext& c, void* data, std::size_t
     return;
   }
   std::array<MPI_Request, 2> posted{MPI_REQUEST_NULL, MPI_REQUEST_NULL};
-  const comm::ModelledMessage message{
-      c.comm.native(), peer, tag, comm::mpi_count(count), comm::mpi_datatype(c.type), count * comm::size_of(c.type)};
-  const int n = comm::post_modelled_receive(*c.algorithms.links(), message, data, headers_[1], posted.data());
-  for (int i = 0; i < n; ++i)
-    requests_[static_cast<std::size_t>(posted_++)] = comm::Request(posted[static_cast<std::size_t>(i)], comm::now());
+  const int n = comm::post_modelled_receive(*c.algorithms.links(), modelled_message(c, count, peer, tag), data,
+                                            headers_[1], posted.data());
+  keep(std::span(posted).first(static_cast<std::size_t>(n)));
   modelled_ = modelled_receive_ = true;
 }
 

@@ -55,6 +55,7 @@ class TransferInFlight {
   void send(const TransferContext& context, const void* data, std::size_t count, int peer, int tag);
   void receive(const TransferContext& context, void* data, std::size_t count, int peer, int tag);
   bool arrived();  // the modelled hops' node time has come (their messages have completed)
+  void keep(std::span<const MPI_Request> posted);  // requests posted for a modelled hop
 
   std::array<comm::Request, 4> requests_;  // an exchange's two sides, each a header and its bytes when modelled
   int posted_ = 0;
