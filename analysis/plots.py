@@ -3,6 +3,7 @@
 
     plots.py report REPORT.json --output DIR     # what `scaleout report --plots DIR` runs
     plots.py bench BENCH.json [BENCH.json ...] --output DIR [--labels before,after]
+    plots.py fabric FABRIC.json --output DIR      # what `scaleout fabric --plots DIR` runs
 
 report: from `scaleout report --format json`: compute and exposed communication per group stacked
 against the scale with the crossover marked, scaling efficiency, the step-time distribution per
@@ -10,6 +11,8 @@ scale, and the step by the link of the chain it spent its time on (calculation, 
 node's fabric, the network, the bubble) with the binding one named; then DIR/report.md, the scaling table with the plots embedded.
 bench: busbw against message size from `scaleout bench --output X.json` files, one line per file and
 collective (before/after an upgrade, say).
+fabric: the bandwidth each way between every pair of participants as a heatmap (fabric.png; with
+--per-rail one per rail, fabric-rail-N.png), the participants named slow in red.
 Every plot is written as PNG and SVG. The names of the files written are printed, one per line.
 """
 
@@ -148,9 +151,38 @@ def bench_plots(files, labels, folder):
     return written
 
 
+def fabric_plots(fabric, folder):
+    """The bandwidth each way between every pair of participants, one heatmap per group (all, or each
+    rail), named participants' labels in red."""
+    labels = fabric["labels"]
+    index = {label: k for k, label in enumerate(labels)}
+    written = []
+    for group in fabric["groups"]:
+        members = [index[p["label"]] for p in group["participants"]]
+        matrix = [[fabric["bandwidth_gbs"][a][b] for b in members] for a in members]
+        values = [[float("nan") if v is None else v for v in row] for row in matrix]
+        size = max(4.0, 0.45 * len(members) + 2.5)
+        figure, axes = plt.subplots(figsize=(size + 1.5, size))
+        image = axes.imshow(values, cmap="viridis", vmin=0, gid="bandwidth")
+        figure.colorbar(image, ax=axes, label="GB/s each way")
+        names = [labels[k] for k in members]
+        named = {n["label"] for n in group["nodes"]} | {p["a"] for p in group["pairs"]} | {p["b"] for p in group["pairs"]}
+        axes.set_xticks(range(len(names)), names, rotation=90)
+        axes.set_yticks(range(len(names)), names)
+        for tick in axes.get_xticklabels() + axes.get_yticklabels():
+            if tick.get_text() in named:
+                tick.set_color("red")
+        axes.set_xlabel("to")
+        axes.set_ylabel("from")
+        title = f"Bandwidth between pairs, {fabric['size_bytes']} B each way"
+        axes.set_title(title if group["name"] == "all" else f"{title} ({group['name']})")
+        save(figure, folder, "fabric" if group["name"] == "all" else "fabric-" + group["name"].replace(" ", "-"), written)
+    return written
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=["report", "bench"])
+    parser.add_argument("kind", choices=["report", "bench", "fabric"])
     parser.add_argument("inputs", nargs="+")
     parser.add_argument("--output", required=True)
     parser.add_argument("--labels", help="bench: one label per file, comma-separated (default: the file names)")
@@ -159,6 +191,9 @@ def main(argv):
     if args.kind == "report":
         with open(args.inputs[0]) as f:
             written = report_plots(json.load(f), args.output)
+    elif args.kind == "fabric":
+        with open(args.inputs[0]) as f:
+            written = fabric_plots(json.load(f), args.output)
     else:
         labels = args.labels.split(",") if args.labels else [os.path.basename(p) for p in args.inputs]
         if len(labels) != len(args.inputs):

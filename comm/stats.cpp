@@ -21,4 +21,11 @@ Percentiles percentiles(std::span<const double> sample) {
   return {sorted.front(), quantile(sorted, 0.50), quantile(sorted, 0.95), quantile(sorted, 0.99), sorted.back()};
 }
 
+double median_of_measured(std::vector<double> values) {
+  std::erase_if(values, [](double v) { return std::isnan(v); });
+  if (values.empty()) return std::nan("");
+  std::sort(values.begin(), values.end());
+  return quantile(values, 0.5);
+}
+
 }  // namespace scaleout::comm

@@ -14,6 +14,7 @@ namespace scaleout::runs {
   COMMAND(run)                     \
   COMMAND(plan)                    \
   COMMAND(bench)                   \
+  COMMAND(fabric)                  \
   COMMAND(topo)                    \
   COMMAND(report)                  \
   COMMAND(compare)                 \

@@ -351,4 +351,30 @@ std::vector<std::string> read_strings(hid_t parent, const char* name) {
   return values;
 }
 
+namespace {
+
+void write_numbers(hid_t parent, const char* name, hid_t type, const void* values, std::size_t count,
+                   const std::vector<hsize_t>& dims, const std::string& units) {
+  hsize_t elements = 1;
+  for (const hsize_t d : dims) elements *= d;
+  if (elements != count) throw Error(fmt::format("{}: {} values for a shape of {}", name, count, elements));
+  Object space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), name), H5Sclose);
+  Object dataset(check(H5Dcreate2(parent, name, type, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name),
+                 H5Dclose);
+  if (count > 0) check(H5Dwrite(dataset.id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), name);
+  if (!units.empty()) write_attribute(dataset.id(), "units", units);
+}
+
+}  // namespace
+
+void write_array(hid_t parent, const char* name, std::span<const double> values, const std::vector<hsize_t>& dims,
+                 const std::string& units) {
+  write_numbers(parent, name, H5T_NATIVE_DOUBLE, values.data(), values.size(), dims, units);
+}
+
+void write_array(hid_t parent, const char* name, std::span<const std::int64_t> values, const std::vector<hsize_t>& dims,
+                 const std::string& units) {
+  write_numbers(parent, name, H5T_NATIVE_INT64, values.data(), values.size(), dims, units);
+}
+
 }  // namespace scaleout::h5

@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -121,5 +122,12 @@ void read_rows(hid_t dataset, hid_t type, void* out, const char* name);
 // A one-dimensional dataset of strings.
 void write_strings(hid_t parent, const char* name, const std::vector<std::string>& values);
 std::vector<std::string> read_strings(hid_t parent, const char* name);
+
+// An n-dimensional dataset of numbers (row-major, `dims` its shape) with a "units" attribute ("" for
+// none): matrices of a fabric test and their raw samples.
+void write_array(hid_t parent, const char* name, std::span<const double> values, const std::vector<hsize_t>& dims,
+                 const std::string& units);
+void write_array(hid_t parent, const char* name, std::span<const std::int64_t> values, const std::vector<hsize_t>& dims,
+                 const std::string& units);
 
 }  // namespace scaleout::h5

@@ -82,7 +82,8 @@ std::string plots_folder_problem(const std::string& folder) {
   return "";
 }
 
-std::vector<std::string> draw_plots(const ReportData& data, const std::string& folder) {
+std::vector<std::string> draw_with_script(const std::string& kind, const nlohmann::json& json,
+                                          const std::string& folder) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   if (error) throw UsageError(fmt::format("--plots: {} cannot be made: {}", folder, error.message()));
@@ -98,20 +99,24 @@ std::vector<std::string> draw_plots(const ReportData& data, const std::string& f
                     "analysis/plots.py of scaleout's sources",
                     script));
   }
-  auto json = nlohmann::json::parse(format_report(data, Format::json));
-  json["markdown"] = format_report(data, Format::markdown);
-  const std::string report = (std::filesystem::path(folder) / "report.json").string();
-  std::ofstream(report) << json.dump(2) << "\n";
-  if (run_program({python, script, "report", report, "--output", folder}, listing) != 0) {
-    throw std::runtime_error(fmt::format("{} failed drawing the plots of {}", script, report));
+  const std::string input = (std::filesystem::path(folder) / (kind + ".json")).string();
+  std::ofstream(input) << json.dump(2) << "\n";
+  if (run_program({python, script, kind, input, "--output", folder}, listing) != 0) {
+    throw std::runtime_error(fmt::format("{} failed drawing the plots of {}", script, input));
   }
   std::ifstream in(listing);
-  std::vector<std::string> written = {report};
+  std::vector<std::string> written = {input};
   for (std::string line; std::getline(in, line);) {
     if (!line.empty()) written.push_back(line);
   }
   std::filesystem::remove(listing, error);
   return written;
+}
+
+std::vector<std::string> draw_plots(const ReportData& data, const std::string& folder) {
+  auto json = nlohmann::json::parse(format_report(data, Format::json));
+  json["markdown"] = format_report(data, Format::markdown);
+  return draw_with_script("report", json, folder);
 }
 
 }  // namespace scaleout::runs

@@ -1,0 +1,195 @@
+#include "analysis/fabric_study.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "comm/stats.hpp"
+
+namespace scaleout::analysis {
+
+bool FabricStudy::healthy() const noexcept {
+  return std::all_of(groups.begin(), groups.end(), [](const FabricGroup& g) { return g.verdict.healthy(); });
+}
+
+std::vector<std::string> FabricStudy::drain() const {
+  std::vector<std::string> hosts_named;
+  for (const FabricGroup& group : groups) {
+    for (const NodeFinding& node : group.verdict.nodes) {
+      const std::string& host = hosts[static_cast<std::size_t>(group.members[static_cast<std::size_t>(node.index)])];
+      if (std::find(hosts_named.begin(), hosts_named.end(), host) == hosts_named.end()) hosts_named.push_back(host);
+    }
+  }
+  return hosts_named;
+}
+
+std::vector<double> bandwidth_matrix(const comm::FabricSamples& samples, std::size_t size) {
+  const int n = samples.count();
+  std::vector<double> bytes_s(static_cast<std::size_t>(n) * static_cast<std::size_t>(n), std::nan(""));
+  if (size >= samples.sizes.size()) return bytes_s;
+  for (int from = 0; from < n; ++from) {
+    for (int to = 0; to < n; ++to) {
+      if (from == to) continue;
+      const double seconds = samples.median_receive_s(size, from, to);
+      if (!std::isnan(seconds) && seconds > 0) {
+        bytes_s[static_cast<std::size_t>(from * n + to)] = static_cast<double>(samples.sizes[size]) / seconds;
+      }
+    }
+  }
+  return bytes_s;
+}
+
+std::vector<double> latency_matrix(const comm::FabricSamples& samples) {
+  const int n = samples.count();
+  std::vector<double> seconds(static_cast<std::size_t>(n) * static_cast<std::size_t>(n), std::nan(""));
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) {
+      if (a != b) seconds[static_cast<std::size_t>(a * n + b)] = samples.latency_s(a, b);
+    }
+  }
+  return seconds;
+}
+
+namespace {
+
+// The group's own matrix: entries of its members, in member order.
+std::vector<double> group_matrix(const std::vector<double>& all, int n, const std::vector<int>& members) {
+  const std::size_t m = members.size();
+  std::vector<double> own(m * m);
+  for (std::size_t i = 0; i < m; ++i) {
+    for (std::size_t j = 0; j < m; ++j) {
+      own[i * m + j] = all[static_cast<std::size_t>(members[i] * n + members[j])];
+    }
+  }
+  return own;
+}
+
+}  // namespace
+
+void judge_first(FabricStudy& study, std::size_t most_retests) {
+  const int n = study.all_pairs.count();
+  const auto all =
+      bandwidth_matrix(study.all_pairs, study.all_pairs.sizes.empty() ? 0 : study.all_pairs.sizes.size() - 1);
+  std::size_t budget = most_retests;
+  for (FabricGroup& group : study.groups) {
+    const int m = static_cast<int>(group.members.size());
+    group.first = judge_fabric(group_matrix(all, n, group.members), m, study.judging);
+    group.retested.clear();
+    for (const auto& [a, b] : suspect_pairs(group.first, m)) {
+      if (budget == 0) break;
+      group.retested.emplace_back(a, b);
+      --budget;
+    }
+  }
+}
+
+std::vector<std::pair<int, int>> retest_pairs(const FabricStudy& study) {
+  std::vector<std::pair<int, int>> pairs;
+  for (const FabricGroup& group : study.groups) {
+    for (const auto& [a, b] : group.retested) {
+      pairs.emplace_back(group.members[static_cast<std::size_t>(a)], group.members[static_cast<std::size_t>(b)]);
+    }
+  }
+  return pairs;
+}
+
+std::vector<double> judged_matrix(const FabricStudy& study) {
+  auto all = bandwidth_matrix(study.all_pairs, study.all_pairs.sizes.empty() ? 0 : study.all_pairs.sizes.size() - 1);
+  const auto again = bandwidth_matrix(study.retest, 0);
+  for (std::size_t k = 0; k < all.size() && k < again.size(); ++k) {
+    if (!std::isnan(again[k])) all[k] = again[k];
+  }
+  return all;
+}
+
+void judge_final(FabricStudy& study) {
+  const int n = study.all_pairs.count();
+  const auto all = judged_matrix(study);
+  for (FabricGroup& group : study.groups) {
+    group.verdict =
+        judge_fabric(group_matrix(all, n, group.members), static_cast<int>(group.members.size()), study.judging);
+  }
+}
+
+ParticipantFigures participant_figures(const FabricStudy& study, const FabricGroup& group, int member) {
+  const int n = study.all_pairs.count();
+  const auto all = judged_matrix(study);
+  const auto latency = latency_matrix(study.all_pairs);
+  const int me = group.members[static_cast<std::size_t>(member)];
+  std::vector<double> out, in, one_way;
+  for (const int peer : group.members) {
+    if (peer == me) continue;
+    out.push_back(all[static_cast<std::size_t>(me * n + peer)]);
+    in.push_back(all[static_cast<std::size_t>(peer * n + me)]);
+    one_way.push_back(latency[static_cast<std::size_t>(me * n + peer)]);
+  }
+  return {comm::median_of_measured(std::move(out)), comm::median_of_measured(std::move(in)),
+          comm::median_of_measured(std::move(one_way))};
+}
+
+namespace {
+
+constexpr double giga = 1e9;
+
+// NaN has no JSON: null.
+nlohmann::json number(double value) { return std::isnan(value) ? nlohmann::json() : nlohmann::json(value); }
+
+nlohmann::json group_json(const FabricStudy& study, const FabricGroup& group) {
+  const auto label = [&](int member) {
+    return study.labels[static_cast<std::size_t>(group.members[static_cast<std::size_t>(member)])];
+  };
+  const auto host = [&](int member) {
+    return study.hosts[static_cast<std::size_t>(group.members[static_cast<std::size_t>(member)])];
+  };
+  const FabricVerdict& v = group.verdict;
+  nlohmann::json out = {{"name", group.name},
+                        {"median_gbs", v.median_bytes_s / giga},
+                        {"mad_gbs", v.mad_bytes_s / giga},
+                        {"reference_gbs", v.reference_bytes_s / giga},
+                        {"participants", nlohmann::json::array()},
+                        {"nodes", nlohmann::json::array()},
+                        {"pairs", nlohmann::json::array()},
+                        {"retested", nlohmann::json::array()},
+                        {"named_before_retest", group.first.nodes.size() + group.first.pairs.size()}};
+  for (int k = 0; k < static_cast<int>(group.members.size()); ++k) {
+    const ParticipantFigures f = participant_figures(study, group, k);
+    out["participants"].push_back({{"label", label(k)},
+                                   {"host", host(k)},
+                                   {"gbs", number(v.figure_bytes_s[static_cast<std::size_t>(k)] / giga)},
+                                   {"out_gbs", number(f.out_bytes_s / giga)},
+                                   {"in_gbs", number(f.in_bytes_s / giga)},
+                                   {"latency_us", number(f.latency_s * 1e6)}});
+  }
+  for (const NodeFinding& node : v.nodes) {
+    out["nodes"].push_back({{"label", label(node.index)},
+                            {"host", host(node.index)},
+                            {"gbs", node.bytes_s / giga},
+                            {"share", node.share},
+                            {"fault", to_string(node.fault)}});
+  }
+  for (const PairFinding& pair : v.pairs) {
+    out["pairs"].push_back({{"a", label(pair.a)},
+                            {"b", label(pair.b)},
+                            {"a_to_b_gbs", number(pair.a_to_b_s / giga)},
+                            {"b_to_a_gbs", number(pair.b_to_a_s / giga)},
+                            {"share", pair.share}});
+  }
+  for (const auto& [a, b] : group.retested) out["retested"].push_back({label(a), label(b)});
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json verdict_json(const FabricStudy& study) {
+  nlohmann::json out = {
+      {"healthy", study.healthy()},
+      {"drain", study.drain()},
+      {"measured", study.measured},
+      {"threshold", study.judging.threshold},
+      {"expected_gbs",
+       study.judging.expected_bytes_s ? nlohmann::json(*study.judging.expected_bytes_s / giga) : nlohmann::json()},
+      {"groups", nlohmann::json::array()}};
+  for (const FabricGroup& group : study.groups) out["groups"].push_back(group_json(study, group));
+  return out;
+}
+
+}  // namespace scaleout::analysis

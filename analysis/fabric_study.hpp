@@ -1,0 +1,68 @@
+#pragma once
+// One `scaleout fabric` run as its printers and its log read it: who took part, what was measured (all
+// pairs, then the suspects again, alone), and the verdict of each group of participants that were
+// measured against each other (all of them, or one rail each with --per-rail). No MPI here: the job
+// (runs/job/fabric_job.hpp) fills the samples, this file judges them.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/fabric_verdict.hpp"
+#include "comm/fabric_record.hpp"
+
+namespace scaleout::analysis {
+
+struct FabricGroup {
+  std::string name;                           // "all", or "rail 0", "rail 1", ...
+  std::vector<int> members;                   // participant indices, in order
+  FabricVerdict first;                        // from all pairs
+  std::vector<std::pair<int, int>> retested;  // participant indices, measured again alone
+  FabricVerdict verdict;                      // with the retested pairs' figures in place of the first
+};
+
+struct FabricStudy {
+  std::vector<std::string> labels;  // per participant: "vnode1", "vnode1 rail 1", "vnode1 rank 3"
+  std::vector<std::string> hosts;   // per participant
+  std::string measured;             // which ranks took part, in words
+  FabricJudging judging;
+  comm::FabricSamples all_pairs;  // every pair of each group, in rounds
+  comm::FabricSamples retest;     // the suspects, one pair per round, at the largest size
+  std::vector<FabricGroup> groups;
+
+  bool healthy() const noexcept;
+  // Hosts to take out of service: those of every participant named, each once, in order.
+  std::vector<std::string> drain() const;
+};
+
+// Bytes per second from -> to at size index `size`, [from * n + to], over all participants; NaN where
+// the pair was not measured.
+std::vector<double> bandwidth_matrix(const comm::FabricSamples& samples, std::size_t size);
+// The one-way latency in seconds, [a * n + b].
+std::vector<double> latency_matrix(const comm::FabricSamples& samples);
+
+// One participant's figures over its group's peers, at the largest size of all pairs (retested
+// pairs as retested): the median bandwidth out and in, and the median one-way latency.
+struct ParticipantFigures {
+  double out_bytes_s = 0.0, in_bytes_s = 0.0, latency_s = 0.0;
+};
+ParticipantFigures participant_figures(const FabricStudy& study, const FabricGroup& group, int member);
+
+// The verdicts as `fabric --format json` prints them and the log keeps them (bandwidths in GB/s,
+// 10^9 bytes per second; latencies in microseconds; participants by label).
+nlohmann::json verdict_json(const FabricStudy& study);
+
+// The first verdict of every group, from the largest size of the all-pairs samples; the suspects to
+// retest (at most `most_retests` pairs over all groups, slowest findings first).
+void judge_first(FabricStudy& study, std::size_t most_retests);
+// Every pair of participants (indices over all) that judge_first chose to measure again.
+std::vector<std::pair<int, int>> retest_pairs(const FabricStudy& study);
+// The final verdicts: the retested pairs' figures replace the first ones.
+void judge_final(FabricStudy& study);
+// The bandwidth matrix the final verdicts judged: all pairs at the largest size, retested pairs as
+// retested.
+std::vector<double> judged_matrix(const FabricStudy& study);
+
+}  // namespace scaleout::analysis

@@ -1,0 +1,131 @@
+#include "analysis/fabric_verdict.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "comm/stats.hpp"
+
+namespace scaleout::analysis {
+
+const char* to_string(NodeFault fault) {
+  switch (fault) {
+    case NodeFault::slower_than_peers: return "slower than its peers";
+    case NodeFault::below_expected: return "below the expected rate";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double noise_deviations = 3.0;
+
+double at(std::span<const double> bytes_s, int n, int from, int to) {
+  return bytes_s[static_cast<std::size_t>(from) * static_cast<std::size_t>(n) + static_cast<std::size_t>(to)];
+}
+
+// A participant's figure: the median of every direction it took part in.
+double figure_of(std::span<const double> bytes_s, int n, int k) {
+  std::vector<double> own;
+  for (int peer = 0; peer < n; ++peer) {
+    if (peer == k) continue;
+    own.push_back(at(bytes_s, n, k, peer));
+    own.push_back(at(bytes_s, n, peer, k));
+  }
+  return comm::median_of_measured(std::move(own));
+}
+
+// 1.4826 x the median absolute deviation: the standard deviation of normal noise, robustly.
+double robust_spread(const std::vector<double>& values, double centre) {
+  std::vector<double> deviations;
+  for (const double v : values) {
+    if (!std::isnan(v)) deviations.push_back(std::abs(v - centre));
+  }
+  return 1.4826 * comm::median_of_measured(std::move(deviations));
+}
+
+// Both large (below `threshold` x the reference) and beyond the noise (more than `noise_deviations`
+// robust deviations of its kind below the reference).
+bool falls_short(double value, double reference, double spread, double threshold) {
+  return value < threshold * reference && reference - value > noise_deviations * spread;
+}
+
+void find_nodes(FabricVerdict& verdict, const FabricJudging& judging) {
+  const double spread = robust_spread(verdict.figure_bytes_s, verdict.reference_bytes_s);
+  for (int k = 0; k < static_cast<int>(verdict.figure_bytes_s.size()); ++k) {
+    const double figure = verdict.figure_bytes_s[static_cast<std::size_t>(k)];
+    if (std::isnan(figure)) continue;
+    if (falls_short(figure, verdict.reference_bytes_s, spread, judging.threshold)) {
+      verdict.nodes.push_back({k, figure, figure / verdict.reference_bytes_s, NodeFault::slower_than_peers});
+    } else if (judging.expected_bytes_s && figure < judging.threshold * *judging.expected_bytes_s) {
+      verdict.nodes.push_back({k, figure, figure / *judging.expected_bytes_s, NodeFault::below_expected});
+    }
+  }
+  std::sort(verdict.nodes.begin(), verdict.nodes.end(),
+            [](const NodeFinding& x, const NodeFinding& y) { return x.share < y.share; });
+}
+
+// A slow direction names its pair unless a slow end explains it: the direction is no slower than
+// `threshold` x that end's own figure.
+void find_pairs(FabricVerdict& verdict, std::span<const double> bytes_s, int n, const FabricJudging& judging) {
+  std::vector<double> slow_figure(static_cast<std::size_t>(n), std::nan(""));
+  for (const NodeFinding& node : verdict.nodes) slow_figure[static_cast<std::size_t>(node.index)] = node.bytes_s;
+  const auto explained = [&](int end, double value) {
+    const double figure = slow_figure[static_cast<std::size_t>(end)];
+    return !std::isnan(figure) && value >= judging.threshold * figure;
+  };
+  std::vector<double> healthy;
+  for (int from = 0; from < n; ++from) {
+    for (int to = 0; to < n; ++to) {
+      if (from != to && std::isnan(slow_figure[static_cast<std::size_t>(from)]) &&
+          std::isnan(slow_figure[static_cast<std::size_t>(to)])) {
+        healthy.push_back(at(bytes_s, n, from, to));
+      }
+    }
+  }
+  verdict.mad_bytes_s = robust_spread(healthy, comm::median_of_measured(healthy)) / 1.4826;
+  const double spread = 1.4826 * verdict.mad_bytes_s;
+  for (int a = 0; a < n; ++a) {
+    for (int b = a + 1; b < n; ++b) {
+      const double forth = at(bytes_s, n, a, b), back = at(bytes_s, n, b, a);
+      const double slower = std::isnan(forth) ? back : std::isnan(back) ? forth : std::min(forth, back);
+      if (std::isnan(slower) || !falls_short(slower, verdict.reference_bytes_s, spread, judging.threshold)) continue;
+      if (explained(a, slower) || explained(b, slower)) continue;
+      verdict.pairs.push_back({a, b, forth, back, slower / verdict.reference_bytes_s});
+    }
+  }
+  std::sort(verdict.pairs.begin(), verdict.pairs.end(),
+            [](const PairFinding& x, const PairFinding& y) { return x.share < y.share; });
+}
+
+}  // namespace
+
+FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJudging& judging) {
+  FabricVerdict verdict;
+  std::vector<double> directions;
+  for (int from = 0; from < n; ++from) {
+    for (int to = 0; to < n; ++to) {
+      if (from != to && !std::isnan(at(bytes_s, n, from, to))) directions.push_back(at(bytes_s, n, from, to));
+    }
+  }
+  if (directions.empty()) return verdict;
+  verdict.median_bytes_s = comm::median_of_measured(directions);
+  for (int k = 0; k < n; ++k) verdict.figure_bytes_s.push_back(figure_of(bytes_s, n, k));
+  verdict.reference_bytes_s = comm::median_of_measured(verdict.figure_bytes_s);
+  find_nodes(verdict, judging);
+  find_pairs(verdict, bytes_s, n, judging);
+  return verdict;
+}
+
+std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int n) {
+  std::set<std::pair<int, int>> pairs;
+  for (const NodeFinding& node : verdict.nodes) {
+    for (int peer = 0; peer < n; ++peer) {
+      if (peer != node.index) pairs.emplace(std::min(peer, node.index), std::max(peer, node.index));
+    }
+  }
+  for (const PairFinding& pair : verdict.pairs) pairs.emplace(pair.a, pair.b);
+  return {pairs.begin(), pairs.end()};
+}
+
+}  // namespace scaleout::analysis

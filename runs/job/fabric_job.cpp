@@ -1,0 +1,269 @@
+#include "runs/job/fabric_job.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <map>
+
+#include "analysis/fabric_study.hpp"
+#include "comm/communicator.hpp"
+#include "comm/fabric.hpp"
+#include "comm/gather.hpp"
+#include "runs/job/mpi_main.hpp"
+#include "runs/job/run_setup.hpp"
+#include "runs/log/fabric_log.hpp"
+#include "runs/output_file.hpp"
+#include "runs/report/fabric_report.hpp"
+#include "runs/report/report_plots.hpp"
+#include "runs/sizes.hpp"
+#include "runs/usage_error.hpp"
+#include "runs/version.hpp"
+#include "topology/cluster_discovery.hpp"
+
+namespace scaleout::runs {
+
+std::optional<double> parse_bit_rate(const std::string& text) {
+  double number = 0.0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || number <= 0.0) return std::nullopt;
+  std::string unit(end, text.data() + text.size());
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::map<std::string, double> units = {{"", 1.0},     {"bit", 1.0},  {"kbit", 1e3},
+                                                      {"mbit", 1e6}, {"gbit", 1e9}, {"tbit", 1e12}};
+  const auto found = units.find(unit);
+  if (found == units.end()) return std::nullopt;
+  return number * found->second;
+}
+
+FabricPlan plan_fabric(const FabricRequest& a) {
+  FabricPlan plan;
+  plan.options.sizes = parse_sizes(a.sizes, "--sizes");
+  for (auto& size : plan.options.sizes) {
+    if (size < sizeof(float)) throw UsageError(fmt::format("--sizes: {} bytes is too small; at least 4", size));
+    size -= size % sizeof(float);  // whole 4-byte elements
+  }
+  std::sort(plan.options.sizes.begin(), plan.options.sizes.end());
+  plan.options.sizes.erase(std::unique(plan.options.sizes.begin(), plan.options.sizes.end()), plan.options.sizes.end());
+  constexpr int most_iterations = 100'000;
+  if (a.iterations < 1 || a.iterations > most_iterations) {
+    throw UsageError(fmt::format("--iters: {} is not allowed; it must be from 1 to {}", a.iterations, most_iterations));
+  }
+  if (a.warmup < 0 || a.warmup > most_iterations) {
+    throw UsageError(fmt::format("--warmup: {} is not allowed; it must be from 0 to {}", a.warmup, most_iterations));
+  }
+  plan.options.iterations = a.iterations;
+  plan.options.warmup = a.warmup;
+  if (!(a.threshold > 0.0 && a.threshold < 1.0)) {
+    throw UsageError(
+        fmt::format("--threshold: {} is not allowed; it must be a share above 0 and below 1", a.threshold));
+  }
+  plan.judging.threshold = a.threshold;
+  if (!a.expect_rate.empty()) {
+    const auto bits = parse_bit_rate(a.expect_rate);
+    if (!bits) {
+      throw UsageError(
+          fmt::format("--expect-rate: '{}' is not a rate; use for example 100gbit, 25gbit or 200mbit", a.expect_rate));
+    }
+    plan.judging.expected_bytes_s = *bits / 8.0;
+  }
+  if (a.per_rail && a.every_rank) throw UsageError("--per-rail and --every-rank: choose one");
+  plan.scope = a.per_rail     ? FabricScope::per_rail
+               : a.every_rank ? FabricScope::every_rank
+                              : FabricScope::first_rank_per_node;
+  if (!a.output.empty() && !a.output.ends_with(".h5")) {
+    throw UsageError(fmt::format("--output: '{}' must end in .h5", a.output));
+  }
+  if (!a.plots.empty()) {
+    if (const std::string why = plots_folder_problem(a.plots); !why.empty()) {
+      throw UsageError(fmt::format("--plots: {} cannot take the plots: {}", a.plots, why));
+    }
+  }
+  if (a.format != Format::text && a.format != Format::json) {
+    throw UsageError(fmt::format("--format: {} is not allowed; it must be text or json", to_string(a.format)));
+  }
+  plan.output = a.output;
+  plan.overwrite = a.overwrite;
+  plan.plots = a.plots;
+  plan.format = a.format;
+  return plan;
+}
+
+namespace {
+
+// Where every rank sits.
+struct Seat {
+  int node = 0, local_rank = 0;
+};
+
+// The participants (world ranks) in group order, the groups, and every participant's label and host.
+struct Cast {
+  std::vector<int> participants;
+  std::vector<analysis::FabricGroup> groups;
+  std::vector<std::string> labels, hosts;
+  std::string measured;
+};
+
+Cast cast_of(FabricScope scope, const std::vector<Seat>& seats, const std::vector<std::string>& hostnames) {
+  Cast cast;
+  const int world = static_cast<int>(seats.size());
+  const int nodes = seats.empty() ? 0
+                                  : std::max_element(
+                                        seats.begin(), seats.end(),
+                                        [](const Seat& x, const Seat& y) {
+                                          return x.node < y.node;
+                                        })->node +
+                                        1;
+  int rails = 1;
+  for (const Seat& seat : seats) rails = std::max(rails, seat.local_rank + 1);
+  const auto add = [&](int rank, analysis::FabricGroup& group, const std::string& label) {
+    group.members.push_back(static_cast<int>(cast.participants.size()));
+    cast.participants.push_back(rank);
+    cast.labels.push_back(label);
+    cast.hosts.push_back(hostnames[static_cast<std::size_t>(rank)]);
+  };
+  if (scope == FabricScope::every_rank) {
+    analysis::FabricGroup group;
+    group.name = "all";
+    for (int rank = 0; rank < world; ++rank) {
+      add(rank, group, fmt::format("{} rank {}", hostnames[static_cast<std::size_t>(rank)], rank));
+    }
+    cast.groups.push_back(std::move(group));
+    cast.measured =
+        fmt::format("every rank of {} on {} node{}, pairs inside a node included", world, nodes, nodes == 1 ? "" : "s");
+    return cast;
+  }
+  const int groups = scope == FabricScope::per_rail ? rails : 1;
+  for (int rail = 0; rail < groups; ++rail) {
+    analysis::FabricGroup group;
+    group.name = scope == FabricScope::per_rail ? fmt::format("rail {}", rail) : "all";
+    for (int rank = 0; rank < world; ++rank) {
+      if (seats[static_cast<std::size_t>(rank)].local_rank != rail) continue;
+      const std::string& host = hostnames[static_cast<std::size_t>(rank)];
+      add(rank, group, scope == FabricScope::per_rail ? fmt::format("{} rail {}", host, rail) : host);
+    }
+    cast.groups.push_back(std::move(group));
+  }
+  cast.measured =
+      scope == FabricScope::per_rail
+          ? fmt::format("{} node{}, each local rank with the same local rank of every other node (one rail each)",
+                        nodes, nodes == 1 ? "" : "s")
+      : rails == 1
+          ? fmt::format("{} node{}, one rank each", nodes, nodes == 1 ? "" : "s")
+          : fmt::format("{} nodes, each node's first rank; its other {} rank{} wait (--per-rail measures them)", nodes,
+                        rails - 1, rails == 2 ? "" : "s");
+  return cast;
+}
+
+// Every group's tournament, merged round by round (the groups' pairs are disjoint), in participant indices.
+std::vector<comm::PairRound> rounds_of(const std::vector<analysis::FabricGroup>& groups) {
+  std::vector<comm::PairRound> rounds;
+  for (const auto& group : groups) {
+    const auto own = comm::round_robin(static_cast<int>(group.members.size()));
+    if (rounds.size() < own.size()) rounds.resize(own.size());
+    for (std::size_t r = 0; r < own.size(); ++r) {
+      for (const auto& [a, b] : own[r]) {
+        rounds[r].emplace_back(group.members[static_cast<std::size_t>(a)], group.members[static_cast<std::size_t>(b)]);
+      }
+    }
+  }
+  return rounds;
+}
+
+void check_enough(const Cast& cast, FabricScope scope) {
+  for (const auto& group : cast.groups) {
+    if (group.members.size() >= 2) continue;
+    throw UsageError(
+        scope == FabricScope::every_rank
+            ? std::string("fabric needs at least 2 ranks")
+            : fmt::format("fabric needs at least 2 nodes{}: this job has {} (start one rank per node, for example "
+                          "mpirun --map-by ppr:1:node, or test between ranks with --every-rank)",
+                          scope == FabricScope::per_rail ? " in every rail" : "", group.members.size()));
+  }
+}
+
+std::string pairs_text(const std::vector<std::pair<int, int>>& pairs) {
+  std::string text;
+  for (const auto& [a, b] : pairs) text += fmt::format("{} {} ", a, b);
+  return text;
+}
+
+std::vector<comm::PairRound> one_pair_rounds(const std::string& text) {
+  std::vector<comm::PairRound> rounds;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    int a = 0, b = 0;
+    int used = 0;
+    if (std::sscanf(text.c_str() + at, "%d %d %n", &a, &b, &used) != 2 || used == 0) break;
+    rounds.push_back({{a, b}});
+    at += static_cast<std::size_t>(used);
+  }
+  return rounds;
+}
+
+// Rank 0: print, log and draw the study.
+void report(const FabricPlan& plan, const analysis::FabricStudy& study, const topology::ClusterMap& cluster,
+            int world_size, const std::string& command_line) {
+  std::fputs(format_fabric(study, plan.format).c_str(), stdout);
+  std::fflush(stdout);
+  if (!plan.output.empty()) {
+    write_fabric_log(plan.output,
+                     {version(), SCALEOUT_GIT_REVISION, command_line, environment_facts(world_size, cluster)}, cluster,
+                     study);
+  }
+  if (!plan.plots.empty()) {
+    for (const auto& file : draw_fabric_plots(study, plan.plots)) std::fprintf(stderr, "wrote %s\n", file.c_str());
+  }
+}
+
+}  // namespace
+
+int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::string& command_line) {
+  return with_mpi(argc, argv, "fabric", [&]() -> int {
+    const comm::Communicator world = comm::Communicator::world().duplicate();
+    const bool root = world.rank() == 0;
+    const topology::NodeIdentity identity = topology::identify_node(world);
+    const auto seats = comm::allgather_values(world, Seat{identity.node, identity.local_rank});
+    const auto hostnames = comm::allgather_strings(world, identity.hostname);
+    Cast cast = cast_of(plan.scope, seats, hostnames);
+    check_enough(cast, plan.scope);
+    if (!plan.output.empty()) {
+      const std::string why =
+          comm::broadcast_string(world, root ? output_problem(plan.output, {.overwrite = plan.overwrite}) : "", 0);
+      if (!why.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", plan.output, why));
+    }
+    const topology::ClusterMap cluster =
+        plan.output.empty() ? topology::ClusterMap{} : topology::gather_cluster_map(world);
+
+    analysis::FabricStudy study;
+    study.all_pairs = comm::measure_pairs(world, cast.participants, rounds_of(cast.groups), plan.options);
+    // Retesting one pair at a time costs a pair's time each: beyond two per participant the fault is
+    // no single node or cable, and the first verdict names what remains.
+    const std::size_t most_retests = 2 * cast.participants.size();
+    std::string retests;
+    if (root) {
+      study.labels = cast.labels;
+      study.hosts = cast.hosts;
+      study.measured = cast.measured;
+      study.judging = plan.judging;
+      study.groups = cast.groups;
+      analysis::judge_first(study, most_retests);
+      retests = pairs_text(analysis::retest_pairs(study));
+    }
+    retests = comm::broadcast_string(world, retests, 0);
+    comm::FabricOptions again = plan.options;
+    again.sizes = {plan.options.sizes.back()};
+    study.retest = comm::measure_pairs(world, cast.participants, one_pair_rounds(retests), again);
+    int status = exit_ok;
+    if (root) {
+      analysis::judge_final(study);
+      report(plan, study, cluster, world.size(), command_line);
+      status = study.healthy() ? exit_ok : exit_fabric_fault;
+    }
+    return std::stoi(comm::broadcast_string(world, std::to_string(status), 0));
+  });
+}
+
+}  // namespace scaleout::runs

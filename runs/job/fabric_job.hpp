@@ -1,0 +1,51 @@
+#pragma once
+// `scaleout fabric`'s job (docs/fabric.md): every pair of nodes (or of one rail's ranks, or of every
+// rank) measured in rounds, the suspects measured again alone, then the verdict printed, logged and
+// drawn. Validated before MPI starts; the exit status is the verdict: 0 healthy, 1 a fault named.
+
+#include <cstdint>
+#include <string>
+
+#include "analysis/fabric_verdict.hpp"
+#include "comm/fabric_record.hpp"
+#include "runs/report/format.hpp"
+
+namespace scaleout::runs {
+
+// As typed.
+struct FabricRequest {
+  std::string sizes = "64K,16M";
+  int iterations = 10;
+  int warmup = 2;
+  std::string expect_rate;  // "" for none: verdicts against the peers only
+  double threshold = 0.8;
+  bool per_rail = false;
+  bool every_rank = false;
+  std::string output;  // FILE.h5
+  bool overwrite = false;
+  std::string plots;  // a folder
+  Format format = Format::text;
+};
+
+// Which ranks take part and how they are grouped.
+enum class FabricScope { first_rank_per_node, per_rail, every_rank };
+
+struct FabricPlan {
+  comm::FabricOptions options;
+  analysis::FabricJudging judging;
+  FabricScope scope = FabricScope::first_rank_per_node;
+  std::string output, plots;
+  bool overwrite = false;
+  Format format = Format::text;
+};
+
+// The rate in bits per second of "100gbit", "25Gbit", "200mbit", "500kbit" or "1000000" (as tc writes
+// rates); nullopt when it is none of those.
+std::optional<double> parse_bit_rate(const std::string& text);
+
+// Throws UsageError naming the option at fault.
+FabricPlan plan_fabric(const FabricRequest& request);
+// The verdict's exit status on every rank: exit_ok healthy, exit_fabric_fault when something is named.
+int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::string& command_line);
+
+}  // namespace scaleout::runs

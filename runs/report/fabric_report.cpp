@@ -1,0 +1,117 @@
+#include "runs/report/fabric_report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "runs/report/report_plots.hpp"
+#include "runs/sizes.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+constexpr double giga = 1e9;
+
+std::string gbs(double bytes_s) { return std::isnan(bytes_s) ? "-" : fmt::format("{:.3f}", bytes_s / giga); }
+
+std::string sizes_text(const comm::FabricSamples& samples) {
+  std::string text;
+  for (const auto size : samples.sizes) text += (text.empty() ? "" : ", ") + format_bytes(size);
+  return text;
+}
+
+std::string rounds_text(const comm::FabricSamples& samples) {
+  int rounds = 0;
+  for (const int round : samples.round_of) rounds = std::max(rounds, round + 1);
+  return fmt::format("{} round{}", rounds, rounds == 1 ? "" : "s");
+}
+
+void group_text(std::string& out, const analysis::FabricStudy& study, const analysis::FabricGroup& group) {
+  const auto& v = group.verdict;
+  const auto label = [&](int member) {
+    return study.labels[static_cast<std::size_t>(group.members[static_cast<std::size_t>(member)])];
+  };
+  if (study.groups.size() > 1) out += fmt::format("\n{}\n", group.name);
+  out += fmt::format("bandwidth each way: median {} GB/s, MAD {} GB/s; the participants' median {} GB/s",
+                     gbs(v.median_bytes_s), gbs(v.mad_bytes_s), gbs(v.reference_bytes_s));
+  if (study.judging.expected_bytes_s) {
+    out +=
+        fmt::format(", {:.0f} % of the expected {} GB/s", 100.0 * v.reference_bytes_s / *study.judging.expected_bytes_s,
+                    gbs(*study.judging.expected_bytes_s));
+  }
+  out += "\n";
+  if (!group.retested.empty()) {
+    out += fmt::format("retested alone: {} pair{} ({} named before, {} after)\n", group.retested.size(),
+                       group.retested.size() == 1 ? "" : "s", group.first.nodes.size() + group.first.pairs.size(),
+                       v.nodes.size() + v.pairs.size());
+  }
+  out += fmt::format("\n{:<24} {:>9} {:>9} {:>9} {:>11}  {}\n", "participant", "GB/s", "out", "in", "latency us",
+                     "verdict");
+  for (int k = 0; k < static_cast<int>(group.members.size()); ++k) {
+    const analysis::ParticipantFigures f = analysis::participant_figures(study, group, k);
+    std::string said;
+    for (const auto& node : v.nodes) {
+      if (node.index == k)
+        said = fmt::format("SLOW: {} ({:.0f} %)", analysis::to_string(node.fault), 100.0 * node.share);
+    }
+    out += fmt::format("{:<24} {:>9} {:>9} {:>9} {:>11.1f}  {}\n", label(k),
+                       gbs(v.figure_bytes_s[static_cast<std::size_t>(k)]), gbs(f.out_bytes_s), gbs(f.in_bytes_s),
+                       f.latency_s * 1e6, said);
+  }
+  for (const auto& pair : v.pairs) {
+    out += fmt::format("SLOW LINK {} <-> {}: {} / {} GB/s each way, {:.0f} % of the participants' median\n",
+                       label(pair.a), label(pair.b), gbs(pair.a_to_b_s), gbs(pair.b_to_a_s), 100.0 * pair.share);
+  }
+}
+
+std::string text(const analysis::FabricStudy& study) {
+  const auto& all = study.all_pairs;
+  std::string out = fmt::format("scaleout fabric: {} participants ({}), {}, sizes {}, {} iterations each\n",
+                                all.count(), study.measured, rounds_text(all), sizes_text(all), all.iterations);
+  out += fmt::format("all pairs in {:.2f} s; verdicts from {} both ways at once, below {:.0f} % of the median named\n",
+                     all.elapsed_s, all.sizes.empty() ? "-" : format_bytes(all.sizes.back()),
+                     100.0 * study.judging.threshold);
+  for (const auto& group : study.groups) group_text(out, study, group);
+  const auto drain = study.drain();
+  std::string hosts;
+  for (const auto& host : drain) hosts += (hosts.empty() ? "" : ",") + host;
+  out += study.healthy() ? "\nverdict: healthy\n"
+                         : fmt::format("\nverdict: faults named{}\n", drain.empty() ? "" : "; drain " + hosts);
+  return out;
+}
+
+}  // namespace
+
+std::string format_fabric(const analysis::FabricStudy& study, Format format) {
+  if (format == Format::json) {
+    nlohmann::json out = analysis::verdict_json(study);
+    out["elapsed_s"] = study.all_pairs.elapsed_s;
+    out["retest_elapsed_s"] = study.retest.elapsed_s;
+    out["sizes"] = study.all_pairs.sizes;
+    out["iterations"] = study.all_pairs.iterations;
+    return out.dump(2) + "\n";
+  }
+  return text(study);
+}
+
+std::vector<std::string> draw_fabric_plots(const analysis::FabricStudy& study, const std::string& folder) {
+  nlohmann::json json = analysis::verdict_json(study);
+  json["labels"] = study.labels;
+  const auto matrix = analysis::judged_matrix(study);
+  const std::size_t n = study.labels.size();
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t from = 0; from < n; ++from) {
+    nlohmann::json row = nlohmann::json::array();
+    for (std::size_t to = 0; to < n; ++to) {
+      const double value = matrix[from * n + to];
+      row.push_back(std::isnan(value) ? nlohmann::json() : nlohmann::json(value / giga));
+    }
+    rows.push_back(row);
+  }
+  json["bandwidth_gbs"] = rows;
+  json["size_bytes"] = study.all_pairs.sizes.empty() ? 0 : study.all_pairs.sizes.back();
+  return draw_with_script("fabric", json, folder);
+}
+
+}  // namespace scaleout::runs
