@@ -29,17 +29,25 @@ int partner_in(const PairRound& round, int me) {
   return -1;
 }
 
-// One exchange: both ranks meet (a zero-byte sendrecv), then each sends `bytes` and receives as many;
-// the seconds from the meeting until this rank's receive completed.
-double exchange(const Communicator& world, int peer, Buffer& send, Buffer& receive, std::size_t bytes) {
+// One exchange: both ranks meet (a zero-byte sendrecv), then each sends `bytes` and receives as many,
+// in messages of at most `message_bytes` all posted at once; the seconds from the meeting until this
+// rank's last receive completed.
+double exchange(const Communicator& world, int peer, Buffer& send, Buffer& receive, std::size_t bytes,
+                std::size_t message_bytes) {
   (void)sendrecv(world, nullptr, 0, peer, nullptr, 0, peer, ElementType::fp32, handshake_tag);
-  const std::size_t count = bytes / sizeof(float);
   const double start = MPI_Wtime();
-  Request incoming = irecv(world, receive.data(), count, ElementType::fp32, peer, data_tag);
-  Request outgoing = isend(world, send.data(), count, ElementType::fp32, peer, data_tag);
-  incoming.wait();
+  std::vector<Request> incoming, outgoing;
+  for (std::size_t at = 0; at < bytes; at += message_bytes) {
+    const std::size_t count = std::min(message_bytes, bytes - at) / sizeof(float);
+    incoming.push_back(irecv(world, receive.data() + at, count, ElementType::fp32, peer, data_tag));
+  }
+  for (std::size_t at = 0; at < bytes; at += message_bytes) {
+    const std::size_t count = std::min(message_bytes, bytes - at) / sizeof(float);
+    outgoing.push_back(isend(world, send.data() + at, count, ElementType::fp32, peer, data_tag));
+  }
+  for (Request& request : incoming) request.wait();
   const double received = MPI_Wtime();
-  outgoing.wait();
+  for (Request& request : outgoing) request.wait();
   return received - start;
 }
 
@@ -81,7 +89,7 @@ OwnSamples measure_own(const Communicator& world, int me, int n, const std::vect
       own.round_of[static_cast<std::size_t>(peer)] = static_cast<int>(round);
       const int peer_rank = participants[static_cast<std::size_t>(peer)];
       for (int i = 0; i < options.warmup + options.iterations; ++i) {
-        const double seconds = exchange(world, peer_rank, send, receive, options.sizes[size]);
+        const double seconds = exchange(world, peer_rank, send, receive, options.sizes[size], options.message_bytes);
         if (i < options.warmup) continue;
         own.receive_s[(size * count + static_cast<std::size_t>(peer)) * iterations +
                       static_cast<std::size_t>(i - options.warmup)] = seconds;
@@ -131,6 +139,7 @@ FabricSamples measure_pairs(const Communicator& world, const std::vector<int>& p
   if (world.rank() != 0) return {};
   FabricSamples samples = empty_samples(participants, options.sizes, options.iterations);
   samples.elapsed_s = elapsed;
+  samples.message_bytes = options.message_bytes;
   const auto iterations = static_cast<std::size_t>(options.iterations);
   const auto count = static_cast<std::size_t>(n);
   for (int to = 0; to < n; ++to) {

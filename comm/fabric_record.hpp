@@ -21,6 +21,12 @@ struct FabricOptions {
   std::vector<std::uint64_t> sizes;  // bytes each way per exchange, ascending
   int iterations = 10;               // measured exchanges per pair and size
   int warmup = 2;                    // exchanges run first and not measured
+  // Each way's payload goes as messages of at most this many bytes, all posted at once (a window,
+  // as OSU's osu_bibw keeps). Messages that need a rendezvous make Open MPI's TCP transport run the
+  // two directions in turn: between two virtual nodes, 4 MiB as four 1 MiB messages took exactly
+  // twice as long one way as the other, 4 MiB as 32 KiB messages (eager: under the 64 KiB limit)
+  // the same both ways (docs/fabric.md).
+  std::uint64_t message_bytes = std::uint64_t{32} << 10;
 };
 
 // The samples of one run of rounds over `participants` (world ranks; index k is participant k).
@@ -32,6 +38,7 @@ struct FabricSamples {
   std::vector<int> participants;
   std::vector<std::uint64_t> sizes;
   int iterations = 0;
+  std::uint64_t message_bytes = 0;  // the largest message of an exchange (FabricOptions)
   std::vector<double> receive_s;
   std::vector<double> round_trip_s;
   std::vector<int> round_of;  // [a][b]: the round that measured the pair; -1 when none did

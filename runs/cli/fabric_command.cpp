@@ -16,6 +16,11 @@ Body declare(CLI::App& fabric) {
   fabric.add_option("--iters", a->iterations, "Measured exchanges per pair and size")->capture_default_str();
   fabric.add_option("--warmup", a->warmup, "Exchanges per pair and size run first, not measured")
       ->capture_default_str();
+  fabric
+      .add_option("--message-size", a->message_size,
+                  "Each way's payload goes as messages of at most this size, all posted at once; keep it under the "
+                  "MPI library's eager limit (docs/fabric.md)")
+      ->capture_default_str();
   fabric.add_option("--expect-rate", a->expect_rate,
                     "The rate each link should give each way (100gbit, 25gbit, 200mbit): below --threshold of it is "
                     "named too");

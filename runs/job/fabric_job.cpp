@@ -47,6 +47,11 @@ FabricPlan plan_fabric(const FabricRequest& a) {
   }
   std::sort(plan.options.sizes.begin(), plan.options.sizes.end());
   plan.options.sizes.erase(std::unique(plan.options.sizes.begin(), plan.options.sizes.end()), plan.options.sizes.end());
+  plan.options.message_bytes = parse_bytes(a.message_size, "--message-size");
+  if (plan.options.message_bytes < sizeof(float) || plan.options.message_bytes % sizeof(float) != 0) {
+    throw UsageError(
+        fmt::format("--message-size: {} is not allowed; it must be a positive multiple of 4 bytes", a.message_size));
+  }
   constexpr int most_iterations = 100'000;
   if (a.iterations < 1 || a.iterations > most_iterations) {
     throw UsageError(fmt::format("--iters: {} is not allowed; it must be from 1 to {}", a.iterations, most_iterations));

@@ -17,6 +17,7 @@ struct FabricRequest {
   std::string sizes = "64K,16M";
   int iterations = 10;
   int warmup = 2;
+  std::string message_size = "32K";
   std::string expect_rate;  // "" for none: verdicts against the peers only
   double threshold = 0.8;
   bool per_rail = false;

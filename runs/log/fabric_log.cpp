@@ -34,6 +34,7 @@ void write_samples(hid_t parent, const char* name, const comm::FabricSamples& sa
   }
   h5::write_array(group.id(), "bandwidth", bandwidth, {sizes, n, n}, "bytes/s");
   h5::write_attribute(group.id(), "elapsed_s", samples.elapsed_s);
+  h5::write_attribute(group.id(), "message_bytes", static_cast<std::int64_t>(samples.message_bytes));
 }
 
 }  // namespace

@@ -67,8 +67,10 @@ void group_text(std::string& out, const analysis::FabricStudy& study, const anal
 
 std::string text(const analysis::FabricStudy& study) {
   const auto& all = study.all_pairs;
-  std::string out = fmt::format("scaleout fabric: {} participants ({}), {}, sizes {}, {} iterations each\n",
-                                all.count(), study.measured, rounds_text(all), sizes_text(all), all.iterations);
+  std::string out =
+      fmt::format("scaleout fabric: {} participants ({}), {}, sizes {} in messages of {}, {} iterations each\n",
+                  all.count(), study.measured, rounds_text(all), sizes_text(all), format_bytes(all.message_bytes),
+                  all.iterations);
   out += fmt::format("all pairs in {:.2f} s; verdicts from {} both ways at once, below {:.0f} % of the median named\n",
                      all.elapsed_s, all.sizes.empty() ? "-" : format_bytes(all.sizes.back()),
                      100.0 * study.judging.threshold);
@@ -90,6 +92,7 @@ std::string format_fabric(const analysis::FabricStudy& study, Format format) {
     out["retest_elapsed_s"] = study.retest.elapsed_s;
     out["sizes"] = study.all_pairs.sizes;
     out["iterations"] = study.all_pairs.iterations;
+    out["message_bytes"] = study.all_pairs.message_bytes;
     return out.dump(2) + "\n";
   }
   return text(study);
