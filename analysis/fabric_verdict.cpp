@@ -118,14 +118,19 @@ FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJ
 }
 
 std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int n) {
-  std::set<std::pair<int, int>> pairs;
+  std::set<std::pair<int, int>> seen;
+  std::vector<std::pair<int, int>> pairs;
+  const auto add = [&](int a, int b) {
+    const std::pair<int, int> pair{std::min(a, b), std::max(a, b)};
+    if (seen.insert(pair).second) pairs.push_back(pair);
+  };
   for (const NodeFinding& node : verdict.nodes) {
     for (int peer = 0; peer < n; ++peer) {
-      if (peer != node.index) pairs.emplace(std::min(peer, node.index), std::max(peer, node.index));
+      if (peer != node.index) add(peer, node.index);
     }
   }
-  for (const PairFinding& pair : verdict.pairs) pairs.emplace(pair.a, pair.b);
-  return {pairs.begin(), pairs.end()};
+  for (const PairFinding& pair : verdict.pairs) add(pair.a, pair.b);
+  return pairs;
 }
 
 }  // namespace scaleout::analysis

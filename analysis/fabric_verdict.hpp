@@ -58,7 +58,7 @@ struct FabricVerdict {
 FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJudging& judging);
 
 // The pairs to measure again, alone, before anything is named: every pair of a named participant and
-// every named pair, each once (a < b).
+// every named pair, each once (a < b), the slowest participant's first, then the pairs slowest first.
 std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int n);
 
 }  // namespace scaleout::analysis

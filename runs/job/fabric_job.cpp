@@ -28,7 +28,7 @@ namespace scaleout::runs {
 std::optional<double> parse_bit_rate(const std::string& text) {
   double number = 0.0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (error != std::errc() || number <= 0.0) return std::nullopt;
+  if (error != std::errc() || !std::isfinite(number) || number <= 0.0) return std::nullopt;
   std::string unit(end, text.data() + text.size());
   std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
   static const std::map<std::string, double> units = {{"", 1.0},     {"bit", 1.0},  {"kbit", 1e3},

@@ -67,10 +67,9 @@ void group_text(std::string& out, const analysis::FabricStudy& study, const anal
 
 std::string text(const analysis::FabricStudy& study) {
   const auto& all = study.all_pairs;
-  std::string out =
-      fmt::format("scaleout fabric: {} participants ({}), {}, sizes {} in messages of {}, {} iterations each\n",
-                  all.count(), study.measured, rounds_text(all), sizes_text(all), format_bytes(all.message_bytes),
-                  all.iterations);
+  std::string out = fmt::format(
+      "scaleout fabric: {} participants ({}), {}, sizes {} in messages of {}, {} iterations each\n", all.count(),
+      study.measured, rounds_text(all), sizes_text(all), format_bytes(all.message_bytes), all.iterations);
   out += fmt::format("all pairs in {:.2f} s; verdicts from {} both ways at once, below {:.0f} % of the median named\n",
                      all.elapsed_s, all.sizes.empty() ? "-" : format_bytes(all.sizes.back()),
                      100.0 * study.judging.threshold);

@@ -1,0 +1,237 @@
+// The schedule and the judge of `scaleout fabric` on matrices made by hand: who is named (a slow node,
+// a slow pair), who is not (noise, a pair touching a slow node), and the study's two passes (a
+// suspect cleared or confirmed by its retest).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "analysis/fabric_study.hpp"
+#include "analysis/fabric_verdict.hpp"
+#include "comm/fabric_record.hpp"
+
+namespace scaleout::analysis {
+namespace {
+
+constexpr double gbit = 1e9 / 8;  // bytes per second of 1 Gbit/s
+
+// n x n directions at `rate`, NaN on the diagonal.
+std::vector<double> uniform(int n, double rate) {
+  std::vector<double> m(static_cast<std::size_t>(n * n), rate);
+  for (int k = 0; k < n; ++k) m[static_cast<std::size_t>(k * n + k)] = std::nan("");
+  return m;
+}
+
+void set_both(std::vector<double>& m, int n, int a, int b, double rate) {
+  m[static_cast<std::size_t>(a * n + b)] = rate;
+  m[static_cast<std::size_t>(b * n + a)] = rate;
+}
+
+// Every direction gets a deterministic wobble of up to +-`share` of its rate.
+void wobble(std::vector<double>& m, double share) {
+  for (std::size_t k = 0; k < m.size(); ++k) m[k] *= 1.0 + share * std::sin(static_cast<double>(k) * 2.399);
+}
+
+TEST(RoundRobin, MeetsEveryPairOnceInDisjointRounds) {
+  for (int n = 2; n <= 9; ++n) {
+    const auto rounds = comm::round_robin(n);
+    EXPECT_EQ(static_cast<int>(rounds.size()), n % 2 == 0 ? n - 1 : n) << n;
+    std::set<std::pair<int, int>> met;
+    for (const auto& round : rounds) {
+      std::set<int> busy;
+      for (const auto& [a, b] : round) {
+        ASSERT_NE(a, b);
+        ASSERT_TRUE(busy.insert(a).second) << "participant " << a << " twice in one round of " << n;
+        ASSERT_TRUE(busy.insert(b).second) << "participant " << b << " twice in one round of " << n;
+        ASSERT_TRUE(met.emplace(std::min(a, b), std::max(a, b)).second) << "pair met twice, n=" << n;
+      }
+      EXPECT_GE(static_cast<int>(busy.size()), n - 1) << "a round leaves more than one participant resting";
+    }
+    EXPECT_EQ(static_cast<int>(met.size()), n * (n - 1) / 2) << n;
+  }
+  EXPECT_TRUE(comm::round_robin(1).empty());
+  EXPECT_TRUE(comm::round_robin(0).empty());
+}
+
+TEST(JudgeFabric, AllEqualIsHealthy) {
+  const auto verdict = judge_fabric(uniform(8, gbit), 8, {});
+  EXPECT_TRUE(verdict.healthy());
+  EXPECT_DOUBLE_EQ(verdict.reference_bytes_s, gbit);
+  EXPECT_DOUBLE_EQ(verdict.median_bytes_s, gbit);
+  EXPECT_EQ(verdict.mad_bytes_s, 0.0);
+}
+
+TEST(JudgeFabric, ANodeAtAQuarterIsNamedNotItsPairs) {
+  const int n = 6;
+  auto m = uniform(n, gbit);
+  for (int peer = 0; peer < n; ++peer) {
+    if (peer != 2) set_both(m, n, 2, peer, gbit / 4);
+  }
+  wobble(m, 0.02);
+  const auto verdict = judge_fabric(m, n, {});
+  ASSERT_EQ(verdict.nodes.size(), 1u);
+  EXPECT_EQ(verdict.nodes[0].index, 2);
+  EXPECT_EQ(verdict.nodes[0].fault, NodeFault::slower_than_peers);
+  EXPECT_NEAR(verdict.nodes[0].share, 0.25, 0.02);
+  EXPECT_TRUE(verdict.pairs.empty()) << "the node's pairs are explained by the node";
+  // The reference is the healthy rate: a slow node does not drag the median of the figures.
+  EXPECT_NEAR(verdict.reference_bytes_s, gbit, 0.03 * gbit);
+}
+
+TEST(JudgeFabric, ASlowPairIsNamedNotItsNodes) {
+  const int n = 6;
+  auto m = uniform(n, gbit);
+  set_both(m, n, 1, 4, gbit / 4);
+  wobble(m, 0.02);
+  const auto verdict = judge_fabric(m, n, {});
+  EXPECT_TRUE(verdict.nodes.empty());
+  ASSERT_EQ(verdict.pairs.size(), 1u);
+  EXPECT_EQ(verdict.pairs[0].a, 1);
+  EXPECT_EQ(verdict.pairs[0].b, 4);
+  EXPECT_NEAR(verdict.pairs[0].share, 0.25, 0.02);
+}
+
+TEST(JudgeFabric, OneSlowDirectionNamesItsPair) {
+  const int n = 4;
+  auto m = uniform(n, gbit);
+  m[static_cast<std::size_t>(3 * n + 0)] = gbit / 3;  // 3 -> 0 only
+  const auto verdict = judge_fabric(m, n, {});
+  ASSERT_EQ(verdict.pairs.size(), 1u);
+  EXPECT_EQ(verdict.pairs[0].a, 0);
+  EXPECT_EQ(verdict.pairs[0].b, 3);
+  EXPECT_DOUBLE_EQ(verdict.pairs[0].a_to_b_s, gbit);
+  EXPECT_DOUBLE_EQ(verdict.pairs[0].b_to_a_s, gbit / 3);
+}
+
+TEST(JudgeFabric, APairSlowerStillThanItsSlowNodeIsNamedToo) {
+  const int n = 6;
+  auto m = uniform(n, gbit);
+  for (int peer = 0; peer < n; ++peer) {
+    if (peer != 0) set_both(m, n, 0, peer, gbit / 2);
+  }
+  set_both(m, n, 0, 5, gbit / 10);
+  const auto verdict = judge_fabric(m, n, {});
+  ASSERT_EQ(verdict.nodes.size(), 1u);
+  EXPECT_EQ(verdict.nodes[0].index, 0);
+  ASSERT_EQ(verdict.pairs.size(), 1u);
+  EXPECT_EQ(verdict.pairs[0].a, 0);
+  EXPECT_EQ(verdict.pairs[0].b, 5);
+}
+
+TEST(JudgeFabric, NoiseWithinTheSpreadNamesNobody) {
+  const int n = 8;
+  auto m = uniform(n, gbit);
+  wobble(m, 0.15);  // a noisy host: directions spread by up to 15 %
+  EXPECT_TRUE(judge_fabric(m, n, {}).healthy());
+  // A dip to 75 % among directions that spread by +-30 % is within 3 robust deviations: not named.
+  auto noisy = uniform(n, gbit);
+  wobble(noisy, 0.3);
+  set_both(noisy, n, 2, 5, 0.75 * gbit);
+  const auto verdict = judge_fabric(noisy, n, {});
+  EXPECT_TRUE(verdict.pairs.empty()) << "MAD " << verdict.mad_bytes_s / gbit;
+  // The same dip among directions that agree is named.
+  auto quiet = uniform(n, gbit);
+  set_both(quiet, n, 2, 5, 0.75 * gbit);
+  ASSERT_EQ(judge_fabric(quiet, n, {}).pairs.size(), 1u);
+}
+
+TEST(JudgeFabric, BelowTheExpectedRateIsNamedEvenWhenAllAgree) {
+  const int n = 4;
+  const auto m = uniform(n, 0.5 * gbit);
+  EXPECT_TRUE(judge_fabric(m, n, {}).healthy());
+  const auto verdict = judge_fabric(m, n, {.threshold = 0.8, .expected_bytes_s = gbit});
+  ASSERT_EQ(verdict.nodes.size(), 4u);
+  for (const auto& node : verdict.nodes) {
+    EXPECT_EQ(node.fault, NodeFault::below_expected);
+    EXPECT_DOUBLE_EQ(node.share, 0.5);
+  }
+  EXPECT_TRUE(judge_fabric(m, n, {.threshold = 0.8, .expected_bytes_s = 0.55 * gbit}).healthy());
+}
+
+TEST(JudgeFabric, TwoParticipantsAreJudgedOnlyByTheExpectedRate) {
+  auto m = uniform(2, gbit);
+  m[1] = gbit / 10;  // 0 -> 1
+  EXPECT_TRUE(judge_fabric(m, 2, {}).healthy()) << "two figures are one: no peer to compare with";
+  const auto verdict = judge_fabric(m, 2, {.threshold = 0.8, .expected_bytes_s = gbit});
+  EXPECT_EQ(verdict.nodes.size(), 2u);
+}
+
+TEST(SuspectPairs, EveryPairOfANamedNodeAndEveryNamedPairOnce) {
+  FabricVerdict verdict;
+  verdict.nodes = {{.index = 2, .bytes_s = 1, .share = 0.2, .fault = NodeFault::slower_than_peers}};
+  verdict.pairs = {{.a = 0, .b = 2}, {.a = 1, .b = 3}};
+  const auto pairs = suspect_pairs(verdict, 4);
+  const std::vector<std::pair<int, int>> expected = {{0, 2}, {1, 2}, {2, 3}, {1, 3}};
+  EXPECT_EQ(pairs, expected);
+}
+
+// A study of four participants measured at one size: every direction at `rate` but those given.
+comm::FabricSamples samples_at(double rate, const std::vector<std::pair<std::pair<int, int>, double>>& slow) {
+  constexpr std::uint64_t bytes = 1 << 20;
+  auto samples = comm::empty_samples({0, 1, 2, 3}, {bytes}, 3);
+  for (int from = 0; from < 4; ++from) {
+    for (int to = 0; to < 4; ++to) {
+      if (from == to) continue;
+      double r = rate;
+      for (const auto& [pair, value] : slow) {
+        if (pair == std::pair{from, to}) r = value;
+      }
+      for (int i = 0; i < 3; ++i) samples.receive_s[samples.receive_index(0, from, to, i)] = bytes / r;
+    }
+  }
+  return samples;
+}
+
+FabricStudy study_of(comm::FabricSamples all_pairs) {
+  FabricStudy study;
+  study.labels = study.hosts = {"n0", "n1", "n2", "n3"};
+  study.all_pairs = std::move(all_pairs);
+  FabricGroup all;
+  all.name = "all";
+  all.members = {0, 1, 2, 3};
+  study.groups.push_back(std::move(all));
+  return study;
+}
+
+TEST(FabricStudy, ASuspectFastWhenRetestedAloneIsCleared) {
+  FabricStudy study = study_of(samples_at(gbit, {{{1, 2}, gbit / 5}, {{2, 1}, gbit / 5}}));
+  judge_first(study, 8);
+  ASSERT_EQ(study.groups[0].first.pairs.size(), 1u);
+  const auto again = retest_pairs(study);
+  ASSERT_EQ(again, (std::vector<std::pair<int, int>>{{1, 2}}));
+  study.retest = samples_at(gbit, {});  // alone, the pair ran at full rate
+  judge_final(study);
+  EXPECT_TRUE(study.healthy());
+  EXPECT_TRUE(study.drain().empty());
+}
+
+TEST(FabricStudy, ASuspectSlowWhenRetestedIsNamedAndItsHostsDrained) {
+  const double slow = gbit / 5;
+  FabricStudy study =
+      study_of(samples_at(gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow},
+                                 {{2, 3}, slow}}));
+  judge_first(study, 8);
+  EXPECT_EQ(retest_pairs(study).size(), 3u);
+  study.retest = study.all_pairs;
+  judge_final(study);
+  EXPECT_FALSE(study.healthy());
+  EXPECT_EQ(study.drain(), std::vector<std::string>{"n3"});
+  const auto json = verdict_json(study);
+  EXPECT_EQ(json["drain"], nlohmann::json::array({"n3"}));
+  EXPECT_EQ(json["groups"][0]["nodes"][0]["host"], "n3");
+}
+
+TEST(FabricStudy, TheRetestBudgetBoundsThePairs) {
+  const double slow = gbit / 5;
+  FabricStudy study =
+      study_of(samples_at(gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow},
+                                 {{2, 3}, slow}}));
+  judge_first(study, 2);
+  EXPECT_EQ(retest_pairs(study).size(), 2u);
+}
+
+}  // namespace
+}  // namespace scaleout::analysis
