@@ -18,6 +18,7 @@ namespace {
 constexpr int handshake_tag = 7101;
 constexpr int data_tag = 7102;
 constexpr int ping_tag = 7103;
+constexpr int go_tag = 7104;
 constexpr std::size_t ping_bytes = 8;
 
 // This rank's partner in a round, as a participant index, or -1 when it rests.
@@ -29,18 +30,24 @@ int partner_in(const PairRound& round, int me) {
   return -1;
 }
 
-// One exchange: both ranks meet (a zero-byte sendrecv), then each sends `bytes` and receives as many,
-// in messages of at most `message_bytes` all posted at once; the seconds from the meeting until this
-// rank's last receive completed.
+// One exchange: both ranks meet (a zero-byte sendrecv); each takes its start time, then tells its peer
+// to go (a zero-byte message); each sends `bytes` once told to, in messages of at most `message_bytes`
+// all posted at once, and receives as many. The seconds from this rank's start until its last receive
+// completed. The peer cannot send before this rank's start, so the time is never shorter than the
+// transfer, even when the host's scheduler holds this rank between the meeting and its start (without
+// the go, the peer's data would already sit in this rank's socket when its clock started); the go
+// adds one latency, and a late peer lengthens the time, never shortens it.
 double exchange(const Communicator& world, int peer, Buffer& send, Buffer& receive, std::size_t bytes,
                 std::size_t message_bytes) {
   (void)sendrecv(world, nullptr, 0, peer, nullptr, 0, peer, ElementType::fp32, handshake_tag);
   const double start = MPI_Wtime();
-  std::vector<Request> incoming, outgoing;
+  std::vector<Request> incoming;
   for (std::size_t at = 0; at < bytes; at += message_bytes) {
     const std::size_t count = std::min(message_bytes, bytes - at) / sizeof(float);
     incoming.push_back(irecv(world, receive.data() + at, count, ElementType::fp32, peer, data_tag));
   }
+  (void)sendrecv(world, nullptr, 0, peer, nullptr, 0, peer, ElementType::fp32, go_tag);
+  std::vector<Request> outgoing;
   for (std::size_t at = 0; at < bytes; at += message_bytes) {
     const std::size_t count = std::min(message_bytes, bytes - at) / sizeof(float);
     outgoing.push_back(isend(world, send.data() + at, count, ElementType::fp32, peer, data_tag));

@@ -30,9 +30,9 @@ struct FabricOptions {
 };
 
 // The samples of one run of rounds over `participants` (world ranks; index k is participant k).
-// receive_s[size][from][to][iteration]: seconds from the pair's common start (a zero-byte handshake)
-// until `to` had received `size` bytes from `from`, while `to` sent as many to `from` (both directions
-// at once); round_trip_s[a][b][iteration]: an 8-byte ping-pong's round trip, the same both ways.
+// receive_s[size][from][to][iteration]: seconds from `to`'s start (after a zero-byte handshake, before
+// it told `from` to go) until `to` had received `size` bytes from `from`, while `to` sent as many to
+// `from` (both directions at once); round_trip_s[a][b][iteration]: an 8-byte ping-pong's round trip, the same both ways.
 // Entries of pairs not measured are NaN.
 struct FabricSamples {
   std::vector<int> participants;
