@@ -21,6 +21,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 VCLUSTER = os.path.join(ROOT, "slurm", "vcluster")
 SWEEP = os.path.join(ROOT, "slurm", "sweep")
 RUN_SBATCH = os.path.join(ROOT, "slurm", "run.sbatch")
+FABRIC_SBATCH = os.path.join(ROOT, "slurm", "fabric.sbatch")
 TINY = os.path.join(ROOT, "runs", "configs", "tiny.yaml")
 SERVE = os.path.join(ROOT, "runs", "configs", "tiny-serve.yaml")
 STATE = "/var/lib/scaleout-vcluster"
@@ -356,6 +357,68 @@ class VirtualCluster(unittest.TestCase):
         done = subprocess.run([SCALEOUT, "compare", after, after], capture_output=True, text=True)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("overall: no significant change", done.stdout)
+
+    def fabric(self, name, *args):
+        """`scaleout fabric` over the 4 nodes by mpirun, one rank each, 4 MiB both ways: its exit status,
+        the JSON it printed and its log's path."""
+        log = os.path.join(self.folder, name)
+        command = ["mpirun", "--hostfile", self.env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                   *self.env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", "4", "--map-by", "ppr:1:node",
+                   SCALEOUT, "fabric", "--sizes", "64K,4M", "--iters", "3", "--format", "json", "--output", log,
+                   *args]
+        done = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=180)
+        self.assertIn(done.returncode, (0, 1), done.stdout + done.stderr)
+        return done.returncode, json.loads(done.stdout), log
+
+    @staticmethod
+    def named(verdict):
+        group = verdict["groups"][0]
+        return [node["label"] for node in group["nodes"]], [(pair["a"], pair["b"]) for pair in group["pairs"]]
+
+    def test_fabric_passes_equal_links_and_no_direction_beats_the_link(self):
+        status, verdict, log = self.fabric("fabric-equal.h5")
+        self.assertEqual((status, verdict["drain"], self.named(verdict)), (0, [], ([], [])), verdict)
+        with h5py.File(log, "r") as f:
+            self.assertEqual([h.decode() for h in f["participants/host"][:]], [f"vnode{k}" for k in range(4)])
+            largest = f["all_pairs/bandwidth"][-1]
+        # 1 Gbit/s is 0.125 GB/s; a transfer that starts on an idle link gains at most the shaper's
+        # 128 KiB bucket, 3 % of 4 MiB.
+        self.assertLess(np.nanmax(largest), 1.04 * 1e9 / 8, largest)
+
+    def test_fabric_names_the_node_at_a_quarter_of_the_rate_and_gates_a_slurm_job(self):
+        self.assertEqual(vcluster("relink", "--node", "vnode2", "--link-rate", "250mbit").returncode, 0)
+        try:
+            log = os.path.join(self.folder, "fabric-node.h5")
+            env = dict(self.env, SCALEOUT_OUTPUT=log)
+            done = subprocess.run(["sbatch", "--parsable", "--wait", "--nodes", "4", "--output", log + ".out",
+                                   FABRIC_SBATCH, "--sizes", "64K,4M", "--iters", "3"],
+                                  capture_output=True, text=True, env=env, cwd=self.folder, timeout=300)
+            status, mpirun_verdict, _ = self.fabric("fabric-node-mpirun.h5")
+        finally:
+            vcluster("relink", "--link-rate", "1gbit")
+        # The job's exit status is scaleout's: 1, something named.
+        self.assertEqual(done.returncode, 1, done.stderr + self.output_of(log))
+        self.assertIn("drain vnode2", self.output_of(log))
+        with h5py.File(log, "r") as f:
+            verdict = json.loads(f.attrs["verdict"])
+        for found in (verdict, mpirun_verdict):
+            self.assertEqual((found["drain"], self.named(found)), (["vnode2"], (["vnode2"], [])), found)
+            share = found["groups"][0]["nodes"][0]["share"]
+            self.assertGreater(share, 0.15, found)
+            self.assertLess(share, 0.35, found)
+        self.assertEqual(status, 1)
+
+    def test_fabric_names_a_slow_path_and_not_its_nodes(self):
+        self.assertEqual(vcluster("relink", "--pair", "vnode0", "vnode1", "--link-rate", "250mbit").returncode, 0)
+        try:
+            status, verdict, _ = self.fabric("fabric-pair.h5")
+        finally:
+            vcluster("relink", "--link-rate", "1gbit")
+        self.assertEqual((status, verdict["drain"], self.named(verdict)), (1, [], ([], [("vnode0", "vnode1")])),
+                         verdict)
+        pair = verdict["groups"][0]["pairs"][0]
+        for way in ("a_to_b_gbs", "b_to_a_gbs"):
+            self.assertLess(pair[way], 0.25 * 1.04 * 1e9 / 8 / 1e9, pair)
 
     def test_both_transports_complete_and_are_recorded(self):
         for transport in ("ob1-tcp", "ucx"):
