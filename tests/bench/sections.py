@@ -30,6 +30,7 @@ TITLES = {
     "check": "what --check's filling and verifying adds to a pass (tiny-serve, 2 ranks)",
     "memory": "peak resident memory of a rank emulating large models' layouts (4 ranks)",
     "link": "virtual cluster, 2 nodes, 1 Gbit links: busbw against the link rate",
+    "fabric": "virtual cluster, 4 nodes, 1 Gbit links: fabric's all pairs against 3 rounds of one pair alone",
     "predict": "scaleout predict, Llama-3 405B at 16,384 ranks",
     "intra": "TP allreduces inside a node against the ring's cost on NVLink 4 (8 MiB, from the last arrival)",
     "demo": "the README's demo (.ci/demo) from a built tree",
@@ -371,6 +372,40 @@ def link():
         if made:
             subprocess.run([VCLUSTER, "down"], capture_output=True)
     return figures
+
+
+# --- fabric --------------------------------------------------------------------------------------
+
+def fabric(repeats=3):
+    """`scaleout fabric` over 4 nodes (3 rounds of 2 pairs) against 3 times one pair alone (2 nodes),
+    each pass timed by fabric itself (`elapsed_s`: the rounds, barriers and latency rounds included)."""
+    if os.geteuid() != 0:
+        return [figure("fabric all pairs", None, met=None, note="skipped: the virtual cluster needs root")]
+    made = "vcluster: up" not in subprocess.run([VCLUSTER, "status"], capture_output=True, text=True).stdout
+    if made:
+        shell(VCLUSTER, "up", "--nodes", "4", "--link-rate", f"{LINK_GBIT:g}gbit", "--cpus-per-node", "2")
+    try:
+        env = cluster_env()
+        shell(VCLUSTER, "relink", "--link-rate", f"{LINK_GBIT:g}gbit")
+
+        def elapsed(nodes):
+            command = ["mpirun", "--hostfile", env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                       *env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", str(nodes), "--map-by", "ppr:1:node",
+                       SCALEOUT, "fabric", "--sizes", "64K,16M", "--iters", "3", "--warmup", "1", "--format", "json"]
+            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+            if done.returncode not in (0, 1):  # 1: something named, the timing stands
+                sys.exit(f"bench: {' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            return json.loads(done.stdout)["elapsed_s"]
+
+        one_pair = statistics.median(elapsed(2) for _ in range(repeats))
+        all_pairs = statistics.median(elapsed(4) for _ in range(repeats))
+    finally:
+        if made:
+            subprocess.run([VCLUSTER, "down"], capture_output=True)
+    ratio = all_pairs / (3 * one_pair)
+    return [figure("fabric all pairs of 4 nodes", all_pairs, "s", 3 * one_pair, "<= 1.2 x 3 rounds of one pair",
+                   ratio <= 1.2, f"one pair alone {one_pair:.2f} s; 64K and 16M both ways, 1+3 exchanges; "
+                   f"medians of {repeats}", ratio=ratio)]
 
 
 # --- predict -------------------------------------------------------------------------------------
