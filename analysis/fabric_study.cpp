@@ -128,6 +128,60 @@ ParticipantFigures participant_figures(const FabricStudy& study, const FabricGro
 
 namespace {
 
+// The samples that were measured (not NaN), sorted.
+std::vector<double> sorted_measured(const std::vector<double>& samples) {
+  std::vector<double> values;
+  for (const double v : samples) {
+    if (!std::isnan(v)) values.push_back(v);
+  }
+  std::sort(values.begin(), values.end());
+  return values;
+}
+
+std::vector<double> receive_times(const comm::FabricSamples& samples, std::size_t size) {
+  const auto per_size = samples.receive_s.size() / std::max<std::size_t>(samples.sizes.size(), 1);
+  const auto first = samples.receive_s.begin() + static_cast<std::ptrdiff_t>(size * per_size);
+  return sorted_measured({first, first + static_cast<std::ptrdiff_t>(per_size)});
+}
+
+ImpactFactor impact(const std::vector<double>& congested, const std::vector<double>& isolated) {
+  if (congested.empty() || isolated.empty()) return {std::nan(""), std::nan("")};
+  return {comm::quantile(congested, 0.5) / comm::quantile(isolated, 0.5),
+          comm::quantile(congested, 0.99) / comm::quantile(isolated, 0.99)};
+}
+
+}  // namespace
+
+CongestionFigures congestion_figures(const FabricStudy& study, const FabricCongestion& congestion) {
+  CongestionFigures figures;
+  const auto& isolated = study.all_pairs;
+  const auto& congested = congestion.congested;
+  if (!isolated.sizes.empty() && congested.sizes == isolated.sizes) {
+    const std::size_t largest = isolated.sizes.size() - 1;
+    figures.bandwidth = impact(receive_times(congested, largest), receive_times(isolated, largest));
+  }
+  figures.latency = impact(sorted_measured(congested.round_trip_s), sorted_measured(isolated.round_trip_s));
+  std::vector<std::string> nodes;
+  std::vector<double> node_load;
+  for (const BackgroundRank& rank : congestion.background) {
+    const auto at = std::find(nodes.begin(), nodes.end(), rank.host);
+    const double rate = rank.load.seconds > 0 ? static_cast<double>(rank.load.bytes_sent) / rank.load.seconds : 0.0;
+    if (at == nodes.end()) {
+      nodes.push_back(rank.host);
+      node_load.push_back(rate);
+    } else {
+      node_load[static_cast<std::size_t>(at - nodes.begin())] += rate;
+    }
+    figures.units += rank.load.units;
+  }
+  figures.node_load_bytes_s = comm::median_of_measured(node_load);
+  const double reference = study.groups.empty() ? std::nan("") : study.groups[0].verdict.reference_bytes_s;
+  figures.load_share = figures.node_load_bytes_s / reference;
+  return figures;
+}
+
+namespace {
+
 constexpr double giga = 1e9;
 
 // NaN has no JSON: null.
@@ -177,6 +231,20 @@ nlohmann::json group_json(const FabricStudy& study, const FabricGroup& group) {
   return out;
 }
 
+nlohmann::json congestion_json(const FabricStudy& study, const FabricCongestion& congestion) {
+  const CongestionFigures f = congestion_figures(study, congestion);
+  return {{"pattern", comm::to_string(congestion.pattern)},
+          {"background_ranks", congestion.background.size()},
+          {"unit_bytes", congestion.unit_bytes},
+          {"units", f.units},
+          {"bandwidth_impact_p50", number(f.bandwidth.p50)},
+          {"bandwidth_impact_p99", number(f.bandwidth.p99)},
+          {"latency_impact_p50", number(f.latency.p50)},
+          {"latency_impact_p99", number(f.latency.p99)},
+          {"node_load_gbs", number(f.node_load_bytes_s / giga)},
+          {"load_share", number(f.load_share)}};
+}
+
 }  // namespace
 
 nlohmann::json verdict_json(const FabricStudy& study) {
@@ -189,6 +257,7 @@ nlohmann::json verdict_json(const FabricStudy& study) {
        study.judging.expected_bytes_s ? nlohmann::json(*study.judging.expected_bytes_s / giga) : nlohmann::json()},
       {"groups", nlohmann::json::array()}};
   for (const FabricGroup& group : study.groups) out["groups"].push_back(group_json(study, group));
+  if (study.congestion) out["congestion"] = congestion_json(study, *study.congestion);
   return out;
 }
 

@@ -6,11 +6,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "analysis/fabric_verdict.hpp"
+#include "comm/background.hpp"
 #include "comm/fabric_record.hpp"
 
 namespace scaleout::analysis {
@@ -23,6 +25,22 @@ struct FabricGroup {
   FabricVerdict verdict;                      // with the retested pairs' figures in place of the first
 };
 
+// One background rank's load, as the job gathered it.
+struct BackgroundRank {
+  int rank = 0;  // world rank
+  std::string host;
+  comm::BackgroundLoad load;
+};
+
+// The same rounds measured again while the ranks that do not take part loaded the fabric
+// (--background). Verdicts never come from these samples.
+struct FabricCongestion {
+  comm::BackgroundPattern pattern = comm::BackgroundPattern::alltoall;
+  std::uint64_t unit_bytes = 0;  // each background rank's bytes per unit
+  std::vector<BackgroundRank> background;
+  comm::FabricSamples congested;
+};
+
 struct FabricStudy {
   std::vector<std::string> labels;  // per participant: "vnode1", "vnode1 rail 1", "vnode1 rank 3"
   std::vector<std::string> hosts;   // per participant
@@ -31,6 +49,7 @@ struct FabricStudy {
   comm::FabricSamples all_pairs;  // every pair of each group, in rounds
   comm::FabricSamples retest;     // the suspects, one pair per round, at the largest size
   std::vector<FabricGroup> groups;
+  std::optional<FabricCongestion> congestion;
 
   bool healthy() const noexcept;
   // Hosts to take out of service: those of every participant named, each once, in order.
@@ -49,6 +68,22 @@ struct ParticipantFigures {
   double out_bytes_s = 0.0, in_bytes_s = 0.0, latency_s = 0.0;
 };
 ParticipantFigures participant_figures(const FabricStudy& study, const FabricGroup& group, int member);
+
+// GPCNeT's congestion impact factor: a time under the background over the same time isolated, at the
+// p50 and at the p99 of all samples of every direction (the isolated ones from all pairs).
+struct ImpactFactor {
+  double p50 = 0.0, p99 = 0.0;
+};
+struct CongestionFigures {
+  ImpactFactor bandwidth;  // the receive times at the largest size
+  ImpactFactor latency;    // the ping-pong round trips
+  // Per node, the bytes per second its background ranks put on the fabric (their sum); the median
+  // over nodes, and its share of the first group's isolated reference.
+  double node_load_bytes_s = 0.0;
+  double load_share = 0.0;
+  std::int64_t units = 0;  // over all background ranks
+};
+CongestionFigures congestion_figures(const FabricStudy& study, const FabricCongestion& congestion);
 
 // The verdicts as `fabric --format json` prints them and the log keeps them (bandwidths in GB/s,
 // 10^9 bytes per second; latencies in microseconds; participants by label).

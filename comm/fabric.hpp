@@ -1,8 +1,8 @@
 #pragma once
 // The measurement of `scaleout fabric` (docs/fabric.md): rounds of pairs, every pair exchanging
 // messages both ways at once, timed at each receiver from a start its peer cannot precede, and an
-// 8-byte ping-pong for latency. Only the pairs of one round run at a time: a barrier of the whole world separates rounds,
-// so a slow figure belongs to its pair's path, not to traffic of another round.
+// 8-byte ping-pong for latency. Only the pairs of one round run at a time: a barrier of the whole world separates
+// rounds, so a slow figure belongs to its pair's path, not to traffic of another round.
 
 #include <vector>
 

@@ -32,8 +32,8 @@ struct FabricOptions {
 // The samples of one run of rounds over `participants` (world ranks; index k is participant k).
 // receive_s[size][from][to][iteration]: seconds from `to`'s start (after a zero-byte handshake, before
 // it told `from` to go) until `to` had received `size` bytes from `from`, while `to` sent as many to
-// `from` (both directions at once); round_trip_s[a][b][iteration]: an 8-byte ping-pong's round trip, the same both ways.
-// Entries of pairs not measured are NaN.
+// `from` (both directions at once); round_trip_s[a][b][iteration]: an 8-byte ping-pong's round trip, the same both
+// ways. Entries of pairs not measured are NaN.
 struct FabricSamples {
   std::vector<int> participants;
   std::vector<std::uint64_t> sizes;

@@ -29,6 +29,11 @@ Body declare(CLI::App& fabric) {
   fabric.add_flag("--per-rail", a->per_rail,
                   "Measure every local rank against the same local rank of the other nodes (one rank per NIC rail)");
   fabric.add_flag("--every-rank", a->every_rank, "Measure every pair of ranks, pairs inside a node included");
+  fabric.add_option("--background", a->background,
+                    "Measure the rounds again while the ranks that take no part make this traffic: incast, alltoall, "
+                    "bisection or allreduce (docs/fabric.md)");
+  fabric.add_option("--background-size", a->background_size, "Bytes each background rank moves per unit")
+      ->capture_default_str();
   fabric.add_option("--output", a->output, "Write the matrices, raw samples and verdicts to FILE.h5");
   fabric.add_flag("--overwrite", a->overwrite, "Replace the --output file if it exists");
   fabric.add_option("--plots", a->plots, "Draw the bandwidth heatmap into this folder (PNG and SVG)");

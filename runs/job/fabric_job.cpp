@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
 #include "analysis/fabric_study.hpp"
+#include "comm/background.hpp"
 #include "comm/communicator.hpp"
 #include "comm/fabric.hpp"
 #include "comm/gather.hpp"
@@ -78,6 +80,23 @@ FabricPlan plan_fabric(const FabricRequest& a) {
   plan.scope = a.per_rail     ? FabricScope::per_rail
                : a.every_rank ? FabricScope::every_rank
                               : FabricScope::first_rank_per_node;
+  if (!a.background.empty()) {
+    plan.background = comm::background_pattern(a.background);
+    if (!plan.background) {
+      throw UsageError(
+          fmt::format("--background: '{}' is not a pattern; allowed: {}", a.background, comm::background_patterns()));
+    }
+    if (plan.scope != FabricScope::first_rank_per_node) {
+      throw UsageError(
+          "--background: the ranks that do not take part make the traffic, and with --per-rail or --every-rank "
+          "every rank takes part");
+    }
+  }
+  plan.background_bytes = parse_bytes(a.background_size, "--background-size");
+  if (plan.background_bytes < sizeof(float) || plan.background_bytes % sizeof(float) != 0) {
+    throw UsageError(fmt::format("--background-size: {} is not allowed; it must be a positive multiple of 4 bytes",
+                                 a.background_size));
+  }
   if (!a.output.empty() && !a.output.ends_with(".h5")) {
     throw UsageError(fmt::format("--output: '{}' must end in .h5", a.output));
   }
@@ -208,6 +227,67 @@ std::vector<comm::PairRound> one_pair_rounds(const std::string& text) {
   return rounds;
 }
 
+// The ranks that do not take part, in world order.
+std::vector<int> bystanders(const Cast& cast, int world_size) {
+  std::vector<int> others;
+  for (int rank = 0; rank < world_size; ++rank) {
+    if (std::find(cast.participants.begin(), cast.participants.end(), rank) == cast.participants.end()) {
+      others.push_back(rank);
+    }
+  }
+  return others;
+}
+
+void check_background(const FabricPlan& plan, const Cast& cast, int world_size) {
+  if (!plan.background) return;
+  const auto others = bystanders(cast, world_size);
+  if (others.size() >= 2) return;
+  throw UsageError(fmt::format(
+      "--background: {} rank{} of this job take{} no part, and the background needs at least 2; start more ranks "
+      "per node (for example mpirun --map-by ppr:2:node)",
+      others.size(), others.size() == 1 ? "" : "s", others.size() == 1 ? "s" : ""));
+}
+
+// The rounds again on the participants while the others load the fabric; rank 0 (a participant, the
+// first rank of the first node) leads. The samples and every background rank's load, on rank 0.
+std::optional<analysis::FabricCongestion> measure_congested(const comm::Communicator& world, const FabricPlan& plan,
+                                                            const Cast& cast, const std::vector<std::string>& hosts) {
+  const auto others = bystanders(cast, world.size());
+  const bool takes_part = std::find(others.begin(), others.end(), world.rank()) == others.end();
+  const comm::Communicator own_side = world.split(takes_part ? 0 : 1, world.rank());
+  // A participant's rank among the participants is its place in world order.
+  std::vector<int> in_world_order = cast.participants;
+  std::sort(in_world_order.begin(), in_world_order.end());
+  std::vector<int> participants;
+  for (const int rank : cast.participants) {
+    participants.push_back(static_cast<int>(std::lower_bound(in_world_order.begin(), in_world_order.end(), rank) -
+                                            in_world_order.begin()));
+  }
+  const int team_first = others.front();
+  world.barrier();
+  comm::FabricSamples congested;
+  comm::BackgroundLoad load;
+  if (takes_part) {
+    if (world.rank() == 0) comm::wait_for_background(world, team_first);
+    congested = comm::measure_pairs(own_side, participants, rounds_of(cast.groups), plan.options);
+    if (world.rank() == 0) comm::stop_background(world, team_first);
+  } else {
+    load = comm::load_fabric(world, own_side, *plan.background, plan.background_bytes, 0);
+  }
+  const auto loads = comm::gather_values(world, load, 0);
+  if (world.rank() != 0) return std::nullopt;
+  analysis::FabricCongestion congestion;
+  congestion.pattern = *plan.background;
+  congestion.unit_bytes = plan.background_bytes;
+  congestion.congested = std::move(congested);
+  congestion.congested.participants = cast.participants;  // world ranks, as all_pairs has them
+  for (const int rank : others) {
+    congestion.background.push_back(
+        {rank, hosts[static_cast<std::size_t>(rank)], loads[static_cast<std::size_t>(rank)]});
+  }
+  return congestion;
+}
+
 // Rank 0: print, log and draw the study.
 void report(const FabricPlan& plan, const analysis::FabricStudy& study, const topology::ClusterMap& cluster,
             int world_size, const std::string& command_line) {
@@ -234,6 +314,7 @@ int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::strin
     const auto hostnames = comm::allgather_strings(world, identity.hostname);
     Cast cast = cast_of(plan.scope, seats, hostnames);
     check_enough(cast, plan.scope);
+    check_background(plan, cast, world.size());
     if (!plan.output.empty()) {
       const std::string why =
           comm::broadcast_string(world, root ? output_problem(plan.output, {.overwrite = plan.overwrite}) : "", 0);
@@ -261,6 +342,7 @@ int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::strin
     comm::FabricOptions again = plan.options;
     again.sizes = {plan.options.sizes.back()};
     study.retest = comm::measure_pairs(world, cast.participants, one_pair_rounds(retests), again);
+    if (plan.background) study.congestion = measure_congested(world, plan, cast, hostnames);
     int status = exit_ok;
     if (root) {
       analysis::judge_final(study);

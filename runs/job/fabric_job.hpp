@@ -4,9 +4,11 @@
 // drawn. Validated before MPI starts; the exit status is the verdict: 0 healthy, 1 a fault named.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "analysis/fabric_verdict.hpp"
+#include "comm/background.hpp"
 #include "comm/fabric_record.hpp"
 #include "runs/report/format.hpp"
 
@@ -22,6 +24,8 @@ struct FabricRequest {
   double threshold = 0.8;
   bool per_rail = false;
   bool every_rank = false;
+  std::string background;  // "" for none, or a pattern (comm::background_pattern)
+  std::string background_size = "1M";
   std::string output;  // FILE.h5
   bool overwrite = false;
   std::string plots;  // a folder
@@ -35,6 +39,10 @@ struct FabricPlan {
   comm::FabricOptions options;
   analysis::FabricJudging judging;
   FabricScope scope = FabricScope::first_rank_per_node;
+  // With a pattern, the rounds run again while the ranks that do not take part make that traffic,
+  // each unit moving `background_bytes` per rank.
+  std::optional<comm::BackgroundPattern> background;
+  std::uint64_t background_bytes = 0;
   std::string output, plots;
   bool overwrite = false;
   Format format = Format::text;

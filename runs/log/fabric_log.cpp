@@ -37,6 +37,31 @@ void write_samples(hid_t parent, const char* name, const comm::FabricSamples& sa
   h5::write_attribute(group.id(), "message_bytes", static_cast<std::int64_t>(samples.message_bytes));
 }
 
+// The rounds measured under the background (`congested`, samples as all_pairs keeps them) and what
+// each background rank did (`background`).
+void write_background(hid_t root, const analysis::FabricCongestion& congestion) {
+  write_samples(root, "congested", congestion.congested);
+  const h5::Object group = h5::create_group(root, "background");
+  h5::write_attribute(group.id(), "pattern", std::string(comm::to_string(congestion.pattern)));
+  h5::write_attribute(group.id(), "unit_bytes", static_cast<std::int64_t>(congestion.unit_bytes));
+  std::vector<std::int64_t> ranks, bytes, units;
+  std::vector<double> seconds;
+  std::vector<std::string> hosts;
+  for (const auto& rank : congestion.background) {
+    ranks.push_back(rank.rank);
+    hosts.push_back(rank.host);
+    bytes.push_back(static_cast<std::int64_t>(rank.load.bytes_sent));
+    seconds.push_back(rank.load.seconds);
+    units.push_back(rank.load.units);
+  }
+  const auto n = static_cast<hsize_t>(ranks.size());
+  h5::write_array(group.id(), "rank", ranks, {n}, "");
+  h5::write_strings(group.id(), "host", hosts);
+  h5::write_array(group.id(), "bytes_sent", bytes, {n}, "bytes");
+  h5::write_array(group.id(), "seconds", seconds, {n}, "s");
+  h5::write_array(group.id(), "units", units, {n}, "");
+}
+
 }  // namespace
 
 void write_fabric_log(const std::string& path, const FabricLogHeader& header, const topology::ClusterMap& cluster,
@@ -64,6 +89,7 @@ void write_fabric_log(const std::string& path, const FabricLogHeader& header, co
   }
   write_samples(root, "all_pairs", study.all_pairs);
   write_samples(root, "retest", study.retest);
+  if (study.congestion) write_background(root, *study.congestion);
   const auto n = static_cast<hsize_t>(study.all_pairs.count());
   h5::write_array(root, "latency", analysis::latency_matrix(study.all_pairs), {n, n}, "s");
   h5::write_attribute(root, "verdict", analysis::verdict_json(study).dump());

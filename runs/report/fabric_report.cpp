@@ -65,6 +65,24 @@ void group_text(std::string& out, const analysis::FabricStudy& study, const anal
   }
 }
 
+void congestion_text(std::string& out, const analysis::FabricStudy& study,
+                     const analysis::FabricCongestion& congestion) {
+  const analysis::CongestionFigures f = analysis::congestion_figures(study, congestion);
+  const auto& sizes = study.all_pairs.sizes;
+  out +=
+      fmt::format("\nunder {} background traffic from {} rank{} that take no part, {} per rank and unit, {} units:\n",
+                  comm::to_string(congestion.pattern), congestion.background.size(),
+                  congestion.background.size() == 1 ? "" : "s", format_bytes(congestion.unit_bytes), f.units);
+  out += fmt::format(
+      "  {} each way took x{:.2f} the isolated time at p50, x{:.2f} at p99; latency x{:.2f} at p50, "
+      "x{:.2f} at p99\n",
+      sizes.empty() ? "-" : format_bytes(sizes.back()), f.bandwidth.p50, f.bandwidth.p99, f.latency.p50, f.latency.p99);
+  out += fmt::format(
+      "  the background sent {} GB/s from each node (median over its nodes), {:.0f} % of the "
+      "participants' isolated median\n",
+      gbs(f.node_load_bytes_s), 100.0 * f.load_share);
+}
+
 std::string text(const analysis::FabricStudy& study) {
   const auto& all = study.all_pairs;
   std::string out = fmt::format(
@@ -74,6 +92,7 @@ std::string text(const analysis::FabricStudy& study) {
                      all.elapsed_s, all.sizes.empty() ? "-" : format_bytes(all.sizes.back()),
                      100.0 * study.judging.threshold);
   for (const auto& group : study.groups) group_text(out, study, group);
+  if (study.congestion) congestion_text(out, study, *study.congestion);
   const auto drain = study.drain();
   std::string hosts;
   for (const auto& host : drain) hosts += (hosts.empty() ? "" : ",") + host;

@@ -420,6 +420,45 @@ class VirtualCluster(unittest.TestCase):
         for way in ("a_to_b_gbs", "b_to_a_gbs"):
             self.assertLess(pair[way], 0.25 * 1.04 * 1e9 / 8 / 1e9, pair)
 
+    def test_fabric_under_background_traffic_reports_the_impact_and_the_load(self):
+        # One rank per node leaves nobody to make the traffic: refused before anything is measured.
+        command = ["mpirun", "--hostfile", self.env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                   *self.env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", "4", "--map-by", "ppr:1:node",
+                   SCALEOUT, "fabric", "--background", "alltoall"]
+        done = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=120)
+        self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+        self.assertIn("--background: 0 ranks of this job take no part, and the background needs at least 2",
+                      done.stderr)
+        # 2 ranks per node: each node's first rank measures, the other makes all-to-all traffic over the
+        # same links.
+        log = os.path.join(self.folder, "fabric-background.h5")
+        command = ["mpirun", "--hostfile", self.env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                   *self.env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", "8", "--map-by", "ppr:2:node",
+                   SCALEOUT, "fabric", "--sizes", "64K,4M", "--iters", "3", "--background", "alltoall",
+                   "--format", "json", "--output", log]
+        done = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=300)
+        self.assertIn(done.returncode, (0, 1), done.stdout + done.stderr)
+        congestion = json.loads(done.stdout)["congestion"]
+        self.assertEqual((congestion["pattern"], congestion["background_ranks"]), ("alltoall", 4), congestion)
+        self.assertGreater(congestion["units"], 0)
+        # The background shares every measured link: the pairs slow down, and it did load the links.
+        self.assertGreater(congestion["bandwidth_impact_p50"], 1.1, congestion)
+        self.assertGreater(congestion["load_share"], 0.1, congestion)
+        with h5py.File(log, "r") as f:
+            isolated = f["all_pairs/receive_s"][-1]
+            congested = f["congested/receive_s"][-1]
+            background = f["background"]
+            self.assertEqual(background.attrs["pattern"], "alltoall")
+            self.assertEqual(list(background["rank"][:]), [1, 3, 5, 7])
+            self.assertEqual([h.decode() for h in background["host"][:]], [f"vnode{k}" for k in range(4)])
+            rates = background["bytes_sent"][:] / background["seconds"][:]
+        # The impact factor and the load, recomputed from the raw samples and the background's counts.
+        self.assertAlmostEqual(congestion["bandwidth_impact_p50"],
+                               np.nanpercentile(congested, 50) / np.nanpercentile(isolated, 50), places=9)
+        self.assertAlmostEqual(congestion["bandwidth_impact_p99"],
+                               np.nanpercentile(congested, 99) / np.nanpercentile(isolated, 99), places=9)
+        self.assertAlmostEqual(congestion["node_load_gbs"], float(np.median(rates)) / 1e9, places=9)
+
     def test_both_transports_complete_and_are_recorded(self):
         for transport in ("ob1-tcp", "ucx"):
             with self.subTest(transport=transport):

@@ -97,6 +97,9 @@ class Fabric(unittest.TestCase):
             (["--output", "x.txt"], "--output: 'x.txt' must end in .h5"),
             (["--message-size", "6"], "--message-size: 6 is not allowed; it must be a positive multiple of 4"),
             (["--iters", "0"], "--iters: 0 is not allowed"),
+            (["--background", "storm"], "--background: 'storm' is not a pattern; allowed: incast, alltoall"),
+            (["--background", "alltoall"], "with --per-rail or --every-rank every rank takes part"),
+            (["--background-size", "6"], "--background-size: 6 is not allowed"),
         ]:
             status, out, err = run("fabric", "--every-rank", *args)
             self.assertEqual((status, out), (2, ""), args)

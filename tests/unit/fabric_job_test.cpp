@@ -55,8 +55,7 @@ TEST(PlanFabric, RefusesEachBadValueNamingItsFlag) {
   EXPECT_NE(refusal([](FabricRequest& r) { r.sizes = "2"; }).find("--sizes"), std::string::npos);
   EXPECT_NE(refusal([](FabricRequest& r) { r.message_size = "6"; }).find("--message-size"), std::string::npos);
   EXPECT_NE(refusal([](FabricRequest& r) { r.output = "fabric.txt"; }).find("--output"), std::string::npos);
-  EXPECT_NE(refusal([](FabricRequest& r) { r.per_rail = r.every_rank = true; }).find("--per-rail"),
-            std::string::npos);
+  EXPECT_NE(refusal([](FabricRequest& r) { r.per_rail = r.every_rank = true; }).find("--per-rail"), std::string::npos);
   EXPECT_EQ(refusal([](FabricRequest&) {}), "");
 }
 

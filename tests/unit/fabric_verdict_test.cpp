@@ -210,9 +210,8 @@ TEST(FabricStudy, ASuspectFastWhenRetestedAloneIsCleared) {
 
 TEST(FabricStudy, ASuspectSlowWhenRetestedIsNamedAndItsHostsDrained) {
   const double slow = gbit / 5;
-  FabricStudy study =
-      study_of(samples_at(gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow},
-                                 {{2, 3}, slow}}));
+  FabricStudy study = study_of(samples_at(
+      gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow}, {{2, 3}, slow}}));
   judge_first(study, 8);
   EXPECT_EQ(retest_pairs(study).size(), 3u);
   study.retest = study.all_pairs;
@@ -226,11 +225,52 @@ TEST(FabricStudy, ASuspectSlowWhenRetestedIsNamedAndItsHostsDrained) {
 
 TEST(FabricStudy, TheRetestBudgetBoundsThePairs) {
   const double slow = gbit / 5;
-  FabricStudy study =
-      study_of(samples_at(gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow},
-                                 {{2, 3}, slow}}));
+  FabricStudy study = study_of(samples_at(
+      gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow}, {{2, 3}, slow}}));
   judge_first(study, 2);
   EXPECT_EQ(retest_pairs(study).size(), 2u);
+}
+
+TEST(Bisection, PairsTheFirstHalfWithTheSecondAndRestsTheOddOneOut) {
+  EXPECT_EQ(comm::bisection_partner(0, 4), 2);
+  EXPECT_EQ(comm::bisection_partner(3, 4), 1);
+  for (int n = 2; n <= 9; ++n) {
+    int resting = 0;
+    for (int me = 0; me < n; ++me) {
+      const int partner = comm::bisection_partner(me, n);
+      if (partner < 0) {
+        ++resting;
+        continue;
+      }
+      EXPECT_NE(partner, me);
+      EXPECT_EQ(comm::bisection_partner(partner, n), me) << "n=" << n;
+    }
+    EXPECT_EQ(resting, n % 2) << "n=" << n;
+  }
+  EXPECT_EQ(comm::bisection_partner(0, 1), -1);
+}
+
+TEST(Congestion, TheImpactIsCongestedOverIsolatedAndTheLoadIsPerNode) {
+  FabricStudy study = study_of(samples_at(gbit, {}));
+  judge_first(study, 8);
+  judge_final(study);
+  FabricCongestion congestion;
+  congestion.congested = samples_at(gbit / 2, {});  // every transfer twice as long
+  congestion.congested.round_trip_s = study.all_pairs.round_trip_s;
+  // Two background ranks on n0 and one on n1: n0 sends 0.25 + 0.25 of the reference, n1 0.25.
+  const auto quarter = [&](int rank, const char* host) {
+    return BackgroundRank{rank, host, {static_cast<std::uint64_t>(gbit / 4), 1.0, 10}};
+  };
+  congestion.background = {quarter(4, "n0"), quarter(5, "n0"), quarter(6, "n1")};
+  const CongestionFigures f = congestion_figures(study, congestion);
+  EXPECT_DOUBLE_EQ(f.bandwidth.p50, 2.0);
+  EXPECT_DOUBLE_EQ(f.bandwidth.p99, 2.0);
+  EXPECT_TRUE(std::isnan(f.latency.p50)) << "no round trips measured in either pass";
+  EXPECT_DOUBLE_EQ(f.node_load_bytes_s, 0.375 * gbit);  // the median of 0.5 and 0.25
+  EXPECT_DOUBLE_EQ(f.load_share, 0.375);
+  EXPECT_EQ(f.units, 30);
+  study.congestion = congestion;
+  EXPECT_EQ(verdict_json(study)["congestion"]["pattern"], "alltoall");
 }
 
 }  // namespace

@@ -1,0 +1,124 @@
+#include "comm/background.hpp"
+
+#include <mpi.h>
+
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "comm/buffer.hpp"
+#include "comm/gather.hpp"
+#include "comm/operations.hpp"
+
+namespace scaleout::comm {
+
+namespace {
+
+constexpr int loaded_tag = 7105;
+constexpr int stop_tag = 7106;
+constexpr int load_tag = 7107;
+
+constexpr std::array<std::pair<BackgroundPattern, const char*>, 4> names = {{
+    {BackgroundPattern::incast, "incast"},
+    {BackgroundPattern::alltoall, "alltoall"},
+    {BackgroundPattern::bisection, "bisection"},
+    {BackgroundPattern::allreduce, "allreduce"},
+}};
+
+std::size_t whole_elements(std::size_t bytes) { return bytes / sizeof(float); }
+
+// One unit of the pattern; the bytes this rank put on the fabric.
+std::uint64_t one_unit(const Communicator& team, BackgroundPattern pattern, Buffer& send, Buffer& receive,
+                       std::size_t bytes, const SumOp& sum) {
+  const int me = team.rank(), n = team.size();
+  switch (pattern) {
+    case BackgroundPattern::incast: {
+      const std::size_t count = whole_elements(bytes);
+      if (me != 0) {
+        isend(team, send.data(), count, ElementType::fp32, 0, load_tag).wait();
+        return count * sizeof(float);
+      }
+      std::vector<Request> incoming;
+      for (int from = 1; from < n; ++from) {
+        const std::size_t at = static_cast<std::size_t>(from - 1) * count * sizeof(float);
+        incoming.push_back(irecv(team, receive.data() + at, count, ElementType::fp32, from, load_tag));
+      }
+      for (Request& request : incoming) request.wait();
+      return 0;
+    }
+    case BackgroundPattern::alltoall: {
+      const std::size_t per_peer = whole_elements(bytes / static_cast<std::size_t>(n));
+      (void)alltoall(team, send.data(), receive.data(), per_peer, ElementType::fp32);
+      return per_peer * sizeof(float) * static_cast<std::size_t>(n - 1);
+    }
+    case BackgroundPattern::bisection: {
+      const int partner = bisection_partner(me, n);
+      if (partner < 0) return 0;
+      const std::size_t count = whole_elements(bytes);
+      (void)sendrecv(team, send.data(), count, partner, receive.data(), count, partner, ElementType::fp32, load_tag);
+      return count * sizeof(float);
+    }
+    case BackgroundPattern::allreduce: {
+      const std::size_t count = whole_elements(bytes);
+      (void)allreduce(team, send.data(), receive.data(), count, ElementType::fp32, sum);
+      return 2 * static_cast<std::uint64_t>(n - 1) * count * sizeof(float) / static_cast<std::uint64_t>(n);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+const char* to_string(BackgroundPattern pattern) noexcept {
+  for (const auto& [value, name] : names) {
+    if (value == pattern) return name;
+  }
+  return "?";
+}
+
+std::optional<BackgroundPattern> background_pattern(std::string_view name) noexcept {
+  for (const auto& [value, known] : names) {
+    if (name == known) return value;
+  }
+  return std::nullopt;
+}
+
+const char* background_patterns() noexcept { return "incast, alltoall, bisection, allreduce"; }
+
+int bisection_partner(int me, int n) noexcept {
+  if (n < 2 || me < 0 || me >= n) return -1;
+  const int paired = n - n % 2;  // an odd team's last rank rests
+  if (me >= paired) return -1;
+  return (me + paired / 2) % paired;
+}
+
+BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
+                           std::size_t bytes, int leader) {
+  const bool first = team.rank() == 0;
+  // The incast's first rank receives from every other.
+  const bool gathers = pattern == BackgroundPattern::incast && first;
+  Buffer send(bytes), receive(gathers ? bytes * static_cast<std::size_t>(team.size() - 1) : bytes);
+  const SumOp sum(ElementType::fp32);
+  Request stop;
+  if (first) stop = irecv(world, nullptr, 0, ElementType::fp32, leader, stop_tag);
+  BackgroundLoad load;
+  const double start = MPI_Wtime();
+  for (bool stopped = false; !stopped;) {
+    load.bytes_sent += one_unit(team, pattern, send, receive, bytes, sum);
+    ++load.units;
+    if (first && load.units == 1) isend(world, nullptr, 0, ElementType::fp32, leader, loaded_tag).wait();
+    stopped = any_rank(team, first && stop.test());
+  }
+  load.seconds = MPI_Wtime() - start;
+  return load;
+}
+
+void wait_for_background(const Communicator& world, int team_first) {
+  irecv(world, nullptr, 0, ElementType::fp32, team_first, loaded_tag).wait();
+}
+
+void stop_background(const Communicator& world, int team_first) {
+  isend(world, nullptr, 0, ElementType::fp32, team_first, stop_tag).wait();
+}
+
+}  // namespace scaleout::comm
