@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "analysis/fabric_verdict.hpp"
-#include "comm/background.hpp"
+#include "comm/background_record.hpp"
 #include "comm/fabric_record.hpp"
 
 namespace scaleout::analysis {

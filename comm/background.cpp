@@ -2,8 +2,6 @@
 
 #include <mpi.h>
 
-#include <array>
-#include <utility>
 #include <vector>
 
 #include "comm/buffer.hpp"
@@ -17,13 +15,6 @@ namespace {
 constexpr int loaded_tag = 7105;
 constexpr int stop_tag = 7106;
 constexpr int load_tag = 7107;
-
-constexpr std::array<std::pair<BackgroundPattern, const char*>, 4> names = {{
-    {BackgroundPattern::incast, "incast"},
-    {BackgroundPattern::alltoall, "alltoall"},
-    {BackgroundPattern::bisection, "bisection"},
-    {BackgroundPattern::allreduce, "allreduce"},
-}};
 
 std::size_t whole_elements(std::size_t bytes) { return bytes / sizeof(float); }
 
@@ -68,29 +59,6 @@ std::uint64_t one_unit(const Communicator& team, BackgroundPattern pattern, Buff
 }
 
 }  // namespace
-
-const char* to_string(BackgroundPattern pattern) noexcept {
-  for (const auto& [value, name] : names) {
-    if (value == pattern) return name;
-  }
-  return "?";
-}
-
-std::optional<BackgroundPattern> background_pattern(std::string_view name) noexcept {
-  for (const auto& [value, known] : names) {
-    if (name == known) return value;
-  }
-  return std::nullopt;
-}
-
-const char* background_patterns() noexcept { return "incast, alltoall, bisection, allreduce"; }
-
-int bisection_partner(int me, int n) noexcept {
-  if (n < 2 || me < 0 || me >= n) return -1;
-  const int paired = n - n % 2;  // an odd team's last rank rests
-  if (me >= paired) return -1;
-  return (me + paired / 2) % paired;
-}
 
 BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
                            std::size_t bytes, int leader) {

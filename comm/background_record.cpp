@@ -1,0 +1,42 @@
+#include "comm/background_record.hpp"
+
+#include <array>
+#include <utility>
+
+namespace scaleout::comm {
+
+namespace {
+
+constexpr std::array<std::pair<BackgroundPattern, const char*>, 4> names = {{
+    {BackgroundPattern::incast, "incast"},
+    {BackgroundPattern::alltoall, "alltoall"},
+    {BackgroundPattern::bisection, "bisection"},
+    {BackgroundPattern::allreduce, "allreduce"},
+}};
+
+}  // namespace
+
+const char* to_string(BackgroundPattern pattern) noexcept {
+  for (const auto& [value, name] : names) {
+    if (value == pattern) return name;
+  }
+  return "?";
+}
+
+std::optional<BackgroundPattern> background_pattern(std::string_view name) noexcept {
+  for (const auto& [value, known] : names) {
+    if (name == known) return value;
+  }
+  return std::nullopt;
+}
+
+const char* background_patterns() noexcept { return "incast, alltoall, bisection, allreduce"; }
+
+int bisection_partner(int me, int n) noexcept {
+  if (n < 2 || me < 0 || me >= n) return -1;
+  const int paired = n - n % 2;  // an odd team's last rank rests
+  if (me >= paired) return -1;
+  return (me + paired / 2) % paired;
+}
+
+}  // namespace scaleout::comm

@@ -1,0 +1,31 @@
+#pragma once
+// What `scaleout fabric --background` loads the fabric with and what each background rank did, without
+// MPI: the analysis and the log read these (comm/background.hpp runs the load).
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace scaleout::comm {
+
+// incast: every rank of the team sends to the team's first rank; alltoall: every rank to every other;
+// bisection: each rank of the first half with its partner in the second, both ways; allreduce: the MPI
+// library's allreduce over the team.
+enum class BackgroundPattern { incast, alltoall, bisection, allreduce };
+const char* to_string(BackgroundPattern pattern) noexcept;
+std::optional<BackgroundPattern> background_pattern(std::string_view name) noexcept;
+// "incast, alltoall, bisection, allreduce", for messages.
+const char* background_patterns() noexcept;
+
+// Rank `me`'s partner in a bisection of `n` ranks: me + n/2 (mod n); -1 for the last rank when n is
+// odd (it rests).
+int bisection_partner(int me, int n) noexcept;
+
+// What one background rank did.
+struct BackgroundLoad {
+  std::uint64_t bytes_sent = 0;  // put on the fabric (allreduce: a ring's 2 (n-1)/n of the vector)
+  double seconds = 0.0;          // from its first unit's start to its last unit's end
+  std::int64_t units = 0;
+};
+
+}  // namespace scaleout::comm
