@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <limits>
+#include <map>
 
 #include "runs/usage_error.hpp"
 
@@ -94,6 +97,27 @@ std::vector<std::uint64_t> parse_sizes(std::string_view raw, std::string_view ar
     if (size > max / factor) break;  // the next one would pass max (or overflow)
   }
   return sizes;
+}
+
+std::optional<double> parse_bit_rate(std::string_view text) {
+  double number = 0.0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || !std::isfinite(number) || number <= 0.0) return std::nullopt;
+  std::string unit(end, text.data() + text.size());
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::map<std::string, double> units = {{"", 1.0},     {"bit", 1.0},  {"kbit", 1e3},
+                                                      {"mbit", 1e6}, {"gbit", 1e9}, {"tbit", 1e12}};
+  const auto found = units.find(unit);
+  if (found == units.end()) return std::nullopt;
+  return number * found->second;
+}
+
+double parse_rate_bytes(std::string_view text, std::string_view argument) {
+  const auto bits = parse_bit_rate(text);
+  if (!bits) {
+    throw UsageError(fmt::format("{}: '{}' is not a rate; use for example 100gbit, 25gbit or 200mbit", argument, text));
+  }
+  return *bits / 8.0;
 }
 
 std::string format_bytes(std::uint64_t bytes) {

@@ -23,6 +23,9 @@ Body declare(CLI::App& bench) {
       .add_option("--algorithm", a->algorithm,
                   "Algorithm: auto (as NCCL chooses), ring, tree (allreduce), library (the MPI's own collectives)")
       ->capture_default_str();
+  bench.add_option("--expect-rate", a->expect_rate,
+                   "The rate each node's network link gives each way (100gbit, 25gbit): across nodes, the share of "
+                   "it that net reached and the busbw that would fill it");
   bench.add_option("--output", a->output, "Also write the results to FILE.json or FILE.csv");
   bench.add_flag("--overwrite", a->overwrite, "Replace the --output file if it exists");
   bench.add_option("--seed", a->seed, "Seed of the synthetic payloads")->capture_default_str()->check(whole_64_bits);

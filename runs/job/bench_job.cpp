@@ -111,6 +111,7 @@ BenchPlan plan_bench(const BenchRequest& a) {
   plan.options.algorithm = *algorithm;
   plan.output = a.output;
   plan.overwrite = a.overwrite;
+  if (!a.expect_rate.empty()) plan.link_bytes_s = parse_rate_bytes(a.expect_rate, "--expect-rate");
   return plan;
 }
 
@@ -127,7 +128,7 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
       if (!why.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", plan.output, why));
     }
 
-    const BenchContext context{world.size(), identity.nodes, comm::mpi_library(), plan.options};
+    const BenchContext context{world.size(), identity.nodes, comm::mpi_library(), plan.options, plan.link_bytes_s};
     ConsoleTable table(stdout);
     if (root) table.header(context);
 

@@ -3,6 +3,7 @@
 // world and printed as it goes (runs/report/bench_report.hpp). Calibrate runs the same plan.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ struct BenchRequest {
   std::string output;
   bool overwrite = false;  // --output may replace an existing file
   std::uint64_t seed = 1;
+  std::string expect_rate;  // "" for none
 };
 
 // What the request asks for, validated: no MPI is needed to make one.
@@ -36,6 +38,7 @@ struct BenchPlan {
   comm::BenchOptions options;
   std::string output;
   bool overwrite = false;
+  std::optional<double> link_bytes_s;  // each way, from --expect-rate
 };
 
 // "allreduce, reduce_scatter, ..., all": what a request may name.

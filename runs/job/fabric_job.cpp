@@ -27,19 +27,6 @@
 
 namespace scaleout::runs {
 
-std::optional<double> parse_bit_rate(const std::string& text) {
-  double number = 0.0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (error != std::errc() || !std::isfinite(number) || number <= 0.0) return std::nullopt;
-  std::string unit(end, text.data() + text.size());
-  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::map<std::string, double> units = {{"", 1.0},     {"bit", 1.0},  {"kbit", 1e3},
-                                                      {"mbit", 1e6}, {"gbit", 1e9}, {"tbit", 1e12}};
-  const auto found = units.find(unit);
-  if (found == units.end()) return std::nullopt;
-  return number * found->second;
-}
-
 FabricPlan plan_fabric(const FabricRequest& a) {
   FabricPlan plan;
   plan.options.sizes = parse_sizes(a.sizes, "--sizes");
@@ -69,12 +56,7 @@ FabricPlan plan_fabric(const FabricRequest& a) {
   }
   plan.judging.threshold = a.threshold;
   if (!a.expect_rate.empty()) {
-    const auto bits = parse_bit_rate(a.expect_rate);
-    if (!bits) {
-      throw UsageError(
-          fmt::format("--expect-rate: '{}' is not a rate; use for example 100gbit, 25gbit or 200mbit", a.expect_rate));
-    }
-    plan.judging.expected_bytes_s = *bits / 8.0;
+    plan.judging.expected_bytes_s = parse_rate_bytes(a.expect_rate, "--expect-rate");
   }
   if (a.per_rail && a.every_rank) throw UsageError("--per-rail and --every-rank: choose one");
   plan.scope = a.per_rail     ? FabricScope::per_rail

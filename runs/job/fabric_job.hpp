@@ -48,10 +48,6 @@ struct FabricPlan {
   Format format = Format::text;
 };
 
-// The rate in bits per second of "100gbit", "25Gbit", "200mbit", "500kbit" or "1000000" (as tc writes
-// rates); nullopt when it is none of those.
-std::optional<double> parse_bit_rate(const std::string& text);
-
 // Throws UsageError naming the option at fault.
 FabricPlan plan_fabric(const FabricRequest& request);
 // The verdict's exit status on every rank: exit_ok healthy, exit_fabric_fault when something is named.

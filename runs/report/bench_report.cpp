@@ -12,8 +12,17 @@
 
 namespace scaleout::runs {
 
+std::optional<LinkShare> link_share(const comm::BenchRecord& record, const BenchContext& context) {
+  if (!context.link_bytes_s || !record.tiers || record.tiers->network_per_node == 0) return std::nullopt;
+  const comm::BenchFigures f = comm::figures(record);
+  const double share = f.network_gbs * 1e9 / *context.link_bytes_s;
+  return LinkShare{share, f.busbw_gbs / share};
+}
+
 void ConsoleTable::header(const BenchContext& c) {
   tiers_ = c.nodes > 1;
+  link_ = tiers_ && c.link_bytes_s.has_value();
+  context_ = c;
   const auto& o = c.options;
   fmt::print(out_, "# scaleout bench {}: {} rank{} on {} node{}, {}\n", version(), c.ranks, c.ranks == 1 ? "" : "s",
              c.nodes, c.nodes == 1 ? "" : "s", c.mpi_library);
@@ -29,9 +38,18 @@ void ConsoleTable::header(const BenchContext& c) {
                "link), node = the most bytes one rank sends inside its node / p50 (its node fabric); - for the "
                "library's algorithms\n");
   }
+  if (link_) {
+    fmt::print(out_,
+               "# against the link's {:.3f} GB/s each way (--expect-rate): link = net / the link's rate, peak = "
+               "the busbw at which net would fill the link\n",
+               *c.link_bytes_s / 1e9);
+  } else if (c.link_bytes_s) {
+    fmt::print(out_, "# --expect-rate: one node, no network link to compare with\n");
+  }
   fmt::print(out_, "#\n# {:<15}{:<10}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{}{:>8}\n", "collective",
              "algorithm", "bytes", "min", "p50", "p95", "p99", "max", "algbw", "busbw",
-             tiers_ ? fmt::format("{:>9}{:>9}", "net", "node") : "", "wrong");
+             tiers_ ? fmt::format("{:>9}{:>9}", "net", "node") : "",
+             link_ ? fmt::format("{:>7}{:>9}", "link", "peak") : "", "wrong");
   std::fflush(out_);
 }
 
@@ -43,11 +61,35 @@ void ConsoleTable::row(const comm::BenchRecord& r) const {
     tiers = r.tiers ? fmt::format("{:>9.3f}{:>9.3f}", f.network_gbs, f.intra_node_gbs)
                     : fmt::format("{:>9}{:>9}", "-", "-");
   }
-  fmt::print(out_, "  {:<15}{:<10}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{}{:>8}\n",
+  std::string link;
+  if (link_) {
+    const auto against = link_share(r, context_);
+    link = against ? fmt::format("{:>6.0f}%{:>9.3f}", 100.0 * against->share, against->peak_busbw_gbs)
+                   : fmt::format("{:>7}{:>9}", "-", "-");
+  }
+  fmt::print(out_, "  {:<15}{:<10}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{}{}{:>8}\n",
              r.collective, r.algorithm, r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99,
-             f.time_us.max, f.algbw_gbs, f.busbw_gbs, tiers, wrong);
+             f.time_us.max, f.algbw_gbs, f.busbw_gbs, tiers, link, wrong);
   std::fflush(out_);
 }
+
+namespace {
+
+nlohmann::json tiers_json(const comm::BenchRecord& r, const BenchContext& c) {
+  if (!r.tiers) return nullptr;
+  const comm::BenchFigures f = comm::figures(r);
+  nlohmann::json tiers = {{"network_bytes_per_node", r.tiers->network_per_node},
+                          {"intra_node_bytes_per_rank", r.tiers->intra_node_per_rank},
+                          {"network_gbs", f.network_gbs},
+                          {"intra_node_gbs", f.intra_node_gbs}};
+  if (const auto against = link_share(r, c)) {
+    tiers["link_share"] = against->share;
+    tiers["peak_busbw_gbs"] = against->peak_busbw_gbs;
+  }
+  return tiers;
+}
+
+}  // namespace
 
 nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchRecord> records) {
   nlohmann::json results = nlohmann::json::array();
@@ -68,11 +110,7 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
                        {"algbw_gbs", f.algbw_gbs},
                        {"busbw_gbs", f.busbw_gbs},
                        {"bus_factor", r.bus_factor},
-                       {"tiers", r.tiers ? nlohmann::json{{"network_bytes_per_node", r.tiers->network_per_node},
-                                                          {"intra_node_bytes_per_rank", r.tiers->intra_node_per_rank},
-                                                          {"network_gbs", f.network_gbs},
-                                                          {"intra_node_gbs", f.intra_node_gbs}}
-                                         : nlohmann::json(nullptr)},
+                       {"tiers", tiers_json(r, c)},
                        {"iterations_us", iterations_us},
                        {"wrong", r.wrong ? nlohmann::json(*r.wrong) : nlohmann::json(nullptr)}});
   }
@@ -86,6 +124,7 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
           {"iterations", c.options.iterations},
           {"warmup", c.options.warmup},
           {"check", c.options.check},
+          {"expected_link_gbs", c.link_bytes_s ? nlohmann::json(*c.link_bytes_s / 1e9) : nlohmann::json(nullptr)},
           {"scaleout_version", version()}};
 }
 

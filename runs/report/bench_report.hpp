@@ -3,6 +3,7 @@
 // table streams a line per size as it is measured; JSON and CSV are written once at the end.
 
 #include <cstdio>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -17,7 +18,16 @@ struct BenchContext {
   int nodes = 0;
   std::string mpi_library;
   comm::BenchOptions options;
+  std::optional<double> link_bytes_s;  // a node's network link, each way (--expect-rate)
 };
+
+// Against the network link's rate: the share of it that `net` reached, and the busbw at which `net`
+// would fill it (the record's algorithm and placement moving the same bytes per node).
+struct LinkShare {
+  double share = 0.0;
+  double peak_busbw_gbs = 0.0;
+};
+std::optional<LinkShare> link_share(const comm::BenchRecord& record, const BenchContext& context);
 
 class ConsoleTable {
  public:
@@ -29,6 +39,8 @@ class ConsoleTable {
  private:
   std::FILE* out_;
   bool tiers_ = false;
+  bool link_ = false;
+  BenchContext context_;
 };
 
 nlohmann::json bench_json(const BenchContext& context, std::span<const comm::BenchRecord> records);

@@ -266,7 +266,7 @@ class VirtualCluster(unittest.TestCase):
         command = ["mpirun", "--hostfile", self.env["SCALEOUT_VCLUSTER_HOSTFILE"],
                    *self.env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", "4", "--map-by", "ppr:2:node",
                    SCALEOUT, "bench", "allreduce", "--sizes", "4M", "--algorithm", "ring", "--iters", "3",
-                   "--warmup", "1", "--output", path]
+                   "--warmup", "1", "--expect-rate", "1gbit", "--output", path]
         done = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=180)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         self.assertIn("net = the most bytes one node's ranks send to other nodes", done.stdout)
@@ -277,6 +277,10 @@ class VirtualCluster(unittest.TestCase):
         self.assertEqual(tiers["network_bytes_per_node"], 2 * 3 * result["bytes"] // 4)
         self.assertGreater(tiers["network_gbs"], 0.06, tiers)
         self.assertLess(tiers["network_gbs"], 0.13, tiers)
+        # Against the link: the share net reached, and the busbw that would fill the link.
+        self.assertIn("against the link's 0.125 GB/s each way (--expect-rate)", done.stdout)
+        self.assertAlmostEqual(tiers["link_share"], tiers["network_gbs"] / 0.125, places=9)
+        self.assertAlmostEqual(tiers["peak_busbw_gbs"], result["busbw_gbs"] / tiers["link_share"], places=9)
 
     def test_decode_with_tp_across_nodes_turns_communication_bound(self):
         # The same replica of tp 2, inside one node and across two: decode's allreduces of b h B are

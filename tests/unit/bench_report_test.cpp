@@ -27,7 +27,7 @@ std::vector<comm::BenchRecord> two_records() {
   return {checked, unchecked};
 }
 
-BenchContext context() { return {4, 1, "Open MPI v4.1.4", comm::BenchOptions{}}; }
+BenchContext context() { return {4, 1, "Open MPI v4.1.4", comm::BenchOptions{}, std::nullopt}; }
 
 TEST(BenchJson, HasTheDocumentedStructure) {
   const auto records = two_records();
@@ -115,6 +115,45 @@ TEST(ConsoleTable, AcrossNodesPrintsEachTiersBytesOverTheMedian) {
   const auto json = bench_json(spanning, records);
   EXPECT_DOUBLE_EQ(json["results"][0]["tiers"]["network_gbs"].get<double>(), 2.0);
   EXPECT_TRUE(json["results"][1]["tiers"].is_null());
+}
+
+TEST(ConsoleTable, AgainstTheLinkRatePrintsTheShareAndThePeakBusbw) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  ConsoleTable table(out);
+  auto spanning = context();
+  spanning.nodes = 2;
+  spanning.link_bytes_s = 4e9;
+  table.header(spanning);
+  auto records = two_records();
+  records[0].tiers = comm::BenchRecord::TierBytes{40'000, 10'000};  // net 2 GB/s: half the link
+  records[1].tiers.reset();
+  for (const auto& r : records) table.row(r);
+  std::rewind(out);
+  std::string text;
+  for (int c; (c = std::fgetc(out)) != EOF;) text.push_back(static_cast<char>(c));
+  std::fclose(out);
+  EXPECT_NE(text.find("against the link's 4.000 GB/s each way"), std::string::npos) << text;
+  // busbw 4096 B / 20 us x 1.5 = 0.307 GB/s at half the link: 0.614 would fill it.
+  const auto first = text.substr(text.find("  allreduce"));
+  EXPECT_NE(first.find("    50%    0.614"), std::string::npos) << first;
+  const auto json = bench_json(spanning, records);
+  EXPECT_DOUBLE_EQ(json["expected_link_gbs"].get<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(json["results"][0]["tiers"]["link_share"].get<double>(), 0.5);
+  EXPECT_NEAR(json["results"][0]["tiers"]["peak_busbw_gbs"].get<double>(), 2 * 4096 / 20e-6 * 1.5 / 1e9, 1e-12);
+  // One node has no link to compare with, and says so.
+  std::FILE* one = std::tmpfile();
+  ASSERT_NE(one, nullptr);
+  ConsoleTable alone(one);
+  auto single = context();
+  single.link_bytes_s = 4e9;
+  alone.header(single);
+  std::rewind(one);
+  std::string said;
+  for (int c; (c = std::fgetc(one)) != EOF;) said.push_back(static_cast<char>(c));
+  std::fclose(one);
+  EXPECT_NE(said.find("--expect-rate: one node, no network link to compare with"), std::string::npos) << said;
+  EXPECT_EQ(said.find("peak"), std::string::npos) << "no link columns on one node: " << said;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// `scaleout fabric`'s request turned into a plan: rates in tc's units, sizes in whole elements, and a
+// `scaleout fabric`'s request turned into a plan: the rate in bytes per second, sizes in whole elements, and a
 // usage error naming the flag for every value it refuses.
 
 #include <gtest/gtest.h>
@@ -10,17 +10,6 @@
 
 namespace scaleout::runs {
 namespace {
-
-TEST(ParseBitRate, ReadsTcUnits) {
-  EXPECT_DOUBLE_EQ(*parse_bit_rate("100gbit"), 100e9);
-  EXPECT_DOUBLE_EQ(*parse_bit_rate("200Mbit"), 200e6);
-  EXPECT_DOUBLE_EQ(*parse_bit_rate("2.5gbit"), 2.5e9);
-  EXPECT_DOUBLE_EQ(*parse_bit_rate("500kbit"), 500e3);
-  EXPECT_DOUBLE_EQ(*parse_bit_rate("1000"), 1000.0);
-  for (const char* bad : {"", "fast", "gbit", "-1gbit", "0gbit", "10gb", "nan", "inf", "1e999gbit"}) {
-    EXPECT_FALSE(parse_bit_rate(bad).has_value()) << bad;
-  }
-}
 
 TEST(PlanFabric, SortsSizesIntoWholeElementsAndConvertsTheRate) {
   FabricRequest request;

@@ -18,16 +18,21 @@ namespace {
 
 constexpr double gbit = 1e9 / 8;  // bytes per second of 1 Gbit/s
 
+// Entry [row][column] of an n x n matrix kept row by row.
+std::size_t cell(int row, int column, int n) {
+  return static_cast<std::size_t>(row) * static_cast<std::size_t>(n) + static_cast<std::size_t>(column);
+}
+
 // n x n directions at `rate`, NaN on the diagonal.
 std::vector<double> uniform(int n, double rate) {
-  std::vector<double> m(static_cast<std::size_t>(n * n), rate);
-  for (int k = 0; k < n; ++k) m[static_cast<std::size_t>(k * n + k)] = std::nan("");
+  std::vector<double> m(cell(n, 0, n), rate);
+  for (int k = 0; k < n; ++k) m[cell(k, k, n)] = std::nan("");
   return m;
 }
 
 void set_both(std::vector<double>& m, int n, int a, int b, double rate) {
-  m[static_cast<std::size_t>(a * n + b)] = rate;
-  m[static_cast<std::size_t>(b * n + a)] = rate;
+  m[cell(a, b, n)] = rate;
+  m[cell(b, a, n)] = rate;
 }
 
 // Every direction gets a deterministic wobble of up to +-`share` of its rate.
@@ -97,7 +102,7 @@ TEST(JudgeFabric, ASlowPairIsNamedNotItsNodes) {
 TEST(JudgeFabric, OneSlowDirectionNamesItsPair) {
   const int n = 4;
   auto m = uniform(n, gbit);
-  m[static_cast<std::size_t>(3 * n + 0)] = gbit / 3;  // 3 -> 0 only
+  m[cell(3, 0, n)] = gbit / 3;  // 3 -> 0 only
   const auto verdict = judge_fabric(m, n, {});
   ASSERT_EQ(verdict.pairs.size(), 1u);
   EXPECT_EQ(verdict.pairs[0].a, 0);

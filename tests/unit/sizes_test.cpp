@@ -16,6 +16,24 @@ std::string error_of(const std::string& text) {
   return "(accepted)";
 }
 
+TEST(Sizes, RatesInTcUnits) {
+  EXPECT_DOUBLE_EQ(*parse_bit_rate("100gbit"), 100e9);
+  EXPECT_DOUBLE_EQ(*parse_bit_rate("200Mbit"), 200e6);
+  EXPECT_DOUBLE_EQ(*parse_bit_rate("2.5gbit"), 2.5e9);
+  EXPECT_DOUBLE_EQ(*parse_bit_rate("500kbit"), 500e3);
+  EXPECT_DOUBLE_EQ(*parse_bit_rate("1000"), 1000.0);
+  for (const char* bad : {"", "fast", "gbit", "-1gbit", "0gbit", "10gb", "nan", "inf", "1e999gbit"}) {
+    EXPECT_FALSE(parse_bit_rate(bad).has_value()) << bad;
+  }
+  EXPECT_DOUBLE_EQ(parse_rate_bytes("1gbit", "--expect-rate"), 125e6);
+  try {
+    (void)parse_rate_bytes("fast", "--expect-rate");
+    ADD_FAILURE() << "no usage error";
+  } catch (const UsageError& error) {
+    EXPECT_STREQ(error.what(), "--expect-rate: 'fast' is not a rate; use for example 100gbit, 25gbit or 200mbit");
+  }
+}
+
 TEST(Sizes, BytesWithBinaryUnits) {
   EXPECT_EQ(parse_bytes("4096", "--x"), 4096u);
   EXPECT_EQ(parse_bytes("4K", "--x"), 4096u);
