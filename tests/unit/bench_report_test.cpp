@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 
 namespace scaleout::runs {
 namespace {
@@ -74,16 +75,22 @@ TEST(BenchOutput, FormatFollowsTheExtension) {
   EXPECT_EQ(output_format("json"), "");
 }
 
-TEST(ConsoleTable, PrintsOneLinePerRecordWithTheFigures) {
+// What a console table prints for `records` under `context`.
+std::string printed(const BenchContext& context, const std::vector<comm::BenchRecord>& records) {
   std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
+  if (out == nullptr) throw std::runtime_error("no temporary file");
   ConsoleTable table(out);
-  table.header(context());
-  for (const auto& r : two_records()) table.row(r);
+  table.header(context);
+  for (const auto& r : records) table.row(r);
   std::rewind(out);
   std::string text;
   for (int c; (c = std::fgetc(out)) != EOF;) text.push_back(static_cast<char>(c));
   std::fclose(out);
+  return text;
+}
+
+TEST(ConsoleTable, PrintsOneLinePerRecordWithTheFigures) {
+  const std::string text = printed(context(), two_records());
   EXPECT_NE(text.find("4 ranks on 1 node"), std::string::npos);
   EXPECT_NE(text.find("allreduce"), std::string::npos);
   EXPECT_NE(text.find("20.0"), std::string::npos);  // p50 in microseconds
@@ -92,21 +99,13 @@ TEST(ConsoleTable, PrintsOneLinePerRecordWithTheFigures) {
 }
 
 TEST(ConsoleTable, AcrossNodesPrintsEachTiersBytesOverTheMedian) {
-  std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
-  ConsoleTable table(out);
   auto spanning = context();
   spanning.nodes = 2;
-  table.header(spanning);
   auto records = two_records();
   // 20 us at p50: 40 KB through a node's link is 2 GB/s, 10 KB inside a node 0.5 GB/s.
   records[0].tiers = comm::BenchRecord::TierBytes{40'000, 10'000};
   records[1].tiers.reset();  // the library's: unknown
-  for (const auto& r : records) table.row(r);
-  std::rewind(out);
-  std::string text;
-  for (int c; (c = std::fgetc(out)) != EOF;) text.push_back(static_cast<char>(c));
-  std::fclose(out);
+  const std::string text = printed(spanning, records);
   EXPECT_NE(text.find("net = the most bytes one node's ranks send to other nodes"), std::string::npos) << text;
   const auto first = text.substr(text.find("  allreduce"));
   EXPECT_NE(first.find("    2.000    0.500"), std::string::npos) << first;
@@ -118,21 +117,13 @@ TEST(ConsoleTable, AcrossNodesPrintsEachTiersBytesOverTheMedian) {
 }
 
 TEST(ConsoleTable, AgainstTheLinkRatePrintsTheShareAndThePeakBusbw) {
-  std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
-  ConsoleTable table(out);
   auto spanning = context();
   spanning.nodes = 2;
   spanning.link_bytes_s = 4e9;
-  table.header(spanning);
   auto records = two_records();
   records[0].tiers = comm::BenchRecord::TierBytes{40'000, 10'000};  // net 2 GB/s: half the link
   records[1].tiers.reset();
-  for (const auto& r : records) table.row(r);
-  std::rewind(out);
-  std::string text;
-  for (int c; (c = std::fgetc(out)) != EOF;) text.push_back(static_cast<char>(c));
-  std::fclose(out);
+  const std::string text = printed(spanning, records);
   EXPECT_NE(text.find("against the link's 4.000 GB/s each way"), std::string::npos) << text;
   // busbw 4096 B / 20 us x 1.5 = 0.307 GB/s at half the link: 0.614 would fill it.
   const auto first = text.substr(text.find("  allreduce"));
@@ -142,16 +133,9 @@ TEST(ConsoleTable, AgainstTheLinkRatePrintsTheShareAndThePeakBusbw) {
   EXPECT_DOUBLE_EQ(json["results"][0]["tiers"]["link_share"].get<double>(), 0.5);
   EXPECT_NEAR(json["results"][0]["tiers"]["peak_busbw_gbs"].get<double>(), 2 * 4096 / 20e-6 * 1.5 / 1e9, 1e-12);
   // One node has no link to compare with, and says so.
-  std::FILE* one = std::tmpfile();
-  ASSERT_NE(one, nullptr);
-  ConsoleTable alone(one);
   auto single = context();
   single.link_bytes_s = 4e9;
-  alone.header(single);
-  std::rewind(one);
-  std::string said;
-  for (int c; (c = std::fgetc(one)) != EOF;) said.push_back(static_cast<char>(c));
-  std::fclose(one);
+  const std::string said = printed(single, {});
   EXPECT_NE(said.find("--expect-rate: one node, no network link to compare with"), std::string::npos) << said;
   EXPECT_EQ(said.find("peak"), std::string::npos) << "no link columns on one node: " << said;
 }

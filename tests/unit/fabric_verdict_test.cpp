@@ -213,10 +213,15 @@ TEST(FabricStudy, ASuspectFastWhenRetestedAloneIsCleared) {
   EXPECT_TRUE(study.drain().empty());
 }
 
-TEST(FabricStudy, ASuspectSlowWhenRetestedIsNamedAndItsHostsDrained) {
+// n3 at a fifth of the rate to and from every peer.
+comm::FabricSamples node_three_slow() {
   const double slow = gbit / 5;
-  FabricStudy study = study_of(samples_at(
-      gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow}, {{2, 3}, slow}}));
+  return samples_at(gbit,
+                    {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow}, {{2, 3}, slow}});
+}
+
+TEST(FabricStudy, ASuspectSlowWhenRetestedIsNamedAndItsHostsDrained) {
+  FabricStudy study = study_of(node_three_slow());
   judge_first(study, 8);
   EXPECT_EQ(retest_pairs(study).size(), 3u);
   study.retest = study.all_pairs;
@@ -229,9 +234,7 @@ TEST(FabricStudy, ASuspectSlowWhenRetestedIsNamedAndItsHostsDrained) {
 }
 
 TEST(FabricStudy, TheRetestBudgetBoundsThePairs) {
-  const double slow = gbit / 5;
-  FabricStudy study = study_of(samples_at(
-      gbit, {{{3, 0}, slow}, {{3, 1}, slow}, {{3, 2}, slow}, {{0, 3}, slow}, {{1, 3}, slow}, {{2, 3}, slow}}));
+  FabricStudy study = study_of(node_three_slow());
   judge_first(study, 2);
   EXPECT_EQ(retest_pairs(study).size(), 2u);
 }
