@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace scaleout::analysis {
 
@@ -21,13 +22,21 @@ struct CompareOptions {
 
 struct MetricComparison {
   std::string metric;
-  double before = 0, after = 0;  // medians over steps
+  double before = 0, after = 0;  // medians over steps (of several runs: the median of their medians)
   double ratio = 1, low = 1, high = 1;
   Verdict verdict = Verdict::unchanged;
+  int runs_before = 1, runs_after = 1;  // more than one on a side: the interval holds run-to-run variation
 };
 
 // Lower is better (times). Both samples must be non-empty with a positive median.
 MetricComparison compare_metric(const std::string& metric, std::span<const double> before,
                                 std::span<const double> after, const CompareOptions& options);
+
+// Several runs per side (repeats on other days or nodes), each its steps: the ratio of the medians of
+// the runs' medians, its interval from a two-level bootstrap (the runs drawn with replacement, then
+// each drawn run's steps), so that it holds the variation from run to run and not only from step to
+// step. With one run per side it is compare_metric, draw for draw.
+MetricComparison compare_metric_runs(const std::string& metric, const std::vector<std::span<const double>>& before,
+                                     const std::vector<std::span<const double>>& after, const CompareOptions& options);
 
 }  // namespace scaleout::analysis

@@ -44,6 +44,41 @@ nlohmann::json parse_bench(const BenchOutput& output) {
   }
 }
 
+// Step, compute, bubble and each group's exposed time, over the runs of one scale on each side.
+std::vector<MetricComparison> compare_metrics(const std::vector<const MeasuredRun*>& before,
+                                              const std::vector<const MeasuredRun*>& after,
+                                              const CompareOptions& options) {
+  using Series = std::map<std::string, std::vector<double>>;
+  std::vector<Series> series_before, series_after;
+  for (const MeasuredRun* run : before) series_before.push_back(per_step_series(run->rows));
+  for (const MeasuredRun* run : after) series_after.push_back(per_step_series(run->rows));
+  std::vector<std::string> names = {"step", "compute", "bubble"};
+  for (const auto& [name, values] : series_before.front()) {
+    if (name.rfind("exposed_", 0) == 0) names.push_back(name);
+  }
+  // The metric's steps in every run of a side, or nothing when a run lacks it.
+  const auto runs_of = [](const std::vector<Series>& side, const std::string& name) {
+    std::vector<std::span<const double>> runs;
+    for (const Series& series : side) {
+      const auto found = series.find(name);
+      if (found == series.end()) return std::vector<std::span<const double>>{};
+      runs.emplace_back(found->second);
+    }
+    return runs;
+  };
+  std::vector<MetricComparison> metrics;
+  for (const auto& name : names) {
+    const auto b = runs_of(series_before, name), a = runs_of(series_after, name);
+    if (b.empty() || a.empty()) continue;
+    // A part of the step that is zero before (no pipeline: no bubble) has no ratio to speak of.
+    std::vector<double> sorted(b.front().begin(), b.front().end());
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted[sorted.size() / 2] <= 0) continue;
+    metrics.push_back(compare_metric_runs(name, b, a, options));
+  }
+  return metrics;
+}
+
 }  // namespace
 
 std::vector<ScaleComparison> compare_bench(const BenchOutput& before_output, const BenchOutput& after_output,
@@ -81,39 +116,35 @@ std::vector<ScaleComparison> compare_bench(const BenchOutput& before_output, con
 
 std::vector<ScaleComparison> compare_runs(const std::vector<const MeasuredRun*>& before,
                                           const std::vector<const MeasuredRun*>& after, const CompareOptions& options) {
-  std::map<std::pair<int, int>, const MeasuredRun*> after_by_scale;
-  for (const MeasuredRun* run : after) after_by_scale[{run->facts.nodes, run->facts.ranks}] = run;
+  return compare_repeats({before}, {after}, options);
+}
+
+std::vector<ScaleComparison> compare_repeats(const Repeats& before, const Repeats& after,
+                                             const CompareOptions& options) {
+  using Scale = std::pair<int, int>;
+  // Every repeat's run at each scale, per side.
+  const auto by_scale = [](const Repeats& repeats) {
+    std::map<Scale, std::vector<const MeasuredRun*>> runs;
+    for (const auto& repeat : repeats) {
+      for (const MeasuredRun* run : repeat) runs[{run->facts.nodes, run->facts.ranks}].push_back(run);
+    }
+    return runs;
+  };
+  const auto runs_before = by_scale(before), runs_after = by_scale(after);
   std::vector<ScaleComparison> scales;
-  for (const MeasuredRun* run : before) {
-    const MeasuredRun& b = *run;
-    const auto found = after_by_scale.find({b.facts.nodes, b.facts.ranks});
-    if (found == after_by_scale.end()) continue;
-    const MeasuredRun& a = *found->second;
-    check_same_workload(b, a);
-    ScaleComparison scale{b.facts.nodes, b.facts.ranks, {}};
-    const auto series_before = per_step_series(b.rows), series_after = per_step_series(a.rows);
-    std::vector<std::string> metrics = {"step", "compute", "bubble"};
-    for (const auto& [name, values] : series_before) {
-      if (name.rfind("exposed_", 0) == 0) metrics.push_back(name);
-    }
-    for (const auto& metric : metrics) {
-      const auto mb = series_before.find(metric), ma = series_after.find(metric);
-      if (mb == series_before.end() || ma == series_after.end()) continue;
-      // A part of the step that is zero before (no pipeline: no bubble) has no ratio to speak of.
-      std::vector<double> sorted = mb->second;
-      std::sort(sorted.begin(), sorted.end());
-      if (sorted[sorted.size() / 2] <= 0) continue;
-      scale.metrics.push_back(compare_metric(metric, mb->second, ma->second, options));
-    }
-    scales.push_back(std::move(scale));
+  for (const auto& [scale, b] : runs_before) {
+    const auto found = runs_after.find(scale);
+    if (found == runs_after.end() || b.size() != before.size() || found->second.size() != after.size()) continue;
+    const auto& a = found->second;
+    for (const MeasuredRun* run : b) check_same_workload(*b.front(), *run);
+    for (const MeasuredRun* run : a) check_same_workload(*b.front(), *run);
+    scales.push_back({scale.first, scale.second, compare_metrics(b, a, options)});
   }
   if (scales.empty()) {
     throw CompareError(
-        "BEFORE and AFTER have no scale in common (node and rank counts); compare runs of the same scale");
+        "BEFORE and AFTER have no scale in common (node and rank counts, in every repeat); compare runs of the "
+        "same scale");
   }
-  std::sort(scales.begin(), scales.end(), [](const ScaleComparison& x, const ScaleComparison& y) {
-    return x.nodes != y.nodes ? x.nodes < y.nodes : x.ranks < y.ranks;
-  });
   return scales;
 }
 

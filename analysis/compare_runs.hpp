@@ -27,6 +27,11 @@ struct ScaleComparison {
 // Per scale in both, ordered by nodes and ranks: step, compute, bubble and each group's exposed time.
 std::vector<ScaleComparison> compare_runs(const std::vector<const MeasuredRun*>& before,
                                           const std::vector<const MeasuredRun*>& after, const CompareOptions& options);
+// The same over repeats: each side several runs or sweeps of the same workload (made on other days or
+// nodes); a scale is compared when every repeat of both sides has it, with compare_metric_runs.
+using Repeats = std::vector<std::vector<const MeasuredRun*>>;
+std::vector<ScaleComparison> compare_repeats(const Repeats& before, const Repeats& after,
+                                             const CompareOptions& options);
 
 // A bench output (`scaleout bench --output X.json`) as its file held it.
 struct BenchOutput {

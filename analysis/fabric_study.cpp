@@ -22,6 +22,15 @@ std::vector<std::string> FabricStudy::drain() const {
   return hosts_named;
 }
 
+namespace {
+
+// Entry [row][column] of an n x n matrix kept row by row.
+std::size_t cell(int row, int column, int n) {
+  return static_cast<std::size_t>(row) * static_cast<std::size_t>(n) + static_cast<std::size_t>(column);
+}
+
+}  // namespace
+
 std::vector<double> bandwidth_matrix(const comm::FabricSamples& samples, std::size_t size) {
   const int n = samples.count();
   std::vector<double> bytes_s(static_cast<std::size_t>(n) * static_cast<std::size_t>(n), std::nan(""));
@@ -31,7 +40,7 @@ std::vector<double> bandwidth_matrix(const comm::FabricSamples& samples, std::si
       if (from == to) continue;
       const double seconds = samples.median_receive_s(size, from, to);
       if (!std::isnan(seconds) && seconds > 0) {
-        bytes_s[static_cast<std::size_t>(from * n + to)] = static_cast<double>(samples.sizes[size]) / seconds;
+        bytes_s[cell(from, to, n)] = static_cast<double>(samples.sizes[size]) / seconds;
       }
     }
   }
@@ -43,7 +52,7 @@ std::vector<double> latency_matrix(const comm::FabricSamples& samples) {
   std::vector<double> seconds(static_cast<std::size_t>(n) * static_cast<std::size_t>(n), std::nan(""));
   for (int a = 0; a < n; ++a) {
     for (int b = 0; b < n; ++b) {
-      if (a != b) seconds[static_cast<std::size_t>(a * n + b)] = samples.latency_s(a, b);
+      if (a != b) seconds[cell(a, b, n)] = samples.latency_s(a, b);
     }
   }
   return seconds;
@@ -57,7 +66,7 @@ std::vector<double> group_matrix(const std::vector<double>& all, int n, const st
   std::vector<double> own(m * m);
   for (std::size_t i = 0; i < m; ++i) {
     for (std::size_t j = 0; j < m; ++j) {
-      own[i * m + j] = all[static_cast<std::size_t>(members[i] * n + members[j])];
+      own[i * m + j] = all[cell(members[i], members[j], n)];
     }
   }
   return own;
@@ -118,9 +127,9 @@ ParticipantFigures participant_figures(const FabricStudy& study, const FabricGro
   std::vector<double> out, in, one_way;
   for (const int peer : group.members) {
     if (peer == me) continue;
-    out.push_back(all[static_cast<std::size_t>(me * n + peer)]);
-    in.push_back(all[static_cast<std::size_t>(peer * n + me)]);
-    one_way.push_back(latency[static_cast<std::size_t>(me * n + peer)]);
+    out.push_back(all[cell(me, peer, n)]);
+    in.push_back(all[cell(peer, me, n)]);
+    one_way.push_back(latency[cell(me, peer, n)]);
   }
   return {comm::median_of_measured(std::move(out)), comm::median_of_measured(std::move(in)),
           comm::median_of_measured(std::move(one_way))};

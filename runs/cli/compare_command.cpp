@@ -31,14 +31,39 @@ analysis::BenchOutput bench_output(const std::string& path) {
   return {path, read_input_file(path, std::uint64_t{256} << 20, "a bench output")};
 }
 
+// "a,b,c": the repeats of one side.
+std::vector<std::string> repeats_of(const std::string& side) {
+  std::vector<std::string> paths;
+  std::size_t at = 0;
+  for (std::size_t comma; (comma = side.find(',', at)) != std::string::npos; at = comma + 1) {
+    paths.push_back(side.substr(at, comma - at));
+  }
+  paths.push_back(side.substr(at));
+  for (const auto& path : paths) {
+    if (path.empty())
+      throw UsageError(fmt::format("'{}': an empty path among the runs; separate paths by commas", side));
+  }
+  return paths;
+}
+
 std::vector<analysis::ScaleComparison> compare_logs(const CompareArguments& a,
                                                     const analysis::CompareOptions& options) {
-  const LoadedRuns before = load_runs({a.before}), after = load_runs({a.after});
-  if (before.serving() || after.serving()) {
-    // Their rows are passes of two kinds; compare's statistics are over training steps.
-    throw UsageError("serving runs are not compared; report them together (scaleout report BEFORE AFTER)");
-  }
-  return analysis::compare_runs(before.measured(), after.measured(), options);
+  std::vector<LoadedRuns> loaded;  // owns the runs the repeats point into
+  const auto load = [&](const std::string& side) {
+    analysis::Repeats repeats;
+    for (const auto& path : repeats_of(side)) {
+      loaded.push_back(load_runs({path}));
+      if (loaded.back().serving()) {
+        // Their rows are passes of two kinds; compare's statistics are over training steps.
+        throw UsageError("serving runs are not compared; report them together (scaleout report BEFORE AFTER)");
+      }
+      repeats.push_back(loaded.back().measured());
+    }
+    return repeats;
+  };
+  loaded.reserve(repeats_of(a.before).size() + repeats_of(a.after).size());
+  const analysis::Repeats before = load(a.before), after = load(a.after);
+  return analysis::compare_repeats(before, after, options);
 }
 
 int compare(const CompareArguments& a) {
@@ -47,6 +72,10 @@ int compare(const CompareArguments& a) {
   }
   if (is_bench_output(a.before) != is_bench_output(a.after)) {
     throw UsageError("BEFORE and AFTER must both be runs (or sweeps) or both bench outputs (.json)");
+  }
+  if (is_bench_output(a.before) &&
+      (a.before.find(',') != std::string::npos || a.after.find(',') != std::string::npos)) {
+    throw UsageError("bench outputs are compared one per side; repeats (A,B,C) are for runs and sweeps");
   }
   ComparisonReport report{.before = a.before, .after = a.after, .bench = is_bench_output(a.before)};
   report.options.confidence = a.confidence;
@@ -63,7 +92,10 @@ int compare(const CompareArguments& a) {
 
 Body declare(CLI::App& app) {
   auto a = std::make_shared<CompareArguments>();
-  app.add_option("before", a->before, "A run log, a sweep folder, or a bench output (.json)")->required();
+  app.add_option("before", a->before,
+                 "A run log, a sweep folder, or a bench output (.json); repeats of a run or sweep separated by commas "
+                 "(A,B,C) base the intervals on run-to-run variation")
+      ->required();
   app.add_option("after", a->after, "The same kind of input, of the same workload or benchmark")->required();
   app.add_option("--confidence", a->confidence, "Confidence of the intervals (default 0.95)")
       ->check(CLI::Range(0.5, 0.999));

@@ -9,6 +9,19 @@ namespace scaleout::runs {
 
 namespace {
 
+// How many runs each side has (the same for every metric), and so what the intervals hold.
+struct Repeats {
+  int before = 1, after = 1;
+  bool across_runs() const { return before > 1 || after > 1; }
+};
+
+Repeats repeats_of(const ComparisonReport& r) {
+  for (const auto& scale : r.scales) {
+    for (const auto& m : scale.metrics) return {m.runs_before, m.runs_after};
+  }
+  return {};
+}
+
 // Milliseconds for steps, microseconds for benchmark iterations.
 std::string shown(double seconds, bool bench) { return fmt::format("{:.2f}", seconds * (bench ? 1e6 : 1e3)); }
 
@@ -18,6 +31,11 @@ std::string json(const ComparisonReport& r, const analysis::Overall& overall) {
                         {"confidence", r.options.confidence},
                         {"min_effect", r.options.min_effect},
                         {"overall", overall.text()},
+                        {"runs_before", repeats_of(r).before},
+                        {"runs_after", repeats_of(r).after},
+                        {"interval_from", repeats_of(r).across_runs() ? "runs"
+                                          : r.bench                   ? "iterations"
+                                                                      : "steps"},
                         {"scales", nlohmann::json::array()}};
   for (const auto& scale : r.scales) {
     nlohmann::json metrics = nlohmann::json::array();
@@ -62,9 +80,20 @@ std::string scale_text(const analysis::ScaleComparison& scale, bool bench) {
 }
 
 std::string text(const ComparisonReport& r, const analysis::Overall& overall) {
+  const Repeats repeats = repeats_of(r);
   std::string out =
-      fmt::format("compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap interval)\n",
-                  r.before, r.after, r.bench ? "iterations" : "steps", 100 * r.options.confidence);
+      repeats.across_runs()
+          ? fmt::format(
+                "compare: before {}, after {} ({} run{} before, {} after: ratio after/before of the medians of "
+                "the runs' medians over steps, {:.0f} % interval from run-to-run variation, a two-level "
+                "bootstrap over the runs and then their steps)\n",
+                r.before, r.after, repeats.before, repeats.before == 1 ? "" : "s", repeats.after,
+                100 * r.options.confidence)
+          : fmt::format(
+                "compare: before {}, after {} (ratio after/before of medians over {}, {:.0f} % bootstrap interval "
+                "from the {} of one run per side)\n",
+                r.before, r.after, r.bench ? "iterations" : "steps", 100 * r.options.confidence,
+                r.bench ? "iterations" : "steps");
   for (const auto& scale : r.scales) out += scale_text(scale, r.bench);
   return out + fmt::format("\noverall: {}\n", overall.text());
 }

@@ -223,6 +223,9 @@ class Compare(unittest.TestCase):
 
         cls.base = make("base")
         cls.slower = make("slower", "--set", "device.peak_tflops=0.25")  # half the device: compute twice as long
+        # Repeats, as a site makes them on other days: two more of each.
+        cls.bases = [cls.base] + [make(f"base-{k}") for k in (2, 3)]
+        cls.slowers = [cls.slower] + [make(f"slower-{k}", "--set", "device.peak_tflops=0.25") for k in (2, 3)]
         cls.bigger = make("bigger", "--set", "batch.global=8")
         cls.one_rank = make("one", ranks=1)
 
@@ -241,6 +244,41 @@ class Compare(unittest.TestCase):
             self.assertLessEqual(metric["low"], 1.0)
             self.assertGreaterEqual(metric["high"], 1.0)
             self.assertEqual(metric["verdict"], "no significant change")
+
+    def test_repeats_per_side_base_the_interval_on_run_to_run_variation(self):
+        before, after = ",".join(self.bases), ",".join(self.slowers)
+        code, out, err = run("compare", before, after, "--format", "json")
+        self.assertEqual(code, 0, err)
+        result = json.loads(out)
+        self.assertEqual((result["runs_before"], result["runs_after"], result["interval_from"]), (3, 3, "runs"))
+        metrics = {m["metric"]: m for m in result["scales"][0]["metrics"]}
+        self.assertEqual(metrics["compute"]["verdict"], "regressed")
+        self.assertAlmostEqual(metrics["compute"]["ratio"], 2.0, delta=0.1)
+        # The point estimate is the median of the runs' medians, recomputed from the logs.
+        medians = []
+        for log in self.bases:
+            with h5py.File(log, "r") as f:
+                steps = f["steps"][:]
+                measured = steps[steps["warmup"] == 0] if "warmup" in steps.dtype.names else steps
+                per_step = {}
+                for row in measured:
+                    per_step.setdefault(int(row["step"]), []).append(float(row["step_s"]))
+                medians.append(np.median([max(v) for v in per_step.values()]))
+        self.assertAlmostEqual(metrics["step"]["before_s"], float(np.median(medians)), places=9)
+        code, out, err = run("compare", before, after)
+        self.assertEqual(code, 0, err)
+        self.assertIn("3 runs before, 3 after", out)
+        self.assertIn("interval from run-to-run variation", out)
+        # One run per side says so too.
+        code, out, err = run("compare", self.base, self.slower)
+        self.assertIn("from the steps of one run per side", out)
+        # Repeats of bench outputs and empty paths are refused.
+        code, out, err = run("compare", self.base + ",", self.slower)
+        self.assertEqual(code, 2)
+        self.assertIn("an empty path among the runs", err)
+        code, out, err = run("compare", "a.json,b.json", "c.json")
+        self.assertEqual(code, 2)
+        self.assertIn("bench outputs are compared one per side", err)
 
     def test_a_slower_device_regresses_compute_and_fails_on_request(self):
         code, out, err = run("compare", self.base, self.slower, "--format", "json")
