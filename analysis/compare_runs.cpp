@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "analysis/figures.hpp"
 
@@ -42,6 +43,34 @@ nlohmann::json parse_bench(const BenchOutput& output) {
   } catch (const nlohmann::json::exception& e) {
     throw CompareError(fmt::format("{}: not a scaleout bench output: {}", path, e.what()));
   }
+}
+
+// The environment attributes whose values are not the same on both sides (world_size and nodes are
+// the scale, matched already).
+std::vector<EnvironmentDifference> environment_differences(const std::vector<const MeasuredRun*>& before,
+                                                           const std::vector<const MeasuredRun*>& after) {
+  const auto values_of = [](const std::vector<const MeasuredRun*>& side, const std::string& name) {
+    std::vector<std::string> values;
+    for (const MeasuredRun* run : side) {
+      const auto found = run->facts.environment.find(name);
+      const std::string value = found == run->facts.environment.end() ? "-" : found->second;
+      if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+    }
+    return values;
+  };
+  std::set<std::string> names;
+  for (const auto* side : {&before, &after}) {
+    for (const MeasuredRun* run : *side) {
+      for (const auto& [name, value] : run->facts.environment) names.insert(name);
+    }
+  }
+  std::vector<EnvironmentDifference> differences;
+  for (const auto& name : names) {
+    if (name == "world_size" || name == "nodes") continue;
+    auto b = values_of(before, name), a = values_of(after, name);
+    if (b != a) differences.push_back({name, std::move(b), std::move(a)});
+  }
+  return differences;
 }
 
 // Step, compute, bubble and each group's exposed time, over the runs of one scale on each side.
@@ -138,7 +167,7 @@ std::vector<ScaleComparison> compare_repeats(const Repeats& before, const Repeat
     const auto& a = found->second;
     for (const MeasuredRun* run : b) check_same_workload(*b.front(), *run);
     for (const MeasuredRun* run : a) check_same_workload(*b.front(), *run);
-    scales.push_back({scale.first, scale.second, compare_metrics(b, a, options)});
+    scales.push_back({scale.first, scale.second, compare_metrics(b, a, options), environment_differences(b, a)});
   }
   if (scales.empty()) {
     throw CompareError(

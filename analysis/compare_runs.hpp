@@ -19,9 +19,17 @@ class CompareError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An /environment attribute whose values differ between the sides at one scale: each side's values
+// over its repeats, each once, in order.
+struct EnvironmentDifference {
+  std::string name;
+  std::vector<std::string> before, after;
+};
+
 struct ScaleComparison {
   int nodes = 1, ranks = 1;
   std::vector<MetricComparison> metrics;  // "step" first
+  std::vector<EnvironmentDifference> environment;
 };
 
 // Per scale in both, ordered by nodes and ranks: step, compute, bubble and each group's exposed time.

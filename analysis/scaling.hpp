@@ -32,6 +32,7 @@ struct RunFacts {
   double tokens_per_step = 0, flops_per_step = 0, global_batch = 0;
   double memory_bound_share = 0;  // of compute (figure::memory_bound_share); logs before it: none
   LogState log;
+  std::map<std::string, std::string> environment;  // the log's /environment: MPI, transport, hosts
 };
 
 // A run as its log holds it, for the analyses over logs (report, compare).

@@ -48,7 +48,12 @@ std::string json(const ComparisonReport& r, const analysis::Overall& overall) {
                          {"high", m.high},
                          {"verdict", analysis::to_string(m.verdict)}});
     }
-    out["scales"].push_back({{"nodes", scale.nodes}, {"ranks", scale.ranks}, {"metrics", metrics}});
+    nlohmann::json environment = nlohmann::json::array();
+    for (const auto& d : scale.environment) {
+      environment.push_back({{"name", d.name}, {"before", d.before}, {"after", d.after}});
+    }
+    out["scales"].push_back(
+        {{"nodes", scale.nodes}, {"ranks", scale.ranks}, {"metrics", metrics}, {"environment", environment}});
   }
   return out.dump(2) + "\n";
 }
@@ -65,6 +70,14 @@ std::string scale_text(const analysis::ScaleComparison& scale, bool bench) {
     out +=
         fmt::format("  {:<{}} {:>11} {:>11} {:>7.3f}  [{:.3f}, {:.3f}]   {}\n", m.metric, width, shown(m.before, bench),
                     shown(m.after, bench), m.ratio, m.low, m.high, analysis::to_string(m.verdict));
+  }
+  for (const auto& d : scale.environment) {
+    const auto joined = [](const std::vector<std::string>& values) {
+      std::string text;
+      for (const auto& value : values) text += (text.empty() ? "" : " / ") + value;
+      return text;
+    };
+    out += fmt::format("  environment: {} {} -> {}\n", d.name, joined(d.before), joined(d.after));
   }
   const auto& first = scale.metrics.front();
   if (first.metric == "step") {

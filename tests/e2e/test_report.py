@@ -214,10 +214,10 @@ class Compare(unittest.TestCase):
     def setUpClass(cls):
         cls.folder = tempfile.mkdtemp()
 
-        def make(name, *sets, ranks=2):
+        def make(name, *sets, ranks=2, env=None):
             log = os.path.join(cls.folder, name + ".h5")
             code, out, err = run("run", TINY, "--output", log, "--set", "emulation.steps=12", *sets, ranks=ranks,
-                                 timeout=300)
+                                 timeout=300, env=env)
             assert code == 0, out + err
             return log
 
@@ -226,6 +226,7 @@ class Compare(unittest.TestCase):
         # Repeats, as a site makes them on other days: two more of each.
         cls.bases = [cls.base] + [make(f"base-{k}") for k in (2, 3)]
         cls.slowers = [cls.slower] + [make(f"slower-{k}", "--set", "device.peak_tflops=0.25") for k in (2, 3)]
+        cls.ob1 = make("ob1", env={"OMPI_MCA_pml": "ob1"})  # the same workload over another messaging layer
         cls.bigger = make("bigger", "--set", "batch.global=8")
         cls.one_rank = make("one", ranks=1)
 
@@ -279,6 +280,18 @@ class Compare(unittest.TestCase):
         code, out, err = run("compare", "a.json,b.json", "c.json")
         self.assertEqual(code, 2)
         self.assertIn("bench outputs are compared one per side", err)
+
+    def test_the_environment_differences_are_printed_beside_the_verdict(self):
+        code, out, err = run("compare", self.base, self.ob1, "--format", "json")
+        self.assertEqual(code, 0, err)
+        differences = {d["name"]: d for d in json.loads(out)["scales"][0]["environment"]}
+        self.assertEqual(differences["transport"], {"name": "transport", "before": ["default"], "after": ["ob1"]})
+        self.assertEqual(differences["OMPI_MCA_pml"]["after"], ["ob1"])
+        self.assertNotIn("hostnames", differences, "the same machine on both sides")
+        code, out, err = run("compare", self.base, self.ob1)
+        self.assertIn("environment: transport default -> ob1", out)
+        code, out, err = run("compare", self.base, self.slower, "--format", "json")
+        self.assertEqual(json.loads(out)["scales"][0]["environment"], [])
 
     def test_a_slower_device_regresses_compute_and_fails_on_request(self):
         code, out, err = run("compare", self.base, self.slower, "--format", "json")

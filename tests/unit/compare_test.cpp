@@ -49,8 +49,8 @@ TEST(Compare, RunToRunVariationWidensTheInterval) {
 TEST(Compare, AConsistentChangeAcrossRepeatsIsFound) {
   const std::vector<std::vector<double>> before = {steps_around(1.0), steps_around(1.02), steps_around(0.98)};
   const std::vector<std::vector<double>> after = {steps_around(2.0), steps_around(2.04), steps_around(1.96)};
-  const MetricComparison c = compare_metric_runs("compute", {before[0], before[1], before[2]},
-                                                 {after[0], after[1], after[2]}, {});
+  const MetricComparison c =
+      compare_metric_runs("compute", {before[0], before[1], before[2]}, {after[0], after[1], after[2]}, {});
   EXPECT_NEAR(c.ratio, 2.0, 0.01);
   EXPECT_GT(c.low, 1.5);
   EXPECT_EQ(c.verdict, Verdict::regressed);
