@@ -114,25 +114,50 @@ void judge_final(FabricStudy& study) {
   const int n = study.all_pairs.count();
   const auto all = judged_matrix(study);
   for (FabricGroup& group : study.groups) {
-    group.verdict =
+    FabricVerdict verdict =
         judge_fabric(group_matrix(all, n, group.members), static_cast<int>(group.members.size()), study.judging);
+    // The retest clears what the first verdict named; it adds nothing that was not measured again
+    // alone: a participant only if the first verdict named it, a pair only if named or retested (the
+    // retested figures move the reference and the spread, and could push a bystander over the line).
+    const auto named_first = [&](const NodeFinding& node) {
+      return std::any_of(group.first.nodes.begin(), group.first.nodes.end(),
+                         [&](const NodeFinding& first) { return first.index == node.index; });
+    };
+    const auto measured_again = [&](const PairFinding& pair) {
+      const auto same = [&](int a, int b) { return std::minmax(a, b) == std::minmax(pair.a, pair.b); };
+      return std::any_of(group.first.pairs.begin(), group.first.pairs.end(),
+                         [&](const PairFinding& first) { return same(first.a, first.b); }) ||
+             std::any_of(group.retested.begin(), group.retested.end(),
+                         [&](const std::pair<int, int>& retested) { return same(retested.first, retested.second); });
+    };
+    std::erase_if(verdict.nodes, [&](const NodeFinding& node) { return !named_first(node); });
+    std::erase_if(verdict.pairs, [&](const PairFinding& pair) { return !measured_again(pair); });
+    group.verdict = std::move(verdict);
   }
 }
 
-ParticipantFigures participant_figures(const FabricStudy& study, const FabricGroup& group, int member) {
+std::vector<ParticipantFigures> participant_figures(const FabricStudy& study, const FabricGroup& group) {
   const int n = study.all_pairs.count();
   const auto all = judged_matrix(study);
   const auto latency = latency_matrix(study.all_pairs);
-  const int me = group.members[static_cast<std::size_t>(member)];
-  std::vector<double> out, in, one_way;
-  for (const int peer : group.members) {
-    if (peer == me) continue;
-    out.push_back(all[cell(me, peer, n)]);
-    in.push_back(all[cell(peer, me, n)]);
-    one_way.push_back(latency[cell(me, peer, n)]);
+  std::vector<ParticipantFigures> figures;
+  for (const int me : group.members) {
+    std::vector<double> out, in, one_way;
+    for (const int peer : group.members) {
+      if (peer == me) continue;
+      out.push_back(all[cell(me, peer, n)]);
+      in.push_back(all[cell(peer, me, n)]);
+      one_way.push_back(latency[cell(me, peer, n)]);
+    }
+    figures.push_back({comm::median_of_measured(std::move(out)), comm::median_of_measured(std::move(in)),
+                       comm::median_of_measured(std::move(one_way))});
   }
-  return {comm::median_of_measured(std::move(out)), comm::median_of_measured(std::move(in)),
-          comm::median_of_measured(std::move(one_way))};
+  return figures;
+}
+
+double figure_of(const FabricVerdict& verdict, int member) {
+  const auto k = static_cast<std::size_t>(member);
+  return k < verdict.figure_bytes_s.size() ? verdict.figure_bytes_s[k] : std::nan("");
 }
 
 namespace {
@@ -170,19 +195,25 @@ CongestionFigures congestion_figures(const FabricStudy& study, const FabricConge
     figures.bandwidth = impact(receive_times(congested, largest), receive_times(isolated, largest));
   }
   figures.latency = impact(sorted_measured(congested.round_trip_s), sorted_measured(isolated.round_trip_s));
+  // Per node, the bytes per second its background ranks sent to and received from other nodes.
   std::vector<std::string> nodes;
-  std::vector<double> node_load;
+  std::vector<double> out, in;
   for (const BackgroundRank& rank : congestion.background) {
     const auto at = std::find(nodes.begin(), nodes.end(), rank.host);
-    const double rate = rank.load.seconds > 0 ? static_cast<double>(rank.load.bytes_sent) / rank.load.seconds : 0.0;
+    const auto node = static_cast<std::size_t>(at - nodes.begin());
     if (at == nodes.end()) {
       nodes.push_back(rank.host);
-      node_load.push_back(rate);
-    } else {
-      node_load[static_cast<std::size_t>(at - nodes.begin())] += rate;
+      out.push_back(0.0);
+      in.push_back(0.0);
+    }
+    if (rank.load.seconds > 0) {
+      out[node] += static_cast<double>(rank.load.bytes_sent) / rank.load.seconds;
+      in[node] += static_cast<double>(rank.load.bytes_received) / rank.load.seconds;
     }
     figures.units += rank.load.units;
   }
+  std::vector<double> node_load;
+  for (std::size_t k = 0; k < nodes.size(); ++k) node_load.push_back(std::max(out[k], in[k]));
   figures.node_load_bytes_s = comm::median_of_measured(node_load);
   const double reference = study.groups.empty() ? std::nan("") : study.groups[0].verdict.reference_bytes_s;
   figures.load_share = figures.node_load_bytes_s / reference;
@@ -213,11 +244,12 @@ nlohmann::json group_json(const FabricStudy& study, const FabricGroup& group) {
                         {"pairs", nlohmann::json::array()},
                         {"retested", nlohmann::json::array()},
                         {"named_before_retest", group.first.nodes.size() + group.first.pairs.size()}};
+  const auto figures = participant_figures(study, group);
   for (int k = 0; k < static_cast<int>(group.members.size()); ++k) {
-    const ParticipantFigures f = participant_figures(study, group, k);
+    const ParticipantFigures& f = figures[static_cast<std::size_t>(k)];
     out["participants"].push_back({{"label", label(k)},
                                    {"host", host(k)},
-                                   {"gbs", number(v.figure_bytes_s[static_cast<std::size_t>(k)] / giga)},
+                                   {"gbs", number(figure_of(v, k) / giga)},
                                    {"out_gbs", number(f.out_bytes_s / giga)},
                                    {"in_gbs", number(f.in_bytes_s / giga)},
                                    {"latency_us", number(f.latency_s * 1e6)}});

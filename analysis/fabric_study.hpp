@@ -62,12 +62,14 @@ std::vector<double> bandwidth_matrix(const comm::FabricSamples& samples, std::si
 // The one-way latency in seconds, [a * n + b].
 std::vector<double> latency_matrix(const comm::FabricSamples& samples);
 
-// One participant's figures over its group's peers, at the largest size of all pairs (retested
-// pairs as retested): the median bandwidth out and in, and the median one-way latency.
+// Each member's figures over its group's peers, at the largest size of all pairs (retested pairs as
+// retested): the median bandwidth out and in, and the median one-way latency; in member order.
 struct ParticipantFigures {
   double out_bytes_s = 0.0, in_bytes_s = 0.0, latency_s = 0.0;
 };
-ParticipantFigures participant_figures(const FabricStudy& study, const FabricGroup& group, int member);
+std::vector<ParticipantFigures> participant_figures(const FabricStudy& study, const FabricGroup& group);
+// A participant's figure in a verdict (NaN when the verdict has none: nothing was measured).
+double figure_of(const FabricVerdict& verdict, int member);
 
 // GPCNeT's congestion impact factor: a time under the background over the same time isolated, at the
 // p50 and at the p99 of all samples of every direction (the isolated ones from all pairs).
@@ -77,8 +79,8 @@ struct ImpactFactor {
 struct CongestionFigures {
   ImpactFactor bandwidth;  // the receive times at the largest size
   ImpactFactor latency;    // the ping-pong round trips
-  // Per node, the bytes per second its background ranks put on the fabric (their sum); the median
-  // over nodes, and its share of the first group's isolated reference.
+  // Per node, the larger of the bytes per second its background ranks sent to and received from other
+  // nodes (their sums); the median over nodes, and its share of the first group's isolated reference.
   double node_load_bytes_s = 0.0;
   double load_share = 0.0;
   std::int64_t units = 0;  // over all background ranks

@@ -69,16 +69,22 @@ void find_nodes(FabricVerdict& verdict, const FabricJudging& judging) {
 // `threshold` x that end's own figure.
 void find_pairs(FabricVerdict& verdict, std::span<const double> bytes_s, int n, const FabricJudging& judging) {
   std::vector<double> slow_figure(static_cast<std::size_t>(n), std::nan(""));
-  for (const NodeFinding& node : verdict.nodes) slow_figure[static_cast<std::size_t>(node.index)] = node.bytes_s;
+  std::vector<bool> slower_than_peers(static_cast<std::size_t>(n), false);
+  for (const NodeFinding& node : verdict.nodes) {
+    slow_figure[static_cast<std::size_t>(node.index)] = node.bytes_s;
+    slower_than_peers[static_cast<std::size_t>(node.index)] = node.fault == NodeFault::slower_than_peers;
+  }
   const auto explained = [&](int end, double value) {
     const double figure = slow_figure[static_cast<std::size_t>(end)];
     return !std::isnan(figure) && value >= judging.threshold * figure;
   };
+  // The noise of the directions between participants not slower than their peers (a fabric below the
+  // expected rate everywhere still has its spread, and a bad cable in it is still named).
   std::vector<double> healthy;
   for (int from = 0; from < n; ++from) {
     for (int to = 0; to < n; ++to) {
-      if (from != to && std::isnan(slow_figure[static_cast<std::size_t>(from)]) &&
-          std::isnan(slow_figure[static_cast<std::size_t>(to)])) {
+      if (from != to && !slower_than_peers[static_cast<std::size_t>(from)] &&
+          !slower_than_peers[static_cast<std::size_t>(to)]) {
         healthy.push_back(at(bytes_s, n, from, to));
       }
     }

@@ -11,7 +11,7 @@
 // reference whose ends are not slow, or that is slower still than its slow end, names its pair: a
 // cable or a path. Either must also lie beyond the noise: more than 3 robust deviations (1.4826 x the
 // median absolute deviation, MAD) of its kind below the reference (the participants' figures for a
-// participant, the directions between participants not named for a pair), so that the spread of a
+// participant, the directions between participants not slower than their peers for a pair), so that the spread of a
 // noisy host does not name a pair. With an expected rate, a participant below `threshold` x that rate
 // is named too. With 2 participants the two figures are one: only the expected rate can judge them.
 
@@ -46,7 +46,7 @@ struct PairFinding {
 
 struct FabricVerdict {
   double median_bytes_s = 0.0;         // over every measured direction
-  double mad_bytes_s = 0.0;            // over the directions between participants not named
+  double mad_bytes_s = 0.0;            // over the directions between participants not slower than peers
   double reference_bytes_s = 0.0;      // the median of the participants' figures
   std::vector<double> figure_bytes_s;  // per participant
   std::vector<NodeFinding> nodes;      // slowest first

@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "comm/buffer.hpp"
@@ -18,50 +19,70 @@ constexpr int load_tag = 7107;
 
 std::size_t whole_elements(std::size_t bytes) { return bytes / sizeof(float); }
 
-// One unit of the pattern; the bytes this rank put on the fabric.
-std::uint64_t one_unit(const Communicator& team, BackgroundPattern pattern, Buffer& send, Buffer& receive,
-                       std::size_t bytes, const SumOp& sum) {
+// Bytes both ways between nodes in one unit.
+struct Crossing {
+  std::uint64_t sent = 0, received = 0;
+};
+
+// One unit of the pattern; what of it crossed this rank's node link.
+Crossing one_unit(const Communicator& team, BackgroundPattern pattern, Buffer& send, Buffer& receive, std::size_t bytes,
+                  const SumOp& sum, std::span<const int> node_of) {
   const int me = team.rank(), n = team.size();
+  const auto across = [&](int peer) {
+    return node_of[static_cast<std::size_t>(peer)] != node_of[static_cast<std::size_t>(me)];
+  };
   switch (pattern) {
     case BackgroundPattern::incast: {
       const std::size_t count = whole_elements(bytes);
+      const std::uint64_t moved = count * sizeof(float);
       if (me != 0) {
         isend(team, send.data(), count, ElementType::fp32, 0, load_tag).wait();
-        return count * sizeof(float);
+        return {across(0) ? moved : 0, 0};
       }
       std::vector<Request> incoming;
+      Crossing crossed;
       for (int from = 1; from < n; ++from) {
         const std::size_t at = static_cast<std::size_t>(from - 1) * count * sizeof(float);
         incoming.push_back(irecv(team, receive.data() + at, count, ElementType::fp32, from, load_tag));
+        if (across(from)) crossed.received += moved;
       }
       for (Request& request : incoming) request.wait();
-      return 0;
+      return crossed;
     }
     case BackgroundPattern::alltoall: {
       const std::size_t per_peer = whole_elements(bytes / static_cast<std::size_t>(n));
       (void)alltoall(team, send.data(), receive.data(), per_peer, ElementType::fp32);
-      return per_peer * sizeof(float) * static_cast<std::size_t>(n - 1);
+      Crossing crossed;
+      for (int peer = 0; peer < n; ++peer) {
+        if (peer != me && across(peer)) crossed.sent += per_peer * sizeof(float);
+      }
+      crossed.received = crossed.sent;
+      return crossed;
     }
     case BackgroundPattern::bisection: {
       const int partner = bisection_partner(me, n);
-      if (partner < 0) return 0;
+      if (partner < 0) return {};
       const std::size_t count = whole_elements(bytes);
       (void)sendrecv(team, send.data(), count, partner, receive.data(), count, partner, ElementType::fp32, load_tag);
-      return count * sizeof(float);
+      const std::uint64_t moved = across(partner) ? count * sizeof(float) : 0;
+      return {moved, moved};
     }
     case BackgroundPattern::allreduce: {
       const std::size_t count = whole_elements(bytes);
       (void)allreduce(team, send.data(), receive.data(), count, ElementType::fp32, sum);
-      return 2 * static_cast<std::uint64_t>(n - 1) * count * sizeof(float) / static_cast<std::uint64_t>(n);
+      const bool spans = std::any_of(node_of.begin(), node_of.end(), [&](int node) { return node != node_of.front(); });
+      const std::uint64_t ring =
+          2 * static_cast<std::uint64_t>(n - 1) * count * sizeof(float) / static_cast<std::uint64_t>(n);
+      return {spans ? ring : 0, spans ? ring : 0};
     }
   }
-  return 0;
+  return {};
 }
 
 }  // namespace
 
 BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
-                           std::size_t bytes, int leader) {
+                           std::size_t bytes, int leader, std::span<const int> node_of) {
   const bool first = team.rank() == 0;
   // The incast's first rank receives from every other.
   const bool gathers = pattern == BackgroundPattern::incast && first;
@@ -72,7 +93,9 @@ BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, 
   BackgroundLoad load;
   const double start = MPI_Wtime();
   for (bool stopped = false; !stopped;) {
-    load.bytes_sent += one_unit(team, pattern, send, receive, bytes, sum);
+    const Crossing crossed = one_unit(team, pattern, send, receive, bytes, sum, node_of);
+    load.bytes_sent += crossed.sent;
+    load.bytes_received += crossed.received;
     ++load.units;
     if (first && load.units == 1) isend(world, nullptr, 0, ElementType::fp32, leader, loaded_tag).wait();
     stopped = any_rank(team, first && stop.test());

@@ -6,6 +6,7 @@
 // caused ("no congestion" told apart from "did not load the fabric").
 
 #include <cstddef>
+#include <span>
 
 #include "comm/background_record.hpp"
 #include "comm/communicator.hpp"
@@ -13,11 +14,13 @@
 namespace scaleout::comm {
 
 // Runs on every rank of `team` (the background ranks, at least 2), each unit moving `bytes` per rank
-// (alltoall: `bytes` split over the peers), until `leader` (a world rank outside the team) calls
+// (alltoall: `bytes` split into one block per team rank, itself included, as MPI_Alltoall does);
+// `node_of[k]` is the node of team rank k, so that only bytes between nodes are counted. Until
+// `leader` (a world rank outside the team) calls
 // stop_background. After the first unit the team's first rank tells the leader that the load is on
 // (wait_for_background returns). The team agrees after each unit whether to go on.
 BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
-                           std::size_t bytes, int leader);
+                           std::size_t bytes, int leader, std::span<const int> node_of);
 // On the leader: block until the team whose first rank is the world rank `team_first` has completed a
 // unit; then tell it to stop (it ends after the unit in flight).
 void wait_for_background(const Communicator& world, int team_first);

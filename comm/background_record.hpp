@@ -21,10 +21,12 @@ const char* background_patterns() noexcept;
 // odd (it rests).
 int bisection_partner(int me, int n) noexcept;
 
-// What one background rank did.
+// What one background rank did: the bytes it sent to and received from ranks on other nodes (what
+// crossed its node's link; an allreduce counts a ring's 2 (n-1)/n of the vector both ways, whatever
+// algorithm the library chose).
 struct BackgroundLoad {
-  std::uint64_t bytes_sent = 0;  // put on the fabric (allreduce: a ring's 2 (n-1)/n of the vector)
-  double seconds = 0.0;          // from its first unit's start to its last unit's end
+  std::uint64_t bytes_sent = 0, bytes_received = 0;
+  double seconds = 0.0;  // from its first unit's start to its last unit's end
   std::int64_t units = 0;
 };
 

@@ -233,7 +233,8 @@ void check_background(const FabricPlan& plan, const Cast& cast, int world_size) 
 // The rounds again on the participants while the others load the fabric; rank 0 (a participant, the
 // first rank of the first node) leads. The samples and every background rank's load, on rank 0.
 std::optional<analysis::FabricCongestion> measure_congested(const comm::Communicator& world, const FabricPlan& plan,
-                                                            const Cast& cast, const std::vector<std::string>& hosts) {
+                                                            const Cast& cast, const std::vector<Seat>& seats,
+                                                            const std::vector<std::string>& hosts) {
   const auto others = bystanders(cast, world.size());
   const bool takes_part = std::find(others.begin(), others.end(), world.rank()) == others.end();
   const comm::Communicator own_side = world.split(takes_part ? 0 : 1, world.rank());
@@ -254,7 +255,9 @@ std::optional<analysis::FabricCongestion> measure_congested(const comm::Communic
     congested = comm::measure_pairs(own_side, participants, rounds_of(cast.groups), plan.options);
     if (world.rank() == 0) comm::stop_background(world, team_first);
   } else {
-    load = comm::load_fabric(world, own_side, *plan.background, plan.background_bytes, 0);
+    std::vector<int> node_of;
+    for (const int rank : others) node_of.push_back(seats[static_cast<std::size_t>(rank)].node);
+    load = comm::load_fabric(world, own_side, *plan.background, plan.background_bytes, 0, node_of);
   }
   const auto loads = comm::gather_values(world, load, 0);
   if (world.rank() != 0) return std::nullopt;
@@ -324,7 +327,7 @@ int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::strin
     comm::FabricOptions again = plan.options;
     again.sizes = {plan.options.sizes.back()};
     study.retest = comm::measure_pairs(world, cast.participants, one_pair_rounds(retests), again);
-    if (plan.background) study.congestion = measure_congested(world, plan, cast, hostnames);
+    if (plan.background) study.congestion = measure_congested(world, plan, cast, seats, hostnames);
     int status = exit_ok;
     if (root) {
       analysis::judge_final(study);

@@ -48,16 +48,16 @@ void group_text(std::string& out, const analysis::FabricStudy& study, const anal
   }
   out += fmt::format("\n{:<24} {:>9} {:>9} {:>9} {:>11}  {}\n", "participant", "GB/s", "out", "in", "latency us",
                      "verdict");
+  const auto figures = analysis::participant_figures(study, group);
   for (int k = 0; k < static_cast<int>(group.members.size()); ++k) {
-    const analysis::ParticipantFigures f = analysis::participant_figures(study, group, k);
+    const analysis::ParticipantFigures& f = figures[static_cast<std::size_t>(k)];
     std::string said;
     for (const auto& node : v.nodes) {
       if (node.index == k)
         said = fmt::format("SLOW: {} ({:.0f} %)", analysis::to_string(node.fault), 100.0 * node.share);
     }
-    out += fmt::format("{:<24} {:>9} {:>9} {:>9} {:>11.1f}  {}\n", label(k),
-                       gbs(v.figure_bytes_s[static_cast<std::size_t>(k)]), gbs(f.out_bytes_s), gbs(f.in_bytes_s),
-                       f.latency_s * 1e6, said);
+    out += fmt::format("{:<24} {:>9} {:>9} {:>9} {:>11.1f}  {}\n", label(k), gbs(analysis::figure_of(v, k)),
+                       gbs(f.out_bytes_s), gbs(f.in_bytes_s), f.latency_s * 1e6, said);
   }
   for (const auto& pair : v.pairs) {
     out += fmt::format("SLOW LINK {} <-> {}: {} / {} GB/s each way, {:.0f} % of the participants' median\n",
@@ -78,7 +78,7 @@ void congestion_text(std::string& out, const analysis::FabricStudy& study,
       "x{:.2f} at p99\n",
       sizes.empty() ? "-" : format_bytes(sizes.back()), f.bandwidth.p50, f.bandwidth.p99, f.latency.p50, f.latency.p99);
   out += fmt::format(
-      "  the background sent {} GB/s from each node (median over its nodes), {:.0f} % of the "
+      "  the background moved {} GB/s through each node's link (median over its nodes), {:.0f} % of the "
       "participants' isolated median\n",
       gbs(f.node_load_bytes_s), 100.0 * f.load_share);
 }
