@@ -145,7 +145,7 @@ class BadInput(unittest.TestCase):
         (("topo", "--xml", "/nonexistent/machine.xml"), "--xml: /nonexistent/machine.xml: no such file"),
         (("topo", "--xml", "/"), "--xml: /: is a folder"),
         (("topo", "--xml", "/etc/hostname"), "not a valid hwloc XML topology"),
-        (("launch",), "'launch' is not a command; allowed: run, plan, bench, topo"),
+        (("launch",), "'launch' is not a command; allowed: run, plan, bench, fabric, topo"),
         ((), "A subcommand is required"),
     ]
 
