@@ -256,6 +256,7 @@ std::optional<analysis::FabricCongestion> measure_congested(const comm::Communic
     if (world.rank() == 0) comm::stop_background(world, team_first);
   } else {
     std::vector<int> node_of;
+    node_of.reserve(others.size());
     for (const int rank : others) node_of.push_back(seats[static_cast<std::size_t>(rank)].node);
     load = comm::load_fabric(world, own_side, *plan.background, plan.background_bytes, 0, node_of);
   }
