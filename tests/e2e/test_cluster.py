@@ -64,8 +64,19 @@ def leftovers():
     return found
 
 
+def live_cluster():
+    """A virtual cluster someone else brought up on this machine (its bridge or its daemons), which
+    these tests must neither use nor take down."""
+    return any(not item.startswith(PREFIX + "-") and item != STATE for item in leftovers())
+
+
 class ClusterRefusals(unittest.TestCase):
-    """Before any cluster is up: bad input and a taken port exit 2 and make nothing."""
+    """Before any cluster is up: bad input and a taken port exit 2 and make nothing; a state folder an
+    earlier boot left behind is not taken for a cluster."""
+
+    def setUp(self):
+        if live_cluster():
+            self.skipTest(f"a virtual cluster is already up on this machine: {leftovers()}")
 
     def test_a_sweep_checks_every_scale_before_submitting(self):
         with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
@@ -94,6 +105,16 @@ class ClusterRefusals(unittest.TestCase):
         done = subprocess.run(["runuser", "-u", "nobody", "--", VCLUSTER, "up"], capture_output=True, text=True)
         self.assertEqual(done.returncode, 2, done.stderr)
         self.assertIn("needs root", done.stderr)
+        # What a reboot leaves of a cluster: its state folder, no network, no daemons.
+        os.makedirs(os.path.join(STATE, "run"))
+        with open(os.path.join(STATE, "cluster.env"), "w") as f:
+            f.write("export SCALEOUT_VCLUSTER_NODES=4\n")
+        done = vcluster("status")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("down (/var/lib/scaleout-vcluster is left from an earlier cluster", done.stdout)
+        done = vcluster("relink", "--link-rate", "1gbit")
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("no virtual cluster is up (/var/lib/scaleout-vcluster is left from one whose network", done.stderr)
         with socket.socket() as taken:
             taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             taken.bind(("0.0.0.0", 6817))
@@ -103,6 +124,7 @@ class ClusterRefusals(unittest.TestCase):
             self.skipTest(done.stderr.strip())
         self.assertEqual(done.returncode, 2, done.stderr)
         self.assertIn("port 6817 (slurmctld) is already taken", done.stderr)
+        self.assertIn("removing /var/lib/scaleout-vcluster: an earlier cluster's state", done.stdout)
         self.assertEqual(leftovers(), [])
 
 
