@@ -195,26 +195,9 @@ CongestionFigures congestion_figures(const FabricStudy& study, const FabricConge
     figures.bandwidth = impact(receive_times(congested, largest), receive_times(isolated, largest));
   }
   figures.latency = impact(sorted_measured(congested.round_trip_s), sorted_measured(isolated.round_trip_s));
-  // Per node, the bytes per second its background ranks sent to and received from other nodes.
-  std::vector<std::string> nodes;
-  std::vector<double> out, in;
-  for (const BackgroundRank& rank : congestion.background) {
-    const auto at = std::find(nodes.begin(), nodes.end(), rank.host);
-    const auto node = static_cast<std::size_t>(at - nodes.begin());
-    if (at == nodes.end()) {
-      nodes.push_back(rank.host);
-      out.push_back(0.0);
-      in.push_back(0.0);
-    }
-    if (rank.load.seconds > 0) {
-      out[node] += static_cast<double>(rank.load.bytes_sent) / rank.load.seconds;
-      in[node] += static_cast<double>(rank.load.bytes_received) / rank.load.seconds;
-    }
-    figures.units += rank.load.units;
-  }
-  std::vector<double> node_load;
-  for (std::size_t k = 0; k < nodes.size(); ++k) node_load.push_back(std::max(out[k], in[k]));
-  figures.node_load_bytes_s = comm::median_of_measured(node_load);
+  const BackgroundLoadFigures load = background_load(congestion.background);
+  figures.node_load_bytes_s = load.node_load_bytes_s;
+  figures.units = load.units;
   const double reference = study.groups.empty() ? std::nan("") : study.groups[0].verdict.reference_bytes_s;
   figures.load_share = figures.node_load_bytes_s / reference;
   return figures;

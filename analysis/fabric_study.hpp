@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/background_effect.hpp"
 #include "analysis/fabric_verdict.hpp"
 #include "comm/background_record.hpp"
 #include "comm/fabric_record.hpp"
@@ -23,13 +24,6 @@ struct FabricGroup {
   FabricVerdict first;                        // from all pairs
   std::vector<std::pair<int, int>> retested;  // participant indices, measured again alone
   FabricVerdict verdict;                      // with the retested pairs' figures in place of the first
-};
-
-// One background rank's load, as the job gathered it.
-struct BackgroundRank {
-  int rank = 0;  // world rank
-  std::string host;
-  comm::BackgroundLoad load;
 };
 
 // The same rounds measured again while the ranks that do not take part loaded the fabric

@@ -16,6 +16,9 @@ namespace {
 constexpr int loaded_tag = 7105;
 constexpr int stop_tag = 7106;
 constexpr int load_tag = 7107;
+constexpr int command_tag = 7108;
+constexpr int halted_tag = 7109;
+constexpr float start_command = 1.0F, end_command = 0.0F;
 
 std::size_t whole_elements(std::size_t bytes) { return bytes / sizeof(float); }
 
@@ -110,6 +113,41 @@ void wait_for_background(const Communicator& world, int team_first) {
 
 void stop_background(const Communicator& world, int team_first) {
   isend(world, nullptr, 0, ElementType::fp32, team_first, stop_tag).wait();
+}
+
+BackgroundLoad serve_background(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
+                                std::size_t bytes, int leader, std::span<const int> node_of) {
+  const bool first = team.rank() == 0;
+  BackgroundLoad total;
+  for (;;) {
+    float command = end_command;
+    if (first) irecv(world, &command, 1, ElementType::fp32, leader, command_tag).wait();
+    (void)broadcast(team, &command, 1, ElementType::fp32, 0);
+    if (command != start_command) return total;
+    const BackgroundLoad load = load_fabric(world, team, pattern, bytes, leader, node_of);
+    total.bytes_sent += load.bytes_sent;
+    total.bytes_received += load.bytes_received;
+    total.seconds += load.seconds;
+    total.units += load.units;
+    // load_fabric returns on every team rank after the same unit (the team agreed to stop); the
+    // barrier makes the halt the last rank's.
+    team.barrier();
+    if (first) isend(world, nullptr, 0, ElementType::fp32, leader, halted_tag).wait();
+  }
+}
+
+void start_background(const Communicator& world, int team_first) {
+  isend(world, &start_command, 1, ElementType::fp32, team_first, command_tag).wait();
+  wait_for_background(world, team_first);
+}
+
+void halt_background(const Communicator& world, int team_first) {
+  stop_background(world, team_first);
+  irecv(world, nullptr, 0, ElementType::fp32, team_first, halted_tag).wait();
+}
+
+void end_background(const Communicator& world, int team_first) {
+  isend(world, &end_command, 1, ElementType::fp32, team_first, command_tag).wait();
 }
 
 }  // namespace scaleout::comm

@@ -1,5 +1,6 @@
 #pragma once
-// Background traffic for `scaleout fabric --background` (docs/fabric.md "Congestion"): the ranks that
+// Background traffic for `scaleout fabric --background` (docs/fabric.md "Congestion") and a run's
+// emulation.background (docs/run.md "Background traffic"): the ranks that
 // do not measure load the fabric with one pattern, unit after unit, until the measuring side tells
 // them to stop, as GPCNeT's congestors do while its canaries measure. Each rank counts the bytes it
 // put on the fabric, so that the load the background achieved is reported beside the slowdown it
@@ -25,5 +26,17 @@ BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, 
 // unit; then tell it to stop (it ends after the unit in flight).
 void wait_for_background(const Communicator& world, int team_first);
 void stop_background(const Communicator& world, int team_first);
+
+// A run's background (emulation.background), on every rank of `team`: idle until the leader starts
+// it, then load_fabric until the leader stops it, again and again until the leader ends it. The load
+// summed over the loaded periods (its seconds are theirs, not the idle ones).
+BackgroundLoad serve_background(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
+                                std::size_t bytes, int leader, std::span<const int> node_of);
+// On the leader of a served team: start returns once the team has completed a unit; halt once every
+// team rank has stopped (no byte of the background is in flight after it); end lets serve_background
+// return.
+void start_background(const Communicator& world, int team_first);
+void halt_background(const Communicator& world, int team_first);
+void end_background(const Communicator& world, int team_first);
 
 }  // namespace scaleout::comm

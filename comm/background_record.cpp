@@ -32,6 +32,13 @@ std::optional<BackgroundPattern> background_pattern(std::string_view name) noexc
 
 const char* background_patterns() noexcept { return "incast, alltoall, bisection, allreduce"; }
 
+std::vector<std::string> background_pattern_names() {
+  std::vector<std::string> all;
+  all.reserve(names.size());
+  for (const auto& entry : names) all.emplace_back(entry.second);
+  return all;
+}
+
 int bisection_partner(int me, int n) noexcept {
   if (n < 2 || me < 0 || me >= n) return -1;
   const int paired = n - n % 2;  // an odd team's last rank rests

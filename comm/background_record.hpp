@@ -1,10 +1,13 @@
 #pragma once
-// What `scaleout fabric --background` loads the fabric with and what each background rank did, without
-// MPI: the analysis and the log read these (comm/background.hpp runs the load).
+// What `scaleout fabric --background` and a run's emulation.background load the fabric with and what
+// each background rank did, without MPI: the analysis and the log read these (comm/background.hpp runs
+// the load).
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace scaleout::comm {
 
@@ -16,6 +19,8 @@ const char* to_string(BackgroundPattern pattern) noexcept;
 std::optional<BackgroundPattern> background_pattern(std::string_view name) noexcept;
 // "incast, alltoall, bisection, allreduce", for messages.
 const char* background_patterns() noexcept;
+// The same names, one per pattern, for an option's choices.
+std::vector<std::string> background_pattern_names();
 
 // Rank `me`'s partner in a bisection of `n` ranks: me + n/2 (mod n); -1 for the last rank when n is
 // odd (it rests).

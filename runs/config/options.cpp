@@ -10,8 +10,10 @@
 #include <limits>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "comm/algorithm.hpp"
+#include "comm/background_record.hpp"
 #include "parallelism/framework.hpp"
 #include "runs/input_file.hpp"
 #include "runs/usage_error.hpp"
@@ -168,6 +170,12 @@ void walk(const YAML::Node& node, const std::string& prefix, Settings& settings,
   }
 }
 
+std::vector<std::string> background_choice_names() {
+  std::vector<std::string> names{"none"};
+  for (auto& name : comm::background_pattern_names()) names.push_back(std::move(name));
+  return names;
+}
+
 std::vector<std::string> algorithm_choice_names() {
   const auto names = comm::algorithm_choice_names();
   return {names.begin(), names.end()};
@@ -263,6 +271,14 @@ const std::vector<OptionSpec>& run_options() {
       number("emulation.stop_grace_s", "10", 0.1, 1e7,
              "seconds a stop signal (SIGTERM, SIGUSR1, SIGINT) waits for the "
              "step in flight to end before the log is closed without it (exit 4); Slurm kills 30 s after SIGTERM"),
+      choice("emulation.background", "none", background_choice_names(),
+             "background traffic during every step, made by the last emulation.background_ranks_per_node ranks of "
+             "every node (which then train no part); each measured step also runs once without it, for the "
+             "step's slowdown (docs/run.md, \"Background traffic\")"),
+      number("emulation.background_mb", "1", 0.0001, 1e5,
+             "MiB each background rank moves per unit of its pattern (rounded down to whole 4-byte elements)"),
+      integer("emulation.background_ranks_per_node", "1", 1, 1024,
+              "with emulation.background: the ranks at the end of every node that make it"),
       integer("emulation.test_stall_rank", "-1", -1, 1e7, "test only: this rank stops making progress (-1: none)"),
       integer("emulation.test_stall_step", "0", 0, 1e7, "test only: at the start of this step"),
       text("output.path", "scaleout-run.h5", "the run log (HDF5)"),

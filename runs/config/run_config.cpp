@@ -285,6 +285,17 @@ parallelism::IntraNode resolve_intra_node(const Settings& settings, const parall
   return mode;
 }
 
+std::optional<BackgroundTraffic> resolve_background(const Settings& settings) {
+  const auto pattern = comm::background_pattern(settings.text("emulation.background"));
+  if (!pattern) return std::nullopt;  // none
+  // The option's least value, 0.0001 MiB, holds 26 elements.
+  constexpr double mib = 1 << 20;
+  const auto elements = static_cast<std::uint64_t>(settings.number("emulation.background_mb") * mib / sizeof(float));
+  return BackgroundTraffic{.pattern = *pattern,
+                           .unit_bytes = elements * sizeof(float),
+                           .ranks_per_node = static_cast<int>(settings.integer("emulation.background_ranks_per_node"))};
+}
+
 }  // namespace
 
 int RunConfig::passes_per_step() const {
@@ -318,6 +329,7 @@ RunConfig resolve(const Settings& settings) {
   config.in_flight = static_cast<int>(settings.integer("emulation.in_flight"));
   config.watchdog_s = settings.number("emulation.watchdog_s");
   config.stop_grace_s = settings.number("emulation.stop_grace_s");
+  config.background = resolve_background(settings);
   config.stall_rank = static_cast<int>(settings.integer("emulation.test_stall_rank"));
   config.stall_step = static_cast<int>(settings.integer("emulation.test_stall_step"));
   config.output = settings.text("output.path");
@@ -328,6 +340,11 @@ RunConfig resolve(const Settings& settings) {
   config.overwrite = settings.boolean("output.overwrite");
   if (config.output.empty()) throw UsageError("output.path: must name a file (for example run.h5)");
   if (any_inference_key(settings)) {
+    if (config.background) {
+      throw UsageError(
+          "emulation.background: serving runs cannot have one; the slowdown it reports is a training step's (use "
+          "none, or a training config)");
+    }
     w.inference = resolve_inference(config.settings, w);
     // The /steps rows name passes with 32-bit steps.
     if (static_cast<double>(config.warmup + config.steps) * static_cast<double>(w.inference->output_tokens) > 2e9) {

@@ -4,13 +4,23 @@
 // alike, before any communication.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "comm/background_record.hpp"
 #include "parallelism/compute_emulation.hpp"
 #include "parallelism/workload.hpp"
 #include "runs/config/options.hpp"
 
 namespace scaleout::runs {
+
+// emulation.background: the pattern the last `ranks_per_node` ranks of every node make, `unit_bytes`
+// per background rank and unit (runs/job/run_background.hpp).
+struct BackgroundTraffic {
+  comm::BackgroundPattern pattern = comm::BackgroundPattern::alltoall;
+  std::uint64_t unit_bytes = 0;
+  int ranks_per_node = 1;
+};
 
 struct RunConfig {
   Settings settings;
@@ -24,7 +34,8 @@ struct RunConfig {
   int in_flight = 4;
   double watchdog_s = 0;     // 0: derived from the step (runs/job/watchdog.hpp)
   double stop_grace_s = 10;  // the option table holds the default and its reason
-  int stall_rank = -1;       // test only: a rank that stops making progress at stall_step
+  std::optional<BackgroundTraffic> background;
+  int stall_rank = -1;  // test only: a rank that stops making progress at stall_step
   int stall_step = 0;
   std::string output;
   bool trace = false;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "runs/input_file.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/job/node_memory.hpp"
+#include "runs/job/run_background.hpp"
 #include "runs/job/run_passes.hpp"
 #include "runs/job/run_setup.hpp"
 #include "runs/job/signals.hpp"
@@ -110,9 +112,10 @@ struct Prepared {
   std::vector<int> node_of_rank;  // every world rank's node
 };
 
-Prepared prepare(RunConfig& config, const std::string& config_path, const comm::Communicator& world) {
+// `world` holds the training ranks; `job_ranks` is every rank of the job (emulation.background's too).
+Prepared prepare(RunConfig& config, const std::string& config_path, const comm::Communicator& world, int job_ranks) {
   const bool root = world.rank() == 0;
-  check_slurm_tasks(world.size());
+  check_slurm_tasks(job_ranks);
   fit_to_world(config, world.size());
   check_device_memory(config, root);
   Prepared p;
@@ -199,17 +202,19 @@ std::unique_ptr<comm::DeviceLinks> device_links(const RunConfig& config) {
 // The job once prepared: the executor, rank 0's log, the watchdog, and the passes in order.
 class RunJob {
  public:
-  RunJob(const RunConfig& config, const comm::Communicator& world, Prepared prepared, const std::string& command_line)
+  // `background` (which must outlive the job) gives the training ranks: the job's world.
+  RunJob(const RunConfig& config, const RunBackground& background, Prepared prepared, const std::string& command_line)
       : config_(config),
         workload_(config.workload),
-        world_(world),
-        root_(world.rank() == 0),
+        background_(background),
+        world_(background.training()),
+        root_(world_.rank() == 0),
         prepared_(std::move(prepared)),
         program_(prepared_.programs[static_cast<std::size_t>(prepared_.position.pp)]),
         facts_{.memory_bound_share = parallelism::memory_bound_share(prepared_.programs, workload_.device)},
-        cluster_(topology::gather_cluster_map(world)),
+        cluster_(topology::gather_cluster_map(world_)),
         links_(device_links(config)),
-        groups_(world, workload_.layout, prepared_.node_of_rank),
+        groups_(world_, workload_.layout, prepared_.node_of_rank),
         executor_(program_, groups_.view(),
                   {.compute = config.compute,
                    .type = workload_.gradient_type,
@@ -261,11 +266,14 @@ class RunJob {
                                             prepared_.log_growth);
     }
     say(fmt::format(
-        "scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}), {} warm-up + {} {}, log {}\n",
+        "scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}){}, {} warm-up + {} {}, log {}\n",
         workload_.model.name, workload_.device.name, format_count(static_cast<double>(workload_.model.parameters())),
         world_.size(), world_.size() == 1 ? "" : "s", cluster_.nodes.size(), cluster_.nodes.size() == 1 ? "" : "s",
         workload_.inference ? "serving, replicas of " + parallelism::describe_replica(workload_.layout)
                             : parallelism::describe(workload_.layout),
+        background_.active() ? fmt::format(" and {} background ranks ({})", background_.ranks().size(),
+                                           comm::to_string(background_.traffic()->pattern))
+                             : "",
         config_.warmup, config_.steps,
         workload_.inference ? fmt::format("request batches of {} passes", config_.passes_per_step()) : "steps",
         config_.log ? printable(config_.output) : "none (output.log: false)"));
@@ -279,8 +287,14 @@ class RunJob {
     }
   }
 
-  // One pass: its program loaded, a barrier, the timed step, then (outside the timed region) the rows
-  // to rank 0, which logs them and flushes.
+  // What one pass leaves on rank 0: every rank's row, and with output.trace every op's.
+  struct PassRows {
+    std::vector<StepRow> steps;
+    std::vector<OpRow> ops;
+  };
+
+  // One pass: its program loaded, then under emulation.background a measured pass alone, and the pass
+  // (under the background, if any) whose rows rank 0 logs, flushes and counts.
   void run_pass(int index, Progress& progress) {
     const Pass pass = pass_of(config_, index);
     if (pass.kind == PassKind::prefill && index > 0) executor_.load(program_);
@@ -291,36 +305,69 @@ class RunJob {
                                      parallelism::group_spans(workload_.layout, world_.rank(), prepared_.node_of_rank));
       executor_.load(std::move(decode));
     }
+    if (background_.active() && !pass.warmup) keep_isolated(measure(index, pass).steps);
+    background_.start();
+    const PassRows rows = measure(index, pass);
+    background_.halt();
+    if (!root_) return;
+    const std::lock_guard lock(log_lock_);
+    if (log_) {
+      log_->append_steps(rows.steps);
+      if (!rows.ops.empty()) log_->append_ops(rows.ops);
+      log_->flush();
+    }
+    rows_.insert(rows_.end(), rows.steps.begin(), rows.steps.end());
+    double slowest = 0;
+    for (const auto& r : rows.steps) slowest = std::max(slowest, r.step_s);
+    progress.step_done(index, pass.warmup, slowest);
+  }
+
+  // A barrier, the timed pass, then (outside the timed region) the rows to rank 0.
+  PassRows measure(int index, const Pass& pass) {
     marker_.mark(index, -1);
     world_.barrier();
     if (world_.rank() == config_.stall_rank && index == config_.stall_step) stall_for_test();
     const parallelism::StepRecord record = executor_.run_step(index);
     const StepRow row = analysis::make_step_row(
         {.step = index, .rank = world_.rank(), .warmup = pass.warmup, .pass = pass.kind, .token = pass.token}, record);
-    const auto gathered = comm::gather_values(world_, row, 0);
-    const auto ops = config_.trace ? gather_op_rows(world_, index, record) : std::vector<OpRow>{};
+    PassRows rows{comm::gather_values(world_, row, 0),
+                  config_.trace ? gather_op_rows(world_, index, record) : std::vector<OpRow>{}};
     marker_.mark(index, -1);
+    return rows;
+  }
+
+  // Rank 0: a measured pass run without the background, logged under /background.
+  void keep_isolated(const std::vector<StepRow>& rows) {
     if (!root_) return;
     const std::lock_guard lock(log_lock_);
     if (log_) {
-      log_->append_steps(gathered);
-      if (!ops.empty()) log_->append_ops(ops);
+      log_->append_isolated_steps(rows);
       log_->flush();
     }
-    rows_.insert(rows_.end(), gathered.begin(), gathered.end());
-    double slowest = 0;
-    for (const auto& r : gathered) slowest = std::max(slowest, r.step_s);
-    progress.step_done(index, pass.warmup, slowest);
+    isolated_rows_.insert(isolated_rows_.end(), rows.begin(), rows.end());
+  }
+
+  // Rank 0, emulation.background: the steps under it against the same steps alone, printed and logged.
+  void report_congestion(const analysis::RunResult& result, const std::vector<analysis::BackgroundRank>& background) {
+    const analysis::RunResult isolated = analysis::summarize(isolated_rows_, workload_, facts_);
+    if (!result.training || !isolated.training) return;  // stopped before a measured step
+    const BackgroundTraffic& traffic = *background_.traffic();
+    const analysis::RunCongestion congestion =
+        analysis::run_congestion(traffic.pattern, traffic.unit_bytes, *isolated.training, *result.training, background);
+    say(format_congestion(congestion));
+    if (log_) log_->write_background(congestion, background);
   }
 
   // Rank 0 summarises, closes the log and says how the run ended; every rank leaves with its verdict.
   int finish(RunStatus status, std::string message) {
     int exit_status = exit_ok;
     marker_.mark(config_.total_passes(), -1);
+    const std::vector<analysis::BackgroundRank> background = background_.end();
     if (root_) {
       const std::lock_guard lock(log_lock_);
       const analysis::RunResult result = analysis::summarize(rows_, workload_, facts_);
       say(format_result(result, workload_));
+      if (background_.active()) report_congestion(result, background);
       if (config_.check && workload_.intra_node == parallelism::IntraNode::device) {
         say("  note: emulation.check moved the modelled bytes too, to verify them: the times inside a node are "
             "the host's, not the device's\n");
@@ -343,7 +390,9 @@ class RunJob {
       }
     }
     log_.reset();
-    return std::stoi(comm::broadcast_string(world_, std::to_string(exit_status), 0));
+    exit_status = std::stoi(comm::broadcast_string(world_, std::to_string(exit_status), 0));
+    background_.share_exit(exit_status);
+    return exit_status;
   }
 
   WatchdogPolicy watchdog_policy() {
@@ -389,7 +438,8 @@ class RunJob {
 
   const RunConfig& config_;
   const parallelism::Workload& workload_;
-  const comm::Communicator& world_;
+  const RunBackground& background_;
+  const comm::Communicator& world_;  // the training ranks
   const bool root_;
   const Prepared prepared_;
   const parallelism::Program& program_;
@@ -404,7 +454,8 @@ class RunJob {
   // The watchdog's thread may close the log (rank 0) while this one is blocked in MPI; the log's
   // writes take this lock.
   std::timed_mutex log_lock_;
-  std::vector<StepRow> rows_;  // rank 0: every pass's rows so far; written under log_lock_
+  std::vector<StepRow> rows_;           // rank 0: every pass's rows so far; written under log_lock_
+  std::vector<StepRow> isolated_rows_;  // rank 0, emulation.background: the measured passes alone
 };
 
 }  // namespace
@@ -435,8 +486,19 @@ int run_job(const RunRequest& request, const std::string& command_line, int& arg
   return with_mpi(argc, argv, "run", [&]() -> int {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     RunConfig config = resolve_on_every_rank(request, world);
-    Prepared prepared = prepare(config, request.config_path, world);
-    RunJob job(config, world, std::move(prepared), command_line);
+    RunBackground background(world, config.background);
+    if (background.serves()) return background.serve();
+    // The background ranks wait for the training ranks' verdict on the preparation: a refusal is theirs.
+    std::optional<Prepared> prepared;
+    std::string problem;
+    try {
+      prepared = prepare(config, request.config_path, background.training(), world.size());
+    } catch (const UsageError& error) {
+      problem = error.what();
+    }
+    background.release(problem);
+    if (!prepared) throw UsageError(problem);
+    RunJob job(config, background, std::move(*prepared), command_line);
     return job.run();
   });
 }

@@ -50,8 +50,12 @@ std::uint64_t run_log_growth(const RunConfig& config, int world_size,
     const auto ranks_per_stage = static_cast<std::uint64_t>(world_size / config.workload.layout.pp);
     for (const auto ops : most_ops) op_rows_per_step += ranks_per_stage * ops;
   }
-  return log_growth_bound(static_cast<std::uint64_t>(config.total_passes()), static_cast<std::uint64_t>(world_size),
-                          op_rows_per_step);
+  const std::uint64_t growth = log_growth_bound(static_cast<std::uint64_t>(config.total_passes()),
+                                                static_cast<std::uint64_t>(world_size), op_rows_per_step);
+  if (!config.background) return growth;
+  // The measured steps once more, without the background (/background/isolated_steps).
+  return growth + log_growth_bound(static_cast<std::uint64_t>(config.steps) * config.passes_per_step(),
+                                   static_cast<std::uint64_t>(world_size), 0);
 }
 
 std::string log_problem(const RunConfig& config, const std::string& config_path, std::uint64_t log_bytes) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "runs/log/background_table.hpp"
 #include "runs/log/hdf5.hpp"
 #include "runs/log/topology_table.hpp"
 #include "runs/version.hpp"
@@ -42,26 +43,7 @@ void write_samples(hid_t parent, const char* name, const comm::FabricSamples& sa
 void write_background(hid_t root, const analysis::FabricCongestion& congestion) {
   write_samples(root, "congested", congestion.congested);
   const h5::Object group = h5::create_group(root, "background");
-  h5::write_attribute(group.id(), "pattern", std::string(comm::to_string(congestion.pattern)));
-  h5::write_attribute(group.id(), "unit_bytes", static_cast<std::int64_t>(congestion.unit_bytes));
-  std::vector<std::int64_t> ranks, bytes, received, units;
-  std::vector<double> seconds;
-  std::vector<std::string> hosts;
-  for (const auto& rank : congestion.background) {
-    ranks.push_back(rank.rank);
-    hosts.push_back(rank.host);
-    bytes.push_back(static_cast<std::int64_t>(rank.load.bytes_sent));
-    received.push_back(static_cast<std::int64_t>(rank.load.bytes_received));
-    seconds.push_back(rank.load.seconds);
-    units.push_back(rank.load.units);
-  }
-  const auto n = static_cast<hsize_t>(ranks.size());
-  h5::write_array(group.id(), "rank", ranks, {n}, "");
-  h5::write_strings(group.id(), "host", hosts);
-  h5::write_array(group.id(), "bytes_sent", bytes, {n}, "bytes");
-  h5::write_array(group.id(), "bytes_received", received, {n}, "bytes");
-  h5::write_array(group.id(), "seconds", seconds, {n}, "s");
-  h5::write_array(group.id(), "units", units, {n}, "");
+  write_background_ranks(group.id(), congestion.pattern, congestion.unit_bytes, congestion.background);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "runs/input_file.hpp"
+#include "runs/log/background_table.hpp"
 #include "runs/log/hdf5.hpp"
 #include "runs/log/step_table.hpp"
 #include "runs/log/topology_table.hpp"
@@ -21,6 +22,8 @@ namespace scaleout::runs {
 struct RunLogWriter::File {
   h5::Object file;
   h5::Table steps, ops;  // declared after the file: closed before it
+  h5::Object background;
+  h5::Table isolated_steps;  // in background
 };
 
 namespace {
@@ -212,6 +215,22 @@ RunLogWriter::~RunLogWriter() = default;
 void RunLogWriter::append_steps(const std::vector<StepRow>& rows) { file_->steps.append(rows.data(), rows.size()); }
 void RunLogWriter::append_ops(const std::vector<OpRow>& rows) { file_->ops.append(rows.data(), rows.size()); }
 void RunLogWriter::flush() { h5::check(H5Fflush(file_->file.id(), H5F_SCOPE_GLOBAL), "flushing the run log"); }
+
+void RunLogWriter::append_isolated_steps(const std::vector<StepRow>& rows) {
+  if (!file_->background.valid()) {
+    file_->background = h5::create_group(file_->file.id(), "background");
+    file_->isolated_steps = h5::Table(file_->background.id(), "isolated_steps", step_row_type().id(), step_chunk_rows);
+  }
+  file_->isolated_steps.append(rows.data(), rows.size());
+}
+
+void RunLogWriter::write_background(const analysis::RunCongestion& congestion,
+                                    const std::vector<analysis::BackgroundRank>& ranks) {
+  if (!file_->background.valid()) file_->background = h5::create_group(file_->file.id(), "background");
+  const hid_t group = file_->background.id();
+  write_background_ranks(group, congestion.pattern, congestion.unit_bytes, ranks);
+  for (const auto& [name, value] : congestion.figures()) h5::write_attribute(group, name.c_str(), value);
+}
 
 void RunLogWriter::write_summary(const std::map<std::string, double>& figures) {
   const h5::Object summary = h5::create_group(file_->file.id(), "summary");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/background_effect.hpp"
 #include "analysis/step_row.hpp"
 #include "parallelism/layout.hpp"
 #include "parallelism/program.hpp"
@@ -61,6 +62,11 @@ class RunLogWriter {
   RunLogWriter& operator=(const RunLogWriter&) = delete;
   void append_steps(const std::vector<analysis::StepRow>& rows);
   void append_ops(const std::vector<OpRow>& rows);
+  // emulation.background: /background/isolated_steps, the measured steps run again without the
+  // background (rows as /steps'), made at the first call; at the end the group's figures as attributes
+  // and every background rank's load (runs/log/background_table.hpp).
+  void append_isolated_steps(const std::vector<analysis::StepRow>& rows);
+  void write_background(const analysis::RunCongestion& congestion, const std::vector<analysis::BackgroundRank>& ranks);
   void flush();
   void write_summary(const std::map<std::string, double>& figures);
   // Sets the status, flushes and gives back the unused reservation; the file stays open until the

@@ -107,6 +107,24 @@ std::string format_serving_summary(const analysis::ServingSummary& s, const para
   return text;
 }
 
+std::string format_congestion(const analysis::RunCongestion& c) {
+  const auto ms = [](double seconds) { return seconds * 1e3; };
+  constexpr double mib = 1 << 20;
+  std::string text = fmt::format(
+      "background {} by {} rank{} ({:.3g} MiB per rank and unit): the steps above ran under it; each also ran "
+      "alone just before\n",
+      comm::to_string(c.pattern), c.background_ranks, c.background_ranks == 1 ? "" : "s",
+      static_cast<double>(c.unit_bytes) / mib);
+  text += fmt::format("  step time        p50 {:10.2f} ms alone   x{:.2f} under it   p95 {:.2f} ms alone   x{:.2f}\n",
+                      ms(c.step_p50_isolated_s), c.slowdown_p50(), ms(c.step_p95_isolated_s), c.slowdown_p95());
+  text += fmt::format("  exposed comm         {:10.2f} ms alone   {:.2f} ms under it\n", ms(c.exposed_isolated_s),
+                      ms(c.exposed_s));
+  text += fmt::format(
+      "  load                 {:.3f} GB/s per node (median; the larger of out and in over other nodes), {} units\n",
+      c.load.node_load_bytes_s / 1e9, c.load.units);
+  return text;
+}
+
 std::string format_result(const analysis::RunResult& result, const parallelism::Workload& workload) {
   if (result.serving) return format_serving_summary(*result.serving, workload);
   if (result.training) return format_summary(*result.training, workload);

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "analysis/background_effect.hpp"
 #include "analysis/run_result.hpp"
 #include "parallelism/workload.hpp"
 
@@ -13,5 +14,7 @@ std::string format_summary(const analysis::RunSummary& summary, const parallelis
 std::string format_serving_summary(const analysis::ServingSummary& summary, const parallelism::Workload& workload);
 // The summary of whichever the run was, or a line saying no measured step completed.
 std::string format_result(const analysis::RunResult& result, const parallelism::Workload& workload);
+// emulation.background: the step under the background against the same steps alone, and the load.
+std::string format_congestion(const analysis::RunCongestion& congestion);
 
 }  // namespace scaleout::runs

@@ -318,5 +318,31 @@ TEST(Congestion, TheImpactIsCongestedOverIsolatedAndTheLoadIsPerNode) {
   EXPECT_EQ(verdict_json(study)["congestion"]["pattern"], "alltoall");
 }
 
+TEST(Congestion, ARunsSlowdownIsItsStepsUnderTheBackgroundOverTheSameStepsAlone) {
+  RunSummary alone, under;
+  alone.step_p50 = 0.100;
+  alone.step_p95 = 0.120;
+  alone.exposed_total = 0.020;
+  under.step_p50 = 0.150;
+  under.step_p95 = 0.240;
+  under.exposed_total = 0.070;
+  // A background rank on each of two nodes: 1 GB out and 0.5 GB in over 2 s; 0.2 GB both ways over 1 s.
+  const std::vector<BackgroundRank> background = {{3, "n0", {1'000'000'000, 500'000'000, 2.0, 7}},
+                                                  {5, "n1", {200'000'000, 200'000'000, 1.0, 4}}};
+  const RunCongestion c = run_congestion(comm::BackgroundPattern::incast, 4096, alone, under, background);
+  EXPECT_EQ(c.pattern, comm::BackgroundPattern::incast);
+  EXPECT_EQ(c.unit_bytes, 4096u);
+  EXPECT_EQ(c.background_ranks, 2);
+  EXPECT_DOUBLE_EQ(c.slowdown_p50(), 1.5);
+  EXPECT_DOUBLE_EQ(c.slowdown_p95(), 2.0);
+  EXPECT_NEAR(c.load.node_load_bytes_s, 0.35e9, 1.0);  // the median of n0's 0.5 GB/s out and n1's 0.2
+  EXPECT_EQ(c.load.units, 11);
+  const auto figures = c.figures();
+  EXPECT_DOUBLE_EQ(figures.at("step_slowdown_p50"), 1.5);
+  EXPECT_DOUBLE_EQ(figures.at("exposed_isolated_s"), 0.020);
+  EXPECT_DOUBLE_EQ(figures.at("exposed_s"), 0.070);
+  EXPECT_NEAR(figures.at("node_load_gbs"), 0.35, 1e-9);
+}
+
 }  // namespace
 }  // namespace scaleout::analysis

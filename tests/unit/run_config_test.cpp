@@ -307,3 +307,31 @@ TEST(ConfigText, OneDocumentOfText) {
   EXPECT_EQ(yaml_refusal("model: ti\x01ny\n"),
             "c.yaml: line 1, column 10: a control character (byte 0x01); a config is text");
 }
+
+TEST(RunConfig, ABackgroundIsAPatternOfWholeElementsPerUnitAndNoneByDefault) {
+  auto quiet = r::resolve(r::Settings::from_yaml("model: tiny\n", "test.yaml"));
+  EXPECT_FALSE(quiet.background.has_value());
+  auto config = r::resolve(r::Settings::from_yaml(
+      "model: tiny\nemulation: {background: bisection, background_mb: 0.5, background_ranks_per_node: 2}\n",
+      "test.yaml"));
+  ASSERT_TRUE(config.background.has_value());
+  EXPECT_EQ(config.background->pattern, scaleout::comm::BackgroundPattern::bisection);
+  EXPECT_EQ(config.background->unit_bytes, 512u << 10);
+  EXPECT_EQ(config.background->ranks_per_node, 2);
+  // 0.001 MiB is 1048.576 bytes: 262 whole elements.
+  config = r::resolve(
+      r::Settings::from_yaml("model: tiny\nemulation: {background: incast, background_mb: 0.001}\n", "test.yaml"));
+  EXPECT_EQ(config.background->unit_bytes, 262u * 4);
+  EXPECT_NE(refusal("model: tiny\nemulation: {background: ring}\n")
+                .find("emulation.background: 'ring' is not allowed; expected one of none, incast, alltoall, bisection, "
+                      "allreduce"),
+            std::string::npos)
+      << refusal("model: tiny\nemulation: {background: ring}\n");
+  EXPECT_NE(refusal("model: tiny\nemulation: {background: alltoall, background_mb: 0}\n")
+                .find("emulation.background_mb: '0' is not allowed"),
+            std::string::npos);
+  EXPECT_EQ(
+      refusal("model: tiny\nemulation: {background: alltoall}\ninference: {prompt_tokens: 8, output_tokens: 2}\n"),
+      "emulation.background: serving runs cannot have one; the slowdown it reports is a training step's (use "
+      "none, or a training config)");
+}

@@ -1,0 +1,91 @@
+#include "runs/job/run_background.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "comm/background.hpp"
+#include "comm/gather.hpp"
+#include "runs/job/signals.hpp"
+#include "runs/usage_error.hpp"
+#include "topology/cluster_discovery.hpp"
+
+namespace scaleout::runs {
+
+std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_node) {
+  std::map<int, std::vector<int>> ranks_of_node;
+  for (std::size_t rank = 0; rank < node_of.size(); ++rank) ranks_of_node[node_of[rank]].push_back(static_cast<int>(rank));
+  std::vector<int> chosen;
+  for (const auto& [node, ranks] : ranks_of_node) {
+    if (static_cast<int>(ranks.size()) <= per_node) {
+      throw UsageError(fmt::format(
+          "emulation.background_ranks_per_node: {} would leave node {} ({} rank{}) no training rank; use fewer, or "
+          "start more ranks per node (for example mpirun --map-by ppr:{}:node)",
+          per_node, node, ranks.size(), ranks.size() == 1 ? "" : "s", per_node + 1));
+    }
+    chosen.insert(chosen.end(), ranks.end() - per_node, ranks.end());
+  }
+  if (chosen.size() < 2) {
+    throw UsageError(fmt::format(
+        "emulation.background: its {} rank (the last of the only node) cannot make traffic alone; it needs at least "
+        "2: set emulation.background_ranks_per_node: 2 or run on more nodes",
+        chosen.size()));
+  }
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+RunBackground::RunBackground(const comm::Communicator& world, const std::optional<BackgroundTraffic>& traffic)
+    : world_(world), traffic_(traffic) {
+  if (!traffic_) return;
+  const topology::NodeIdentity identity = topology::identify_node(world);
+  const auto node_of = comm::allgather_values(world, identity.node);
+  hosts_ = comm::allgather_strings(world, identity.hostname);
+  ranks_ = choose_background_ranks(node_of, traffic_->ranks_per_node);  // alike on every rank
+  for (const int rank : ranks_) node_of_team_.push_back(node_of[static_cast<std::size_t>(rank)]);
+  serves_ = std::binary_search(ranks_.begin(), ranks_.end(), world.rank());
+  own_side_ = world.split(serves_ ? 1 : 0, world.rank());
+}
+
+int RunBackground::serve() {
+  // A stop signal is the training side's to act on; this rank goes on until it is ended.
+  install_stop_handlers();
+  const std::string problem = comm::broadcast_string(world_, "", 0);
+  if (!problem.empty()) throw UsageError(problem);
+  const comm::BackgroundLoad load =
+      comm::serve_background(world_, own_side_, traffic_->pattern, traffic_->unit_bytes, 0, node_of_team_);
+  (void)comm::gather_values(world_, load, 0);
+  return std::stoi(comm::broadcast_string(world_, "", 0));
+}
+
+void RunBackground::release(const std::string& problem) const {
+  if (active()) (void)comm::broadcast_string(world_, problem, 0);
+}
+
+void RunBackground::start() const {
+  if (active() && world_.rank() == 0) comm::start_background(world_, ranks_.front());
+}
+
+void RunBackground::halt() const {
+  if (active() && world_.rank() == 0) comm::halt_background(world_, ranks_.front());
+}
+
+std::vector<analysis::BackgroundRank> RunBackground::end() const {
+  if (!active()) return {};
+  if (world_.rank() == 0) comm::end_background(world_, ranks_.front());
+  const auto loads = comm::gather_values(world_, comm::BackgroundLoad{}, 0);
+  std::vector<analysis::BackgroundRank> background;
+  if (world_.rank() != 0) return background;
+  for (const int rank : ranks_) {
+    background.push_back(
+        {rank, hosts_[static_cast<std::size_t>(rank)], loads[static_cast<std::size_t>(rank)]});
+  }
+  return background;
+}
+
+void RunBackground::share_exit(int status) const {
+  if (active()) (void)comm::broadcast_string(world_, std::to_string(status), 0);
+}
+
+}  // namespace scaleout::runs
