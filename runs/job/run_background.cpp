@@ -15,7 +15,8 @@ namespace scaleout::runs {
 
 std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_node) {
   std::map<int, std::vector<int>> ranks_of_node;
-  for (std::size_t rank = 0; rank < node_of.size(); ++rank) ranks_of_node[node_of[rank]].push_back(static_cast<int>(rank));
+  for (std::size_t rank = 0; rank < node_of.size(); ++rank)
+    ranks_of_node[node_of[rank]].push_back(static_cast<int>(rank));
   std::vector<int> chosen;
   for (const auto& [node, ranks] : ranks_of_node) {
     if (static_cast<int>(ranks.size()) <= per_node) {
@@ -78,8 +79,7 @@ std::vector<analysis::BackgroundRank> RunBackground::end() const {
   std::vector<analysis::BackgroundRank> background;
   if (world_.rank() != 0) return background;
   for (const int rank : ranks_) {
-    background.push_back(
-        {rank, hosts_[static_cast<std::size_t>(rank)], loads[static_cast<std::size_t>(rank)]});
+    background.push_back({rank, hosts_[static_cast<std::size_t>(rank)], loads[static_cast<std::size_t>(rank)]});
   }
   return background;
 }
