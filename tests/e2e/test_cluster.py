@@ -384,6 +384,40 @@ class VirtualCluster(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("overall: no significant change", done.stdout)
 
+    def test_compare_over_three_repeats_per_side_bases_its_interval_on_the_runs(self):
+        def repeats(side, rate):
+            self.assertEqual(vcluster("relink", "--link-rate", rate).returncode, 0)
+            logs = [os.path.join(self.folder, f"{side}-{k}.h5") for k in range(3)]
+            for log in logs:
+                self.sbatch(2, 1, log, "--set", "emulation.steps=5", "--set", "emulation.warmup=1")
+            return logs
+
+        try:
+            before = repeats("repeat-200mbit", "200mbit")
+        finally:
+            vcluster("relink", "--link-rate", "1gbit")
+        after = repeats("repeat-1gbit", "1gbit")
+        done = subprocess.run([SCALEOUT, "compare", ",".join(before), ",".join(after), "--format", "json"],
+                              capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        result = json.loads(done.stdout)
+        self.assertEqual((result["runs_before"], result["runs_after"], result["interval_from"]), (3, 3, "runs"))
+        dp = {m["metric"]: m for m in result["scales"][0]["metrics"]}["exposed_dp"]
+        self.assertEqual(dp["verdict"], "improved", dp)
+        self.assertLess(dp["high"], 1.0, "the interval over the runs excludes 1")
+        # Each run's median exposed dp time, then the median of the three: the point estimate.
+        def median_of_runs(logs):
+            medians = []
+            for log in logs:
+                with h5py.File(log, "r") as f:
+                    rows = f["steps"][:]
+                rows = rows[rows["warmup"] == 0]
+                medians.append(np.median([rows["exposed_dp_s"][rows["step"] == s].mean()
+                                          for s in sorted(set(rows["step"]))]))
+            return float(np.median(medians))
+        self.assertAlmostEqual(dp["before_s"], median_of_runs(before), places=9)
+        self.assertAlmostEqual(dp["after_s"], median_of_runs(after), places=9)
+
     def fabric(self, name, *args):
         """`scaleout fabric` over the 4 nodes by mpirun, one rank each, 4 MiB both ways: its exit status,
         the JSON it printed and its log's path."""
@@ -485,6 +519,36 @@ class VirtualCluster(unittest.TestCase):
         self.assertAlmostEqual(congestion["bandwidth_impact_p99"],
                                np.nanpercentile(congested, 99) / np.nanpercentile(isolated, 99), places=9)
         self.assertAlmostEqual(congestion["node_load_gbs"], float(np.median(rates)) / 1e9, places=9)
+
+    def test_a_run_under_background_traffic_exposes_more_communication_than_alone(self):
+        # A Slurm job of 4 nodes x 2 tasks: each node's second task makes all-to-all traffic over the links
+        # the data-parallel allreduce of the 4 training ranks crosses.
+        log = os.path.join(self.folder, "run-background.h5")
+        self.sbatch(4, 2, log, "--set", "emulation.background=alltoall", "--set", "emulation.steps=3",
+                    "--set", "emulation.warmup=1")
+        with h5py.File(log, "r") as f:
+            self.assertEqual(f.attrs["status"], "complete")
+            self.assertEqual(list(f["ranks"]["node"]), [0, 1, 2, 3], "one training rank per node")
+            background = f["background"]
+            attrs = dict(background.attrs)
+            self.assertEqual(list(background["rank"][:]), [1, 3, 5, 7])
+            alone = f["background/isolated_steps"][:]
+            steps = f["steps"][:]
+            under = steps[steps["warmup"] == 0]
+            rates = np.maximum(background["bytes_sent"][:], background["bytes_received"][:]) / background["seconds"][:]
+        exposed = lambda rows: float(np.median([rows["exposed_dp_s"][rows["step"] == s].mean()
+                                                for s in sorted(set(rows["step"]))]))
+        self.assertAlmostEqual(attrs["exposed_isolated_s"], exposed(alone), places=9)
+        self.assertAlmostEqual(attrs["exposed_s"], exposed(under), places=9)
+        # At 1 Gbit/s the background took a third of each link (x1.49 the step, 179 -> 280 ms exposed,
+        # 0.041 GB/s per node, when it was written); more exposed time, and a load that says why.
+        self.assertGreater(attrs["exposed_s"], 1.1 * attrs["exposed_isolated_s"], attrs)
+        self.assertGreater(attrs["step_slowdown_p50"], 1.05, attrs)
+        self.assertAlmostEqual(attrs["node_load_gbs"], float(np.median(rates)) / 1e9, places=9)
+        self.assertGreater(attrs["node_load_gbs"], 0.01, attrs)
+        out = self.output_of(log)
+        self.assertIn("4 ranks on 4 nodes (dp 4) and 4 background ranks (alltoall)", out)
+        self.assertIn("background alltoall by 4 ranks", out)
 
     def test_both_transports_complete_and_are_recorded(self):
         for transport in ("ob1-tcp", "ucx"):

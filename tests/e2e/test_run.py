@@ -2,6 +2,7 @@
 mpiexec, its summary, and its run log read with h5py; bad configs; a run stopped by SIGTERM."""
 
 import os
+import re
 import signal
 import tempfile
 import unittest
@@ -133,6 +134,83 @@ class Run(unittest.TestCase):
                 self.assertGreater(len(steps), 0)
                 self.assertEqual(len(steps) % 2, 0)  # whole steps only
                 self.assertIn("step_p50_s", f["summary"].attrs)
+
+
+def step_figures(rows):
+    """The summary's step time (per step the slowest rank; p50, p95) and exposed communication (per group,
+    the median over steps of the mean over ranks; summed) of measured rows."""
+    numbers = sorted(set(rows["step"]))
+    slowest = [rows["step_s"][rows["step"] == s].max() for s in numbers]
+    exposed = sum(np.median([rows[f"exposed_{g}_s"][rows["step"] == s].mean() for s in numbers])
+                  for g in ("dp", "tp", "pp", "ep", "cp"))
+    return float(np.percentile(slowest, 50)), float(np.percentile(slowest, 95)), float(exposed)
+
+
+class Background(unittest.TestCase):
+    """emulation.background on one node: the last 2 of 4 ranks make the traffic while the others train."""
+
+    def test_every_measured_step_runs_alone_then_under_it_and_the_slowdown_is_recomputed(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "background.h5")
+            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.background=alltoall",
+                                 "--set", "emulation.background_ranks_per_node=2", "--set", "emulation.steps=4",
+                                 ranks=4, timeout=300)
+            self.assertEqual(code, 0, out + err)
+            self.assertIn("2 ranks on 1 node (dp 2) and 2 background ranks (alltoall)", out)
+            with h5py.File(log, "r") as f:
+                steps = f["steps"][:]
+                alone = f["background/isolated_steps"][:]
+                background = f["background"]
+                attrs = dict(background.attrs)
+                self.assertEqual(len(steps), 6 * 2, "2 warm-up and 4 measured steps of the 2 training ranks")
+                under = steps[steps["warmup"] == 0]
+                self.assertEqual(sorted(zip(alone["step"], alone["rank"])), sorted(zip(under["step"], under["rank"])))
+                self.assertTrue(np.all(alone["warmup"] == 0))
+                self.assertEqual(list(f["ranks"]["rank"]), [0, 1], "the training ranks only")
+                self.assertEqual(list(background["rank"]), [2, 3])
+                self.assertEqual(attrs["pattern"], "alltoall")
+                self.assertEqual(attrs["unit_bytes"], 1 << 20)
+                units = background["units"][:]
+                self.assertTrue(np.all(units > 0) and np.all(background["seconds"][:] > 0))
+                # Both background ranks share the training's node: nothing crossed a node's link.
+                self.assertTrue(np.all(background["bytes_sent"][:] == 0) and np.all(background["bytes_received"][:] == 0))
+                self.assertEqual(attrs["node_load_gbs"], 0.0)
+            p50_alone, p95_alone, exposed_alone = step_figures(alone)
+            p50, p95, exposed = step_figures(under)
+            for name, want in (("step_p50_isolated_s", p50_alone), ("step_p95_isolated_s", p95_alone),
+                               ("exposed_isolated_s", exposed_alone), ("step_p50_s", p50), ("step_p95_s", p95),
+                               ("exposed_s", exposed), ("step_slowdown_p50", p50 / p50_alone),
+                               ("step_slowdown_p95", p95 / p95_alone)):
+                self.assertAlmostEqual(attrs[name], want, delta=1e-9 * max(1.0, want), msg=name)
+            printed = re.search(r"step time +p50 +([\d.]+) ms alone +x([\d.]+) under it +p95 ([\d.]+) ms alone +"
+                                r"x([\d.]+)\n +exposed comm +([\d.]+) ms alone +([\d.]+) ms under it", out)
+            self.assertIsNotNone(printed, out)
+            for text, want in zip(printed.groups(), (p50_alone * 1e3, p50 / p50_alone, p95_alone * 1e3,
+                                                     p95 / p95_alone, exposed_alone * 1e3, exposed * 1e3)):
+                self.assertAlmostEqual(float(text), want, delta=0.006)
+            self.assertIn("by 2 ranks (1 MiB per rank and unit)", out)
+            self.assertIn(f"0.000 GB/s per node (median; the larger of out and in over other nodes), {units.sum()} units",
+                          out)
+
+    def test_a_background_that_leaves_a_node_no_training_rank_is_refused_once_and_writes_nothing(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "refused.h5")
+            for per_node, message in (("4", "emulation.background_ranks_per_node: 4 would leave node 0 (4 ranks) no "
+                                            "training rank"),
+                                      ("1", "emulation.background: its 1 rank (the last of the only node) cannot "
+                                            "make traffic alone")):
+                code, out, err = run("run", TINY, "--output", log, "--set", "emulation.background=incast",
+                                     "--set", f"emulation.background_ranks_per_node={per_node}", ranks=4, timeout=120)
+                self.assertEqual(code, 2, out + err)
+                self.assertEqual(sum(message in line for line in scaleout_lines(err)), 1, err)
+                self.assertFalse(os.path.exists(log))
+            # A refusal of the training side (its layout) reaches the background ranks: all end, exit 2.
+            code, out, err = run("run", TINY, "--output", log, "--set", "emulation.background=incast",
+                                 "--set", "emulation.background_ranks_per_node=2", "--set", "parallel.tp=4",
+                                 ranks=4, timeout=120)
+            self.assertEqual(code, 2, out + err)
+            self.assertIn("parallel.tp: 4 does not divide", err)
+            self.assertFalse(os.path.exists(log))
 
 
 class BadConfigs(unittest.TestCase):
