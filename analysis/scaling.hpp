@@ -17,6 +17,7 @@ namespace scaleout::analysis {
 struct LogState {
   std::string status = "complete", status_message;  // the root's: complete, interrupted, failed, running
   bool checksummed = true;                          // false: a log too old to carry checksums
+  std::string background;                           // the pattern the steps ran under (emulation.background)
 };
 
 // What a run was: its size and workload, from the log's attributes.

@@ -264,6 +264,7 @@ class RunJob {
     if (config_.log) {
       log_ = std::make_unique<RunLogWriter>(config_.output, header, cluster_, workload_.layout, prepared_.programs,
                                             prepared_.log_growth);
+      if (const auto& traffic = background_.traffic()) log_->open_background(traffic->pattern, traffic->unit_bytes);
     }
     say(fmt::format(
         "scaleout run: {} on {} ({} parameters), {} rank{} on {} node{} ({}){}, {} warm-up + {} {}, log {}\n",

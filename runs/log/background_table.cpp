@@ -6,10 +6,12 @@
 
 namespace scaleout::runs {
 
-void write_background_ranks(hid_t group, comm::BackgroundPattern pattern, std::uint64_t unit_bytes,
-                            const std::vector<analysis::BackgroundRank>& ranks) {
+void write_background_pattern(hid_t group, comm::BackgroundPattern pattern, std::uint64_t unit_bytes) {
   h5::write_attribute(group, "pattern", std::string(comm::to_string(pattern)));
   h5::write_attribute(group, "unit_bytes", static_cast<std::int64_t>(unit_bytes));
+}
+
+void write_background_ranks(hid_t group, const std::vector<analysis::BackgroundRank>& ranks) {
   std::vector<std::int64_t> rank_numbers, bytes, received, units;
   std::vector<double> seconds;
   std::vector<std::string> hosts;

@@ -13,7 +13,7 @@
 
 namespace scaleout::runs {
 
-void write_background_ranks(hid_t group, comm::BackgroundPattern pattern, std::uint64_t unit_bytes,
-                            const std::vector<analysis::BackgroundRank>& ranks);
+void write_background_pattern(hid_t group, comm::BackgroundPattern pattern, std::uint64_t unit_bytes);
+void write_background_ranks(hid_t group, const std::vector<analysis::BackgroundRank>& ranks);
 
 }  // namespace scaleout::runs

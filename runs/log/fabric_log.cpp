@@ -43,7 +43,8 @@ void write_samples(hid_t parent, const char* name, const comm::FabricSamples& sa
 void write_background(hid_t root, const analysis::FabricCongestion& congestion) {
   write_samples(root, "congested", congestion.congested);
   const h5::Object group = h5::create_group(root, "background");
-  write_background_ranks(group.id(), congestion.pattern, congestion.unit_bytes, congestion.background);
+  write_background_pattern(group.id(), congestion.pattern, congestion.unit_bytes);
+  write_background_ranks(group.id(), congestion.background);
 }
 
 }  // namespace

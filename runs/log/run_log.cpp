@@ -216,19 +216,21 @@ void RunLogWriter::append_steps(const std::vector<StepRow>& rows) { file_->steps
 void RunLogWriter::append_ops(const std::vector<OpRow>& rows) { file_->ops.append(rows.data(), rows.size()); }
 void RunLogWriter::flush() { h5::check(H5Fflush(file_->file.id(), H5F_SCOPE_GLOBAL), "flushing the run log"); }
 
+void RunLogWriter::open_background(comm::BackgroundPattern pattern, std::uint64_t unit_bytes) {
+  file_->background = h5::create_group(file_->file.id(), "background");
+  write_background_pattern(file_->background.id(), pattern, unit_bytes);
+  file_->isolated_steps = h5::Table(file_->background.id(), "isolated_steps", step_row_type().id(), step_chunk_rows);
+  flush();
+}
+
 void RunLogWriter::append_isolated_steps(const std::vector<StepRow>& rows) {
-  if (!file_->background.valid()) {
-    file_->background = h5::create_group(file_->file.id(), "background");
-    file_->isolated_steps = h5::Table(file_->background.id(), "isolated_steps", step_row_type().id(), step_chunk_rows);
-  }
   file_->isolated_steps.append(rows.data(), rows.size());
 }
 
 void RunLogWriter::write_background(const analysis::RunCongestion& congestion,
                                     const std::vector<analysis::BackgroundRank>& ranks) {
-  if (!file_->background.valid()) file_->background = h5::create_group(file_->file.id(), "background");
   const hid_t group = file_->background.id();
-  write_background_ranks(group, congestion.pattern, congestion.unit_bytes, ranks);
+  write_background_ranks(group, ranks);
   for (const auto& [name, value] : congestion.figures()) h5::write_attribute(group, name.c_str(), value);
 }
 
@@ -314,6 +316,12 @@ void read_figures(hid_t root, RunLog& log) {
   const h5::Object environment = h5::open_group(root, "environment");
   for (const auto& name : h5::attribute_names(environment.id())) {
     log.environment[name] = h5::read_string_attribute(environment.id(), name.c_str());
+  }
+  if (h5::exists(root, "background")) {
+    const h5::Object background = h5::open_group(root, "background");
+    if (h5::has_attribute(background.id(), "pattern")) {
+      log.background = h5::read_string_attribute(background.id(), "pattern");
+    }
   }
 }
 

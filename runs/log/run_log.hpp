@@ -62,9 +62,10 @@ class RunLogWriter {
   RunLogWriter& operator=(const RunLogWriter&) = delete;
   void append_steps(const std::vector<analysis::StepRow>& rows);
   void append_ops(const std::vector<OpRow>& rows);
-  // emulation.background: /background/isolated_steps, the measured steps run again without the
-  // background (rows as /steps'), made at the first call; at the end the group's figures as attributes
-  // and every background rank's load (runs/log/background_table.hpp).
+  // emulation.background: /background with the pattern, and its table isolated_steps, the measured
+  // steps run without the background (rows as /steps'); at the end the group's figures as attributes
+  // and every background rank's load (runs/log/background_table.hpp). Open it before the others.
+  void open_background(comm::BackgroundPattern pattern, std::uint64_t unit_bytes);
   void append_isolated_steps(const std::vector<analysis::StepRow>& rows);
   void write_background(const analysis::RunCongestion& congestion, const std::vector<analysis::BackgroundRank>& ranks);
   void flush();
@@ -91,6 +92,7 @@ struct RunLog {
   std::map<std::string, std::string> environment;  // /environment
   std::vector<int> node_of_rank;                   // /ranks' node column
   bool checksummed = false;  // every table carries checksums, and all matched (older logs: none to check)
+  std::string background;    // /background's pattern: the steps ran under emulation.background; "" without
 };
 // Throws h5::Error (runs/log/hdf5.hpp: not HDF5, truncated, another schema; h5::Damaged when a
 // checksum fails) with a message that names the file. The reading runs isolated

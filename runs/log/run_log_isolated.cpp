@@ -110,6 +110,7 @@ std::string pack(const RunLog& log) {
   p.map(log.environment);
   p.values(log.node_of_rank);
   p.value(log.checksummed);
+  p.text(log.background);
   return std::move(p.bytes);
 }
 
@@ -129,6 +130,7 @@ RunLog unpack(const std::string& bytes) {
   log.environment = u.map<std::string>();
   log.node_of_rank = u.values<int>();
   log.checksummed = u.value<bool>();
+  log.background = u.text();
   return log;
 }
 

@@ -152,7 +152,7 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     // Logs before it have none: their compute is all calculation.
     if (log.figures.count(figure::memory_bound_share) != 0)
       run.facts.memory_bound_share = std::min(figure_of(log, figure::memory_bound_share, path), 1.0);
-    run.facts.log = {log.status, log.status_message, log.checksummed};
+    run.facts.log = {log.status, log.status_message, log.checksummed, log.background};
     run.facts.environment = log.environment;
     run.rows = analysis::measured_rows(log.steps);
     if (run.rows.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));

@@ -13,6 +13,12 @@ std::vector<std::string> run_notes(const std::string& path, const analysis::LogS
                                 printable(log.status, 64),
                                 log.status_message.empty() ? "" : " (" + printable(log.status_message) + ")"));
   }
+  if (!log.background.empty()) {
+    notes.push_back(
+        fmt::format("{}: its steps ran under {} background traffic (emulation.background); /background "
+                    "holds the same steps alone and the slowdown",
+                    printable(path), printable(log.background, 64)));
+  }
   if (!log.checksummed) {
     notes.push_back(fmt::format("{}: written without checksums; its integrity cannot be checked", printable(path)));
   }

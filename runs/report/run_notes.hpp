@@ -1,7 +1,7 @@
 #pragma once
 // What a report says of a run beyond its figures: that it did not complete (its rows are the steps it
-// measured), or that its log is too old to carry checksums. One list for the training and the serving
-// report, in every format.
+// measured), that its steps ran under background traffic, or that its log is too old to carry checksums. One list for
+// the training and the serving report, in every format.
 
 #include <string>
 #include <vector>

@@ -189,6 +189,11 @@ class Background(unittest.TestCase):
                                                      p95 / p95_alone, exposed_alone * 1e3, exposed * 1e3)):
                 self.assertAlmostEqual(float(text), want, delta=0.006)
             self.assertIn("by 2 ranks (1 MiB per rank and unit)", out)
+            # The report of the log says what its steps ran under.
+            code, out_report, err = run("report", log)
+            self.assertEqual(code, 0, err)
+            self.assertIn(f"note: {log}: its steps ran under alltoall background traffic (emulation.background)",
+                          out_report)
             self.assertIn(f"0.000 GB/s per node (median; the larger of out and in over other nodes), {units.sum()} units",
                           out)
 

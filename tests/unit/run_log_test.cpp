@@ -94,6 +94,42 @@ TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   EXPECT_EQ(log.node_rows, 1u);
   EXPECT_EQ(log.program_ops, small_programs()[0].ops.size() + small_programs()[1].ops.size());
   EXPECT_DOUBLE_EQ(log.summary.at("step_p50_s"), 1.5);
+  EXPECT_EQ(log.background, "") << "no emulation.background";
+  std::filesystem::remove(path);
+}
+
+// emulation.background: the pattern from the start (a killed run's log still says what its steps ran
+// under), the isolated steps beside /steps, the figures and loads at the end; the reader (in its child)
+// gives back the pattern; a log without one reads "".
+TEST(RunLog, ABackgroundIsReadBackFromTheStartAndItsFiguresWrittenAtTheEnd) {
+  const auto path = temporary("background.h5");
+  {
+    r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", "model: tiny\n", {}, {}}, two_ranks(),
+                           small_workload().layout, small_programs(), 0);
+    writer.open_background(scaleout::comm::BackgroundPattern::bisection, 4096);
+    EXPECT_EQ(r::read_run_log(path).background, "bisection") << "known before any step";
+    std::vector<scaleout::analysis::StepRow> rows(2);
+    for (int rank = 0; rank < 2; ++rank) {
+      rows[rank].rank = rank;
+      rows[rank].step_s = 0.5;
+    }
+    writer.append_isolated_steps(rows);
+    writer.append_steps(rows);
+    scaleout::analysis::RunCongestion congestion;
+    congestion.step_p50_isolated_s = 0.5;
+    congestion.step_p50_s = 0.75;
+    writer.write_background(congestion, {{2, "n0", {100, 200, 1.0, 3}}, {3, "n1", {300, 400, 2.0, 5}}});
+    writer.close(r::RunStatus::complete);
+  }
+  const auto log = r::read_run_log(path);
+  EXPECT_EQ(log.background, "bisection");
+  EXPECT_EQ(log.steps.size(), 2u) << "the isolated steps are not /steps'";
+  const scaleout::h5::Object file = scaleout::h5::open_file(path, scaleout::h5::Access::read_only);
+  const scaleout::h5::Object group = scaleout::h5::open_group(file.id(), "background");
+  EXPECT_EQ(scaleout::h5::read_int_attribute(group.id(), "unit_bytes"), 4096);
+  EXPECT_DOUBLE_EQ(scaleout::h5::read_double_attribute(group.id(), "step_slowdown_p50"), 1.5);
+  EXPECT_EQ(scaleout::h5::row_count(scaleout::h5::open_dataset(group.id(), "isolated_steps").id()), 2u);
+  EXPECT_EQ(scaleout::h5::row_count(scaleout::h5::open_dataset(group.id(), "bytes_sent").id()), 2u);
   std::filesystem::remove(path);
 }
 
