@@ -1,7 +1,7 @@
 #pragma once
-// What `scaleout fabric --background` and a run's emulation.background load the fabric with and what
-// each background rank did, without MPI: the analysis and the log read these (comm/background.hpp runs
-// the load).
+// What `scaleout fabric --background`, `bench --background` and a run's emulation.background load the
+// fabric with and what each background rank did, without MPI: the analysis and the log read these (comm/background.hpp
+// runs the load).
 
 #include <cstdint>
 #include <optional>
@@ -25,6 +25,15 @@ std::vector<std::string> background_pattern_names();
 // Rank `me`'s partner in a bisection of `n` ranks: me + n/2 (mod n); -1 for the last rank when n is
 // odd (it rests).
 int bisection_partner(int me, int n) noexcept;
+
+// What a job's background is asked to make (a run's emulation.background, bench --background): the
+// pattern, made by the last `ranks_per_node` ranks of every node, `unit_bytes` per background rank and
+// unit (runs/job/job_background.hpp).
+struct BackgroundTraffic {
+  BackgroundPattern pattern = BackgroundPattern::alltoall;
+  std::uint64_t unit_bytes = 0;
+  int ranks_per_node = 1;
+};
 
 // What one background rank did: the bytes it sent to and received from ranks on other nodes (what
 // crossed its node's link; an allreduce counts a ring's 2 (n-1)/n of the vector both ways, whatever

@@ -285,15 +285,16 @@ parallelism::IntraNode resolve_intra_node(const Settings& settings, const parall
   return mode;
 }
 
-std::optional<BackgroundTraffic> resolve_background(const Settings& settings) {
+std::optional<comm::BackgroundTraffic> resolve_background(const Settings& settings) {
   const auto pattern = comm::background_pattern(settings.text("emulation.background"));
   if (!pattern) return std::nullopt;  // none
   // The option's least value, 0.0001 MiB, holds 26 elements.
   constexpr double mib = 1 << 20;
   const auto elements = static_cast<std::uint64_t>(settings.number("emulation.background_mb") * mib / sizeof(float));
-  return BackgroundTraffic{.pattern = *pattern,
-                           .unit_bytes = elements * sizeof(float),
-                           .ranks_per_node = static_cast<int>(settings.integer("emulation.background_ranks_per_node"))};
+  return comm::BackgroundTraffic{
+      .pattern = *pattern,
+      .unit_bytes = elements * sizeof(float),
+      .ranks_per_node = static_cast<int>(settings.integer("emulation.background_ranks_per_node"))};
 }
 
 }  // namespace

@@ -14,14 +14,6 @@
 
 namespace scaleout::runs {
 
-// emulation.background: the pattern the last `ranks_per_node` ranks of every node make, `unit_bytes`
-// per background rank and unit (runs/job/run_background.hpp).
-struct BackgroundTraffic {
-  comm::BackgroundPattern pattern = comm::BackgroundPattern::alltoall;
-  std::uint64_t unit_bytes = 0;
-  int ranks_per_node = 1;
-};
-
 struct RunConfig {
   Settings settings;
   parallelism::Workload workload;
@@ -32,10 +24,10 @@ struct RunConfig {
   bool strict_memory = false;
   std::uint64_t seed = 1;
   int in_flight = 4;
-  double watchdog_s = 0;     // 0: derived from the step (runs/job/watchdog.hpp)
-  double stop_grace_s = 10;  // the option table holds the default and its reason
-  std::optional<BackgroundTraffic> background;
-  int stall_rank = -1;  // test only: a rank that stops making progress at stall_step
+  double watchdog_s = 0;                              // 0: derived from the step (runs/job/watchdog.hpp)
+  double stop_grace_s = 10;                           // the option table holds the default and its reason
+  std::optional<comm::BackgroundTraffic> background;  // emulation.background
+  int stall_rank = -1;                                // test only: a rank that stops making progress at stall_step
   int stall_step = 0;
   std::string output;
   bool trace = false;

@@ -21,9 +21,9 @@
 #include "parallelism/mpi_executor.hpp"
 #include "parallelism/process_groups.hpp"
 #include "runs/input_file.hpp"
+#include "runs/job/job_background.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/job/node_memory.hpp"
-#include "runs/job/run_background.hpp"
 #include "runs/job/run_passes.hpp"
 #include "runs/job/run_setup.hpp"
 #include "runs/job/signals.hpp"
@@ -203,11 +203,11 @@ std::unique_ptr<comm::DeviceLinks> device_links(const RunConfig& config) {
 class RunJob {
  public:
   // `background` (which must outlive the job) gives the training ranks: the job's world.
-  RunJob(const RunConfig& config, const RunBackground& background, Prepared prepared, const std::string& command_line)
+  RunJob(const RunConfig& config, const JobBackground& background, Prepared prepared, const std::string& command_line)
       : config_(config),
         workload_(config.workload),
         background_(background),
-        world_(background.training()),
+        world_(background.foreground()),
         root_(world_.rank() == 0),
         prepared_(std::move(prepared)),
         program_(prepared_.programs[static_cast<std::size_t>(prepared_.position.pp)]),
@@ -352,7 +352,7 @@ class RunJob {
   void report_congestion(const analysis::RunResult& result, const std::vector<analysis::BackgroundRank>& background) {
     const analysis::RunResult isolated = analysis::summarize(isolated_rows_, workload_, facts_);
     if (!result.training || !isolated.training) return;  // stopped before a measured step
-    const BackgroundTraffic& traffic = *background_.traffic();
+    const comm::BackgroundTraffic& traffic = *background_.traffic();
     const analysis::RunCongestion congestion =
         analysis::run_congestion(traffic.pattern, traffic.unit_bytes, *isolated.training, *result.training, background);
     say(format_congestion(congestion));
@@ -439,7 +439,7 @@ class RunJob {
 
   const RunConfig& config_;
   const parallelism::Workload& workload_;
-  const RunBackground& background_;
+  const JobBackground& background_;
   const comm::Communicator& world_;  // the training ranks
   const bool root_;
   const Prepared prepared_;
@@ -487,13 +487,15 @@ int run_job(const RunRequest& request, const std::string& command_line, int& arg
   return with_mpi(argc, argv, "run", [&]() -> int {
     const comm::Communicator world = comm::Communicator::world().duplicate();
     RunConfig config = resolve_on_every_rank(request, world);
-    RunBackground background(world, config.background);
+    const JobBackground background(
+        world, config.background,
+        {.pattern = "emulation.background", .ranks_per_node = "emulation.background_ranks_per_node", .work = "train"});
     if (background.serves()) return background.serve();
     // The background ranks wait for the training ranks' verdict on the preparation: a refusal is theirs.
     std::optional<Prepared> prepared;
     std::string problem;
     try {
-      prepared = prepare(config, request.config_path, background.training(), world.size());
+      prepared = prepare(config, request.config_path, background.foreground(), world.size());
     } catch (const UsageError& error) {
       problem = error.what();
     }

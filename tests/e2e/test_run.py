@@ -201,7 +201,7 @@ class Background(unittest.TestCase):
         with tempfile.TemporaryDirectory() as folder:
             log = os.path.join(folder, "refused.h5")
             for per_node, message in (("4", "emulation.background_ranks_per_node: 4 would leave node 0 (4 ranks) no "
-                                            "training rank"),
+                                            "rank to train"),
                                       ("1", "emulation.background: its 1 rank (the last of the only node) cannot "
                                             "make traffic alone")):
                 code, out, err = run("run", TINY, "--output", log, "--set", "emulation.background=incast",

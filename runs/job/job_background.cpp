@@ -1,4 +1,4 @@
-#include "runs/job/run_background.hpp"
+#include "runs/job/job_background.hpp"
 
 #include <fmt/format.h>
 
@@ -13,7 +13,8 @@
 
 namespace scaleout::runs {
 
-std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_node) {
+std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_node,
+                                         const BackgroundOptionNames& names) {
   std::map<int, std::vector<int>> ranks_of_node;
   for (std::size_t rank = 0; rank < node_of.size(); ++rank)
     ranks_of_node[node_of[rank]].push_back(static_cast<int>(rank));
@@ -21,36 +22,37 @@ std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_n
   for (const auto& [node, ranks] : ranks_of_node) {
     if (static_cast<int>(ranks.size()) <= per_node) {
       throw UsageError(fmt::format(
-          "emulation.background_ranks_per_node: {} would leave node {} ({} rank{}) no training rank; use fewer, or "
-          "start more ranks per node (for example mpirun --map-by ppr:{}:node)",
-          per_node, node, ranks.size(), ranks.size() == 1 ? "" : "s", per_node + 1));
+          "{}: {} would leave node {} ({} rank{}) no rank to {}; use fewer, or start more ranks per node (for "
+          "example mpirun --map-by ppr:{}:node)",
+          names.ranks_per_node, per_node, node, ranks.size(), ranks.size() == 1 ? "" : "s", names.work, per_node + 1));
     }
     chosen.insert(chosen.end(), ranks.end() - per_node, ranks.end());
   }
   if (chosen.size() < 2) {
     throw UsageError(fmt::format(
-        "emulation.background: its {} rank (the last of the only node) cannot make traffic alone; it needs at least "
-        "2: set emulation.background_ranks_per_node: 2 or run on more nodes",
-        chosen.size()));
+        "{}: its {} rank (the last of the only node) cannot make traffic alone; it needs at least 2: use {} 2 or "
+        "more nodes",
+        names.pattern, chosen.size(), names.ranks_per_node));
   }
   std::sort(chosen.begin(), chosen.end());
   return chosen;
 }
 
-RunBackground::RunBackground(const comm::Communicator& world, const std::optional<BackgroundTraffic>& traffic)
+JobBackground::JobBackground(const comm::Communicator& world, const std::optional<comm::BackgroundTraffic>& traffic,
+                             const BackgroundOptionNames& names)
     : world_(world), traffic_(traffic) {
   if (!traffic_) return;
   const topology::NodeIdentity identity = topology::identify_node(world);
   const auto node_of = comm::allgather_values(world, identity.node);
   hosts_ = comm::allgather_strings(world, identity.hostname);
-  ranks_ = choose_background_ranks(node_of, traffic_->ranks_per_node);  // alike on every rank
+  ranks_ = choose_background_ranks(node_of, traffic_->ranks_per_node, names);  // alike on every rank
   for (const int rank : ranks_) node_of_team_.push_back(node_of[static_cast<std::size_t>(rank)]);
   serves_ = std::binary_search(ranks_.begin(), ranks_.end(), world.rank());
   own_side_ = world.split(serves_ ? 1 : 0, world.rank());
 }
 
-int RunBackground::serve() {
-  // A stop signal is the training side's to act on; this rank goes on until it is ended.
+int JobBackground::serve() const {
+  // A stop signal is the foreground's to act on; this rank goes on until it is ended.
   install_stop_handlers();
   const std::string problem = comm::broadcast_string(world_, "", 0);
   if (!problem.empty()) throw UsageError(problem);
@@ -60,19 +62,19 @@ int RunBackground::serve() {
   return std::stoi(comm::broadcast_string(world_, "", 0));
 }
 
-void RunBackground::release(const std::string& problem) const {
+void JobBackground::release(const std::string& problem) const {
   if (active()) (void)comm::broadcast_string(world_, problem, 0);
 }
 
-void RunBackground::start() const {
+void JobBackground::start() const {
   if (active() && world_.rank() == 0) comm::start_background(world_, ranks_.front());
 }
 
-void RunBackground::halt() const {
+void JobBackground::halt() const {
   if (active() && world_.rank() == 0) comm::halt_background(world_, ranks_.front());
 }
 
-std::vector<analysis::BackgroundRank> RunBackground::end() const {
+std::vector<analysis::BackgroundRank> JobBackground::end() const {
   if (!active()) return {};
   if (world_.rank() == 0) comm::end_background(world_, ranks_.front());
   const auto loads = comm::gather_values(world_, comm::BackgroundLoad{}, 0);
@@ -84,7 +86,7 @@ std::vector<analysis::BackgroundRank> RunBackground::end() const {
   return background;
 }
 
-void RunBackground::share_exit(int status) const {
+void JobBackground::share_exit(int status) const {
   if (active()) (void)comm::broadcast_string(world_, std::to_string(status), 0);
 }
 

@@ -1,0 +1,71 @@
+#pragma once
+// A job's background traffic (a run's emulation.background, docs/run.md "Background traffic"; bench
+// --background, docs/benchmark.md): the last ranks of every node leave the job's work and load the
+// fabric with one pattern, as GPCNeT's congestors do, while the other ranks (the foreground) measure;
+// the foreground's first rank starts and halts it around what is measured under it. Without a
+// background the foreground is the world and every call here does nothing.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analysis/background_effect.hpp"
+#include "comm/communicator.hpp"
+#include "runs/config/run_config.hpp"
+
+namespace scaleout::runs {
+
+// The world ranks that make the background: the last `per_node` of every node (node_of[rank] is the
+// node of each world rank), in world order. A UsageError (naming `option`, the setting of per_node)
+// when a node would keep no foreground rank or the background would have fewer than 2 ranks.
+// The names a command gives the background's settings and its foreground's work, for its messages: a
+// run's "emulation.background", "emulation.background_ranks_per_node", "train"; bench's
+// "--background", "--background-ranks-per-node", "measure".
+struct BackgroundOptionNames {
+  std::string pattern, ranks_per_node, work;
+};
+std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_node,
+                                         const BackgroundOptionNames& names);
+
+class JobBackground {
+ public:
+  // Collective over `world` (which must outlive this): learns every rank's node and splits off the
+  // background ranks. A UsageError on every rank alike when choose_background_ranks refuses.
+  JobBackground(const comm::Communicator& world, const std::optional<comm::BackgroundTraffic>& traffic,
+                const BackgroundOptionNames& names);
+
+  bool active() const noexcept { return traffic_.has_value(); }
+  bool serves() const noexcept { return serves_; }  // this rank makes the background
+  // The ranks that do the job's work, in world order (the world without a background).
+  const comm::Communicator& foreground() const noexcept { return active() ? own_side_ : world_; }
+  const std::optional<comm::BackgroundTraffic>& traffic() const noexcept { return traffic_; }
+  const std::vector<int>& ranks() const noexcept { return ranks_; }
+
+  // A background rank's whole part: waits for the foreground's verdict on its preparation (release; a
+  // refusal is this rank's UsageError too), serves until end, hands its load to rank 0 and returns the
+  // job's exit status (share_exit).
+  int serve() const;
+
+  // The foreground, collective over the world with serve(): rank 0's `problem` ("" to go on).
+  void release(const std::string& problem) const;
+  // On world rank 0 (the foreground's first): the background loads the fabric from start (once it has
+  // completed a unit) to halt (once no byte of it is in flight). Nothing on other ranks.
+  void start() const;
+  void halt() const;
+  // Every foreground rank: ends the background; every background rank's load, on rank 0.
+  std::vector<analysis::BackgroundRank> end() const;
+  // Every foreground rank: the job's exit status (rank 0's) to the background ranks.
+  void share_exit(int status) const;
+
+ private:
+  const comm::Communicator& world_;
+  std::optional<comm::BackgroundTraffic> traffic_;
+  std::vector<int> ranks_;  // world ranks of the background
+  std::vector<int> node_of_team_;
+  std::vector<std::string> hosts_;  // every world rank's
+  bool serves_ = false;
+  comm::Communicator own_side_;
+};
+
+}  // namespace scaleout::runs
