@@ -1,10 +1,21 @@
 #include "analysis/background_effect.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "comm/stats.hpp"
 
 namespace scaleout::analysis {
+
+ImpactFactor impact_factor(std::vector<double> congested_s, std::vector<double> isolated_s) {
+  for (auto* side : {&congested_s, &isolated_s}) {
+    std::erase_if(*side, [](double value) { return !std::isfinite(value); });
+    std::sort(side->begin(), side->end());
+  }
+  if (congested_s.empty() || isolated_s.empty()) return {std::nan(""), std::nan("")};
+  return {comm::quantile(congested_s, 0.5) / comm::quantile(isolated_s, 0.5),
+          comm::quantile(congested_s, 0.99) / comm::quantile(isolated_s, 0.99)};
+}
 
 BackgroundLoadFigures background_load(const std::vector<BackgroundRank>& ranks) {
   BackgroundLoadFigures figures;

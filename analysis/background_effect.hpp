@@ -20,6 +20,13 @@ struct BackgroundRank {
   comm::BackgroundLoad load;
 };
 
+// GPCNeT's congestion impact factor: a time under the background over the same time isolated, at the
+// p50 and at the p99 of each side's samples (NaN where a side has no finite sample).
+struct ImpactFactor {
+  double p50 = 0.0, p99 = 0.0;
+};
+ImpactFactor impact_factor(std::vector<double> congested_s, std::vector<double> isolated_s);
+
 // Per node, the larger of the bytes per second its background ranks sent to and received from other
 // nodes (their sums; an incast's receiver is loaded inbound); the median over nodes.
 struct BackgroundLoadFigures {

@@ -162,26 +162,11 @@ double figure_of(const FabricVerdict& verdict, int member) {
 
 namespace {
 
-// The samples that were measured (not NaN), sorted.
-std::vector<double> sorted_measured(const std::vector<double>& samples) {
-  std::vector<double> values;
-  for (const double v : samples) {
-    if (!std::isnan(v)) values.push_back(v);
-  }
-  std::sort(values.begin(), values.end());
-  return values;
-}
-
+// The receive times of every direction at one size (NaN where not measured).
 std::vector<double> receive_times(const comm::FabricSamples& samples, std::size_t size) {
   const auto per_size = samples.receive_s.size() / std::max<std::size_t>(samples.sizes.size(), 1);
   const auto first = samples.receive_s.begin() + static_cast<std::ptrdiff_t>(size * per_size);
-  return sorted_measured({first, first + static_cast<std::ptrdiff_t>(per_size)});
-}
-
-ImpactFactor impact(const std::vector<double>& congested, const std::vector<double>& isolated) {
-  if (congested.empty() || isolated.empty()) return {std::nan(""), std::nan("")};
-  return {comm::quantile(congested, 0.5) / comm::quantile(isolated, 0.5),
-          comm::quantile(congested, 0.99) / comm::quantile(isolated, 0.99)};
+  return {first, first + static_cast<std::ptrdiff_t>(per_size)};
 }
 
 }  // namespace
@@ -192,9 +177,9 @@ CongestionFigures congestion_figures(const FabricStudy& study, const FabricConge
   const auto& congested = congestion.congested;
   if (!isolated.sizes.empty() && congested.sizes == isolated.sizes) {
     const std::size_t largest = isolated.sizes.size() - 1;
-    figures.bandwidth = impact(receive_times(congested, largest), receive_times(isolated, largest));
+    figures.bandwidth = impact_factor(receive_times(congested, largest), receive_times(isolated, largest));
   }
-  figures.latency = impact(sorted_measured(congested.round_trip_s), sorted_measured(isolated.round_trip_s));
+  figures.latency = impact_factor(congested.round_trip_s, isolated.round_trip_s);
   const BackgroundLoadFigures load = background_load(congestion.background);
   figures.node_load_bytes_s = load.node_load_bytes_s;
   figures.units = load.units;

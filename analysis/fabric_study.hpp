@@ -65,11 +65,8 @@ std::vector<ParticipantFigures> participant_figures(const FabricStudy& study, co
 // A participant's figure in a verdict (NaN when the verdict has none: nothing was measured).
 double figure_of(const FabricVerdict& verdict, int member);
 
-// GPCNeT's congestion impact factor: a time under the background over the same time isolated, at the
-// p50 and at the p99 of all samples of every direction (the isolated ones from all pairs).
-struct ImpactFactor {
-  double p50 = 0.0, p99 = 0.0;
-};
+// The congestion impact factors (analysis/background_effect.hpp) at the p50 and the p99 of all samples
+// of every direction (the isolated ones from all pairs).
 struct CongestionFigures {
   ImpactFactor bandwidth;  // the receive times at the largest size
   ImpactFactor latency;    // the ping-pong round trips
