@@ -26,6 +26,15 @@ Body declare(CLI::App& bench) {
   bench.add_option("--expect-rate", a->expect_rate,
                    "The rate each node's network link gives each way (100gbit, 25gbit): across nodes, the share of "
                    "it that net reached and the busbw that would fill it");
+  bench.add_option("--background", a->background,
+                   "Measure every size again while the last ranks of every node make this traffic: incast, alltoall, "
+                   "bisection or allreduce (docs/benchmark.md)");
+  bench.add_option("--background-size", a->background_size, "Bytes each background rank moves per unit")
+      ->capture_default_str();
+  bench
+      .add_option("--background-ranks-per-node", a->background_ranks_per_node,
+                  "The ranks at the end of every node that make the background")
+      ->capture_default_str();
   bench.add_option("--output", a->output, "Also write the results to FILE.json or FILE.csv");
   bench.add_flag("--overwrite", a->overwrite, "Replace the --output file if it exists");
   bench.add_option("--seed", a->seed, "Seed of the synthetic payloads")->capture_default_str()->check(whole_64_bits);

@@ -9,6 +9,7 @@
 #include "comm/communicator.hpp"
 #include "comm/gather.hpp"
 #include "comm/transport.hpp"
+#include "runs/job/job_background.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/job/node_memory.hpp"
 #include "runs/output_file.hpp"
@@ -112,41 +113,81 @@ BenchPlan plan_bench(const BenchRequest& a) {
   plan.output = a.output;
   plan.overwrite = a.overwrite;
   if (!a.expect_rate.empty()) plan.link_bytes_s = parse_rate_bytes(a.expect_rate, "--expect-rate");
+  if (a.background_ranks_per_node < 1) {
+    throw UsageError(fmt::format("--background-ranks-per-node: {} is not allowed; it must be at least 1",
+                                 a.background_ranks_per_node));
+  }
+  plan.background = parse_background(a.background, a.background_size, a.background_ranks_per_node);
   return plan;
 }
+
+namespace {
+
+// Every size, and under --background every size again while the background loads the fabric; rank 0
+// prints each row as it is measured. The background's loads at the end, on rank 0.
+BenchResults measure_all(const BenchPlan& plan, comm::AlgorithmComm& own, const JobBackground& background,
+                         const ConsoleTable& table) {
+  const comm::Communicator& ranks = own.comm();
+  const bool root = ranks.rank() == 0;
+  BenchResults results;
+  if (plan.background) results.congestion.emplace().traffic = *plan.background;
+  for (const comm::Collective* collective : plan.collectives) {
+    for (const std::uint64_t size : plan.sizes) {
+      const comm::BenchRecord& alone =
+          results.records.emplace_back(comm::measure(*collective, ranks, own, size, plan.options));
+      if (root) table.row(alone);
+      if (!results.congestion) continue;
+      background.start();
+      const comm::BenchRecord& under =
+          results.congestion->congested.emplace_back(comm::measure(*collective, ranks, own, size, plan.options));
+      background.halt();
+      if (root) table.row_under(under, alone);
+    }
+  }
+  if (results.congestion) results.congestion->background = background.end();
+  return results;
+}
+
+}  // namespace
 
 int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
   return with_mpi(argc, argv, "bench", [&]() -> int {
     const comm::Communicator world = comm::Communicator::world().duplicate();
-    const bool root = world.rank() == 0;
-    const topology::NodeIdentity identity = topology::identify_node(world);
-    comm::AlgorithmComm own(world, comm::allgather_values(world, identity.node));
-    check_bench_plan_fits(plan, own, identity);
-    if (!plan.output.empty()) {
-      const std::string why =
-          comm::broadcast_string(world, root ? output_problem(plan.output, {.overwrite = plan.overwrite}) : "", 0);
-      if (!why.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", plan.output, why));
-    }
+    const JobBackground background(
+        world, plan.background,
+        {.pattern = "--background", .ranks_per_node = "--background-ranks-per-node", .work = "measure"});
+    if (background.serves()) return background.serve();
+    const comm::Communicator& ranks = background.foreground();
+    const bool root = ranks.rank() == 0;
+    const topology::NodeIdentity identity = topology::identify_node(ranks);
+    comm::AlgorithmComm own(ranks, comm::allgather_values(ranks, identity.node));
+    background.prepare([&] {
+      check_bench_plan_fits(plan, own, identity);
+      if (!plan.output.empty()) {
+        const std::string why =
+            comm::broadcast_string(ranks, root ? output_problem(plan.output, {.overwrite = plan.overwrite}) : "", 0);
+        if (!why.empty()) throw UsageError(fmt::format("--output: {} cannot be written: {}", plan.output, why));
+      }
+    });
 
-    const BenchContext context{world.size(), identity.nodes, comm::mpi_library(), plan.options, plan.link_bytes_s};
+    BenchContext context{ranks.size(), identity.nodes, comm::mpi_library(), plan.options, plan.link_bytes_s};
+    if (plan.background) context.background = BenchBackground{*plan.background, background.ranks().size()};
     ConsoleTable table(stdout);
     if (root) table.header(context);
-
-    std::vector<comm::BenchRecord> records;
+    const BenchResults results = measure_all(plan, own, background, table);
+    if (root && results.congestion) table.load(analysis::background_load(results.congestion->background));
+    if (root && !plan.output.empty()) write_bench_output(plan.output, context, results);
     std::uint64_t wrong = 0;
-    for (const comm::Collective* collective : plan.collectives) {
-      for (const std::uint64_t size : plan.sizes) {
-        records.push_back(comm::measure(*collective, world, own, size, plan.options));
-        if (root) table.row(records.back());
-        wrong += records.back().wrong.value_or(0);
-      }
+    for (const auto* records : {&results.records, results.congestion ? &results.congestion->congested : nullptr}) {
+      if (records == nullptr) continue;
+      for (const comm::BenchRecord& record : *records) wrong += record.wrong.value_or(0);
     }
-    if (root && !plan.output.empty()) write_bench_output(plan.output, context, records);
+    const int status = wrong > 0 ? exit_wrong_data : exit_ok;
+    background.share_exit(status);
     if (wrong > 0) {
       print_error("bench", fmt::format("--check: {} wrong elements; the results above are not to be trusted", wrong));
-      return exit_wrong_data;
     }
-    return exit_ok;
+    return status;
   });
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "comm/background_record.hpp"
 #include "comm/bench_record.hpp"
 #include "comm/collective.hpp"
 #include "comm/collective_run.hpp"
@@ -29,6 +30,9 @@ struct BenchRequest {
   bool overwrite = false;  // --output may replace an existing file
   std::uint64_t seed = 1;
   std::string expect_rate;  // "" for none
+  std::string background;   // "" for none, or a pattern (comm::background_pattern)
+  std::string background_size = "1M";
+  int background_ranks_per_node = 1;
 };
 
 // What the request asks for, validated: no MPI is needed to make one.
@@ -39,6 +43,8 @@ struct BenchPlan {
   std::string output;
   bool overwrite = false;
   std::optional<double> link_bytes_s;  // each way, from --expect-rate
+  // --background: every size measured again while the last ranks of every node make this traffic.
+  std::optional<comm::BackgroundTraffic> background;
 };
 
 // "allreduce, reduce_scatter, ..., all": what a request may name.

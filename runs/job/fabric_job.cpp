@@ -14,6 +14,7 @@
 #include "comm/communicator.hpp"
 #include "comm/fabric.hpp"
 #include "comm/gather.hpp"
+#include "runs/job/job_background.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/job/run_setup.hpp"
 #include "runs/log/fabric_log.hpp"
@@ -62,22 +63,15 @@ FabricPlan plan_fabric(const FabricRequest& a) {
   plan.scope = a.per_rail     ? FabricScope::per_rail
                : a.every_rank ? FabricScope::every_rank
                               : FabricScope::first_rank_per_node;
-  if (!a.background.empty()) {
-    plan.background = comm::background_pattern(a.background);
-    if (!plan.background) {
-      throw UsageError(
-          fmt::format("--background: '{}' is not a pattern; allowed: {}", a.background, comm::background_patterns()));
-    }
+  // The ranks that take no part make the traffic: every node's after its first (ranks_per_node unused).
+  if (const auto traffic = parse_background(a.background, a.background_size, 1)) {
     if (plan.scope != FabricScope::first_rank_per_node) {
       throw UsageError(
           "--background: the ranks that do not take part make the traffic, and with --per-rail or --every-rank "
           "every rank takes part");
     }
-  }
-  plan.background_bytes = parse_bytes(a.background_size, "--background-size");
-  if (plan.background_bytes < sizeof(float) || plan.background_bytes % sizeof(float) != 0) {
-    throw UsageError(fmt::format("--background-size: {} is not allowed; it must be a positive multiple of 4 bytes",
-                                 a.background_size));
+    plan.background = traffic->pattern;
+    plan.background_bytes = traffic->unit_bytes;
   }
   if (!a.output.empty() && !a.output.ends_with(".h5")) {
     throw UsageError(fmt::format("--output: '{}' must end in .h5", a.output));

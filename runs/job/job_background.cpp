@@ -8,6 +8,7 @@
 #include "comm/background.hpp"
 #include "comm/gather.hpp"
 #include "runs/job/signals.hpp"
+#include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
 #include "topology/cluster_discovery.hpp"
 
@@ -36,6 +37,22 @@ std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_n
   }
   std::sort(chosen.begin(), chosen.end());
   return chosen;
+}
+
+std::optional<comm::BackgroundTraffic> parse_background(const std::string& pattern, const std::string& size,
+                                                        int ranks_per_node) {
+  const std::uint64_t bytes = parse_bytes(size, "--background-size");
+  if (bytes < sizeof(float) || bytes % sizeof(float) != 0) {
+    throw UsageError(
+        fmt::format("--background-size: {} is not allowed; it must be a positive multiple of 4 bytes", size));
+  }
+  if (pattern.empty()) return std::nullopt;
+  const auto known = comm::background_pattern(pattern);
+  if (!known) {
+    throw UsageError(
+        fmt::format("--background: '{}' is not a pattern; allowed: {}", pattern, comm::background_patterns()));
+  }
+  return comm::BackgroundTraffic{.pattern = *known, .unit_bytes = bytes, .ranks_per_node = ranks_per_node};
 }
 
 JobBackground::JobBackground(const comm::Communicator& world, const std::optional<comm::BackgroundTraffic>& traffic,

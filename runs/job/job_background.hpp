@@ -5,9 +5,11 @@
 // the foreground's first rank starts and halts it around what is measured under it. Without a
 // background the foreground is the world and every call here does nothing.
 
+#include <exception>
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "analysis/background_effect.hpp"
@@ -28,6 +30,12 @@ struct BackgroundOptionNames {
 std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_node,
                                          const BackgroundOptionNames& names);
 
+// `--background PATTERN --background-size BYTES` of fabric and bench, checked: none for an empty
+// pattern; a UsageError naming the flag for an unknown pattern or a size that is not a positive multiple
+// of 4 bytes.
+std::optional<comm::BackgroundTraffic> parse_background(const std::string& pattern, const std::string& size,
+                                                        int ranks_per_node);
+
 class JobBackground {
  public:
   // Collective over `world` (which must outlive this): learns every rank's node and splits off the
@@ -42,13 +50,30 @@ class JobBackground {
   const std::optional<comm::BackgroundTraffic>& traffic() const noexcept { return traffic_; }
   const std::vector<int>& ranks() const noexcept { return ranks_; }
 
-  // A background rank's whole part: waits for the foreground's verdict on its preparation (release; a
+  // A background rank's whole part: waits for the foreground's verdict on its preparation (prepare; a
   // refusal is this rank's UsageError too), serves until end, hands its load to rank 0 and returns the
   // job's exit status (share_exit).
   int serve() const;
 
-  // The foreground, collective over the world with serve(): rank 0's `problem` ("" to go on).
-  void release(const std::string& problem) const;
+  // The foreground's preparation, whose verdict the background ranks wait for in serve(): runs
+  // `checks` and gives back what it returns; what it throws (a UsageError, alike on every foreground
+  // rank) goes to the background ranks first, which end with it, and is thrown again here.
+  template <class Checks>
+  std::invoke_result_t<Checks> prepare(Checks&& checks) const {
+    try {
+      if constexpr (std::is_void_v<std::invoke_result_t<Checks>>) {
+        checks();
+        release("");
+      } else {
+        auto result = checks();
+        release("");
+        return result;
+      }
+    } catch (const std::exception& error) {
+      release(error.what());
+      throw;
+    }
+  }
   // On world rank 0 (the foreground's first): the background loads the fabric from start (once it has
   // completed a unit) to halt (once no byte of it is in flight). Nothing on other ranks.
   void start() const;
@@ -62,6 +87,9 @@ class JobBackground {
   const comm::Communicator& world_;
   std::optional<comm::BackgroundTraffic> traffic_;
   std::vector<int> ranks_;  // world ranks of the background
+  // Collective over the world with serve(): rank 0's `problem` ("" to go on).
+  void release(const std::string& problem) const;
+
   std::vector<int> node_of_team_;
   std::vector<std::string> hosts_;  // every world rank's
   bool serves_ = false;

@@ -492,16 +492,9 @@ int run_job(const RunRequest& request, const std::string& command_line, int& arg
         {.pattern = "emulation.background", .ranks_per_node = "emulation.background_ranks_per_node", .work = "train"});
     if (background.serves()) return background.serve();
     // The background ranks wait for the training ranks' verdict on the preparation: a refusal is theirs.
-    std::optional<Prepared> prepared;
-    std::string problem;
-    try {
-      prepared = prepare(config, request.config_path, background.foreground(), world.size());
-    } catch (const UsageError& error) {
-      problem = error.what();
-    }
-    background.release(problem);
-    if (!prepared) throw UsageError(problem);
-    RunJob job(config, background, std::move(*prepared), command_line);
+    Prepared prepared =
+        background.prepare([&] { return prepare(config, request.config_path, background.foreground(), world.size()); });
+    RunJob job(config, background, std::move(prepared), command_line);
     return job.run();
   });
 }

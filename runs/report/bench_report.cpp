@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -46,14 +47,42 @@ void ConsoleTable::header(const BenchContext& c) {
   } else if (c.link_bytes_s) {
     fmt::print(out_, "# --expect-rate: one node, no network link to compare with\n");
   }
-  fmt::print(out_, "#\n# {:<15}{:<10}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{}{:>8}\n", "collective",
+  if (c.background) {
+    const auto& b = *c.background;
+    fmt::print(out_,
+               "# --background {}: {} rank{} (the last {} of every node) make it, {} bytes per rank and unit; each "
+               "size runs again under it ('under {}'): x p50, x p99 = its time over the row above's at the p50 "
+               "and p99 (GPCNeT's congestion impact factor)\n",
+               comm::to_string(b.traffic.pattern), b.ranks, b.ranks == 1 ? "" : "s", b.traffic.ranks_per_node,
+               b.traffic.unit_bytes, comm::to_string(b.traffic.pattern));
+  }
+  fmt::print(out_, "#\n# {:<15}{:<10}{:>12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>9}{}{}{:>8}{}\n", "collective",
              "algorithm", "bytes", "min", "p50", "p95", "p99", "max", "algbw", "busbw",
              tiers_ ? fmt::format("{:>9}{:>9}", "net", "node") : "",
-             link_ ? fmt::format("{:>7}{:>9}", "link", "peak") : "", "wrong");
+             link_ ? fmt::format("{:>7}{:>9}", "link", "peak") : "", "wrong",
+             c.background ? fmt::format("{:>8}{:>8}", "x p50", "x p99") : "");
   std::fflush(out_);
 }
 
 void ConsoleTable::row(const comm::BenchRecord& r) const {
+  print_row(r, r.collective, context_.background ? fmt::format("{:>8}{:>8}", "-", "-") : "");
+}
+
+void ConsoleTable::row_under(const comm::BenchRecord& under, const comm::BenchRecord& alone) const {
+  const analysis::ImpactFactor impact = analysis::impact_factor(under.seconds, alone.seconds);
+  print_row(under, fmt::format("under {}", comm::to_string(context_.background->traffic.pattern)),
+            fmt::format("{:>8.2f}{:>8.2f}", impact.p50, impact.p99));
+}
+
+void ConsoleTable::load(const analysis::BackgroundLoadFigures& load) const {
+  fmt::print(out_,
+             "# background load: {:.3f} GB/s per node (median; the larger of the bytes out and in over other nodes "
+             "per second), {} units\n",
+             load.node_load_bytes_s / 1e9, load.units);
+  std::fflush(out_);
+}
+
+void ConsoleTable::print_row(const comm::BenchRecord& r, const std::string& label, const std::string& impact) const {
   const comm::BenchFigures f = comm::figures(r);
   const std::string wrong = r.wrong ? fmt::format("{}", *r.wrong) : "-";
   std::string tiers;
@@ -67,9 +96,9 @@ void ConsoleTable::row(const comm::BenchRecord& r) const {
     link = against ? fmt::format("{:>6.0f}%{:>9.3f}", 100.0 * against->share, against->peak_busbw_gbs)
                    : fmt::format("{:>7}{:>9}", "-", "-");
   }
-  fmt::print(out_, "  {:<15}{:<10}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{}{}{:>8}\n",
-             r.collective, r.algorithm, r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99,
-             f.time_us.max, f.algbw_gbs, f.busbw_gbs, tiers, link, wrong);
+  fmt::print(out_, "  {:<15}{:<10}{:>12}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>10.1f}{:>9.3f}{:>9.3f}{}{}{:>8}{}\n",
+             label, r.algorithm, r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99, f.time_us.max,
+             f.algbw_gbs, f.busbw_gbs, tiers, link, wrong, impact);
   std::fflush(out_);
 }
 
@@ -89,31 +118,57 @@ nlohmann::json tiers_json(const comm::BenchRecord& r, const BenchContext& c) {
   return tiers;
 }
 
+nlohmann::json record_json(const comm::BenchRecord& r, const BenchContext& c) {
+  const comm::BenchFigures f = comm::figures(r);
+  std::vector<double> iterations_us;
+  iterations_us.reserve(r.seconds.size());
+  for (const double seconds : r.seconds) iterations_us.push_back(seconds * 1e6);
+  return {{"collective", r.collective},
+          {"algorithm", r.algorithm},
+          {"bytes", r.bytes},
+          {"requested_bytes", r.requested_bytes},
+          {"time_us",
+           {{"min", f.time_us.min},
+            {"p50", f.time_us.p50},
+            {"p95", f.time_us.p95},
+            {"p99", f.time_us.p99},
+            {"max", f.time_us.max}}},
+          {"algbw_gbs", f.algbw_gbs},
+          {"busbw_gbs", f.busbw_gbs},
+          {"bus_factor", r.bus_factor},
+          {"tiers", tiers_json(r, c)},
+          {"iterations_us", iterations_us},
+          {"wrong", r.wrong ? nlohmann::json(*r.wrong) : nlohmann::json(nullptr)}};
+}
+
+// NaN has no JSON: null.
+nlohmann::json number(double value) { return std::isnan(value) ? nlohmann::json() : nlohmann::json(value); }
+
+nlohmann::json congestion_json(const BenchContext& c, std::span<const comm::BenchRecord> records,
+                               const BenchCongestion& congestion) {
+  nlohmann::json results = nlohmann::json::array();
+  for (std::size_t k = 0; k < congestion.congested.size() && k < records.size(); ++k) {
+    const analysis::ImpactFactor impact = analysis::impact_factor(congestion.congested[k].seconds, records[k].seconds);
+    nlohmann::json result = record_json(congestion.congested[k], c);
+    result["impact_p50"] = number(impact.p50);
+    result["impact_p99"] = number(impact.p99);
+    results.push_back(std::move(result));
+  }
+  const analysis::BackgroundLoadFigures load = analysis::background_load(congestion.background);
+  return {{"pattern", comm::to_string(congestion.traffic.pattern)},
+          {"unit_bytes", congestion.traffic.unit_bytes},
+          {"background_ranks", congestion.background.size()},
+          {"node_load_gbs", number(load.node_load_bytes_s / 1e9)},
+          {"units", load.units},
+          {"results", results}};
+}
+
 }  // namespace
 
-nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchRecord> records) {
+nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchRecord> records,
+                          const BenchCongestion* congestion) {
   nlohmann::json results = nlohmann::json::array();
-  for (const comm::BenchRecord& r : records) {
-    const comm::BenchFigures f = comm::figures(r);
-    std::vector<double> iterations_us;
-    for (const double seconds : r.seconds) iterations_us.push_back(seconds * 1e6);
-    results.push_back({{"collective", r.collective},
-                       {"algorithm", r.algorithm},
-                       {"bytes", r.bytes},
-                       {"requested_bytes", r.requested_bytes},
-                       {"time_us",
-                        {{"min", f.time_us.min},
-                         {"p50", f.time_us.p50},
-                         {"p95", f.time_us.p95},
-                         {"p99", f.time_us.p99},
-                         {"max", f.time_us.max}}},
-                       {"algbw_gbs", f.algbw_gbs},
-                       {"busbw_gbs", f.busbw_gbs},
-                       {"bus_factor", r.bus_factor},
-                       {"tiers", tiers_json(r, c)},
-                       {"iterations_us", iterations_us},
-                       {"wrong", r.wrong ? nlohmann::json(*r.wrong) : nlohmann::json(nullptr)}});
-  }
+  for (const comm::BenchRecord& r : records) results.push_back(record_json(r, c));
   return {{"results", results},
           {"ranks", c.ranks},
           {"nodes", c.nodes},
@@ -125,18 +180,29 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
           {"warmup", c.options.warmup},
           {"check", c.options.check},
           {"expected_link_gbs", c.link_bytes_s ? nlohmann::json(*c.link_bytes_s / 1e9) : nlohmann::json(nullptr)},
+          {"congestion", congestion != nullptr ? congestion_json(c, records, *congestion) : nlohmann::json(nullptr)},
           {"scaleout_version", version()}};
 }
 
-std::string bench_csv(std::span<const comm::BenchRecord> records) {
+std::string bench_csv(std::span<const comm::BenchRecord> records, const BenchCongestion* congestion) {
   std::string csv =
       "collective,algorithm,bytes,time_us_min,time_us_p50,time_us_p95,time_us_p99,time_us_max,algbw_gbs,busbw_gbs,"
-      "wrong\n";
-  for (const comm::BenchRecord& r : records) {
+      "wrong,background,impact_p50,impact_p99\n";
+  const auto line = [&](const comm::BenchRecord& r, const std::string& background) {
     const comm::BenchFigures f = comm::figures(r);
-    csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.6f},{:.6f},{}\n", r.collective, r.algorithm,
+    csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.6f},{:.6f},{},{}", r.collective, r.algorithm,
                        r.bytes, f.time_us.min, f.time_us.p50, f.time_us.p95, f.time_us.p99, f.time_us.max, f.algbw_gbs,
-                       f.busbw_gbs, r.wrong ? fmt::format("{}", *r.wrong) : "");
+                       f.busbw_gbs, r.wrong ? fmt::format("{}", *r.wrong) : "", background);
+  };
+  for (const comm::BenchRecord& r : records) {
+    line(r, "");
+    csv += ",,\n";
+  }
+  if (congestion == nullptr) return csv;
+  for (std::size_t k = 0; k < congestion->congested.size() && k < records.size(); ++k) {
+    line(congestion->congested[k], comm::to_string(congestion->traffic.pattern));
+    const analysis::ImpactFactor impact = analysis::impact_factor(congestion->congested[k].seconds, records[k].seconds);
+    csv += fmt::format(",{:.4f},{:.4f}\n", impact.p50, impact.p99);
   }
   return csv;
 }
@@ -148,10 +214,11 @@ std::string output_format(const std::string& path) {
   return "";
 }
 
-void write_bench_output(const std::string& path, const BenchContext& context,
-                        std::span<const comm::BenchRecord> records) {
+void write_bench_output(const std::string& path, const BenchContext& context, const BenchResults& results) {
   const std::string format = output_format(path);
-  const std::string text = format == "json" ? bench_json(context, records).dump(2) + "\n" : bench_csv(records);
+  const BenchCongestion* congestion = results.congestion ? &*results.congestion : nullptr;
+  const std::string text = format == "json" ? bench_json(context, results.records, congestion).dump(2) + "\n"
+                                            : bench_csv(results.records, congestion);
   write_file_atomically(path, text);
 }
 

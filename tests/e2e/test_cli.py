@@ -10,6 +10,8 @@ import tempfile
 import time
 import unittest
 
+import numpy as np
+
 SCALEOUT = os.environ.get("SCALEOUT", "scaleout")
 MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
 DATA = os.environ.get("SCALEOUT_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
@@ -101,6 +103,41 @@ class Bench(unittest.TestCase):
             self.assertLessEqual(times["p99"], times["max"])
             self.assertAlmostEqual(result["algbw_gbs"], result["bytes"] / (times["p50"] * 1e-6) / 1e9, places=6)
             self.assertAlmostEqual(result["busbw_gbs"], result["algbw_gbs"] * 2 * 3 / 4, places=6)
+
+    def test_under_a_background_every_size_runs_again_with_its_impact_recomputed(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "loaded.json")
+            code, out, err = run("bench", "allreduce", "--sizes", "64K,1M", "--check", "--iters", "5",
+                                 "--warmup", "1", "--background", "alltoall", "--background-size", "256K",
+                                 "--background-ranks-per-node", "2", "--output", path, ranks=4)
+            self.assertEqual(code, 0, err)
+            self.assertIn("2 ranks on 1 node", out, "the ranks that measure")
+            self.assertIn("--background alltoall: 2 ranks (the last 2 of every node) make it, 262144 bytes", out)
+            alone = [line.split() for line in out.splitlines() if line.startswith("  allreduce")]
+            under = [line.split() for line in out.splitlines() if line.startswith("  under alltoall")]
+            self.assertEqual([int(row[2]) for row in alone], [65536, 1048576])
+            self.assertEqual([int(row[3]) for row in under], [65536, 1048576])
+            self.assertTrue(all(row[-3] == "0" for row in alone + under), out)  # checked, none wrong
+            with open(path) as f:
+                document = json.load(f)
+            csv_path = os.path.join(folder, "loaded.csv")
+            code, out, err = run("bench", "allreduce", "--sizes", "64K", "--iters", "3", "--background", "incast",
+                                 "--background-ranks-per-node", "2", "--output", csv_path, ranks=4)
+            self.assertEqual(code, 0, err)
+            with open(csv_path) as f:
+                rows = list(csv.DictReader(f))
+        congestion = document["congestion"]
+        self.assertEqual((congestion["pattern"], congestion["unit_bytes"], congestion["background_ranks"]),
+                         ("alltoall", 262144, 2))
+        self.assertGreater(congestion["units"], 0)
+        self.assertEqual(congestion["node_load_gbs"], 0.0, "one node: nothing crossed a node's link")
+        for isolated, congested, printed in zip(document["results"], congestion["results"], under):
+            self.assertEqual(congested["bytes"], isolated["bytes"])
+            for q, name, column in ((50, "impact_p50", -2), (99, "impact_p99", -1)):
+                want = np.percentile(congested["iterations_us"], q) / np.percentile(isolated["iterations_us"], q)
+                self.assertAlmostEqual(congested[name], want, places=9)
+                self.assertAlmostEqual(float(printed[column]), want, delta=0.006)
+        self.assertEqual([(r["background"], r["impact_p50"] != "") for r in rows], [("", False), ("incast", True)])
 
     def test_every_collective_in_bf16_non_blocking_to_csv(self):
         with tempfile.TemporaryDirectory() as folder:

@@ -304,6 +304,26 @@ class VirtualCluster(unittest.TestCase):
         self.assertAlmostEqual(tiers["link_share"], tiers["network_gbs"] / 0.125, places=9)
         self.assertAlmostEqual(tiers["peak_busbw_gbs"], result["busbw_gbs"] / tiers["link_share"], places=9)
 
+    def test_bench_under_background_traffic_reports_the_impact_and_the_load(self):
+        command = ["mpirun", "--hostfile", self.env["SCALEOUT_VCLUSTER_HOSTFILE"],
+                   *self.env["SCALEOUT_VCLUSTER_MPIRUN_ARGS"].split(), "-n", "8", "--map-by", "ppr:2:node",
+                   SCALEOUT, "bench", "allreduce", "--sizes", "4M", "--iters", "5", "--warmup", "1",
+                   "--background", "alltoall", "--output", os.path.join(self.folder, "bench-background.json")]
+        done = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=self.folder, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("4 ranks on 4 nodes", done.stdout, "the first rank of every node measures")
+        with open(os.path.join(self.folder, "bench-background.json")) as f:
+            document = json.load(f)
+        congestion = document["congestion"]
+        alone, under = document["results"][0], congestion["results"][0]
+        impact = np.percentile(under["iterations_us"], 50) / np.percentile(alone["iterations_us"], 50)
+        self.assertAlmostEqual(under["impact_p50"], impact, places=9)
+        # The background shares every link the allreduce crosses (x1.59 and 0.039 GB/s per node when
+        # written): slower, and loaded.
+        self.assertGreater(impact, 1.1, done.stdout)
+        self.assertEqual(congestion["background_ranks"], 4)
+        self.assertGreater(congestion["node_load_gbs"], 0.01, congestion)
+
     def test_decode_with_tp_across_nodes_turns_communication_bound(self):
         # The same replica of tp 2, inside one node and across two: decode's allreduces of b h B are
         # latency-bound, so crossing the network exposes more of a decode pass. The timed runs go without
