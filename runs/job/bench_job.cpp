@@ -170,8 +170,14 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
       }
     });
 
-    BenchContext context{ranks.size(), identity.nodes, comm::mpi_library(), plan.options, plan.link_bytes_s};
-    if (plan.background) context.background = BenchBackground{*plan.background, background.ranks().size()};
+    const BenchContext context{.ranks = ranks.size(),
+                               .nodes = identity.nodes,
+                               .mpi_library = comm::mpi_library(),
+                               .options = plan.options,
+                               .link_bytes_s = plan.link_bytes_s,
+                               .background = plan.background ? std::optional<BenchBackground>(BenchBackground{
+                                                                   *plan.background, background.ranks().size()})
+                                                             : std::nullopt};
     ConsoleTable table(stdout);
     if (root) table.header(context);
     const BenchResults results = measure_all(plan, own, background, table);

@@ -30,7 +30,10 @@ std::vector<comm::BenchRecord> two_records() {
   return {checked, unchecked};
 }
 
-BenchContext context() { return {4, 1, "Open MPI v4.1.4", comm::BenchOptions{}, std::nullopt}; }
+BenchContext context() {
+  return {
+      .ranks = 4, .nodes = 1, .mpi_library = "Open MPI v4.1.4", .options = {}, .link_bytes_s = {}, .background = {}};
+}
 
 TEST(BenchJson, HasTheDocumentedStructure) {
   const auto records = two_records();
