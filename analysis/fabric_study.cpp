@@ -60,6 +60,15 @@ std::vector<double> latency_matrix(const comm::FabricSamples& samples) {
 
 namespace {
 
+// The leaf switch of each member (empty without switches).
+std::vector<int> group_switches(const FabricStudy& study, const std::vector<int>& members) {
+  std::vector<int> of;
+  if (study.switch_of.empty()) return of;
+  of.reserve(members.size());
+  for (const int member : members) of.push_back(study.switch_of[static_cast<std::size_t>(member)]);
+  return of;
+}
+
 // The group's own matrix: entries of its members, in member order.
 std::vector<double> group_matrix(const std::vector<double>& all, int n, const std::vector<int>& members) {
   const std::size_t m = members.size();
@@ -81,7 +90,8 @@ void judge_first(FabricStudy& study, std::size_t most_retests) {
   std::size_t budget = most_retests;
   for (FabricGroup& group : study.groups) {
     const int m = static_cast<int>(group.members.size());
-    group.first = judge_fabric(group_matrix(all, n, group.members), m, study.judging);
+    group.first =
+        judge_fabric(group_matrix(all, n, group.members), m, study.judging, group_switches(study, group.members));
     group.retested.clear();
     for (const auto& [a, b] : suspect_pairs(group.first, m)) {
       if (budget == 0) break;
@@ -114,8 +124,8 @@ void judge_final(FabricStudy& study) {
   const int n = study.all_pairs.count();
   const auto all = judged_matrix(study);
   for (FabricGroup& group : study.groups) {
-    FabricVerdict verdict =
-        judge_fabric(group_matrix(all, n, group.members), static_cast<int>(group.members.size()), study.judging);
+    FabricVerdict verdict = judge_fabric(group_matrix(all, n, group.members), static_cast<int>(group.members.size()),
+                                         study.judging, group_switches(study, group.members));
     // The retest clears what the first verdict named; it adds nothing that was not measured again
     // alone: a participant only if the first verdict named it, a pair only if named or retested (the
     // retested figures move the reference and the spread, and could push a bystander over the line).
@@ -130,8 +140,13 @@ void judge_final(FabricStudy& study) {
              std::any_of(group.retested.begin(), group.retested.end(),
                          [&](const std::pair<int, int>& retested) { return same(retested.first, retested.second); });
     };
+    const auto switch_named_first = [&](const SwitchFinding& found) {
+      return std::any_of(group.first.switches.begin(), group.first.switches.end(),
+                         [&](const SwitchFinding& first) { return first.switch_index == found.switch_index; });
+    };
     std::erase_if(verdict.nodes, [&](const NodeFinding& node) { return !named_first(node); });
     std::erase_if(verdict.pairs, [&](const PairFinding& pair) { return !measured_again(pair); });
+    std::erase_if(verdict.switches, [&](const SwitchFinding& found) { return !switch_named_first(found); });
     group.verdict = std::move(verdict);
   }
 }
@@ -203,6 +218,11 @@ nlohmann::json group_json(const FabricStudy& study, const FabricGroup& group) {
     return study.hosts[static_cast<std::size_t>(group.members[static_cast<std::size_t>(member)])];
   };
   const FabricVerdict& v = group.verdict;
+  const auto switch_of = [&](int member) -> nlohmann::json {
+    if (study.switch_of.empty()) return nullptr;
+    const int s = study.switch_of[static_cast<std::size_t>(group.members[static_cast<std::size_t>(member)])];
+    return s < 0 ? nlohmann::json(nullptr) : nlohmann::json(study.switch_names[static_cast<std::size_t>(s)]);
+  };
   nlohmann::json out = {{"name", group.name},
                         {"median_gbs", v.median_bytes_s / giga},
                         {"mad_gbs", v.mad_bytes_s / giga},
@@ -211,6 +231,8 @@ nlohmann::json group_json(const FabricStudy& study, const FabricGroup& group) {
                         {"nodes", nlohmann::json::array()},
                         {"pairs", nlohmann::json::array()},
                         {"retested", nlohmann::json::array()},
+                        {"inside_switch_gbs", number(v.inside_switch_bytes_s / giga)},
+                        {"switches", nlohmann::json::array()},
                         {"named_before_retest", group.first.nodes.size() + group.first.pairs.size()}};
   const auto figures = participant_figures(study, group);
   for (int k = 0; k < static_cast<int>(group.members.size()); ++k) {
@@ -220,7 +242,16 @@ nlohmann::json group_json(const FabricStudy& study, const FabricGroup& group) {
                                    {"gbs", number(figure_of(v, k) / giga)},
                                    {"out_gbs", number(f.out_bytes_s / giga)},
                                    {"in_gbs", number(f.in_bytes_s / giga)},
-                                   {"latency_us", number(f.latency_s * 1e6)}});
+                                   {"latency_us", number(f.latency_s * 1e6)},
+                                   {"switch", switch_of(k)}});
+  }
+  for (const SwitchFinding& found : v.switches) {
+    const NamedSwitchFinding named = name_switch_finding(study, group, found);
+    out["switches"].push_back({{"switch", found.switch_index < 0 ? "between switches" : named.switches.at(0)},
+                               {"switches", named.switches},
+                               {"members", named.members},
+                               {"gbs", number(found.bytes_s / giga)},
+                               {"share", number(found.share)}});
   }
   for (const NodeFinding& node : v.nodes) {
     out["nodes"].push_back({{"label", label(node.index)},
@@ -256,10 +287,25 @@ nlohmann::json congestion_json(const FabricStudy& study, const FabricCongestion&
 
 }  // namespace
 
+NamedSwitchFinding name_switch_finding(const FabricStudy& study, const FabricGroup& group, const SwitchFinding& found) {
+  NamedSwitchFinding named;
+  for (const int member : group.members) {
+    const int s = study.switch_of[static_cast<std::size_t>(member)];
+    if (s < 0 || (found.switch_index >= 0 && s != found.switch_index)) continue;
+    named.members.push_back(study.labels[static_cast<std::size_t>(member)]);
+    const std::string& name = study.switch_names[static_cast<std::size_t>(s)];
+    if (std::find(named.switches.begin(), named.switches.end(), name) == named.switches.end()) {
+      named.switches.push_back(name);
+    }
+  }
+  return named;
+}
+
 nlohmann::json verdict_json(const FabricStudy& study) {
   nlohmann::json out = {
       {"healthy", study.healthy()},
       {"drain", study.drain()},
+      {"switches_from", study.switch_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(study.switch_source)},
       {"measured", study.measured},
       {"threshold", study.judging.threshold},
       {"expected_gbs",

@@ -38,7 +38,12 @@ struct FabricCongestion {
 struct FabricStudy {
   std::vector<std::string> labels;  // per participant: "vnode1", "vnode1 rail 1", "vnode1 rank 3"
   std::vector<std::string> hosts;   // per participant
-  std::string measured;             // which ranks took part, in words
+  // Slurm's switches (topology.conf, when found): the file, the leaf switches' names, and per
+  // participant the index of its leaf switch (-1: none lists its host). Empty without.
+  std::string switch_source;
+  std::vector<std::string> switch_names;
+  std::vector<int> switch_of;
+  std::string measured;  // which ranks took part, in words
   FabricJudging judging;
   comm::FabricSamples all_pairs;  // every pair of each group, in rounds
   comm::FabricSamples retest;     // the suspects, one pair per round, at the largest size
@@ -77,6 +82,13 @@ struct CongestionFigures {
   std::int64_t units = 0;  // over all background ranks
 };
 CongestionFigures congestion_figures(const FabricStudy& study, const FabricCongestion& congestion);
+
+// A switch finding in names: the switches it covers (one, or every one holding members for the links
+// between them) and the labels of the group's members under them.
+struct NamedSwitchFinding {
+  std::vector<std::string> switches, members;
+};
+NamedSwitchFinding name_switch_finding(const FabricStudy& study, const FabricGroup& group, const SwitchFinding& found);
 
 // The verdicts as `fabric --format json` prints them and the log keeps them (bandwidths in GB/s,
 // 10^9 bytes per second; latencies in microseconds; participants by label).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "comm/stats.hpp"
@@ -104,9 +105,113 @@ void find_pairs(FabricVerdict& verdict, std::span<const double> bytes_s, int n, 
             [](const PairFinding& x, const PairFinding& y) { return x.share < y.share; });
 }
 
+// The switch rule (fabric_verdict.hpp). Directions that touch a named participant or pair are left out
+// of what the switches are judged against, so that a slow node or cable is not taken for a switch.
+class SwitchJudge {
+ public:
+  SwitchJudge(const FabricVerdict& verdict, std::span<const double> bytes_s, int n, std::span<const int> switch_of)
+      : bytes_s_(bytes_s), n_(n), switch_of_(switch_of), named_(static_cast<std::size_t>(n), false) {
+    for (const NodeFinding& node : verdict.nodes) named_[static_cast<std::size_t>(node.index)] = true;
+    for (const PairFinding& pair : verdict.pairs) named_pairs_.insert({pair.a, pair.b});
+  }
+
+  void judge(FabricVerdict& verdict, double threshold) {
+    std::vector<double> inside;
+    for (int a = 0; a < n_; ++a) {
+      for (int b = 0; b < n_; ++b) {
+        if (a != b && same_switch(a, b) && !named_[index(a)] && !named_[index(b)] && !named_pair(a, b)) {
+          inside.push_back(at(bytes_s_, n_, a, b));
+        }
+      }
+    }
+    verdict.inside_switch_bytes_s = comm::median_of_measured(inside);
+    reference_ = verdict.inside_switch_bytes_s;
+    if (std::isnan(reference_)) return;
+    spread_ = robust_spread(inside, reference_);
+    std::set<int> holding;
+    for (int k = 0; k < n_; ++k) {
+      if (switch_of_[index(k)] >= 0) holding.insert(switch_of_[index(k)]);
+    }
+    std::vector<SwitchFinding> slow;
+    for (const int s : holding) {
+      if (const auto leaving = slow_leaving(s, threshold)) slow.push_back({s, *leaving, *leaving / reference_});
+    }
+    if (slow.size() >= 2 && slow.size() == holding.size()) {
+      std::vector<double> crossing;
+      for (int a = 0; a < n_; ++a) {
+        for (int b = 0; b < n_; ++b) {
+          if (a != b && usable_across(a, b)) crossing.push_back(at(bytes_s_, n_, a, b));
+        }
+      }
+      const double between = comm::median_of_measured(crossing);
+      slow = {{-1, between, between / reference_}};
+    }
+    // A named switch explains its members' slowness to their peers.
+    std::erase_if(verdict.nodes, [&](const NodeFinding& node) {
+      const int s = switch_of_[index(node.index)];
+      return node.fault == NodeFault::slower_than_peers && s >= 0 &&
+             std::any_of(slow.begin(), slow.end(),
+                         [&](const SwitchFinding& f) { return f.switch_index == s || f.switch_index == -1; });
+    });
+    verdict.switches = std::move(slow);
+  }
+
+ private:
+  std::size_t index(int k) const { return static_cast<std::size_t>(k); }
+  bool same_switch(int a, int b) const {
+    return switch_of_[index(a)] >= 0 && switch_of_[index(a)] == switch_of_[index(b)];
+  }
+  bool named_pair(int a, int b) const { return named_pairs_.contains({std::min(a, b), std::max(a, b)}); }
+  // Between two known switches, neither end nor the pair named.
+  bool usable_across(int a, int b) const {
+    return switch_of_[index(a)] >= 0 && switch_of_[index(b)] >= 0 && !same_switch(a, b) && !named_[index(a)] &&
+           !named_[index(b)] && !named_pair(a, b);
+  }
+
+  // The median of the directions leaving switch `s` when every member of it (2 or more) is slow to the
+  // rest and not inside; none otherwise. A member may itself be named: that is what is judged.
+  std::optional<double> slow_leaving(int s, double threshold) const {
+    std::vector<int> members;
+    for (int k = 0; k < n_; ++k) {
+      if (switch_of_[index(k)] == s) members.push_back(k);
+    }
+    if (members.size() < 2) return std::nullopt;
+    std::vector<double> all_leaving;
+    for (const int m : members) {
+      std::vector<double> leaving, inside;
+      for (int peer = 0; peer < n_; ++peer) {
+        if (peer == m || named_pair(m, peer)) continue;
+        const int its = switch_of_[index(peer)];
+        if (its == s) {
+          inside.push_back(at(bytes_s_, n_, m, peer));
+          inside.push_back(at(bytes_s_, n_, peer, m));
+        } else if (its >= 0 && !named_[index(peer)]) {
+          leaving.push_back(at(bytes_s_, n_, m, peer));
+          leaving.push_back(at(bytes_s_, n_, peer, m));
+        }
+      }
+      const double out = comm::median_of_measured(leaving), in = comm::median_of_measured(inside);
+      if (std::isnan(out) || std::isnan(in) || !falls_short(out, reference_, spread_, threshold) ||
+          falls_short(in, reference_, spread_, threshold)) {
+        return std::nullopt;
+      }
+      all_leaving.insert(all_leaving.end(), leaving.begin(), leaving.end());
+    }
+    return comm::median_of_measured(all_leaving);
+  }
+
+  std::span<const double> bytes_s_;
+  int n_;
+  std::span<const int> switch_of_;
+  std::vector<bool> named_;
+  std::set<std::pair<int, int>> named_pairs_;
+  double reference_ = 0.0, spread_ = 0.0;
+};
+
 }  // namespace
 
-FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJudging& judging) {
+FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJudging& judging,
+                           std::span<const int> switch_of) {
   FabricVerdict verdict;
   std::vector<double> directions;
   for (int from = 0; from < n; ++from) {
@@ -120,6 +225,9 @@ FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJ
   verdict.reference_bytes_s = comm::median_of_measured(verdict.figure_bytes_s);
   find_nodes(verdict, judging);
   find_pairs(verdict, bytes_s, n, judging);
+  verdict.inside_switch_bytes_s = std::nan("");
+  if (static_cast<int>(switch_of.size()) == n)
+    SwitchJudge(verdict, bytes_s, n, switch_of).judge(verdict, judging.threshold);
   return verdict;
 }
 

@@ -14,6 +14,14 @@
 // participant, the directions between participants not slower than their peers for a pair), so that the spread of a
 // noisy host does not name a pair. With an expected rate, a participant below `threshold` x that rate
 // is named too. With 2 participants the two figures are one: only the expected rate can judge them.
+//
+// With the leaf switch of each participant (Slurm's topology.conf), a switch whose links to the rest
+// are slow is named, and its members are not: every member of a switch of 2 or more reaches the others
+// (not named, over no named pair) below `threshold` x, and beyond the noise of, the directions inside
+// switches (between members of one switch, none named), while it reaches its own switch's members
+// above that. When every switch holding participants is named alike, the fault is between them (the
+// spine, or every uplink) and one finding says so. A switch of one participant cannot be told from its
+// node.
 
 #include <optional>
 #include <span>
@@ -44,6 +52,12 @@ struct PairFinding {
   double share = 0.0;                     // the slower direction over the reference
 };
 
+struct SwitchFinding {
+  int switch_index = 0;  // the switch whose links to the rest are slow; -1: every switch's (between them)
+  double bytes_s = 0.0;  // the median of the directions leaving it (crossing between switches for -1)
+  double share = 0.0;    // of the median inside switches
+};
+
 struct FabricVerdict {
   double median_bytes_s = 0.0;         // over every measured direction
   double mad_bytes_s = 0.0;            // over the directions between participants not slower than peers
@@ -51,11 +65,15 @@ struct FabricVerdict {
   std::vector<double> figure_bytes_s;  // per participant
   std::vector<NodeFinding> nodes;      // slowest first
   std::vector<PairFinding> pairs;      // slowest first
-  bool healthy() const noexcept { return nodes.empty() && pairs.empty(); }
+  double inside_switch_bytes_s = 0.0;  // the median inside switches; NaN without switches to judge
+  std::vector<SwitchFinding> switches;
+  bool healthy() const noexcept { return nodes.empty() && pairs.empty() && switches.empty(); }
 };
 
-// `bytes_s[from * n + to]`: bytes per second from `from` to `to`; NaN where not measured.
-FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJudging& judging);
+// `bytes_s[from * n + to]`: bytes per second from `from` to `to`; NaN where not measured. `switch_of`
+// (empty, or one entry per participant): the index of its leaf switch, -1 for none known.
+FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJudging& judging,
+                           std::span<const int> switch_of = {});
 
 // The pairs to measure again, alone, before anything is named: every pair of a named participant and
 // every named pair, each once (a < b), the slowest participant's first, then the pairs slowest first.

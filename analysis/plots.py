@@ -153,25 +153,36 @@ def bench_plots(files, labels, folder):
 
 def fabric_plots(fabric, folder):
     """The bandwidth each way between every pair of participants, one heatmap per group (all, or each
-    rail), named participants' labels in red."""
+    rail), named participants' labels in red; with switches (topology.conf) the participants ordered by
+    their leaf switch, each switch's block framed and its name in the labels."""
     labels = fabric["labels"]
     index = {label: k for k, label in enumerate(labels)}
     written = []
     for group in fabric["groups"]:
-        members = [index[p["label"]] for p in group["participants"]]
+        switch_of = {p["label"]: p.get("switch") for p in group["participants"]}
+        order = sorted(range(len(group["participants"])),
+                       key=lambda k: (switch_of[group["participants"][k]["label"]] is None,
+                                      str(switch_of[group["participants"][k]["label"]]), k))
+        members = [index[group["participants"][k]["label"]] for k in order]
         matrix = [[fabric["bandwidth_gbs"][a][b] for b in members] for a in members]
         values = [[float("nan") if v is None else v for v in row] for row in matrix]
         size = max(4.0, 0.45 * len(members) + 2.5)
         figure, axes = plt.subplots(figsize=(size + 1.5, size))
         image = axes.imshow(values, cmap="viridis", vmin=0, gid="bandwidth")
         figure.colorbar(image, ax=axes, label="GB/s each way")
-        names = [labels[k] for k in members]
+        switches = [switch_of[labels[k]] for k in members]
+        names = [labels[k] if s is None else f"{labels[k]} ({s})" for k, s in zip(members, switches)]
         named = {n["label"] for n in group["nodes"]} | {p["a"] for p in group["pairs"]} | {p["b"] for p in group["pairs"]}
+        named |= {m for s in group.get("switches", []) for m in s["members"]}
         axes.set_xticks(range(len(names)), names, rotation=90)
         axes.set_yticks(range(len(names)), names)
-        for tick in axes.get_xticklabels() + axes.get_yticklabels():
-            if tick.get_text() in named:
+        for tick, k in zip(axes.get_xticklabels() + axes.get_yticklabels(), members + members):
+            if labels[k] in named:
                 tick.set_color("red")
+        for k in range(1, len(switches)):
+            if switches[k] != switches[k - 1]:
+                axes.axhline(k - 0.5, color="white", linewidth=1.5)
+                axes.axvline(k - 0.5, color="white", linewidth=1.5)
         axes.set_xlabel("to")
         axes.set_ylabel("from")
         title = f"Bandwidth between pairs, {fabric['size_bytes']} B each way"

@@ -34,6 +34,10 @@ Body declare(CLI::App& fabric) {
                     "bisection or allreduce (docs/fabric.md)");
   fabric.add_option("--background-size", a->background_size, "Bytes each background rank moves per unit")
       ->capture_default_str();
+  fabric.add_option("--topology-conf", a->topology_conf,
+                    "Slurm's topology.conf naming the leaf switch of each node, to judge the switches and order the "
+                    "heatmap by them (default: the one beside $SLURM_CONF, else /etc/slurm/topology.conf, if any; "
+                    "none: no switches)");
   fabric.add_option("--output", a->output, "Write the matrices, raw samples and verdicts to FILE.h5");
   fabric.add_flag("--overwrite", a->overwrite, "Replace the --output file if it exists");
   fabric.add_option("--plots", a->plots, "Draw the bandwidth heatmap into this folder (PNG and SVG)");

@@ -14,6 +14,8 @@
 #include "comm/communicator.hpp"
 #include "comm/fabric.hpp"
 #include "comm/gather.hpp"
+#include "runs/config/options.hpp"
+#include "runs/input_file.hpp"
 #include "runs/job/job_background.hpp"
 #include "runs/job/mpi_main.hpp"
 #include "runs/job/run_setup.hpp"
@@ -25,6 +27,7 @@
 #include "runs/usage_error.hpp"
 #include "runs/version.hpp"
 #include "topology/cluster_discovery.hpp"
+#include "topology/switch_tree.hpp"
 
 namespace scaleout::runs {
 
@@ -73,6 +76,9 @@ FabricPlan plan_fabric(const FabricRequest& a) {
     plan.background = traffic->pattern;
     plan.background_bytes = traffic->unit_bytes;
   }
+  plan.topology_conf = a.topology_conf == "none" ? ""
+                       : a.topology_conf.empty() ? topology::slurm_topology_conf()
+                                                 : a.topology_conf;
   if (!a.output.empty() && !a.output.ends_with(".h5")) {
     throw UsageError(fmt::format("--output: '{}' must end in .h5", a.output));
   }
@@ -268,6 +274,31 @@ std::optional<analysis::FabricCongestion> measure_congested(const comm::Communic
   return congestion;
 }
 
+// Rank 0: the switches of plan.topology_conf (none without one); a UsageError naming the file and line
+// when it cannot be read.
+topology::SwitchTree read_switches(const FabricPlan& plan) {
+  if (plan.topology_conf.empty()) return {};
+  std::string text;
+  try {
+    text = read_input_file(plan.topology_conf, config_file_bound, "a topology.conf");
+  } catch (const UsageError& error) {
+    throw UsageError(fmt::format("--topology-conf: {}", error.what()));
+  }
+  try {
+    return topology::parse_topology_conf(text);
+  } catch (const topology::SwitchTreeError& error) {
+    throw UsageError(fmt::format("--topology-conf: {}: {}", plan.topology_conf, error.what()));
+  }
+}
+
+// Each participant's leaf switch, by its host.
+void place_on_switches(analysis::FabricStudy& study, const topology::SwitchTree& tree, const std::string& source) {
+  if (source.empty()) return;
+  study.switch_source = source;
+  for (const auto& entry : tree.switches) study.switch_names.push_back(entry.name);
+  for (const auto& host : study.hosts) study.switch_of.push_back(tree.leaf_of(host));
+}
+
 // Rank 0: print, log and draw the study.
 void report(const FabricPlan& plan, const analysis::FabricStudy& study, const topology::ClusterMap& cluster,
             int world_size, const std::string& command_line) {
@@ -295,6 +326,17 @@ int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::strin
     Cast cast = cast_of(plan.scope, seats, hostnames);
     check_enough(cast, plan.scope);
     check_background(plan, cast, world.size());
+    topology::SwitchTree switches;
+    std::string unreadable;
+    if (root) {
+      try {
+        switches = read_switches(plan);
+      } catch (const UsageError& error) {
+        unreadable = error.what();
+      }
+    }
+    unreadable = comm::broadcast_string(world, unreadable, 0);
+    if (!unreadable.empty()) throw UsageError(unreadable);
     if (!plan.output.empty()) {
       const std::string why =
           comm::broadcast_string(world, root ? output_problem(plan.output, {.overwrite = plan.overwrite}) : "", 0);
@@ -315,6 +357,7 @@ int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::strin
       study.measured = cast.measured;
       study.judging = plan.judging;
       study.groups = cast.groups;
+      place_on_switches(study, switches, plan.topology_conf);
       analysis::judge_first(study, most_retests);
       retests = pairs_text(analysis::retest_pairs(study));
     }

@@ -26,7 +26,8 @@ struct FabricRequest {
   bool every_rank = false;
   std::string background;  // "" for none, or a pattern (comm::background_pattern)
   std::string background_size = "1M";
-  std::string output;  // FILE.h5
+  std::string topology_conf;  // "" for Slurm's (beside $SLURM_CONF), "none" for no switches
+  std::string output;         // FILE.h5
   bool overwrite = false;
   std::string plots;  // a folder
   Format format = Format::text;
@@ -43,6 +44,7 @@ struct FabricPlan {
   // each unit moving `background_bytes` per rank.
   std::optional<comm::BackgroundPattern> background;
   std::uint64_t background_bytes = 0;
+  std::string topology_conf;  // the file of the switches to judge; "" for none
   std::string output, plots;
   bool overwrite = false;
   Format format = Format::text;

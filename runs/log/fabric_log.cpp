@@ -71,6 +71,14 @@ void write_fabric_log(const std::string& path, const FabricLogHeader& header, co
     h5::write_strings(participants.id(), "host", study.hosts);
     std::vector<std::int64_t> ranks(study.all_pairs.participants.begin(), study.all_pairs.participants.end());
     h5::write_array(participants.id(), "rank", ranks, {ranks.size()}, "");
+    if (!study.switch_source.empty()) {
+      // Each participant's leaf switch ("" where topology.conf lists its host under none).
+      std::vector<std::string> switches;
+      for (const int s : study.switch_of)
+        switches.push_back(s < 0 ? "" : study.switch_names[static_cast<std::size_t>(s)]);
+      h5::write_strings(participants.id(), "switch", switches);
+      h5::write_attribute(participants.id(), "switches_from", study.switch_source);
+    }
   }
   write_samples(root, "all_pairs", study.all_pairs);
   write_samples(root, "retest", study.retest);

@@ -1,8 +1,10 @@
 #include "runs/report/fabric_report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
+#include <set>
 
 #include "runs/report/report_plots.hpp"
 #include "runs/sizes.hpp"
@@ -63,6 +65,21 @@ void group_text(std::string& out, const analysis::FabricStudy& study, const anal
     out += fmt::format("SLOW LINK {} <-> {}: {} / {} GB/s each way, {:.0f} % of the participants' median\n",
                        label(pair.a), label(pair.b), gbs(pair.a_to_b_s), gbs(pair.b_to_a_s), 100.0 * pair.share);
   }
+  for (const auto& found : v.switches) {
+    const analysis::NamedSwitchFinding named = analysis::name_switch_finding(study, group, found);
+    const std::string members = fmt::format("{}", fmt::join(named.members, ", "));
+    out +=
+        found.switch_index < 0
+            ? fmt::format(
+                  "SLOW BETWEEN SWITCHES {} ({}): {} GB/s each way across them, {:.0f} % of the {} GB/s "
+                  "inside switches: the spine, or every uplink\n",
+                  fmt::join(named.switches, ", "), members, gbs(found.bytes_s), 100.0 * found.share,
+                  gbs(v.inside_switch_bytes_s))
+            : fmt::format(
+                  "SLOW SWITCH {} ({}): {} GB/s each way leaving it, {:.0f} % of the {} GB/s inside "
+                  "switches: its links to the rest\n",
+                  named.switches.at(0), members, gbs(found.bytes_s), 100.0 * found.share, gbs(v.inside_switch_bytes_s));
+  }
 }
 
 void congestion_text(std::string& out, const analysis::FabricStudy& study,
@@ -83,6 +100,14 @@ void congestion_text(std::string& out, const analysis::FabricStudy& study,
       gbs(f.node_load_bytes_s), 100.0 * f.load_share);
 }
 
+std::size_t holding_switches(const analysis::FabricStudy& study) {
+  std::set<int> holding;
+  for (const int s : study.switch_of) {
+    if (s >= 0) holding.insert(s);
+  }
+  return holding.size();
+}
+
 std::string text(const analysis::FabricStudy& study) {
   const auto& all = study.all_pairs;
   std::string out = fmt::format(
@@ -91,6 +116,11 @@ std::string text(const analysis::FabricStudy& study) {
   out += fmt::format("all pairs in {:.2f} s; verdicts from {} both ways at once, below {:.0f} % of the median named\n",
                      all.elapsed_s, all.sizes.empty() ? "-" : format_bytes(all.sizes.back()),
                      100.0 * study.judging.threshold);
+  if (!study.switch_source.empty()) {
+    const std::size_t holding = holding_switches(study);
+    out += fmt::format("switches from {}: {} leaf switch{} hold{} the participants\n", study.switch_source, holding,
+                       holding == 1 ? "" : "es", holding == 1 ? "s" : "");
+  }
   for (const auto& group : study.groups) group_text(out, study, group);
   if (study.congestion) congestion_text(out, study, *study.congestion);
   const auto drain = study.drain();

@@ -132,7 +132,8 @@ class VirtualCluster(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         started = time.monotonic()
-        done = vcluster("up", "--nodes", "4", "--link-rate", "1gbit", "--cpus-per-node", "2")
+        # Two leaf switches of two nodes (topology.conf beside slurm.conf), which fabric reads by default.
+        done = vcluster("up", "--nodes", "4", "--link-rate", "1gbit", "--cpus-per-node", "2", "--switch-size", "2")
         if done.returncode == 2:
             raise unittest.SkipTest(done.stderr.strip())
         if done.returncode != 0:
@@ -452,8 +453,10 @@ class VirtualCluster(unittest.TestCase):
 
     @staticmethod
     def named(verdict):
+        """The nodes and pairs named; a switch named where none is asserted fails here."""
         group = verdict["groups"][0]
-        return [node["label"] for node in group["nodes"]], [(pair["a"], pair["b"]) for pair in group["pairs"]]
+        return ([node["label"] for node in group["nodes"]], [(pair["a"], pair["b"]) for pair in group["pairs"]]) \
+            if not group["switches"] else ("switches named", group["switches"])
 
     def test_fabric_passes_equal_links_and_no_direction_beats_the_link(self):
         status, verdict, log = self.fabric("fabric-equal.h5")
@@ -499,6 +502,36 @@ class VirtualCluster(unittest.TestCase):
         pair = verdict["groups"][0]["pairs"][0]
         for way in ("a_to_b_gbs", "b_to_a_gbs"):
             self.assertLess(pair[way], 0.25 * 1.04 * 1e9 / 8 / 1e9, pair)
+
+    def test_fabric_names_the_links_between_switches_and_not_their_nodes(self):
+        # Every path from s0 (vnode0, vnode1) to s1 (vnode2, vnode3) at a quarter: the node and pair rules
+        # see nothing (every node's median is as slow as its peers'); inside each switch all is well.
+        crossing = [("vnode0", "vnode2"), ("vnode0", "vnode3"), ("vnode1", "vnode2"), ("vnode1", "vnode3")]
+        try:
+            for a, b in crossing:
+                self.assertEqual(vcluster("relink", "--pair", a, b, "--link-rate", "250mbit").returncode, 0)
+            status, verdict, log = self.fabric("fabric-switches.h5")
+        finally:
+            vcluster("relink", "--link-rate", "1gbit")
+        group = verdict["groups"][0]
+        self.assertEqual(verdict["switches_from"], os.path.join(STATE, "etc", "topology.conf"))
+        self.assertEqual([p["switch"] for p in group["participants"]], ["s0", "s0", "s1", "s1"])
+        self.assertEqual((status, verdict["drain"], group["nodes"], group["pairs"]), (1, [], [], []), verdict)
+        self.assertEqual(len(group["switches"]), 1, group["switches"])
+        found = group["switches"][0]
+        self.assertEqual((found["switch"], found["switches"], found["members"]),
+                         ("between switches", ["s0", "s1"], ["vnode0", "vnode1", "vnode2", "vnode3"]))
+        self.assertLess(found["share"], 0.5, found)
+        # The figures recomputed from the log: the median across switches over the median inside them.
+        with h5py.File(log, "r") as f:
+            bandwidth = f["all_pairs/bandwidth"][-1]
+            retested = f["retest/bandwidth"][0] if len(f["retest/sizes"]) else np.full_like(bandwidth, np.nan)
+            self.assertEqual([s.decode() for s in f["participants/switch"][:]], ["s0", "s0", "s1", "s1"])
+        judged = np.where(np.isnan(retested), bandwidth, retested)
+        inside = [judged[a, b] for a in range(4) for b in range(4) if a != b and a // 2 == b // 2]
+        across = [judged[a, b] for a in range(4) for b in range(4) if a // 2 != b // 2]
+        self.assertAlmostEqual(group["inside_switch_gbs"], float(np.median(inside)) / 1e9, places=9)
+        self.assertAlmostEqual(found["gbs"], float(np.median(across)) / 1e9, places=9)
 
     def test_fabric_under_background_traffic_reports_the_impact_and_the_load(self):
         # One rank per node leaves nobody to make the traffic: refused before anything is measured.

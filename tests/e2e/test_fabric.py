@@ -6,6 +6,7 @@ The verdicts on slow nodes and pairs of a real network are tested on the virtual
 import json
 import os
 import shutil
+import socket
 import tempfile
 import unittest
 
@@ -116,6 +117,30 @@ class Fabric(unittest.TestCase):
             status, out, err = run("fabric", "--every-rank", *args)
             self.assertEqual((status, out), (2, ""), args)
             self.assertIn(message, err, args)
+
+    def test_switches_come_from_topology_conf_and_a_bad_line_is_named(self):
+        with tempfile.TemporaryDirectory() as folder:
+            good = os.path.join(folder, "topology.conf")
+            with open(good, "w") as f:
+                f.write(f"# this machine alone\nSwitchName=leaf Nodes={socket.gethostname()}\nSwitchName=top Switches=leaf\n")
+            status, out, err = run("fabric", "--every-rank", "--sizes", "64K", "--iters", "2",
+                                   "--topology-conf", good, "--format", "json", ranks=2)
+            self.assertIn(status, (0, 1), err)
+            verdict = json.loads(out)
+            self.assertEqual(verdict["switches_from"], good)
+            self.assertEqual([p["switch"] for p in verdict["groups"][0]["participants"]], ["leaf", "leaf"])
+            self.assertEqual(verdict["groups"][0]["switches"], [], "one switch: nothing leaves it")
+            status, out, err = run("fabric", "--every-rank", "--sizes", "64K", "--iters", "2",
+                                   "--topology-conf", "none", "--format", "json", ranks=2)
+            self.assertIsNone(json.loads(out)["switches_from"])
+            bad = os.path.join(folder, "bad.conf")
+            with open(bad, "w") as f:
+                f.write("SwitchName=s0 Nodes=a1\nSwitchName=s1 Nodes=b[3-1]\n")
+            for path, message in ((bad, f"--topology-conf: {bad}: line 2: nodes: 'b[3-1]': '3-1' is not a range"),
+                                  (os.path.join(folder, "missing.conf"), "--topology-conf: ")):
+                status, out, err = run("fabric", "--every-rank", "--topology-conf", path, ranks=2)
+                self.assertEqual((status, out), (2, ""), err)
+                self.assertEqual(sum(message in line for line in err.splitlines()), 1, err)
 
     def test_one_node_without_every_rank_is_refused(self):
         status, out, err = run("fabric", "--sizes", "4K", ranks=2)

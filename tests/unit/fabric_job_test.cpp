@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "runs/job/fabric_job.hpp"
@@ -46,6 +49,34 @@ TEST(PlanFabric, RefusesEachBadValueNamingItsFlag) {
   EXPECT_NE(refusal([](FabricRequest& r) { r.output = "fabric.txt"; }).find("--output"), std::string::npos);
   EXPECT_NE(refusal([](FabricRequest& r) { r.per_rail = r.every_rank = true; }).find("--per-rail"), std::string::npos);
   EXPECT_EQ(refusal([](FabricRequest&) {}), "");
+  EXPECT_NE(refusal([](FabricRequest& r) { r.background = "ring"; }).find("--background: 'ring' is not a pattern"),
+            std::string::npos);
+  EXPECT_NE(refusal([](FabricRequest& r) { r.background_size = "6"; }).find("--background-size: 6"), std::string::npos);
+}
+
+// The switches come from the named file, from Slurm's (beside $SLURM_CONF) by default, or from none.
+TEST(PlanFabric, TheTopologyConfIsSlurmsUnlessNamedOrNone) {
+  const auto folder = std::filesystem::temp_directory_path() / "scaleout-fabric-topology";
+  std::filesystem::create_directories(folder);
+  { std::ofstream(folder / "topology.conf") << "SwitchName=s0 Nodes=a[1-2]\n"; }
+  const char* before = std::getenv("SLURM_CONF");
+  const std::string saved = before == nullptr ? "" : before;
+  setenv("SLURM_CONF", (folder / "slurm.conf").c_str(), 1);
+  FabricRequest request;
+  EXPECT_EQ(plan_fabric(request).topology_conf, (folder / "topology.conf").string());
+  request.topology_conf = "none";
+  EXPECT_EQ(plan_fabric(request).topology_conf, "");
+  request.topology_conf = "mine.conf";
+  EXPECT_EQ(plan_fabric(request).topology_conf, "mine.conf");
+  std::filesystem::remove(folder / "topology.conf");
+  request.topology_conf = "";
+  EXPECT_EQ(plan_fabric(request).topology_conf, "") << "Slurm has none";
+  if (before == nullptr) {
+    unsetenv("SLURM_CONF");
+  } else {
+    setenv("SLURM_CONF", saved.c_str(), 1);
+  }
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace

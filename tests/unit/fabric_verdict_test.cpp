@@ -40,6 +40,16 @@ void wobble(std::vector<double>& m, double share) {
   for (std::size_t k = 0; k < m.size(); ++k) m[k] *= 1.0 + share * std::sin(static_cast<double>(k) * 2.399);
 }
 
+// Every direction between switch `s` (of `switch_of`) and the others at `rate`.
+void slow_leaving(std::vector<double>& m, const std::vector<int>& switch_of, int s, double rate) {
+  const int n = static_cast<int>(switch_of.size());
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) {
+      if (a != b && (switch_of[a] == s) != (switch_of[b] == s)) m[cell(a, b, n)] = rate;
+    }
+  }
+}
+
 TEST(RoundRobin, MeetsEveryPairOnceInDisjointRounds) {
   for (int n = 2; n <= 9; ++n) {
     const auto rounds = comm::round_robin(n);
@@ -342,6 +352,64 @@ TEST(Congestion, ARunsSlowdownIsItsStepsUnderTheBackgroundOverTheSameStepsAlone)
   EXPECT_DOUBLE_EQ(figures.at("exposed_isolated_s"), 0.020);
   EXPECT_DOUBLE_EQ(figures.at("exposed_s"), 0.070);
   EXPECT_NEAR(figures.at("node_load_gbs"), 0.35, 1e-9);
+}
+
+TEST(JudgeSwitches, OneSwitchSlowToTheRestIsNamedAndNotItsMembers) {
+  const std::vector<int> switch_of = {0, 0, 1, 1, 2, 2};
+  const int n = 6;
+  auto m = uniform(n, gbit);
+  slow_leaving(m, switch_of, 0, gbit / 4);
+  wobble(m, 0.02);
+  const auto verdict = judge_fabric(m, n, {}, switch_of);
+  ASSERT_EQ(verdict.switches.size(), 1u);
+  EXPECT_EQ(verdict.switches[0].switch_index, 0);
+  EXPECT_NEAR(verdict.switches[0].share, 0.25, 0.02);
+  EXPECT_NEAR(verdict.inside_switch_bytes_s, gbit, 0.02 * gbit);
+  EXPECT_TRUE(verdict.nodes.empty()) << "its members were slow to their peers: the switch explains it";
+  EXPECT_TRUE(verdict.pairs.empty());
+  EXPECT_FALSE(verdict.healthy());
+  // Without the switches, its two members are named instead.
+  EXPECT_EQ(judge_fabric(m, n, {}).nodes.size(), 2u);
+}
+
+TEST(JudgeSwitches, EverySwitchSlowAlikeIsTheLinksBetweenThem) {
+  // Two switches of two: the node rule cannot see it (every node's figure is as slow as the reference).
+  const std::vector<int> switch_of = {0, 0, 1, 1};
+  auto m = uniform(4, gbit);
+  slow_leaving(m, switch_of, 0, gbit / 4);
+  wobble(m, 0.02);
+  EXPECT_TRUE(judge_fabric(m, 4, {}).healthy());
+  const auto verdict = judge_fabric(m, 4, {}, switch_of);
+  ASSERT_EQ(verdict.switches.size(), 1u);
+  EXPECT_EQ(verdict.switches[0].switch_index, -1);
+  EXPECT_NEAR(verdict.switches[0].share, 0.25, 0.02);
+  EXPECT_TRUE(verdict.nodes.empty() && verdict.pairs.empty());
+}
+
+TEST(JudgeSwitches, ASlowNodeOrCableIsNotTakenForItsSwitch) {
+  const std::vector<int> switch_of = {0, 0, 1, 1};
+  auto node = uniform(4, gbit);
+  for (int peer = 1; peer < 4; ++peer) set_both(node, 4, 0, peer, gbit / 4);
+  wobble(node, 0.02);
+  auto verdict = judge_fabric(node, 4, {}, switch_of);
+  EXPECT_TRUE(verdict.switches.empty());
+  ASSERT_EQ(verdict.nodes.size(), 1u);
+  EXPECT_EQ(verdict.nodes[0].index, 0);
+  auto cable = uniform(4, gbit);
+  set_both(cable, 4, 0, 2, gbit / 4);
+  wobble(cable, 0.02);
+  verdict = judge_fabric(cable, 4, {}, switch_of);
+  EXPECT_TRUE(verdict.switches.empty());
+  ASSERT_EQ(verdict.pairs.size(), 1u);
+  EXPECT_EQ(std::make_pair(verdict.pairs[0].a, verdict.pairs[0].b), std::make_pair(0, 2));
+}
+
+TEST(JudgeSwitches, WithoutTwoParticipantsOnASwitchNothingIsJudged) {
+  auto m = uniform(4, gbit);
+  const auto verdict = judge_fabric(m, 4, {}, std::vector<int>{0, 1, 2, -1});
+  EXPECT_TRUE(std::isnan(verdict.inside_switch_bytes_s));
+  EXPECT_TRUE(verdict.healthy());
+  EXPECT_NEAR(judge_fabric(m, 4, {}, std::vector<int>{0, 0, 1, 1}).inside_switch_bytes_s, gbit, 1e-6);
 }
 
 }  // namespace
