@@ -310,7 +310,11 @@ nlohmann::json verdict_json(const FabricStudy& study) {
       {"threshold", study.judging.threshold},
       {"expected_gbs",
        study.judging.expected_bytes_s ? nlohmann::json(*study.judging.expected_bytes_s / giga) : nlohmann::json()},
+      {"nic_rates", nlohmann::json::array()},
       {"groups", nlohmann::json::array()}};
+  for (const auto& rate : study.nic_rates) {
+    out["nic_rates"].push_back({{"host", rate.host}, {"nic", rate.nic}, {"gbit", rate.bits_s / giga}});
+  }
   for (const FabricGroup& group : study.groups) out["groups"].push_back(group_json(study, group));
   if (study.congestion) out["congestion"] = congestion_json(study, *study.congestion);
   return out;

@@ -40,6 +40,13 @@ struct FabricStudy {
   std::vector<std::string> hosts;   // per participant
   // Slurm's switches (topology.conf, when found): the file, the leaf switches' names, and per
   // participant the index of its leaf switch (-1: none lists its host). Empty without.
+  // --expect-rate nic: per node, the fastest NIC that reports a link rate (the expected rate is the
+  // slowest of these).
+  struct NicRate {
+    std::string host, nic;
+    double bits_s = 0.0;
+  };
+  std::vector<NicRate> nic_rates;
   std::string switch_source;
   std::vector<std::string> switch_names;
   std::vector<int> switch_of;

@@ -22,8 +22,8 @@ Body declare(CLI::App& fabric) {
                   "MPI library's eager limit (docs/fabric.md)")
       ->capture_default_str();
   fabric.add_option("--expect-rate", a->expect_rate,
-                    "The rate each link should give each way (100gbit, 25gbit, 200mbit): below --threshold of it is "
-                    "named too");
+                    "The rate each link should give each way (100gbit, 25gbit, 200mbit; nic: the link rate the "
+                    "slowest node's fastest NIC reports): below --threshold of it is named too");
   fabric.add_option("--threshold", a->threshold, "Name what reaches less than this share of the median")
       ->capture_default_str();
   fabric.add_flag("--per-rail", a->per_rail,

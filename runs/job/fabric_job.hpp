@@ -20,7 +20,7 @@ struct FabricRequest {
   int iterations = 10;
   int warmup = 2;
   std::string message_size = "32K";
-  std::string expect_rate;  // "" for none: verdicts against the peers only
+  std::string expect_rate;  // "" for none: verdicts against the peers only; "nic": the NICs' own rate
   double threshold = 0.8;
   bool per_rail = false;
   bool every_rank = false;
@@ -39,6 +39,7 @@ enum class FabricScope { first_rank_per_node, per_rail, every_rank };
 struct FabricPlan {
   comm::FabricOptions options;
   analysis::FabricJudging judging;
+  bool expect_from_nics = false;  // --expect-rate nic: the expected rate is read from every node's NICs
   FabricScope scope = FabricScope::first_rank_per_node;
   // With a pattern, the rounds run again while the ranks that do not take part make that traffic,
   // each unit moving `background_bytes` per rank.

@@ -116,6 +116,14 @@ std::string text(const analysis::FabricStudy& study) {
   out += fmt::format("all pairs in {:.2f} s; verdicts from {} both ways at once, below {:.0f} % of the median named\n",
                      all.elapsed_s, all.sizes.empty() ? "-" : format_bytes(all.sizes.back()),
                      100.0 * study.judging.threshold);
+  if (!study.nic_rates.empty()) {
+    const auto slowest = std::min_element(study.nic_rates.begin(), study.nic_rates.end(),
+                                          [](const auto& x, const auto& y) { return x.bits_s < y.bits_s; });
+    out += fmt::format(
+        "expected rate from the NICs (--expect-rate nic): {:g} Gbit/s, {}'s {} (the slowest of {} node{})\n",
+        slowest->bits_s / giga, slowest->host, slowest->nic, study.nic_rates.size(),
+        study.nic_rates.size() == 1 ? "" : "s");
+  }
   if (!study.switch_source.empty()) {
     const std::size_t holding = holding_switches(study);
     out += fmt::format("switches from {}: {} leaf switch{} hold{} the participants\n", study.switch_source, holding,

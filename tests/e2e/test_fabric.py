@@ -3,17 +3,19 @@ the JSON it prints, the heatmap, and a log whose figures are recomputed here fro
 The verdicts on slow nodes and pairs of a real network are tested on the virtual cluster
 (test_cluster.py); here the ranks share two cores, so a noisy machine may name someone (exit 1)."""
 
+import glob
 import json
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import unittest
 
 import h5py
 import numpy as np
 
-from test_cli import run
+from test_cli import MPIEXEC, SCALEOUT, run
 
 
 def median_without_nan(values):
@@ -141,6 +143,35 @@ class Fabric(unittest.TestCase):
                 status, out, err = run("fabric", "--every-rank", "--topology-conf", path, ranks=2)
                 self.assertEqual((status, out), (2, ""), err)
                 self.assertEqual(sum(message in line for line in err.splitlines()), 1, err)
+
+    def nic_rate_run(self, speed, folder):
+        """fabric --expect-rate nic where every Ethernet device reports `speed` Mb/s: a file bound over
+        each /sys/class/net/*/speed in a private mount namespace (root only)."""
+        if os.geteuid() != 0 or os.path.exists("/sys/class/infiniband"):
+            self.skipTest("needs root to bind over sysfs, and no InfiniBand device whose rate it cannot set")
+        fake = os.path.join(folder, "speed")
+        with open(fake, "w") as f:
+            f.write(f"{speed}\n")
+        binds = " && ".join(f"mount --bind {fake} {path}" for path in glob.glob("/sys/class/net/*/speed"))
+        command = (f"{binds} && exec {MPIEXEC} -n 2 --oversubscribe {SCALEOUT} fabric --every-rank --sizes 64K "
+                   f"--iters 2 --expect-rate nic --format json")
+        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+                              capture_output=True, text=True, timeout=120)
+        if "unshare failed" in done.stderr or "mount: " in done.stderr:
+            self.skipTest(done.stderr.strip())
+        return done
+
+    def test_the_expected_rate_can_be_the_nics_own(self):
+        with tempfile.TemporaryDirectory() as folder:
+            done = self.nic_rate_run(1000, folder)
+            self.assertIn(done.returncode, (0, 1), done.stderr)
+            verdict = json.loads(done.stdout)
+            self.assertEqual([rate["gbit"] for rate in verdict["nic_rates"]], [1.0])
+            self.assertEqual(verdict["expected_gbs"], 0.125)
+            done = self.nic_rate_run(-1, folder)
+            self.assertEqual((done.returncode, done.stdout), (2, ""), done.stderr)
+            self.assertIn("reports no link rate for its NICs", done.stderr)
+            self.assertIn("give the rate instead (for example --expect-rate 100gbit)", done.stderr)
 
     def test_one_node_without_every_rank_is_refused(self):
         status, out, err = run("fabric", "--sizes", "4K", ranks=2)

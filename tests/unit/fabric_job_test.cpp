@@ -23,6 +23,11 @@ TEST(PlanFabric, SortsSizesIntoWholeElementsAndConvertsTheRate) {
   EXPECT_DOUBLE_EQ(*plan.judging.expected_bytes_s, 125e6);
   EXPECT_EQ(plan.options.message_bytes, 32u << 10);
   EXPECT_EQ(plan.scope, FabricScope::first_rank_per_node);
+  EXPECT_FALSE(plan.expect_from_nics);
+  request.expect_rate = "nic";
+  const FabricPlan from_nics = plan_fabric(request);
+  EXPECT_TRUE(from_nics.expect_from_nics);
+  EXPECT_FALSE(from_nics.judging.expected_bytes_s) << "known once every node has read its NICs";
 }
 
 // The message of the usage error `change` provokes, or "" when the plan is made.
