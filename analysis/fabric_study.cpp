@@ -93,7 +93,7 @@ void judge_first(FabricStudy& study, std::size_t most_retests) {
     group.first =
         judge_fabric(group_matrix(all, n, group.members), m, study.judging, group_switches(study, group.members));
     group.retested.clear();
-    for (const auto& [a, b] : suspect_pairs(group.first, m)) {
+    for (const auto& [a, b] : suspect_pairs(group.first, m, group_switches(study, group.members))) {
       if (budget == 0) break;
       group.retested.emplace_back(a, b);
       --budget;
@@ -140,6 +140,8 @@ void judge_final(FabricStudy& study) {
              std::any_of(group.retested.begin(), group.retested.end(),
                          [&](const std::pair<int, int>& retested) { return same(retested.first, retested.second); });
     };
+    // A switch is named when the first verdict named it and the final one, its leaving pairs measured
+    // again alone, still does.
     const auto switch_named_first = [&](const SwitchFinding& found) {
       return std::any_of(group.first.switches.begin(), group.first.switches.end(),
                          [&](const SwitchFinding& first) { return first.switch_index == found.switch_index; });

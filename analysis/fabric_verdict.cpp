@@ -231,7 +231,7 @@ FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJ
   return verdict;
 }
 
-std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int n) {
+std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int n, std::span<const int> switch_of) {
   std::set<std::pair<int, int>> seen;
   std::vector<std::pair<int, int>> pairs;
   const auto add = [&](int a, int b) {
@@ -244,6 +244,29 @@ std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int
     }
   }
   for (const PairFinding& pair : verdict.pairs) add(pair.a, pair.b);
+  for (const SwitchFinding& found : verdict.switches) {
+    // Each member's peers outside (every switch's members across switches for -1), taken in turns.
+    std::vector<int> members;
+    std::vector<std::vector<int>> outside;  // per member
+    std::size_t longest = 0;
+    for (int a = 0; a < n; ++a) {
+      const int s = switch_of[static_cast<std::size_t>(a)];
+      if (s < 0 || (found.switch_index >= 0 && s != found.switch_index)) continue;
+      std::vector<int> peers;
+      for (int b = 0; b < n; ++b) {
+        const int t = switch_of[static_cast<std::size_t>(b)];
+        if (t >= 0 && t != s) peers.push_back(b);
+      }
+      longest = std::max(longest, peers.size());
+      members.push_back(a);
+      outside.push_back(std::move(peers));
+    }
+    for (std::size_t turn = 0; turn < longest; ++turn) {
+      for (std::size_t m = 0; m < members.size(); ++m) {
+        if (turn < outside[m].size()) add(members[m], outside[m][turn]);
+      }
+    }
+  }
   return pairs;
 }
 

@@ -76,7 +76,10 @@ FabricVerdict judge_fabric(std::span<const double> bytes_s, int n, const FabricJ
                            std::span<const int> switch_of = {});
 
 // The pairs to measure again, alone, before anything is named: every pair of a named participant and
-// every named pair, each once (a < b), the slowest participant's first, then the pairs slowest first.
-std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int n);
+// every named pair, each once (a < b), the slowest participant's first, then the pairs slowest first;
+// then (with `switch_of`) the pairs that leave each named switch (across switches for -1), each member
+// in turn with its next peer outside, so that a budget that cuts the list still covers every member.
+std::vector<std::pair<int, int>> suspect_pairs(const FabricVerdict& verdict, int n,
+                                               std::span<const int> switch_of = {});
 
 }  // namespace scaleout::analysis

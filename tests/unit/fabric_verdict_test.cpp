@@ -276,6 +276,38 @@ TEST(FabricStudy, TheRetestNamesNothingTheFirstVerdictDidNot) {
   EXPECT_EQ(std::pair(study.groups[0].verdict.pairs[0].a, study.groups[0].verdict.pairs[0].b), std::pair(1, 2));
 }
 
+TEST(FabricStudy, ASlowSwitchIsNamedOnlyWhenItsPairsAreSlowAgainAlone) {
+  const double slow = gbit / 4;
+  std::vector<std::pair<std::pair<int, int>, double>> across;
+  for (const int a : {0, 1}) {
+    for (const int b : {2, 3}) {
+      across.push_back({{a, b}, slow});
+      across.push_back({{b, a}, slow});
+    }
+  }
+  for (const bool slow_again : {false, true}) {
+    FabricStudy study = study_of(samples_at(gbit, across));
+    study.switch_source = "topology.conf";
+    study.switch_names = {"s0", "s1", "spine"};
+    study.switch_of = {0, 0, 1, 1};
+    judge_first(study, 8);
+    ASSERT_EQ(study.groups[0].first.switches.size(), 1u);
+    EXPECT_EQ(retest_pairs(study), (std::vector<std::pair<int, int>>{{0, 2}, {1, 2}, {0, 3}, {1, 3}}))
+        << "every pair across the two switches";
+    study.retest = slow_again ? samples_at(gbit, across) : samples_at(gbit, {});
+    judge_final(study);
+    EXPECT_EQ(study.healthy(), !slow_again);
+    EXPECT_TRUE(study.drain().empty()) << "a switch is no host to drain";
+    if (slow_again) {
+      const auto json = verdict_json(study)["groups"][0]["switches"][0];
+      EXPECT_EQ(json["switch"], "between switches");
+      EXPECT_EQ(json["switches"], nlohmann::json::array({"s0", "s1"}));
+      EXPECT_EQ(json["members"], nlohmann::json::array({"n0", "n1", "n2", "n3"}));
+      EXPECT_NEAR(json["share"].get<double>(), 0.25, 1e-9);
+    }
+  }
+}
+
 TEST(FabricStudy, TheRetestBudgetBoundsThePairs) {
   FabricStudy study = study_of(node_three_slow());
   judge_first(study, 2);
@@ -402,6 +434,20 @@ TEST(JudgeSwitches, ASlowNodeOrCableIsNotTakenForItsSwitch) {
   EXPECT_TRUE(verdict.switches.empty());
   ASSERT_EQ(verdict.pairs.size(), 1u);
   EXPECT_EQ(std::make_pair(verdict.pairs[0].a, verdict.pairs[0].b), std::make_pair(0, 2));
+}
+
+TEST(JudgeSwitches, TheSuspectsAreThePairsLeavingTheSwitchEachMemberInTurn) {
+  const std::vector<int> switch_of = {0, 0, 1, 1, 2, 2};
+  auto m = uniform(6, gbit);
+  slow_leaving(m, switch_of, 0, gbit / 4);
+  const auto verdict = judge_fabric(m, 6, {}, switch_of);
+  const auto pairs = suspect_pairs(verdict, 6, switch_of);
+  EXPECT_EQ(pairs, (std::vector<std::pair<int, int>>{{0, 2}, {1, 2}, {0, 3}, {1, 3}, {0, 4}, {1, 4}, {0, 5}, {1, 5}}));
+  // Between two switches: every pair across them.
+  const std::vector<int> two = {0, 0, 1, 1};
+  auto across = uniform(4, gbit);
+  slow_leaving(across, two, 0, gbit / 4);
+  EXPECT_EQ(suspect_pairs(judge_fabric(across, 4, {}, two), 4, two).size(), 4u);
 }
 
 TEST(JudgeSwitches, WithoutTwoParticipantsOnASwitchNothingIsJudged) {
