@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "comm/buffer.hpp"
+#include "comm/fabric_tags.hpp"
 #include "comm/gather.hpp"
 #include "comm/operations.hpp"
 
@@ -13,11 +14,6 @@ namespace scaleout::comm {
 
 namespace {
 
-constexpr int loaded_tag = 7105;
-constexpr int stop_tag = 7106;
-constexpr int load_tag = 7107;
-constexpr int command_tag = 7108;
-constexpr int halted_tag = 7109;
 constexpr float start_command = 1.0F, end_command = 0.0F;
 
 std::size_t whole_elements(std::size_t bytes) { return bytes / sizeof(float); }
@@ -39,14 +35,14 @@ Crossing one_unit(const Communicator& team, BackgroundPattern pattern, Buffer& s
       const std::size_t count = whole_elements(bytes);
       const std::uint64_t moved = count * sizeof(float);
       if (me != 0) {
-        isend(team, send.data(), count, ElementType::fp32, 0, load_tag).wait();
+        isend(team, send.data(), count, ElementType::fp32, 0, fabric_tag::load).wait();
         return {across(0) ? moved : 0, 0};
       }
       std::vector<Request> incoming;
       Crossing crossed;
       for (int from = 1; from < n; ++from) {
         const std::size_t at = static_cast<std::size_t>(from - 1) * count * sizeof(float);
-        incoming.push_back(irecv(team, receive.data() + at, count, ElementType::fp32, from, load_tag));
+        incoming.push_back(irecv(team, receive.data() + at, count, ElementType::fp32, from, fabric_tag::load));
         if (across(from)) crossed.received += moved;
       }
       for (Request& request : incoming) request.wait();
@@ -66,7 +62,8 @@ Crossing one_unit(const Communicator& team, BackgroundPattern pattern, Buffer& s
       const int partner = bisection_partner(me, n);
       if (partner < 0) return {};
       const std::size_t count = whole_elements(bytes);
-      (void)sendrecv(team, send.data(), count, partner, receive.data(), count, partner, ElementType::fp32, load_tag);
+      (void)sendrecv(team, send.data(), count, partner, receive.data(), count, partner, ElementType::fp32,
+                     fabric_tag::load);
       const std::uint64_t moved = across(partner) ? count * sizeof(float) : 0;
       return {moved, moved};
     }
@@ -92,7 +89,7 @@ BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, 
   Buffer send(bytes), receive(gathers ? bytes * static_cast<std::size_t>(team.size() - 1) : bytes);
   const SumOp sum(ElementType::fp32);
   Request stop;
-  if (first) stop = irecv(world, nullptr, 0, ElementType::fp32, leader, stop_tag);
+  if (first) stop = irecv(world, nullptr, 0, ElementType::fp32, leader, fabric_tag::stop);
   BackgroundLoad load;
   const double start = MPI_Wtime();
   for (bool stopped = false; !stopped;) {
@@ -100,7 +97,7 @@ BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, 
     load.bytes_sent += crossed.sent;
     load.bytes_received += crossed.received;
     ++load.units;
-    if (first && load.units == 1) isend(world, nullptr, 0, ElementType::fp32, leader, loaded_tag).wait();
+    if (first && load.units == 1) isend(world, nullptr, 0, ElementType::fp32, leader, fabric_tag::loaded).wait();
     stopped = any_rank(team, first && stop.test());
   }
   load.seconds = MPI_Wtime() - start;
@@ -108,11 +105,11 @@ BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, 
 }
 
 void wait_for_background(const Communicator& world, int team_first) {
-  irecv(world, nullptr, 0, ElementType::fp32, team_first, loaded_tag).wait();
+  irecv(world, nullptr, 0, ElementType::fp32, team_first, fabric_tag::loaded).wait();
 }
 
 void stop_background(const Communicator& world, int team_first) {
-  isend(world, nullptr, 0, ElementType::fp32, team_first, stop_tag).wait();
+  isend(world, nullptr, 0, ElementType::fp32, team_first, fabric_tag::stop).wait();
 }
 
 BackgroundLoad serve_background(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
@@ -121,7 +118,7 @@ BackgroundLoad serve_background(const Communicator& world, const Communicator& t
   BackgroundLoad total;
   for (;;) {
     float command = end_command;
-    if (first) irecv(world, &command, 1, ElementType::fp32, leader, command_tag).wait();
+    if (first) irecv(world, &command, 1, ElementType::fp32, leader, fabric_tag::command).wait();
     (void)broadcast(team, &command, 1, ElementType::fp32, 0);
     if (command != start_command) return total;
     const BackgroundLoad load = load_fabric(world, team, pattern, bytes, leader, node_of);
@@ -132,22 +129,22 @@ BackgroundLoad serve_background(const Communicator& world, const Communicator& t
     // load_fabric returns on every team rank after the same unit (the team agreed to stop); the
     // barrier makes the halt the last rank's.
     team.barrier();
-    if (first) isend(world, nullptr, 0, ElementType::fp32, leader, halted_tag).wait();
+    if (first) isend(world, nullptr, 0, ElementType::fp32, leader, fabric_tag::halted).wait();
   }
 }
 
 void start_background(const Communicator& world, int team_first) {
-  isend(world, &start_command, 1, ElementType::fp32, team_first, command_tag).wait();
+  isend(world, &start_command, 1, ElementType::fp32, team_first, fabric_tag::command).wait();
   wait_for_background(world, team_first);
 }
 
 void halt_background(const Communicator& world, int team_first) {
   stop_background(world, team_first);
-  irecv(world, nullptr, 0, ElementType::fp32, team_first, halted_tag).wait();
+  irecv(world, nullptr, 0, ElementType::fp32, team_first, fabric_tag::halted).wait();
 }
 
 void end_background(const Communicator& world, int team_first) {
-  isend(world, &end_command, 1, ElementType::fp32, team_first, command_tag).wait();
+  isend(world, &end_command, 1, ElementType::fp32, team_first, fabric_tag::command).wait();
 }
 
 }  // namespace scaleout::comm

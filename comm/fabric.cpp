@@ -8,6 +8,7 @@
 #include <span>
 
 #include "comm/buffer.hpp"
+#include "comm/fabric_tags.hpp"
 #include "comm/gather.hpp"
 #include "comm/operations.hpp"
 
@@ -15,10 +16,6 @@ namespace scaleout::comm {
 
 namespace {
 
-constexpr int handshake_tag = 7101;
-constexpr int data_tag = 7102;
-constexpr int ping_tag = 7103;
-constexpr int go_tag = 7104;
 constexpr std::size_t ping_bytes = 8;
 
 // This rank's partner in a round, as a participant index, or -1 when it rests.
@@ -39,18 +36,18 @@ int partner_in(const PairRound& round, int me) {
 // adds one latency, and a late peer lengthens the time, never shortens it.
 double exchange(const Communicator& world, int peer, Buffer& send, Buffer& receive, std::size_t bytes,
                 std::size_t message_bytes) {
-  (void)sendrecv(world, nullptr, 0, peer, nullptr, 0, peer, ElementType::fp32, handshake_tag);
+  (void)sendrecv(world, nullptr, 0, peer, nullptr, 0, peer, ElementType::fp32, fabric_tag::handshake);
   const double start = MPI_Wtime();
   std::vector<Request> incoming;
   for (std::size_t at = 0; at < bytes; at += message_bytes) {
     const std::size_t count = std::min(message_bytes, bytes - at) / sizeof(float);
-    incoming.push_back(irecv(world, receive.data() + at, count, ElementType::fp32, peer, data_tag));
+    incoming.push_back(irecv(world, receive.data() + at, count, ElementType::fp32, peer, fabric_tag::data));
   }
-  (void)sendrecv(world, nullptr, 0, peer, nullptr, 0, peer, ElementType::fp32, go_tag);
+  (void)sendrecv(world, nullptr, 0, peer, nullptr, 0, peer, ElementType::fp32, fabric_tag::go);
   std::vector<Request> outgoing;
   for (std::size_t at = 0; at < bytes; at += message_bytes) {
     const std::size_t count = std::min(message_bytes, bytes - at) / sizeof(float);
-    outgoing.push_back(isend(world, send.data() + at, count, ElementType::fp32, peer, data_tag));
+    outgoing.push_back(isend(world, send.data() + at, count, ElementType::fp32, peer, fabric_tag::data));
   }
   for (Request& request : incoming) request.wait();
   const double received = MPI_Wtime();
@@ -62,13 +59,13 @@ double exchange(const Communicator& world, int peer, Buffer& send, Buffer& recei
 double ping_pong(const Communicator& world, int peer, bool first, Buffer& buffer) {
   const std::size_t count = ping_bytes / sizeof(float);
   if (!first) {
-    irecv(world, buffer.data(), count, ElementType::fp32, peer, ping_tag).wait();
-    isend(world, buffer.data(), count, ElementType::fp32, peer, ping_tag).wait();
+    irecv(world, buffer.data(), count, ElementType::fp32, peer, fabric_tag::ping).wait();
+    isend(world, buffer.data(), count, ElementType::fp32, peer, fabric_tag::ping).wait();
     return 0.0;
   }
   const double start = MPI_Wtime();
-  isend(world, buffer.data(), count, ElementType::fp32, peer, ping_tag).wait();
-  irecv(world, buffer.data(), count, ElementType::fp32, peer, ping_tag).wait();
+  isend(world, buffer.data(), count, ElementType::fp32, peer, fabric_tag::ping).wait();
+  irecv(world, buffer.data(), count, ElementType::fp32, peer, fabric_tag::ping).wait();
   return MPI_Wtime() - start;
 }
 

@@ -380,6 +380,15 @@ class VirtualCluster(unittest.TestCase):
         # times longer (latency and the shared-memory part do not scale with the link).
         self.assertGreater(slow, 3 * fast, f"1gbit {fast:.3f} s, 100mbit {slow:.3f} s")
 
+    def before_and_after_an_upgrade(self, measure):
+        """measure(name, rate) on links of 200 Mbit/s, then of 1 Gbit/s (the links left at 1 Gbit/s
+        whatever happens): what it returned on each."""
+        try:
+            before = measure("before-200mbit", "200mbit")
+        finally:
+            vcluster("relink", "--link-rate", "1gbit")
+        return before, measure("after-1gbit", "1gbit")
+
     def test_compare_sees_the_network_upgrade(self):
         def sweep(name, rate):
             self.assertEqual(vcluster("relink", "--link-rate", rate).returncode, 0)
@@ -390,11 +399,7 @@ class VirtualCluster(unittest.TestCase):
             self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
             return folder
 
-        try:
-            before = sweep("before-200mbit", "200mbit")
-        finally:
-            vcluster("relink", "--link-rate", "1gbit")
-        after = sweep("after-1gbit", "1gbit")
+        before, after = self.before_and_after_an_upgrade(sweep)
         done = subprocess.run([SCALEOUT, "compare", before, after, "--format", "json"], capture_output=True, text=True)
         self.assertEqual(done.returncode, 0, done.stderr)
         two_nodes = {m["metric"]: m for m in json.loads(done.stdout)["scales"][1]["metrics"]}
@@ -408,16 +413,12 @@ class VirtualCluster(unittest.TestCase):
     def test_compare_over_three_repeats_per_side_bases_its_interval_on_the_runs(self):
         def repeats(side, rate):
             self.assertEqual(vcluster("relink", "--link-rate", rate).returncode, 0)
-            logs = [os.path.join(self.folder, f"{side}-{k}.h5") for k in range(3)]
+            logs = [os.path.join(self.folder, f"repeat-{side}-{k}.h5") for k in range(3)]
             for log in logs:
                 self.sbatch(2, 1, log, "--set", "emulation.steps=5", "--set", "emulation.warmup=1")
             return logs
 
-        try:
-            before = repeats("repeat-200mbit", "200mbit")
-        finally:
-            vcluster("relink", "--link-rate", "1gbit")
-        after = repeats("repeat-1gbit", "1gbit")
+        before, after = self.before_and_after_an_upgrade(repeats)
         done = subprocess.run([SCALEOUT, "compare", ",".join(before), ",".join(after), "--format", "json"],
                               capture_output=True, text=True)
         self.assertEqual(done.returncode, 0, done.stderr)
