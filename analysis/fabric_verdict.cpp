@@ -136,6 +136,7 @@ class SwitchJudge {
     for (const int s : holding) {
       if (const auto leaving = slow_leaving(s, threshold)) slow.push_back({s, *leaving, *leaving / reference_});
     }
+    // Every switch slow alike: no one switch's uplinks can be told from the rest.
     if (slow.size() >= 2 && slow.size() == holding.size()) {
       std::vector<double> crossing;
       for (int a = 0; a < n_; ++a) {

@@ -13,20 +13,21 @@
 #include <vector>
 
 #include "analysis/background_effect.hpp"
+#include "comm/background_record.hpp"
 #include "comm/communicator.hpp"
-#include "runs/config/run_config.hpp"
 
 namespace scaleout::runs {
 
-// The world ranks that make the background: the last `per_node` of every node (node_of[rank] is the
-// node of each world rank), in world order. A UsageError (naming `option`, the setting of per_node)
-// when a node would keep no foreground rank or the background would have fewer than 2 ranks.
 // The names a command gives the background's settings and its foreground's work, for its messages: a
 // run's "emulation.background", "emulation.background_ranks_per_node", "train"; bench's
 // "--background", "--background-ranks-per-node", "measure".
 struct BackgroundOptionNames {
   std::string pattern, ranks_per_node, work;
 };
+
+// The world ranks that make the background: the last `per_node` of every node (node_of[rank] is the
+// node of each world rank), in world order. A UsageError naming the settings when a node would keep no
+// foreground rank or the background would have fewer than 2 ranks.
 std::vector<int> choose_background_ranks(std::span<const int> node_of, int per_node,
                                          const BackgroundOptionNames& names);
 
@@ -60,18 +61,21 @@ class JobBackground {
   // rank) goes to the background ranks first, which end with it, and is thrown again here.
   template <class Checks>
   std::invoke_result_t<Checks> prepare(Checks&& checks) const {
-    try {
-      if constexpr (std::is_void_v<std::invoke_result_t<Checks>>) {
-        checks();
-        release("");
-      } else {
-        auto result = checks();
-        release("");
-        return result;
+    const auto checked = [&]() -> std::invoke_result_t<Checks> {
+      try {
+        return checks();
+      } catch (const std::exception& error) {
+        release(error.what());
+        throw;
       }
-    } catch (const std::exception& error) {
-      release(error.what());
-      throw;
+    };
+    if constexpr (std::is_void_v<std::invoke_result_t<Checks>>) {
+      checked();
+      release("");
+    } else {
+      auto result = checked();
+      release("");
+      return result;
     }
   }
   // On world rank 0 (the foreground's first): the background loads the fabric from start (once it has
@@ -84,12 +88,12 @@ class JobBackground {
   void share_exit(int status) const;
 
  private:
-  const comm::Communicator& world_;
-  std::optional<comm::BackgroundTraffic> traffic_;
-  std::vector<int> ranks_;  // world ranks of the background
   // Collective over the world with serve(): rank 0's `problem` ("" to go on).
   void release(const std::string& problem) const;
 
+  const comm::Communicator& world_;
+  std::optional<comm::BackgroundTraffic> traffic_;
+  std::vector<int> ranks_;  // world ranks of the background
   std::vector<int> node_of_team_;
   std::vector<std::string> hosts_;  // every world rank's
   bool serves_ = false;

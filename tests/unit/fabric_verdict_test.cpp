@@ -450,6 +450,18 @@ TEST(JudgeSwitches, TheSuspectsAreThePairsLeavingTheSwitchEachMemberInTurn) {
   EXPECT_EQ(suspect_pairs(judge_fabric(across, 4, {}, two), 4, two).size(), 4u);
 }
 
+TEST(JudgeSwitches, ASwitchOfOneParticipantIsJudgedAsItsNode) {
+  // s1 holds only n3: its links to the rest cannot be told from n3's own, which the node rule names.
+  const std::vector<int> switch_of = {0, 0, 0, 1};
+  auto m = uniform(4, gbit);
+  slow_leaving(m, switch_of, 1, gbit / 4);
+  wobble(m, 0.02);
+  const auto verdict = judge_fabric(m, 4, {}, switch_of);
+  EXPECT_TRUE(verdict.switches.empty());
+  ASSERT_EQ(verdict.nodes.size(), 1u);
+  EXPECT_EQ(verdict.nodes[0].index, 3);
+}
+
 TEST(JudgeSwitches, WithoutTwoParticipantsOnASwitchNothingIsJudged) {
   auto m = uniform(4, gbit);
   const auto verdict = judge_fabric(m, 4, {}, std::vector<int>{0, 1, 2, -1});
