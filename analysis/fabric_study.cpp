@@ -172,6 +172,16 @@ std::vector<ParticipantFigures> participant_figures(const FabricStudy& study, co
   return figures;
 }
 
+const NodeNicRate* slowest_nic(const std::vector<NodeNicRate>& rates) {
+  const auto slowest = std::min_element(rates.begin(), rates.end(),
+                                        [](const NodeNicRate& x, const NodeNicRate& y) { return x.bits_s < y.bits_s; });
+  return slowest == rates.end() ? nullptr : &*slowest;
+}
+
+double expected_share(const FabricStudy& study, double bytes_s) {
+  return study.judging.expected_bytes_s ? bytes_s / *study.judging.expected_bytes_s : std::nan("");
+}
+
 double figure_of(const FabricVerdict& verdict, int member) {
   const auto k = static_cast<std::size_t>(member);
   return k < verdict.figure_bytes_s.size() ? verdict.figure_bytes_s[k] : std::nan("");
@@ -245,6 +255,7 @@ nlohmann::json group_json(const FabricStudy& study, const FabricGroup& group) {
                                    {"out_gbs", number(f.out_bytes_s / giga)},
                                    {"in_gbs", number(f.in_bytes_s / giga)},
                                    {"latency_us", number(f.latency_s * 1e6)},
+                                   {"expected_share", number(expected_share(study, figure_of(v, k)))},
                                    {"switch", switch_of(k)}});
   }
   for (const SwitchFinding& found : v.switches) {

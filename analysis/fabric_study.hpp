@@ -18,6 +18,14 @@
 
 namespace scaleout::analysis {
 
+// --expect-rate nic (fabric and bench): a node's fastest NIC that reports a link rate, each way.
+struct NodeNicRate {
+  std::string host, nic;
+  double bits_s = 0.0;
+};
+// The slowest of them: a pair is no faster than its slower end.
+const NodeNicRate* slowest_nic(const std::vector<NodeNicRate>& rates);
+
 struct FabricGroup {
   std::string name;                           // "all", or "rail 0", "rail 1", ...
   std::vector<int> members;                   // participant indices, in order
@@ -42,11 +50,7 @@ struct FabricStudy {
   // participant the index of its leaf switch (-1: none lists its host). Empty without.
   // --expect-rate nic: per node, the fastest NIC that reports a link rate (the expected rate is the
   // slowest of these).
-  struct NicRate {
-    std::string host, nic;
-    double bits_s = 0.0;
-  };
-  std::vector<NicRate> nic_rates;
+  std::vector<NodeNicRate> nic_rates;
   std::string switch_source;
   std::vector<std::string> switch_names;
   std::vector<int> switch_of;
@@ -76,6 +80,8 @@ struct ParticipantFigures {
 std::vector<ParticipantFigures> participant_figures(const FabricStudy& study, const FabricGroup& group);
 // A participant's figure in a verdict (NaN when the verdict has none: nothing was measured).
 double figure_of(const FabricVerdict& verdict, int member);
+// A rate as a share of the expected one (--expect-rate); NaN without one.
+double expected_share(const FabricStudy& study, double bytes_s);
 
 // The congestion impact factors (analysis/background_effect.hpp) at the p50 and the p99 of all samples
 // of every direction (the isolated ones from all pairs).

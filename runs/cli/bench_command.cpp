@@ -24,8 +24,9 @@ Body declare(CLI::App& bench) {
                   "Algorithm: auto (as NCCL chooses), ring, tree (allreduce), library (the MPI's own collectives)")
       ->capture_default_str();
   bench.add_option("--expect-rate", a->expect_rate,
-                   "The rate each node's network link gives each way (100gbit, 25gbit): across nodes, the share of "
-                   "it that net reached and the busbw that would fill it");
+                   "The rate each node's network link gives each way (100gbit, 25gbit; nic: the rate the slowest "
+                   "node's fastest NIC reports): across nodes, the share of it that net reached and the busbw that "
+                   "would fill it");
   bench.add_option("--background", a->background,
                    "Measure every size again while the last ranks of every node make this traffic: incast, alltoall, "
                    "bisection or allreduce (docs/benchmark.md)");

@@ -11,6 +11,7 @@
 #include "comm/transport.hpp"
 #include "runs/job/job_background.hpp"
 #include "runs/job/mpi_main.hpp"
+#include "runs/job/nic_rates.hpp"
 #include "runs/job/node_memory.hpp"
 #include "runs/output_file.hpp"
 #include "runs/report/bench_report.hpp"
@@ -112,7 +113,11 @@ BenchPlan plan_bench(const BenchRequest& a) {
   plan.options.algorithm = *algorithm;
   plan.output = a.output;
   plan.overwrite = a.overwrite;
-  if (!a.expect_rate.empty()) plan.link_bytes_s = parse_rate_bytes(a.expect_rate, "--expect-rate");
+  if (a.expect_rate == "nic") {
+    plan.link_from_nics = true;
+  } else if (!a.expect_rate.empty()) {
+    plan.link_bytes_s = parse_rate_bytes(a.expect_rate, "--expect-rate");
+  }
   if (a.background_ranks_per_node < 1) {
     throw UsageError(fmt::format("--background-ranks-per-node: {} is not allowed; it must be at least 1",
                                  a.background_ranks_per_node));
@@ -161,7 +166,17 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
     const bool root = ranks.rank() == 0;
     const topology::NodeIdentity identity = topology::identify_node(ranks);
     comm::AlgorithmComm own(ranks, comm::allgather_values(ranks, identity.node));
+    std::optional<double> link_bytes_s = plan.link_bytes_s;
+    std::string link_source;
     background.prepare([&] {
+      if (plan.link_from_nics) {
+        const std::vector<analysis::NodeNicRate> rates = gather_nic_rates(ranks, identity);
+        if (const analysis::NodeNicRate* slowest = analysis::slowest_nic(rates)) {
+          link_bytes_s = slowest->bits_s / 8;
+          link_source =
+              fmt::format("--expect-rate nic: {}'s {}, the slowest node's fastest NIC", slowest->host, slowest->nic);
+        }
+      }
       check_bench_plan_fits(plan, own, identity);
       if (!plan.output.empty()) {
         const std::string why =
@@ -174,7 +189,8 @@ int run_bench(const BenchPlan& plan, int& argc, char**& argv) {
                                .nodes = identity.nodes,
                                .mpi_library = comm::mpi_library(),
                                .options = plan.options,
-                               .link_bytes_s = plan.link_bytes_s,
+                               .link_bytes_s = link_bytes_s,
+                               .link_source = link_source,
                                .background = plan.background ? std::optional<BenchBackground>(BenchBackground{
                                                                    *plan.background, background.ranks().size()})
                                                              : std::nullopt};

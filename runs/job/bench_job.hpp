@@ -29,7 +29,7 @@ struct BenchRequest {
   std::string output;
   bool overwrite = false;  // --output may replace an existing file
   std::uint64_t seed = 1;
-  std::string expect_rate;  // "" for none
+  std::string expect_rate;  // "" for none; "nic": the rate the nodes' NICs report
   std::string background;   // "" for none, or a pattern (comm::background_pattern)
   std::string background_size = "1M";
   int background_ranks_per_node = 1;
@@ -43,6 +43,7 @@ struct BenchPlan {
   std::string output;
   bool overwrite = false;
   std::optional<double> link_bytes_s;  // each way, from --expect-rate
+  bool link_from_nics = false;         // --expect-rate nic: read from the nodes' NICs at the start
   // --background: every size measured again while the last ranks of every node make this traffic.
   std::optional<comm::BackgroundTraffic> background;
 };

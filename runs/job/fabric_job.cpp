@@ -1,7 +1,6 @@
 #include "runs/job/fabric_job.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -19,18 +18,16 @@
 #include "runs/input_file.hpp"
 #include "runs/job/job_background.hpp"
 #include "runs/job/mpi_main.hpp"
+#include "runs/job/nic_rates.hpp"
 #include "runs/job/run_setup.hpp"
 #include "runs/log/fabric_log.hpp"
 #include "runs/output_file.hpp"
-#include "runs/printable.hpp"
 #include "runs/report/fabric_report.hpp"
 #include "runs/report/report_plots.hpp"
 #include "runs/sizes.hpp"
 #include "runs/usage_error.hpp"
 #include "runs/version.hpp"
 #include "topology/cluster_discovery.hpp"
-#include "topology/nic_speed.hpp"
-#include "topology/summary.hpp"
 #include "topology/switch_tree.hpp"
 
 namespace scaleout::runs {
@@ -305,41 +302,6 @@ void place_on_switches(analysis::FabricStudy& study, const topology::SwitchTree&
   for (const auto& host : study.hosts) study.switch_of.push_back(tree.leaf_of(host));
 }
 
-// --expect-rate nic: the first rank of every node reads its NICs' link rates (hwloc's NICs, sysfs's
-// rates); rank 0 gets every node's fastest, or a UsageError on every rank naming a node without one.
-std::vector<analysis::FabricStudy::NicRate> nic_rates(const comm::Communicator& world,
-                                                      const topology::NodeIdentity& identity) {
-  std::string mine;
-  if (identity.local_rank == 0) {
-    const topology::NodeSummary node = topology::summarize(topology::Topology::discover(), identity.hostname);
-    if (const auto fastest = topology::fastest_nic(node.nics)) {
-      mine = fmt::format("{} {}", fastest->nic, fastest->bits_s);
-    } else {
-      std::vector<std::string> names;
-      for (const auto& nic : node.nics) names.push_back(nic.name);
-      mine = fmt::format("!{} reports no link rate for its NICs ({})", printable(identity.hostname),
-                         names.empty() ? "hwloc found none" : fmt::format("{}", fmt::join(names, ", ")));
-    }
-  }
-  const auto all = comm::gather_strings(world, mine, 0);
-  const auto hosts = comm::gather_strings(world, identity.hostname, 0);
-  std::vector<analysis::FabricStudy::NicRate> rates;
-  std::string problem;
-  for (std::size_t rank = 0; rank < all.size(); ++rank) {
-    if (all[rank].empty()) continue;
-    if (all[rank].front() == '!') {
-      problem = fmt::format("--expect-rate nic: {}; give the rate instead (for example --expect-rate 100gbit)",
-                            all[rank].substr(1));
-      break;
-    }
-    const std::size_t space = all[rank].find(' ');
-    rates.push_back({hosts[rank], all[rank].substr(0, space), std::stod(all[rank].substr(space + 1))});
-  }
-  problem = comm::broadcast_string(world, problem, 0);
-  if (!problem.empty()) throw UsageError(problem);
-  return rates;
-}
-
 // Rank 0: print, log and draw the study.
 void report(const FabricPlan& plan, const analysis::FabricStudy& study, const topology::ClusterMap& cluster,
             int world_size, const std::string& command_line) {
@@ -385,8 +347,7 @@ int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::strin
     }
     const topology::ClusterMap cluster =
         plan.output.empty() ? topology::ClusterMap{} : topology::gather_cluster_map(world);
-    const auto nics =
-        plan.expect_from_nics ? nic_rates(world, identity) : std::vector<analysis::FabricStudy::NicRate>{};
+    const auto nics = plan.expect_from_nics ? gather_nic_rates(world, identity) : std::vector<analysis::NodeNicRate>{};
 
     analysis::FabricStudy study;
     study.all_pairs = comm::measure_pairs(world, cast.participants, rounds_of(cast.groups), plan.options);
@@ -400,10 +361,7 @@ int run_fabric(const FabricPlan& plan, int& argc, char**& argv, const std::strin
       study.measured = cast.measured;
       study.judging = plan.judging;
       study.nic_rates = nics;
-      if (!nics.empty()) {
-        // A pair is no faster than its slower end: the slowest node's NIC sets the rate expected of all.
-        const auto slowest = std::min_element(nics.begin(), nics.end(),
-                                              [](const auto& x, const auto& y) { return x.bits_s < y.bits_s; });
+      if (const analysis::NodeNicRate* slowest = analysis::slowest_nic(nics)) {
         study.judging.expected_bytes_s = slowest->bits_s / 8;
       }
       study.groups = cast.groups;

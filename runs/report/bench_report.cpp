@@ -41,9 +41,9 @@ void ConsoleTable::header(const BenchContext& c) {
   }
   if (link_) {
     fmt::print(out_,
-               "# against the link's {:.3f} GB/s each way (--expect-rate): link = net / the link's rate, peak = "
+               "# against the link's {:.3f} GB/s each way ({}): link = net / the link's rate, peak = "
                "the busbw at which net would fill the link\n",
-               *c.link_bytes_s / 1e9);
+               *c.link_bytes_s / 1e9, c.link_source.empty() ? "--expect-rate" : c.link_source);
   } else if (c.link_bytes_s) {
     fmt::print(out_, "# --expect-rate: one node, no network link to compare with\n");
   }
@@ -180,6 +180,7 @@ nlohmann::json bench_json(const BenchContext& c, std::span<const comm::BenchReco
           {"warmup", c.options.warmup},
           {"check", c.options.check},
           {"expected_link_gbs", c.link_bytes_s ? nlohmann::json(*c.link_bytes_s / 1e9) : nlohmann::json(nullptr)},
+          {"expected_link_from", c.link_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.link_source)},
           {"congestion", congestion != nullptr ? congestion_json(c, records, *congestion) : nlohmann::json(nullptr)},
           {"scaleout_version", version()}};
 }

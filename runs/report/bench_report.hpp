@@ -28,6 +28,7 @@ struct BenchContext {
   std::string mpi_library;
   comm::BenchOptions options;
   std::optional<double> link_bytes_s;  // a node's network link, each way (--expect-rate)
+  std::string link_source;             // where the rate came from, when not given: "--expect-rate nic: ..."
   std::optional<BenchBackground> background;
 };
 

@@ -48,8 +48,9 @@ void group_text(std::string& out, const analysis::FabricStudy& study, const anal
                        group.retested.size() == 1 ? "" : "s", group.first.nodes.size() + group.first.pairs.size(),
                        v.nodes.size() + v.pairs.size());
   }
-  out += fmt::format("\n{:<24} {:>9} {:>9} {:>9} {:>11}  {}\n", "participant", "GB/s", "out", "in", "latency us",
-                     "verdict");
+  const bool expected = study.judging.expected_bytes_s.has_value();
+  out += fmt::format("\n{:<24} {:>9} {:>9} {:>9} {:>11}{}  {}\n", "participant", "GB/s", "out", "in", "latency us",
+                     expected ? fmt::format(" {:>9}", "of rate") : "", "verdict");
   const auto figures = analysis::participant_figures(study, group);
   for (int k = 0; k < static_cast<int>(group.members.size()); ++k) {
     const analysis::ParticipantFigures& f = figures[static_cast<std::size_t>(k)];
@@ -58,8 +59,13 @@ void group_text(std::string& out, const analysis::FabricStudy& study, const anal
       if (node.index == k)
         said = fmt::format("SLOW: {} ({:.0f} %)", analysis::to_string(node.fault), 100.0 * node.share);
     }
-    out += fmt::format("{:<24} {:>9} {:>9} {:>9} {:>11.1f}  {}\n", label(k), gbs(analysis::figure_of(v, k)),
-                       gbs(f.out_bytes_s), gbs(f.in_bytes_s), f.latency_s * 1e6, said);
+    const double share = analysis::expected_share(study, analysis::figure_of(v, k));
+    out += fmt::format("{:<24} {:>9} {:>9} {:>9} {:>11.1f}{}  {}\n", label(k), gbs(analysis::figure_of(v, k)),
+                       gbs(f.out_bytes_s), gbs(f.in_bytes_s), f.latency_s * 1e6,
+                       !expected           ? ""
+                       : std::isnan(share) ? fmt::format(" {:>9}", "-")
+                                           : fmt::format(" {:>8.0f}%", 100.0 * share),
+                       said);
   }
   for (const auto& pair : v.pairs) {
     out += fmt::format("SLOW LINK {} <-> {}: {} / {} GB/s each way, {:.0f} % of the participants' median\n",
@@ -116,9 +122,7 @@ std::string text(const analysis::FabricStudy& study) {
   out += fmt::format("all pairs in {:.2f} s; verdicts from {} both ways at once, below {:.0f} % of the median named\n",
                      all.elapsed_s, all.sizes.empty() ? "-" : format_bytes(all.sizes.back()),
                      100.0 * study.judging.threshold);
-  if (!study.nic_rates.empty()) {
-    const auto slowest = std::min_element(study.nic_rates.begin(), study.nic_rates.end(),
-                                          [](const auto& x, const auto& y) { return x.bits_s < y.bits_s; });
+  if (const analysis::NodeNicRate* slowest = analysis::slowest_nic(study.nic_rates)) {
     out += fmt::format(
         "expected rate from the NICs (--expect-rate nic): {:g} Gbit/s, {}'s {} (the slowest of {} node{})\n",
         slowest->bits_s / giga, slowest->host, slowest->nic, study.nic_rates.size(),

@@ -144,18 +144,19 @@ class Fabric(unittest.TestCase):
                 self.assertEqual((status, out), (2, ""), err)
                 self.assertEqual(sum(message in line for line in err.splitlines()), 1, err)
 
-    def nic_rate_run(self, speed, folder):
-        """fabric --expect-rate nic where every Ethernet device reports `speed` Mb/s: a file bound over
-        each /sys/class/net/*/speed in a private mount namespace (root only)."""
+    def nic_rate_run(self, speed, folder, command="fabric --every-rank --sizes 64K --iters 2 --expect-rate nic "
+                                                   "--format json"):
+        """scaleout `command` (fabric --expect-rate nic) under mpiexec on 2 ranks where every Ethernet
+        device reports `speed` Mb/s: a file bound over each /sys/class/net/*/speed in a private mount
+        namespace (root only)."""
         if os.geteuid() != 0 or os.path.exists("/sys/class/infiniband"):
             self.skipTest("needs root to bind over sysfs, and no InfiniBand device whose rate it cannot set")
         fake = os.path.join(folder, "speed")
         with open(fake, "w") as f:
             f.write(f"{speed}\n")
         binds = " && ".join(f"mount --bind {fake} {path}" for path in glob.glob("/sys/class/net/*/speed"))
-        command = (f"{binds} && exec {MPIEXEC} -n 2 --oversubscribe {SCALEOUT} fabric --every-rank --sizes 64K "
-                   f"--iters 2 --expect-rate nic --format json")
-        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                               f"{binds} && exec {MPIEXEC} -n 2 --oversubscribe {SCALEOUT} {command}"],
                               capture_output=True, text=True, timeout=120)
         if "unshare failed" in done.stderr or "mount: " in done.stderr:
             self.skipTest(done.stderr.strip())
@@ -168,6 +169,17 @@ class Fabric(unittest.TestCase):
             verdict = json.loads(done.stdout)
             self.assertEqual([rate["gbit"] for rate in verdict["nic_rates"]], [1.0])
             self.assertEqual(verdict["expected_gbs"], 0.125)
+            for participant in verdict["groups"][0]["participants"]:
+                self.assertAlmostEqual(participant["expected_share"], participant["gbs"] / 0.125, places=9)
+            # bench takes the same rate as its link's.
+            path = os.path.join(folder, "bench.json")
+            done = self.nic_rate_run(1000, folder, f"bench allreduce --sizes 64K --iters 2 --expect-rate nic "
+                                                   f"--output {path}")
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(path) as f:
+                bench = json.load(f)
+            self.assertEqual(bench["expected_link_gbs"], 0.125)
+            self.assertIn("--expect-rate nic: ", bench["expected_link_from"])
             done = self.nic_rate_run(-1, folder)
             self.assertEqual((done.returncode, done.stdout), (2, ""), done.stderr)
             self.assertIn("reports no link rate for its NICs", done.stderr)

@@ -31,8 +31,13 @@ std::vector<comm::BenchRecord> two_records() {
 }
 
 BenchContext context() {
-  return {
-      .ranks = 4, .nodes = 1, .mpi_library = "Open MPI v4.1.4", .options = {}, .link_bytes_s = {}, .background = {}};
+  return {.ranks = 4,
+          .nodes = 1,
+          .mpi_library = "Open MPI v4.1.4",
+          .options = {},
+          .link_bytes_s = {},
+          .link_source = {},
+          .background = {}};
 }
 
 TEST(BenchJson, HasTheDocumentedStructure) {
