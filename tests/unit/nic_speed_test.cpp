@@ -22,7 +22,9 @@ Nic nic(const std::string& name, const std::string& kind) {
 class NicSpeed : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() / "scaleout-nic-speed";
+    // One tree per test: ctest runs the tests of this suite at once.
+    root_ = std::filesystem::temp_directory_path() /
+            (std::string("scaleout-nic-speed-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(root_);
     write("class/net/eth0/speed", "25000\n");
     write("class/net/eth1/speed", "-1\n");
