@@ -27,9 +27,9 @@ BackgroundLoad load_fabric(const Communicator& world, const Communicator& team, 
 void wait_for_background(const Communicator& world, int team_first);
 void stop_background(const Communicator& world, int team_first);
 
-// A run's background (emulation.background), on every rank of `team`: idle until the leader starts
-// it, then load_fabric until the leader stops it, again and again until the leader ends it. The load
-// summed over the loaded periods (its seconds are theirs, not the idle ones).
+// A job's background (a run's emulation.background, bench --background), on every rank of `team`: idle
+// until the leader starts it, then load_fabric until the leader stops it, again and again until the
+// leader ends it. The load summed over the loaded periods (its seconds are theirs, not the idle ones).
 BackgroundLoad serve_background(const Communicator& world, const Communicator& team, BackgroundPattern pattern,
                                 std::size_t bytes, int leader, std::span<const int> node_of);
 // On the leader of a served team: start returns once the team has completed a unit; halt once every

@@ -30,7 +30,15 @@ std::optional<BackgroundPattern> background_pattern(std::string_view name) noexc
   return std::nullopt;
 }
 
-const char* background_patterns() noexcept { return "incast, alltoall, bisection, allreduce"; }
+const char* background_patterns() noexcept {
+  // Made once from the table, so that the message never lists another set of names than it reads.
+  static const std::string joined = [] {
+    std::string text;
+    for (const auto& entry : names) text += (text.empty() ? "" : ", ") + std::string(entry.second);
+    return text;
+  }();
+  return joined.c_str();
+}
 
 std::vector<std::string> background_pattern_names() {
   std::vector<std::string> all;
