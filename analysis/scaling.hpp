@@ -5,9 +5,11 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "analysis/run_trace.hpp"
 #include "analysis/step_row.hpp"
 #include "parallelism/program.hpp"
 
@@ -42,6 +44,9 @@ struct MeasuredRun {
   std::vector<StepRow> rows;              // the measured rows (warm-up left out)
   std::vector<int> node_of_rank;          // the node of every rank
   std::map<std::string, double> figures;  // the workload's attributes (analysis/figures.hpp)
+  // The programs and ranks, and with the op trace every measured step's ops (run_trace.hpp); null when
+  // not read.
+  std::shared_ptr<const RunTrace> trace;
 };
 
 struct ScalePoint {

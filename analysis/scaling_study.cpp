@@ -11,11 +11,13 @@ ScalingStudy study_scaling(const std::vector<const MeasuredRun*>& runs, std::opt
   std::vector<ScalePoint> points;
   std::map<Scale, std::vector<Straggler>> stragglers;
   std::map<Scale, ScalePoint> prediction;
+  std::map<Scale, const MeasuredRun*> run_at;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const MeasuredRun& run = *runs[i];
     const Scale scale{run.facts.nodes, run.facts.ranks};
     points.push_back(measure_scale(run.facts, run.rows));
     stragglers[scale] = find_stragglers(run.rows, run.node_of_rank);
+    run_at[scale] = &run;
     if (i < predicted.size()) prediction[scale] = predicted[i];
   }
   ScalingStudy study;
@@ -24,6 +26,16 @@ ScalingStudy study_scaling(const std::vector<const MeasuredRun*>& runs, std::opt
   for (const auto& p : study.scaling.points) {
     const Scale scale{p.run.nodes, p.run.ranks};
     study.stragglers.push_back(stragglers[scale]);
+    const MeasuredRun& run = *run_at.at(scale);
+    study.straggler_nodes.push_back(straggler_nodes(stragglers[scale], run.node_of_rank));
+    std::optional<PathShares> path;
+    std::optional<MessageSizes> sizes;
+    if (run.trace) {
+      if (!run.trace->steps.empty()) path = critical_path_shares(*run.trace);
+      sizes = message_sizes(run.trace->programs, run.trace->layout);
+    }
+    study.critical_paths.push_back(path);
+    study.message_sizes.push_back(sizes);
     if (!prediction.empty()) study.predicted.push_back(prediction.at(scale));
   }
   return study;

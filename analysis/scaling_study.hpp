@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "analysis/critical_path.hpp"
+#include "analysis/message_sizes.hpp"
 #include "analysis/scaling.hpp"
 #include "analysis/stragglers.hpp"
 
@@ -15,6 +17,11 @@ struct ScalingStudy {
   ScalingReport scaling;
   std::vector<std::vector<Straggler>> stragglers;  // the stragglers of each point, in the points' order
   std::vector<ScalePoint> predicted;               // each point's prediction, same order; empty without
+  // Per point, same order: the stragglers' nodes; the critical path's shares over the measured steps
+  // (none without the op trace); the sizes of the operations a step issues (none without programs).
+  std::vector<std::vector<StragglerNode>> straggler_nodes;
+  std::vector<std::optional<PathShares>> critical_paths;
+  std::vector<std::optional<MessageSizes>> message_sizes;
 };
 
 // `scaling`: what a sweep's manifest says, else inferred from the global batches. `predicted`: empty,

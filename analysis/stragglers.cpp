@@ -18,6 +18,26 @@ double median_of(std::vector<double> values) {
 }
 }  // namespace
 
+std::vector<StragglerNode> straggler_nodes(const std::vector<Straggler>& stragglers,
+                                           const std::vector<int>& node_of_rank) {
+  std::map<int, StragglerNode> nodes;
+  for (const auto& s : stragglers) {
+    if (s.node < 0) continue;
+    StragglerNode& node = nodes[s.node];
+    node.node = s.node;
+    ++node.stragglers;
+    node.excess = std::max(node.excess, s.excess);
+  }
+  std::vector<StragglerNode> list;
+  for (auto& [id, node] : nodes) {
+    node.ranks = static_cast<int>(std::count(node_of_rank.begin(), node_of_rank.end(), id));
+    list.push_back(node);
+  }
+  std::sort(list.begin(), list.end(),
+            [](const StragglerNode& a, const StragglerNode& b) { return a.excess > b.excess; });
+  return list;
+}
+
 std::vector<Straggler> find_stragglers(const std::vector<StepRow>& rows, const std::vector<int>& node_of_rank,
                                        double threshold, double persistence) {
   std::map<int, std::vector<const StepRow*>> by_step;

@@ -18,6 +18,16 @@ struct Straggler {
   double excess = 0;      // median over steps of its busy time above the ranks' median: what it costs the step
 };
 
+// The nodes of the stragglers, each with how many of its ranks are (all of a node's: the node is slow;
+// one of many: the rank is), worst first.
+struct StragglerNode {
+  int node = -1;
+  int stragglers = 0, ranks = 0;  // of the node's ranks
+  double excess = 0;              // the largest of its stragglers'
+};
+std::vector<StragglerNode> straggler_nodes(const std::vector<Straggler>& stragglers,
+                                           const std::vector<int>& node_of_rank);
+
 // A rank is a straggler when its busy time exceeds the median over ranks by more than `threshold`
 // (relative) in at least `persistence` of the steps. `node_of_rank` may be empty.
 std::vector<Straggler> find_stragglers(const std::vector<StepRow>& rows, const std::vector<int>& node_of_rank,

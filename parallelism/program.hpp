@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "comm/algorithm.hpp"
@@ -38,6 +40,7 @@ enum class Transfer {
   send,      // to Op::peer
   recv       // from Op::peer
 };
+inline constexpr int transfer_count = 7;
 const char* to_string(Transfer transfer);
 
 enum class OpKind {
@@ -46,10 +49,22 @@ enum class OpKind {
   wait,     // block until the operation in a slot completes
   blocking  // a blocking operation (a recv: issued and waited at once)
 };
+inline constexpr int op_kind_count = 4;
 const char* to_string(OpKind kind);
 
 enum class Phase { forward, backward, recompute, optimizer, sync };
+inline constexpr int phase_count = 5;
 const char* to_string(Phase phase);
+
+// The value of E whose to_string is `name`, among the `count` values of E; none when no value is.
+// What the run log's readers use to turn its names back into ops.
+template <typename E>
+std::optional<E> parse_named(std::string_view name, int count) {
+  for (int i = 0; i < count; ++i) {
+    if (name == to_string(static_cast<E>(i))) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
 
 struct Op {
   OpKind kind = OpKind::compute;

@@ -17,6 +17,7 @@ namespace scaleout::runs {
   COMMAND(fabric)                  \
   COMMAND(topo)                    \
   COMMAND(report)                  \
+  COMMAND(trace)                   \
   COMMAND(compare)                 \
   COMMAND(predict)                 \
   COMMAND(calibrate)

@@ -42,4 +42,46 @@ std::vector<long long> parse_counts(const std::string& text, const std::string& 
   return {counts.begin(), counts.end()};
 }
 
+std::vector<int> parse_indices(const std::string& text, const std::string& argument) {
+  constexpr long long most = 1 << 30;
+  const auto bad = [&](const std::string& why) {
+    return UsageError(
+        fmt::format("{}: '{}' {}; give indices from 0 to {} separated by commas, each alone or a range "
+                    "FIRST-LAST (0-7,12)",
+                    argument, text, why, most));
+  };
+  const auto index = [&](const std::string& item) {
+    std::size_t used = 0;
+    long long value = -1;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      throw bad(fmt::format("holds '{}', not a whole number", item));
+    }
+    if (used != item.size() || item.front() == '-' || item.front() == '+') {
+      throw bad(fmt::format("holds '{}', not a whole number", item));
+    }
+    if (value > most) throw bad(fmt::format("holds {}, out of range", value));
+    return static_cast<int>(value);
+  };
+  std::set<int> indices;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const auto comma = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, comma - begin);
+    if (item.empty()) throw bad("holds an empty item");
+    const auto dash = item.find_first_of("-:", 1);
+    if (dash == std::string::npos) {
+      indices.insert(index(item));
+    } else {
+      const int first = index(item.substr(0, dash)), last = index(item.substr(dash + 1));
+      if (last < first) throw bad(fmt::format("holds {}, a range that ends below its start", item));
+      if (last - first > most / 4) throw bad(fmt::format("holds {}, a range too long", item));
+      for (int i = first; i <= last; ++i) indices.insert(i);
+    }
+    begin = comma + 1;
+  }
+  return {indices.begin(), indices.end()};
+}
+
 }  // namespace scaleout::runs

@@ -17,4 +17,9 @@ struct CountList {
 // Ascending, without repeats. UsageError naming `argument`, the text and what is allowed.
 std::vector<long long> parse_counts(const std::string& text, const std::string& argument, const CountList& allowed);
 
+// Indices (ranks, steps): whole numbers from 0 separated by commas, each alone or a range of every index
+// from one to another, written FIRST-LAST or FIRST:LAST (0-7,12). Ascending, without repeats; UsageError
+// naming `argument` and the text otherwise.
+std::vector<int> parse_indices(const std::string& text, const std::string& argument);
+
 }  // namespace scaleout::runs

@@ -13,6 +13,7 @@
 #include "runs/input_file.hpp"
 #include "runs/log/background_table.hpp"
 #include "runs/log/hdf5.hpp"
+#include "runs/log/op_tables.hpp"
 #include "runs/log/step_table.hpp"
 #include "runs/log/topology_table.hpp"
 #include "runs/version.hpp"
@@ -41,22 +42,6 @@ struct RankRow {
   std::int32_t dp, tp, pp, ep, cp;  // grid coordinates
 };
 
-struct ProgramRow {
-  std::int32_t stage;
-  std::int8_t pass;
-  std::int32_t op;
-  const char* kind;
-  const char* phase;
-  std::int32_t microbatch, layer;
-  const char* group;
-  const char* transfer;
-  const char* algorithm;
-  std::int8_t expert;
-  std::uint64_t bytes;
-  std::int32_t slot, peer, tag;
-  double flops, memory_bytes, seconds;
-};
-
 void write_ranks(hid_t file, const topology::ClusterMap& cluster, const parallelism::Layout& layout) {
   const h5::Object text = h5::string_type();
   h5::CompoundType type(sizeof(RankRow));
@@ -79,61 +64,6 @@ void write_ranks(hid_t file, const topology::ClusterMap& cluster, const parallel
                     static_cast<std::int8_t>(r.binding.bound), p.dp, p.tp, p.pp, p.ep, p.cp});
   }
   h5::Table(file, "ranks", type.id(), 256).append(rows.data(), rows.size());
-}
-
-// Serving logs two programs per stage (prefill, then decode): `stages` tells them apart.
-void write_program(hid_t file, const std::vector<parallelism::Program>& programs, std::size_t stages) {
-  const h5::Object text = h5::string_type();
-  h5::CompoundType type(sizeof(ProgramRow));
-  type.SCALEOUT_FIELD(ProgramRow, stage, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(ProgramRow, pass, H5T_NATIVE_INT8)
-      .SCALEOUT_FIELD(ProgramRow, op, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(ProgramRow, kind, text.id())
-      .SCALEOUT_FIELD(ProgramRow, phase, text.id())
-      .SCALEOUT_FIELD(ProgramRow, microbatch, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(ProgramRow, layer, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(ProgramRow, group, text.id())
-      .SCALEOUT_FIELD(ProgramRow, transfer, text.id())
-      .SCALEOUT_FIELD(ProgramRow, algorithm, text.id())
-      .SCALEOUT_FIELD(ProgramRow, expert, H5T_NATIVE_INT8)
-      .SCALEOUT_FIELD(ProgramRow, bytes, H5T_NATIVE_UINT64)
-      .SCALEOUT_FIELD(ProgramRow, slot, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(ProgramRow, peer, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(ProgramRow, tag, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(ProgramRow, flops, H5T_NATIVE_DOUBLE)
-      .SCALEOUT_FIELD(ProgramRow, memory_bytes, H5T_NATIVE_DOUBLE)
-      .SCALEOUT_FIELD(ProgramRow, seconds, H5T_NATIVE_DOUBLE);
-  h5::Table table(file, "program", type.id(), 1024);
-  for (std::size_t index = 0; index < programs.size(); ++index) {
-    const auto stage = static_cast<std::int32_t>(index % stages);
-    const PassKind pass = programs.size() == stages ? PassKind::training
-                          : index < stages          ? PassKind::prefill
-                                                    : PassKind::decode;
-    std::vector<ProgramRow> rows;
-    rows.reserve(programs[index].ops.size());
-    for (std::size_t i = 0; i < programs[index].ops.size(); ++i) {
-      const auto& op = programs[index].ops[i];
-      const bool compute = op.kind == parallelism::OpKind::compute;
-      rows.push_back({stage, static_cast<std::int8_t>(pass), static_cast<std::int32_t>(i),
-                      parallelism::to_string(op.kind), parallelism::to_string(op.phase), op.microbatch, op.layer,
-                      compute ? "" : parallelism::to_string(op.group),
-                      compute ? "" : parallelism::to_string(op.transfer),
-                      compute ? "" : comm::name(op.algorithm).data(), static_cast<std::int8_t>(op.expert), op.bytes,
-                      op.slot, op.peer, compute ? -1 : op.tag, op.flops, op.memory_bytes, op.seconds});
-    }
-    table.append(rows.data(), rows.size());
-  }
-}
-
-h5::CompoundType op_row_type() {
-  h5::CompoundType t(sizeof(OpRow));
-  t.SCALEOUT_FIELD(OpRow, step, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(OpRow, rank, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(OpRow, op, H5T_NATIVE_INT32)
-      .SCALEOUT_FIELD(OpRow, begin_s, H5T_NATIVE_DOUBLE)
-      .SCALEOUT_FIELD(OpRow, end_s, H5T_NATIVE_DOUBLE)
-      .SCALEOUT_FIELD(OpRow, waited_s, H5T_NATIVE_DOUBLE);
-  return t;
 }
 
 }  // namespace
@@ -163,7 +93,7 @@ std::uint64_t log_header_bound(int world_size, const std::vector<parallelism::Pr
   for (const auto& program : programs) ops += program.ops.size();
   // hwloc XML of a large node is under 1 MiB (../shared/topologies: 330 kB for 192 PUs); strings of
   // the variable-length columns go to the global heap, a few hundred bytes per row.
-  return 4 * mib + static_cast<std::uint64_t>(world_size) * 2048 + ops * (sizeof(ProgramRow) + 256);
+  return 4 * mib + static_cast<std::uint64_t>(world_size) * 2048 + ops * (program_row_bytes() + 256);
 }
 
 std::uint64_t log_growth_bound(std::uint64_t steps, std::uint64_t ranks, std::uint64_t op_rows_per_step) {

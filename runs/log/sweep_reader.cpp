@@ -12,6 +12,7 @@
 #include "runs/config/run_config.hpp"
 #include "runs/input_file.hpp"
 #include "runs/log/run_log.hpp"
+#include "runs/log/trace_reader.hpp"
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {
@@ -159,6 +160,11 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.node_of_rank = log.node_of_rank;
     run.figures = log.figures;
     run.config_yaml = log.config_yaml;
+    if (!serving_rows(log)) {
+      TraceChoice measured;  // every rank's measured steps: the critical path takes them all
+      measured.measured_only = true;
+      run.trace = std::make_shared<const analysis::RunTrace>(read_run_trace(path, log, measured));
+    }
     if (serving_rows(log)) {
       try {
         run.serving = serving_run(log, run);

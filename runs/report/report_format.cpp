@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "runs/report/path_report.hpp"
 #include "runs/report/run_notes.hpp"
 #include "runs/report/scale_table.hpp"
 
@@ -23,7 +24,24 @@ std::string straggler_text(const ReportData& d, std::size_t i) {
         fmt::format("{}rank {}{} late in {:.0f} % of steps, +{:.2f} ms busy per step", text.empty() ? "" : "; ", s.rank,
                     s.node >= 0 ? fmt::format(" (node {})", s.node) : "", 100 * s.late_share, s.excess * 1e3);
   }
+  if (const std::string nodes = straggler_nodes_text(d.straggler_nodes[i]); !nodes.empty()) {
+    text += "; by node: " + nodes;
+  }
   return text;
+}
+
+// Where each point's steps spent their time across ranks: the critical path, then the message sizes.
+std::string across_ranks_text(const ReportData& d, bool markdown) {
+  std::string out = "\n";
+  std::string sizes;
+  for (std::size_t i = 0; i < d.scaling.points.size(); ++i) {
+    const auto& p = d.scaling.points[i];
+    const double scale = analysis::scale_of(d.scaling, p);
+    const std::string heading = fmt::format("at {:g} {}", scale, scale_unit(d.scaling, scale));
+    out += critical_path_text(d.critical_paths[i], heading, markdown);
+    if (d.message_sizes[i]) sizes += message_sizes_text(*d.message_sizes[i], heading, markdown);
+  }
+  return out + sizes;
 }
 
 // Measured against predicted, per figure the model gives: the step, compute, each group's exposed
@@ -83,6 +101,7 @@ std::string text(const ReportData& d, Format format) {
   std::vector<std::vector<std::string>> notes;
   notes.reserve(d.scaling.points.size());
   for (const auto& p : d.scaling.points) notes.push_back(run_notes(p.run.path, p.run.log));
+  out += across_ranks_text(d, markdown);
   out += notes_text(notes, bullet);
   if (!d.predicted.empty()) out += prediction_text(d, markdown);
   return out;
@@ -115,7 +134,10 @@ std::string json(const ReportData& d) {
                   {"step_p50_s", p.step_p50},
                   {"step_p95_s", p.step_p95},
                   {"step_times_s", p.step_times},
-                  {"stragglers", stragglers}});
+                  {"stragglers", stragglers},
+                  {"straggler_nodes", straggler_nodes_json(d.straggler_nodes[i])},
+                  {"critical_path", critical_path_json(d.critical_paths[i])},
+                  {"message_sizes", d.message_sizes[i] ? message_sizes_json(*d.message_sizes[i]) : nullptr}});
     points.push_back(point);
     if (d.predicted.empty()) continue;
     nlohmann::json predicted = nlohmann::json::object();

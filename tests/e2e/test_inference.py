@@ -35,7 +35,7 @@ class ServingRun(unittest.TestCase):
     def check_log(self, log, tp, pp):
         with h5py.File(log, "r") as f:
             self.assertEqual(f.attrs["status"], "complete")
-            self.assertEqual(f.attrs["schema_version"], 5)
+            self.assertEqual(f.attrs["schema_version"], 6)
             self.assertEqual((f.attrs["tp"], f.attrs["pp"], f.attrs["output_tokens"]), (tp, pp, 16))
             steps = f["steps"][:]
             self.assertTrue(np.all(steps["wrong"] == 0))

@@ -31,7 +31,7 @@ class Run(unittest.TestCase):
                 self.assertIn(line, out)
             self.assertIn(f"run log: {log} (complete)", out)
             with h5py.File(log, "r") as f:
-                self.assertEqual(f.attrs["schema_version"], 5)
+                self.assertEqual(f.attrs["schema_version"], 6)
                 self.assertEqual(f.attrs["status"], "complete")
                 self.assertIn("preset: tiny", f.attrs["config"])
                 self.assertIn("check: true", f.attrs["config"])

@@ -1,0 +1,174 @@
+#include "runs/log/trace_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "runs/config/run_config.hpp"
+#include "runs/log/hdf5.hpp"
+#include "runs/log/op_tables.hpp"
+#include "runs/usage_error.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+using analysis::RunTrace;
+using analysis::TracedRank;
+using analysis::TracedStep;
+
+struct RankRow {
+  std::int32_t rank, node;
+  char* hostname;
+};
+
+// Every rank of /ranks, with its host, in rank order.
+std::vector<TracedRank> read_ranks(hid_t file, const parallelism::Layout& layout) {
+  const h5::Object ranks = h5::open_dataset(file, "ranks");
+  const h5::Object text = h5::string_type();
+  h5::CompoundType type(sizeof(RankRow));
+  type.SCALEOUT_FIELD(RankRow, rank, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, node, H5T_NATIVE_INT32)
+      .SCALEOUT_FIELD(RankRow, hostname, text.id());
+  std::vector<RankRow> rows(h5::row_count(ranks.id()), RankRow{0, 0, nullptr});
+  if (!rows.empty()) h5::read_rows(ranks.id(), type.id(), rows.data(), "/ranks");
+  std::vector<TracedRank> traced;
+  for (auto& row : rows) {
+    traced.push_back({row.rank, row.node, row.hostname != nullptr ? row.hostname : "", {}});
+    H5free_memory(row.hostname);
+  }
+  for (std::size_t i = 0; i < traced.size(); ++i) {
+    if (traced[i].rank != static_cast<int>(i)) {
+      throw h5::Error(
+          fmt::format("/ranks row {}: rank {}; rows are ranks 0 to {} in order", i, traced[i].rank, traced.size() - 1));
+    }
+    traced[i].position = parallelism::position_of(layout, traced[i].rank);
+  }
+  return traced;
+}
+
+// The chosen ranks of `all`: UsageError when one is not a rank of the run.
+std::vector<TracedRank> chosen_ranks(const std::vector<TracedRank>& all, const std::vector<int>& wanted,
+                                     const std::string& path) {
+  if (wanted.empty()) return all;
+  std::vector<TracedRank> chosen;
+  for (const int rank : wanted) {
+    if (rank < 0 || static_cast<std::size_t>(rank) >= all.size()) {
+      throw UsageError(
+          fmt::format("--ranks: {} is not a rank of {}; its ranks are 0 to {}", rank, path, all.size() - 1));
+    }
+    chosen.push_back(all[static_cast<std::size_t>(rank)]);
+  }
+  return chosen;
+}
+
+// The chosen steps of the log's /steps rows, each with its pass and the traced ranks' step times.
+std::vector<TracedStep> chosen_steps(const RunTrace& trace, const RunLog& log, const TraceChoice& choice,
+                                     const std::string& path) {
+  std::map<int, TracedStep> steps;
+  for (const auto& row : log.steps) {
+    if (!choice.steps.empty() && !std::binary_search(choice.steps.begin(), choice.steps.end(), row.step)) continue;
+    if (choice.measured_only && !row.measured()) continue;
+    const int traced = trace.traced_index(row.rank);
+    if (traced < 0) continue;
+    TracedStep& step = steps[row.step];
+    if (step.step_s.empty()) {
+      step.step = row.step;
+      step.pass = row.kind();
+      step.warmup = !row.measured();
+      step.step_s.assign(trace.ranks.size(), 0.0);
+      step.ops.resize(trace.ranks.size());
+      for (std::size_t r = 0; r < trace.ranks.size(); ++r) {
+        step.ops[r].resize(trace.program_of(trace.ranks[r], step.pass).ops.size());
+      }
+    }
+    step.step_s[static_cast<std::size_t>(traced)] = row.step_s;
+  }
+  for (const int wanted : choice.steps) {
+    if (steps.count(wanted) == 0 && log.steps.empty()) {
+      throw UsageError(fmt::format("--steps: {} holds no step", path));
+    }
+    if (steps.count(wanted) == 0) {
+      const auto [low, high] = std::minmax_element(log.steps.begin(), log.steps.end(),
+                                                   [](const auto& a, const auto& b) { return a.step < b.step; });
+      throw UsageError(fmt::format("--steps: step {} is not in {}; it holds steps {} to {}{}", wanted, path, low->step,
+                                   high->step, choice.measured_only ? " (warm-up steps left out)" : ""));
+    }
+  }
+  std::vector<TracedStep> ordered;
+  for (auto& [number, step] : steps) ordered.push_back(std::move(step));
+  return ordered;
+}
+
+// /ops' rows of the chosen steps and ranks into their places; h5::Error naming a row that is not an op of
+// a rank's step, or a step that lacks one of its ops.
+void read_ops(hid_t file, RunTrace& trace) {
+  const h5::Object ops = h5::open_dataset(file, "ops");
+  h5::check_declared_rows(ops.id(), "/ops");
+  const std::size_t rows = h5::row_count(ops.id());
+  std::map<int, std::size_t> step_index;
+  for (std::size_t s = 0; s < trace.steps.size(); ++s) step_index[trace.steps[s].step] = s;
+  std::vector<std::vector<std::size_t>> filled(trace.steps.size(), std::vector<std::size_t>(trace.ranks.size()));
+  constexpr std::size_t slice = 1 << 16;
+  for (std::size_t first = 0; first < rows; first += slice) {
+    const auto chunk = read_op_rows(ops.id(), first, std::min(slice, rows - first));
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      const OpRow& row = chunk[i];
+      const auto step = step_index.find(row.step);
+      const int traced = trace.traced_index(row.rank);
+      if (step == step_index.end() || traced < 0) continue;
+      auto& ops_of_rank = trace.steps[step->second].ops[static_cast<std::size_t>(traced)];
+      const bool times = std::isfinite(row.begin_s) && std::isfinite(row.end_s) && std::isfinite(row.waited_s) &&
+                         row.begin_s >= 0 && row.end_s >= 0 && row.waited_s >= 0;
+      if (row.op < 0 || static_cast<std::size_t>(row.op) >= ops_of_rank.size() || !times) {
+        throw h5::Error(
+            fmt::format("/ops row {}: op {} of rank {} in step {} with times {}, {}, {} is not an op of "
+                        "its program with finite times, not negative",
+                        first + i, row.op, row.rank, row.step, row.begin_s, row.end_s, row.waited_s));
+      }
+      ops_of_rank[static_cast<std::size_t>(row.op)] = {row.op, row.begin_s, row.end_s, row.waited_s};
+      ++filled[step->second][static_cast<std::size_t>(traced)];
+    }
+  }
+  for (std::size_t s = 0; s < trace.steps.size(); ++s) {
+    for (std::size_t r = 0; r < trace.ranks.size(); ++r) {
+      if (filled[s][r] != trace.steps[s].ops[r].size()) {
+        throw h5::Error(fmt::format("/ops: step {} of rank {} has {} rows for the {} ops of its program",
+                                    trace.steps[s].step, trace.ranks[r].rank, filled[s][r],
+                                    trace.steps[s].ops[r].size()));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+RunTrace read_run_trace(const std::string& path, const RunLog& log, const TraceChoice& choice) {
+  RunTrace trace;
+  trace.source = "measured";
+  try {
+    RunConfig config = resolve(Settings::from_yaml(log.config_yaml, path));
+    fit_to_world(config, static_cast<int>(log.rank_rows));
+    trace.layout = config.workload.layout;
+  } catch (const UsageError& error) {
+    throw UsageError(fmt::format("{}: its config does not resolve: {}", path, error.what()));
+  }
+  try {
+    const h5::Object file = h5::open_file(path, h5::Access::read_only);
+    trace.programs = read_program(file.id(), trace.layout.pp, log.schema_version);
+    const auto all = read_ranks(file.id(), trace.layout);
+    for (const auto& rank : all) trace.node_of_rank.push_back(rank.node);
+    trace.ranks = chosen_ranks(all, choice.ranks, path);
+    if (log.op_rows == 0) return trace;
+    trace.steps = chosen_steps(trace, log, choice, path);
+    read_ops(file.id(), trace);
+  } catch (const h5::Error& error) {
+    throw UsageError(fmt::format("{}: {}", path, error.what()));
+  }
+  return trace;
+}
+
+}  // namespace scaleout::runs

@@ -1,0 +1,307 @@
+#include "runs/report/trace_format.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "parallelism/algorithms.hpp"
+#include "runs/version.hpp"
+
+namespace scaleout::runs {
+
+namespace {
+
+using analysis::RunTrace;
+using analysis::TracedRank;
+using analysis::TracedStep;
+using nlohmann::json;
+using parallelism::Group;
+using parallelism::Op;
+using parallelism::OpKind;
+using parallelism::Transfer;
+
+constexpr double microseconds = 1e6;  // the format's unit
+// Tracks of a rank: its own line, then per group the lanes of the operations it started.
+constexpr int lanes_per_group = 8;
+constexpr int tracks_per_rank = 1 + parallelism::group_count * lanes_per_group;
+// More peers than this are given as a count: a dp group of thousands would fill the file.
+constexpr std::size_t peers_listed = 16;
+
+int own_track(int rank) { return rank * tracks_per_rank; }
+int lane_track(int rank, Group group, int lane) {
+  return own_track(rank) + 1 + static_cast<int>(group) * lanes_per_group + std::min(lane, lanes_per_group - 1);
+}
+
+bool is_pipeline_send(const Op& op) {
+  return op.kind == OpKind::start && op.group == Group::pp && op.transfer == Transfer::send;
+}
+
+// Blocked in the pipeline: a stage's receive of activations or gradients and the stages' meeting (the
+// executors count both as bubble), not the tied embedding's allreduce.
+bool is_bubble(const Op& op) { return op.kind == OpKind::blocking && op.group == Group::pp && !op.embedding; }
+
+std::string name_of(const Op& op) {
+  if (op.kind == OpKind::compute) {
+    std::string name = parallelism::to_string(op.phase);
+    if (op.microbatch >= 0) name += fmt::format(" mb{}", op.microbatch);
+    if (op.layer >= 0) name += fmt::format(" L{}", op.layer);
+    return name;
+  }
+  const std::string what = fmt::format("{} {}", parallelism::to_string(op.group), parallelism::to_string(op.transfer));
+  return op.kind == OpKind::wait ? "wait " + what : what;
+}
+
+const char* category_of(const Op& op) {
+  switch (op.kind) {
+    case OpKind::compute: return "compute";
+    case OpKind::start: return "in flight";
+    case OpKind::wait:
+    case OpKind::blocking: return is_bubble(op) ? "bubble" : "exposed";
+  }
+  return "?";
+}
+
+// A pipeline send and its receive, in one traced step.
+struct Flow {
+  std::size_t step = 0, from = 0, to = 0;  // traced ranks
+  int send = 0, recv = 0;                  // ops
+};
+
+std::vector<Flow> flows_of(const RunTrace& trace, const analysis::OperationIndex& index) {
+  std::vector<Flow> flows;
+  for (std::size_t s = 0; s < trace.steps.size(); ++s) {
+    const TracedStep& step = trace.steps[s];
+    for (std::size_t r = 0; r < trace.ranks.size(); ++r) {
+      const std::size_t program = trace.program_index(trace.ranks[r], step.pass);
+      const auto& ops = trace.programs[program].ops;
+      for (std::size_t i = 0; i < ops.size(); ++i) {
+        if (!is_pipeline_send(ops[i])) continue;
+        const auto peers = analysis::counterparts(trace.layout, trace.ranks[r].rank, ops[i]);
+        const int to = peers.empty() ? -1 : trace.traced_index(peers.front());
+        if (to < 0) continue;
+        const std::size_t theirs = trace.program_index(trace.ranks[static_cast<std::size_t>(to)], step.pass);
+        const int recv = index.issuing_op(theirs, parallelism::Channel::pp, ops[i].tag,
+                                          index.occurrence(program, static_cast<int>(i)));
+        if (recv >= 0) flows.push_back({s, r, static_cast<std::size_t>(to), static_cast<int>(i), recv});
+      }
+    }
+  }
+  return flows;
+}
+
+class TraceWriter {
+ public:
+  TraceWriter(const RunTrace& trace, const TraceCounts& counts)
+      : trace_(trace), counts_(counts), index_(trace.programs) {}
+
+  std::string write() {
+    describe_tracks();
+    double offset = 0;
+    for (std::size_t s = 0; s < trace_.steps.size(); ++s) {
+      offsets_.push_back(offset);
+      for (std::size_t r = 0; r < trace_.ranks.size(); ++r) write_rank_step(s, r, offset);
+      offset += trace_.steps[s].end();
+    }
+    write_flows();
+    for (const auto& [rank, group, lane] : lanes_used_) {
+      const std::string more = lane > 0 ? fmt::format(" {}", lane + 1) : "";
+      metadata("thread_name", trace_.node_of_rank[static_cast<std::size_t>(rank)], lane_track(rank, group, lane),
+               {{"name", fmt::format("rank {} {} in flight{}", rank, parallelism::to_string(group), more)}});
+      metadata("thread_sort_index", trace_.node_of_rank[static_cast<std::size_t>(rank)], lane_track(rank, group, lane),
+               {{"sort_index", lane_track(rank, group, lane)}});
+    }
+    json document = {{"traceEvents", std::move(events_)}, {"displayTimeUnit", "ms"}, {"otherData", other_data()}};
+    return document.dump() + "\n";
+  }
+
+ private:
+  void metadata(const char* name, int pid, int tid, json args) {
+    events_.push_back({{"ph", "M"}, {"name", name}, {"pid", pid}, {"tid", tid}, {"args", std::move(args)}});
+  }
+
+  void describe_tracks() {
+    std::set<int> nodes;
+    for (const auto& rank : trace_.ranks) {
+      if (nodes.insert(rank.node).second) {
+        metadata("process_name", rank.node, 0, {{"name", fmt::format("node {} ({})", rank.node, rank.host)}});
+        metadata("process_sort_index", rank.node, 0, {{"sort_index", rank.node}});
+      }
+      const auto& p = rank.position;
+      metadata(
+          "thread_name", rank.node, own_track(rank.rank),
+          {{"name", fmt::format("rank {} (dp {} tp {} pp {} cp {} ep {})", rank.rank, p.dp, p.tp, p.pp, p.cp, p.ep)}});
+      metadata("thread_sort_index", rank.node, own_track(rank.rank), {{"sort_index", own_track(rank.rank)}});
+    }
+  }
+
+  json op_args(const TracedStep& step, const TracedRank& rank, const Op& op, const parallelism::OpRecord& record) {
+    json args = {{"step", step.step},
+                 {"op", record.op},
+                 {"kind", parallelism::to_string(op.kind)},
+                 {"phase", parallelism::to_string(op.phase)}};
+    if (op.microbatch >= 0) args["microbatch"] = op.microbatch;
+    if (op.layer >= 0) args["layer"] = op.layer;
+    if (op.kind == OpKind::compute) {
+      args["flops"] = op.flops;
+      args["memory_bytes"] = op.memory_bytes;
+      args["device_s"] = op.seconds;
+      return args;
+    }
+    const auto channel = parallelism::channel_of(op);
+    const auto members = parallelism::members(trace_.layout, rank.rank, channel);
+    const auto own = static_cast<int>(std::find(members.begin(), members.end(), rank.rank) - members.begin());
+    const auto nodes = parallelism::group_nodes(trace_.layout, rank.rank, channel, trace_.node_of_rank);
+    args["group"] = parallelism::to_string(op.group);
+    args["transfer"] = parallelism::to_string(op.transfer);
+    args["tier"] = parallelism::to_string(parallelism::tier_of(op, own, nodes));
+    args["bytes"] = op.bytes;
+    args["algorithm"] = comm::name(op.algorithm);
+    args["tag"] = op.tag;
+    const auto peers = analysis::counterparts(trace_.layout, rank.rank, op);
+    if (peers.size() <= peers_listed) {
+      args["peers"] = peers;
+    } else {
+      args["peer_count"] = peers.size();
+    }
+    if (op.kind != OpKind::start) args["waited_s"] = record.waited;
+    return args;
+  }
+
+  void write_rank_step(std::size_t s, std::size_t r, double offset) {
+    const TracedStep& step = trace_.steps[s];
+    const TracedRank& rank = trace_.ranks[r];
+    const auto& ops = trace_.program_of(rank, step.pass).ops;
+    events_.push_back({{"ph", "X"},
+                       {"name", fmt::format("step {}{}", step.step, step.warmup ? " (warm-up)" : "")},
+                       {"cat", "step"},
+                       {"pid", rank.node},
+                       {"tid", own_track(rank.rank)},
+                       {"ts", offset * microseconds},
+                       {"dur", step.step_s[r] * microseconds},
+                       {"args", {{"step", step.step}, {"step_s", step.step_s[r]}, {"warmup", step.warmup}}}});
+    std::array<std::vector<double>, parallelism::group_count> lane_ends;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const Op& op = ops[i];
+      const auto& record = step.ops[r][i];
+      int tid = own_track(rank.rank);
+      if (op.kind == OpKind::start) {
+        auto& ends = lane_ends[static_cast<std::size_t>(op.group)];
+        const auto free = std::find_if(ends.begin(), ends.end(), [&](double end) { return end <= record.begin; });
+        const int lane = static_cast<int>(free - ends.begin());
+        if (free == ends.end())
+          ends.push_back(record.end);
+        else
+          *free = record.end;
+        tid = lane_track(rank.rank, op.group, lane);
+        lanes_used_.insert({rank.rank, op.group, std::min(lane, lanes_per_group - 1)});
+        if (is_pipeline_send(op)) send_track_[{s, r, static_cast<int>(i)}] = tid;
+      }
+      events_.push_back({{"ph", "X"},
+                         {"name", name_of(op)},
+                         {"cat", category_of(op)},
+                         {"pid", rank.node},
+                         {"tid", tid},
+                         {"ts", (offset + record.begin) * microseconds},
+                         {"dur", std::max(record.end - record.begin, 0.0) * microseconds},
+                         {"args", op_args(step, rank, op, record)}});
+    }
+  }
+
+  // An arrow from each pipeline send (its slice's middle) to the middle of its receive.
+  void write_flows() {
+    int id = 0;
+    for (const auto& flow : flows_of(trace_, index_)) {
+      const TracedStep& step = trace_.steps[flow.step];
+      const double offset = offsets_[flow.step];
+      const auto& send = step.ops[flow.from][static_cast<std::size_t>(flow.send)];
+      const auto& recv = step.ops[flow.to][static_cast<std::size_t>(flow.recv)];
+      const TracedRank& from = trace_.ranks[flow.from];
+      const TracedRank& to = trace_.ranks[flow.to];
+      ++id;
+      events_.push_back({{"ph", "s"},
+                         {"name", "pp send"},
+                         {"cat", "pipeline"},
+                         {"id", id},
+                         {"pid", from.node},
+                         {"tid", send_track_.at({flow.step, flow.from, flow.send})},
+                         {"ts", (offset + (send.begin + send.end) / 2) * microseconds}});
+      events_.push_back({{"ph", "f"},
+                         {"bp", "e"},
+                         {"name", "pp send"},
+                         {"cat", "pipeline"},
+                         {"id", id},
+                         {"pid", to.node},
+                         {"tid", own_track(to.rank)},
+                         {"ts", (offset + (recv.begin + recv.end) / 2) * microseconds}});
+    }
+  }
+
+  json other_data() const {
+    std::vector<int> steps;
+    for (const auto& step : trace_.steps) steps.push_back(step.step);
+    return {{"tool", "scaleout " + version()},
+            {"source", trace_.source},
+            {"layout", parallelism::describe(trace_.layout)},
+            {"steps", steps},
+            {"step_offsets_s", offsets_},
+            {"ranks", trace_.ranks.size()},
+            {"slices", counts_.slices},
+            {"flows", counts_.flows},
+            {"alignment",
+             "every rank's times count from its exit of the step's barrier; steps are laid end to end, each as long "
+             "as its slowest rank"},
+            {"largest_causality_gap_s", counts_.alignment.largest_gap_s},
+            {"operations_checked", counts_.alignment.operations}};
+  }
+
+  const RunTrace& trace_;
+  const TraceCounts& counts_;
+  analysis::OperationIndex index_;
+  json events_ = json::array();
+  std::vector<double> offsets_;
+  std::set<std::tuple<int, Group, int>> lanes_used_;                     // (rank, group, lane)
+  std::map<std::tuple<std::size_t, std::size_t, int>, int> send_track_;  // (step, traced rank, op) -> track
+};
+
+}  // namespace
+
+TraceCounts count_trace(const RunTrace& trace) {
+  TraceCounts counts;
+  const analysis::OperationIndex index(trace.programs);
+  for (const auto& step : trace.steps) {
+    for (const auto& ops : step.ops) counts.slices += ops.size() + 1;
+  }
+  counts.flows = flows_of(trace, index).size();
+  counts.alignment = analysis::check_alignment(trace, index);
+  return counts;
+}
+
+std::uint64_t trace_bytes_bound(const TraceCounts& counts) {
+  // A slice with its arguments and a full peer list is under 700 bytes; a flow's two events under 300.
+  return 65536 + counts.slices * 700 + counts.flows * 300;
+}
+
+std::string format_chrome_trace(const RunTrace& trace, const TraceCounts& counts) {
+  return TraceWriter(trace, counts).write();
+}
+
+std::string describe_trace(const std::string& path, const RunTrace& trace, const TraceCounts& counts) {
+  const auto& gap = counts.alignment;
+  return fmt::format(
+      "{}: {} {} step{} of {} rank{}, {} slices, {} pipeline flows (open in ui.perfetto.dev or chrome://tracing); "
+      "times aligned by each step's barrier: {}\n",
+      path, trace.source, trace.steps.size(), trace.steps.size() == 1 ? "" : "s", trace.ranks.size(),
+      trace.ranks.size() == 1 ? "" : "s", counts.slices, counts.flows,
+      gap.operations == 0 ? std::string("no operation between traced ranks to check them by")
+      : gap.largest_gap_s > 0
+          ? fmt::format("the largest gap an operation shows is {:.1f} us (of {} checked)", gap.largest_gap_s * 1e6,
+                        gap.operations)
+          : fmt::format("no operation of the {} checked ends before its last rank issued it", gap.operations));
+}
+
+}  // namespace scaleout::runs
