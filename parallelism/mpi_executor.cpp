@@ -234,15 +234,16 @@ void MpiExecutor::compute(const Op& op, double begin, StepRecord& record) {
       return in_flight(still);
     };
   }
-  emulate_compute(op.seconds, options_.compute, poll, options_.timing);
+  const double seconds = op.seconds * options_.compute_slowdown;
+  emulate_compute(seconds, options_.compute, poll, options_.timing);
   const double end = comm::now();
   // MPI progresses in this thread: a progress call that runs past the span's end (copying or
   // reducing a large message) is communication the rank could not hide, not compute.
   // Without anything in flight there is nothing to blame on communication.
-  const double overrun = any ? std::min(std::max(end - begin - op.seconds, 0.0), progressing) : 0.0;
+  const double overrun = any ? std::min(std::max(end - begin - seconds, 0.0), progressing) : 0.0;
   if (const int oldest = progressed_op(); overrun > 0 && oldest >= 0) expose(record, oldest, overrun);
   record.compute += end - begin - overrun;
-  record.compute_requested += op.seconds;
+  record.compute_requested += seconds;
   const auto overlap = [&](double drained) { return std::max((drained < 0 ? end : drained) - begin - overrun, 0.0); };
   record.overlapped += overlap(drained_at);
   for (std::size_t t = 0; t < outstanding.size(); ++t) {

@@ -59,6 +59,9 @@ struct ExecutorOptions {
   bool check = false;  // fill every operation's input and verify every result
   std::uint64_t seed = 1;
   bool trace = false;  // keep one record per op
+  // Every compute span lasts this many times what the program asks: the rank plays a slower device
+  // (emulation.test_slow_rank); what it requests counts the same.
+  double compute_slowdown = 1;
   EmulationTiming timing{};
   ProgressMarker* marker = nullptr;  // marked before every op (for a watchdog), when given
 };

@@ -281,6 +281,10 @@ const std::vector<OptionSpec>& run_options() {
               "with emulation.background: the ranks at the end of every node that make it"),
       integer("emulation.test_stall_rank", "-1", -1, 1e7, "test only: this rank stops making progress (-1: none)"),
       integer("emulation.test_stall_step", "0", 0, 1e7, "test only: at the start of this step"),
+      integer("emulation.test_slow_rank", "-1", -1, 1e7,
+              "test only: this rank plays a slower device, its compute spans emulation.test_slow_factor times as "
+              "long (-1: none)"),
+      number("emulation.test_slow_factor", "2", 1, 1000, "test only: how much slower emulation.test_slow_rank is"),
       text("output.path", "scaleout-run.h5", "the run log (HDF5)"),
       boolean("output.log", "true",
               "write the run log; false: only the summary is printed (to measure the log's own cost)"),

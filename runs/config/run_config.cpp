@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "parallelism/layout.hpp"
@@ -333,6 +334,8 @@ RunConfig resolve(const Settings& settings) {
   config.background = resolve_background(settings);
   config.stall_rank = static_cast<int>(settings.integer("emulation.test_stall_rank"));
   config.stall_step = static_cast<int>(settings.integer("emulation.test_stall_step"));
+  config.slow_rank = static_cast<int>(settings.integer("emulation.test_slow_rank"));
+  config.slow_factor = settings.number("emulation.test_slow_factor");
   config.output = settings.text("output.path");
   config.log = settings.boolean("output.log");
   config.trace = settings.boolean("output.trace");
@@ -395,9 +398,12 @@ void fit_serving_to_world(RunConfig& config, int world_size) {
 void fit_to_world(RunConfig& config, int world_size) {
   auto& w = config.workload;
   auto& l = w.layout;
-  if (config.stall_rank >= world_size) {
-    throw UsageError(fmt::format("emulation.test_stall_rank: {} is not a rank of the {}; ranks are 0 to {}",
-                                 config.stall_rank, world_size, world_size - 1));
+  for (const auto& [option, rank] : {std::pair{"emulation.test_stall_rank", config.stall_rank},
+                                     std::pair{"emulation.test_slow_rank", config.slow_rank}}) {
+    if (rank >= world_size) {
+      throw UsageError(
+          fmt::format("{}: {} is not a rank of the {}; ranks are 0 to {}", option, rank, world_size, world_size - 1));
+    }
   }
   if (w.inference) {
     fit_serving_to_world(config, world_size);

@@ -221,6 +221,7 @@ class RunJob {
                    .check = config.check,
                    .seed = config.seed,
                    .trace = config.trace,
+                   .compute_slowdown = world_.rank() == config.slow_rank ? config.slow_factor : 1.0,
                    .marker = &marker_}) {
     if (links_) groups_.model_intra_node(*links_);
     if (root_) open_log(command_line);
