@@ -9,15 +9,20 @@ namespace scaleout::analysis {
 
 namespace {
 
-std::vector<parallelism::StepRecord> simulate(const parallelism::Workload& workload,
-                                              const std::vector<StagePlacement>& placement,
-                                              const SimulationModel& model) {
+std::vector<parallelism::Program> programs_of(const parallelism::Workload& workload,
+                                              const std::vector<StagePlacement>& placement) {
   std::vector<parallelism::Program> programs;
   programs.reserve(static_cast<std::size_t>(workload.layout.pp));
   for (int stage = 0; stage < workload.layout.pp; ++stage)
     programs.push_back(parallelism::step_program(workload, stage));
   choose_algorithms(programs, workload.algorithm, placement);
-  return simulate_step(programs, placement, model);
+  return programs;
+}
+
+std::vector<parallelism::StepRecord> simulate(const parallelism::Workload& workload,
+                                              const std::vector<StagePlacement>& placement,
+                                              const SimulationModel& model) {
+  return simulate_step(programs_of(workload, placement), placement, model);
 }
 
 double job_step(const std::vector<parallelism::StepRecord>& stages) {
@@ -33,7 +38,9 @@ Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_p
   const auto placement = place_stages(workload.layout, ranks_per_node);
   Prediction prediction;
   prediction.layout = workload.layout;
-  prediction.stages = simulate(workload, placement, model);
+  prediction.programs = programs_of(workload, placement);
+  prediction.placement = placement;
+  prediction.stages = simulate_step(prediction.programs, placement, model);
   RunFacts facts;
   facts.path = "predicted";
   facts.nodes = nodes;
@@ -65,6 +72,25 @@ Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_p
   upgraded.cost.scale_bandwidth(Tier::inter, 2);
   prediction.sensitivity.network_bandwidth = speedup(workload, upgraded);
   return prediction;
+}
+
+RunTrace predicted_trace(const Prediction& prediction, int ranks_per_node) {
+  RunTrace trace;
+  trace.source = "predicted";
+  trace.layout = prediction.layout;
+  trace.programs = prediction.programs;
+  const int world = prediction.layout.world();
+  trace.node_of_rank.resize(static_cast<std::size_t>(world));
+  for (int r = 0; r < world; ++r) trace.node_of_rank[static_cast<std::size_t>(r)] = r / std::max(ranks_per_node, 1);
+  TracedStep step;
+  for (std::size_t s = 0; s < prediction.placement.size(); ++s) {
+    const auto& place = prediction.placement[s];
+    trace.ranks.push_back({place.rank, place.node, "predicted", parallelism::position_of(prediction.layout, place.rank)});
+    step.step_s.push_back(prediction.stages[s].step);
+    step.ops.push_back(prediction.stages[s].ops);
+  }
+  trace.steps.push_back(std::move(step));
+  return trace;
 }
 
 std::string best_upgrade(const Sensitivity& s) {

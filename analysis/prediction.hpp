@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/run_trace.hpp"
 #include "analysis/scaling.hpp"
 #include "analysis/simulator.hpp"
 #include "parallelism/step_record.hpp"
@@ -28,9 +29,15 @@ std::string best_upgrade(const Sensitivity& sensitivity);
 struct Prediction {
   parallelism::Layout layout;                   // as fitted to the scale
   ScalePoint point;                             // path "predicted"; one step, one sample per stage
-  std::vector<parallelism::StepRecord> stages;  // the simulated rank of every stage
+  std::vector<parallelism::Program> programs;   // every stage's, with the algorithms on the placement
+  std::vector<StagePlacement> placement;        // the simulated rank of every stage
+  std::vector<parallelism::StepRecord> stages;  // its step, ops timed
   Sensitivity sensitivity;                      // when asked for
 };
+
+// The predicted step as a trace (run_trace.hpp): the simulated rank of every stage, which stands for
+// the stage's others, with the times of its ops; ranks on nodes in blocks of `ranks_per_node`.
+RunTrace predicted_trace(const Prediction& prediction, int ranks_per_node);
 
 // `workload` is already fitted to nodes x ranks_per_node ranks.
 Prediction predict(const parallelism::Workload& workload, int nodes, int ranks_per_node, const SimulationModel& model,

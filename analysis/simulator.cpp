@@ -97,6 +97,7 @@ struct StageState {
   int capacity = 0;
   std::array<double, parallelism::channel_count> channel_free{};
   std::map<int, int> meetings;  // per tag: how many this stage has joined
+  std::vector<int> started_by;  // per slot: the start op in flight in it
 };
 
 struct PostedSend {
@@ -112,7 +113,9 @@ class Simulation {
     if (programs.size() != placement.size()) throw std::invalid_argument("one placement per stage program");
     for (std::size_t s = 0; s < stages_.size(); ++s) {
       stages_[s].completion.assign(static_cast<std::size_t>(programs[s].slots), 0.0);
+      stages_[s].started_by.assign(static_cast<std::size_t>(programs[s].slots), -1);
       stages_[s].capacity = std::max(model.in_flight, 1);
+      stages_[s].record.ops.resize(programs[s].ops.size());
     }
   }
 
@@ -169,15 +172,30 @@ class Simulation {
     return stage.pc != before;
   }
 
-  // One op; false when it is blocked on another stage (it is retried later, unchanged).
+  // One op, recorded as the MPI executor records it (step_record.hpp, OpRecord); false when it is
+  // blocked on another stage (it is retried later, unchanged).
   bool step(int s, StageState& stage, const Op& op) {
+    const double before = stage.t;
+    bool done = true;
     switch (op.kind) {
-      case OpKind::compute: compute(stage, op); return true;
-      case OpKind::start: start(s, stage, op); return true;
-      case OpKind::wait: return wait(stage, op);
-      case OpKind::blocking: return blocking(s, stage, op);
+      case OpKind::compute: compute(stage, op); break;
+      case OpKind::start: start(s, stage, op); break;
+      case OpKind::wait: done = wait(stage, op); break;
+      case OpKind::blocking: done = blocking(s, stage, op); break;
     }
+    if (!done) return false;
+    auto& record = stage.record.ops[stage.pc];
+    record.op = static_cast<int>(stage.pc);
+    record.begin = op.kind == OpKind::start ? stage.t : before;  // a start: its issue, after any wait for a buffer
+    if (op.kind != OpKind::start) record.end = stage.t;
+    record.waited = op.kind == OpKind::compute ? 0.0 : stage.t - before;
     return true;
+  }
+
+  // An operation leaves the pool: its start's record ends at its completion.
+  void retire(StageState& stage, const Entry& entry) {
+    const int start = stage.started_by[static_cast<std::size_t>(entry.slot)];
+    if (start >= 0) stage.record.ops[static_cast<std::size_t>(start)].end = stage.completion[static_cast<std::size_t>(entry.slot)];
   }
 
   void compute(StageState& stage, const Op& op) {
@@ -242,6 +260,7 @@ class Simulation {
         ++stage.capacity;  // only pipeline sends in flight: the pool grows
       } else {
         block_until(stage, hurry(stage, *oldest), oldest->group, oldest->tier);
+        retire(stage, *oldest);
         stage.pool.erase(oldest);
       }
     }
@@ -260,6 +279,7 @@ class Simulation {
       stage.completion[slot] = free_at;
     }
     stage.pool.push_back({op.slot, op.group, tier(s, op), pipeline_send, channel, waited_speed});
+    stage.started_by[slot] = static_cast<int>(stage.pc);
     stage.record.bytes[at(op.group)] += op.bytes;
   }
 
@@ -270,6 +290,7 @@ class Simulation {
     if (stage.completion[static_cast<std::size_t>(op.slot)] == unknown)
       return false;  // the receiver has not posted yet
     block_until(stage, hurry(stage, *entry), op.group, entry->tier);
+    retire(stage, *entry);
     stage.pool.erase(entry);
     return true;
   }

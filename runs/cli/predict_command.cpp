@@ -6,11 +6,14 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "runs/cli/command.hpp"
 #include "runs/cli/lists.hpp"
 #include "runs/config/at_scale.hpp"
+#include "runs/output_file.hpp"
 #include "runs/report/prediction_report.hpp"
+#include "runs/report/trace_format.hpp"
 #include "runs/report/serving_report.hpp"
 #include "runs/usage_error.hpp"
 
@@ -29,6 +32,7 @@ struct PredictArguments {
   NetworkScale network;
   std::string intra_node;  // "host" or "device" (the emulated device's node fabric); "": the config's
   Format format = Format::text;
+  std::string trace;  // also write the predicted step as a timeline (one node count)
 };
 
 void check_scale(double value, const char* argument) {
@@ -65,6 +69,20 @@ int predict_serving_sweep(const PredictArguments& a, const RunConfig& config, co
   return exit_ok;
 }
 
+// --trace: the predicted step as a timeline in the format of `scaleout trace`, so that a measured and a
+// predicted step open side by side.
+void write_predicted_trace(const std::string& path, const analysis::Prediction& prediction, int ranks_per_node) {
+  const analysis::RunTrace trace = analysis::predicted_trace(prediction, ranks_per_node);
+  const TraceCounts counts = count_trace(trace);
+  try {
+    write_file_atomically(path, format_chrome_trace(trace, counts));
+  } catch (const std::runtime_error& error) {
+    throw UsageError(fmt::format("--trace: {}", error.what()));
+  }
+  std::fflush(stdout);
+  fmt::print(stderr, "{}", describe_trace(path, trace, counts));
+}
+
 // The training config at every node count, analysed as the report analyses measured runs.
 int predict_training_sweep(const PredictArguments& a, const RunConfig& config, const std::vector<long long>& nodes,
                            const analysis::Calibration& calibration, const analysis::SimulationModel& model,
@@ -92,6 +110,7 @@ int predict_training_sweep(const PredictArguments& a, const RunConfig& config, c
   // analyse orders by scale and sets the efficiency: carry them back to the scales (already ordered).
   for (std::size_t i = 0; i < out.scales.size(); ++i) out.scales[i].point = out.report.points[i];
   fmt::print("{}", format_prediction(out, a.format));
+  if (!a.trace.empty()) write_predicted_trace(a.trace, out.scales.front(), ranks_per_node);
   return exit_ok;
 }
 
@@ -108,6 +127,13 @@ int predict(PredictArguments a) {
                                  config.workload.device.name));
   }
   const bool serving = config.workload.inference.has_value();
+  if (!a.trace.empty()) {
+    if (serving) throw UsageError("--trace: draws a training step; serving configs are predicted as tables");
+    if (const std::string problem = output_problem(a.trace, {.overwrite = true, .inputs = {a.config, a.calibration}});
+        !problem.empty()) {
+      throw UsageError(fmt::format("--trace: {}", problem));
+    }
+  }
   if (serving && !a.nodes.empty()) {
     throw UsageError("--nodes: a serving config is predicted for one replica; sweep --tp and --output-tokens");
   }
@@ -118,6 +144,9 @@ int predict(PredictArguments a) {
   const auto nodes = serving ? std::vector<long long>{}
                              : parse_counts(a.nodes.empty() ? "1:64" : a.nodes, "--nodes",
                                             {.doubling_range = true, .of = "node counts"});
+  if (!a.trace.empty() && nodes.size() != 1) {
+    throw UsageError(fmt::format("--trace: draws the step at one node count; --nodes gives {}", nodes.size()));
+  }
   const analysis::Calibration calibration = load_calibration(a.calibration);
   const int ranks_per_node = a.ranks_per_node > 0 ? a.ranks_per_node : calibration.ranks_per_node;
   std::optional<parallelism::NodeFabric> device_fabric;
@@ -149,6 +178,9 @@ Body declare(CLI::App& app) {
                  "node fabric: NVLink, Infinity Fabric); default: the config's emulation.intra_node")
       ->check(CLI::IsMember({"host", "device"}));
   add_format_option(app, a->format, {Format::text, Format::markdown, Format::csv, Format::json});
+  app.add_option("--trace", a->trace,
+                 "Also write the predicted step at the one --nodes count as a timeline (as scaleout trace writes)")
+      ->check(non_empty);
   return [a](Invocation&) { return predict(*a); };
 }
 

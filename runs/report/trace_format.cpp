@@ -252,12 +252,14 @@ class TraceWriter {
             {"ranks", trace_.ranks.size()},
             {"slices", counts_.slices},
             {"flows", counts_.flows},
-            {"alignment",
-             "every rank's times count from its exit of the step's barrier; steps are laid end to end, each as long "
-             "as its slowest rank"},
+            {"alignment", predicted() ? "one simulated clock: every stage's simulated rank starts the step at 0"
+                                      : "every rank's times count from its exit of the step's barrier; steps are "
+                                        "laid end to end, each as long as its slowest rank"},
             {"largest_causality_gap_s", counts_.alignment.largest_gap_s},
             {"operations_checked", counts_.alignment.operations}};
   }
+
+  bool predicted() const { return trace_.source == "predicted"; }
 
   const RunTrace& trace_;
   const TraceCounts& counts_;
@@ -292,11 +294,15 @@ std::string format_chrome_trace(const RunTrace& trace, const TraceCounts& counts
 
 std::string describe_trace(const std::string& path, const RunTrace& trace, const TraceCounts& counts) {
   const auto& gap = counts.alignment;
-  return fmt::format(
-      "{}: {} {} step{} of {} rank{}, {} slices, {} pipeline flows (open in ui.perfetto.dev or chrome://tracing); "
-      "times aligned by each step's barrier: {}\n",
+  const std::string what = fmt::format(
+      "{}: {} {} step{} of {} rank{}, {} slices, {} pipeline flows (open in ui.perfetto.dev or chrome://tracing)",
       path, trace.source, trace.steps.size(), trace.steps.size() == 1 ? "" : "s", trace.ranks.size(),
-      trace.ranks.size() == 1 ? "" : "s", counts.slices, counts.flows,
+      trace.ranks.size() == 1 ? "" : "s", counts.slices, counts.flows);
+  if (trace.source == "predicted") {
+    return what + "; one simulated clock, each stage's simulated rank standing for the stage's others\n";
+  }
+  return fmt::format(
+      "{}; times aligned by each step's barrier: {}\n", what,
       gap.operations == 0 ? std::string("no operation between traced ranks to check them by")
       : gap.largest_gap_s > 0
           ? fmt::format("the largest gap an operation shows is {:.1f} us (of {} checked)", gap.largest_gap_s * 1e6,
