@@ -85,7 +85,8 @@ RunTrace predicted_trace(const Prediction& prediction, int ranks_per_node) {
   TracedStep step;
   for (std::size_t s = 0; s < prediction.placement.size(); ++s) {
     const auto& place = prediction.placement[s];
-    trace.ranks.push_back({place.rank, place.node, "predicted", parallelism::position_of(prediction.layout, place.rank)});
+    trace.ranks.push_back(
+        {place.rank, place.node, "predicted", parallelism::position_of(prediction.layout, place.rank)});
     step.step_s.push_back(prediction.stages[s].step);
     step.ops.push_back(prediction.stages[s].ops);
   }

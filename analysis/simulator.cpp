@@ -195,7 +195,8 @@ class Simulation {
   // An operation leaves the pool: its start's record ends at its completion.
   void retire(StageState& stage, const Entry& entry) {
     const int start = stage.started_by[static_cast<std::size_t>(entry.slot)];
-    if (start >= 0) stage.record.ops[static_cast<std::size_t>(start)].end = stage.completion[static_cast<std::size_t>(entry.slot)];
+    if (start >= 0)
+      stage.record.ops[static_cast<std::size_t>(start)].end = stage.completion[static_cast<std::size_t>(entry.slot)];
   }
 
   void compute(StageState& stage, const Op& op) {

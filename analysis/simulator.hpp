@@ -44,8 +44,8 @@ struct SimulationModel {
 };
 
 // One step of every stage (index = stage), from a common start: each record's step is its stage's
-// step time, the job's their maximum; its ops hold every op's times as the MPI executor's trace does. Throws MissingFit when the model lacks a tier or collective a
-// program uses.
+// step time, the job's their maximum; its ops hold every op's times as the MPI executor's trace does. Throws MissingFit
+// when the model lacks a tier or collective a program uses.
 std::vector<parallelism::StepRecord> simulate_step(const std::vector<parallelism::Program>& programs,
                                                    const std::vector<StagePlacement>& placement,
                                                    const SimulationModel& model);

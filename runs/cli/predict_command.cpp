@@ -13,8 +13,8 @@
 #include "runs/config/at_scale.hpp"
 #include "runs/output_file.hpp"
 #include "runs/report/prediction_report.hpp"
-#include "runs/report/trace_format.hpp"
 #include "runs/report/serving_report.hpp"
+#include "runs/report/trace_format.hpp"
 #include "runs/usage_error.hpp"
 
 namespace scaleout::runs {

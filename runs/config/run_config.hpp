@@ -29,7 +29,7 @@ struct RunConfig {
   std::optional<comm::BackgroundTraffic> background;  // emulation.background
   int stall_rank = -1;                                // test only: a rank that stops making progress at stall_step
   int stall_step = 0;
-  int slow_rank = -1;        // test only: a rank whose compute spans last slow_factor times the device's
+  int slow_rank = -1;  // test only: a rank whose compute spans last slow_factor times the device's
   double slow_factor = 1;
   std::string output;
   bool trace = false;

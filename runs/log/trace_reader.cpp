@@ -104,7 +104,7 @@ std::vector<TracedStep> chosen_steps(const RunTrace& trace, const RunLog& log, c
 }
 
 // /ops' rows of the chosen steps and ranks into their places; h5::Error naming a row that is not an op of
-// a rank's step, or a step that lacks one of its ops.
+// a rank's step.
 void read_ops(hid_t file, RunTrace& trace) {
   const h5::Object ops = h5::open_dataset(file, "ops");
   h5::check_declared_rows(ops.id(), "/ops");
@@ -133,15 +133,15 @@ void read_ops(hid_t file, RunTrace& trace) {
       ++filled[step->second][static_cast<std::size_t>(traced)];
     }
   }
+  // A step whose ops are not all here (the one a killed run had in flight) is left out.
+  std::vector<TracedStep> whole;
   for (std::size_t s = 0; s < trace.steps.size(); ++s) {
-    for (std::size_t r = 0; r < trace.ranks.size(); ++r) {
-      if (filled[s][r] != trace.steps[s].ops[r].size()) {
-        throw h5::Error(fmt::format("/ops: step {} of rank {} has {} rows for the {} ops of its program",
-                                    trace.steps[s].step, trace.ranks[r].rank, filled[s][r],
-                                    trace.steps[s].ops[r].size()));
-      }
-    }
+    bool complete = true;
+    for (std::size_t r = 0; r < trace.ranks.size(); ++r)
+      complete = complete && filled[s][r] == trace.steps[s].ops[r].size();
+    if (complete) whole.push_back(std::move(trace.steps[s]));
   }
+  trace.steps = std::move(whole);
 }
 
 }  // namespace

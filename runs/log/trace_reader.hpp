@@ -19,7 +19,8 @@ struct TraceChoice {
 };
 
 // The trace of the log at `path`, which read_run_log read as `log`. Without /ops rows (the run had no
-// output.trace) the trace has the programs and ranks but no step. UsageError naming the file when a
+// output.trace) the trace has the programs and ranks but no step; a step that lacks some of its ops
+// (the one in flight when a run was killed) is left out. UsageError naming the file when a
 // chosen rank or step is not one of the run's, or when a table holds what the writer does not write (a
 // row out of range, an op missing).
 analysis::RunTrace read_run_trace(const std::string& path, const RunLog& log, const TraceChoice& choice);

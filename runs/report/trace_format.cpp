@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "parallelism/algorithms.hpp"
 #include "runs/version.hpp"
@@ -26,6 +29,18 @@ using parallelism::OpKind;
 using parallelism::Transfer;
 
 constexpr double microseconds = 1e6;  // the format's unit
+
+// Times on a track in whole nanoseconds (Perfetto's own unit), so that "ends before the next begins"
+// is exact; written in microseconds with a duration whose sum with the start, as a viewer adds them in
+// floating point, never passes the end (else a viewer reads back-to-back slices as badly nested).
+std::int64_t nanoseconds(double seconds) { return std::llround(seconds * 1e9); }
+std::pair<double, double> ts_dur(std::int64_t begin_ns, std::int64_t end_ns) {
+  const double ts = static_cast<double>(begin_ns) / 1e3;
+  const double end = static_cast<double>(std::max(end_ns, begin_ns)) / 1e3;
+  double dur = end - ts;
+  while (dur > 0 && ts + dur > end) dur = std::nextafter(dur, 0.0);
+  return {ts, dur};
+}
 // Tracks of a rank: its own line, then per group the lanes of the operations it started.
 constexpr int lanes_per_group = 8;
 constexpr int tracks_per_rank = 1 + parallelism::group_count * lanes_per_group;
@@ -176,38 +191,54 @@ class TraceWriter {
     const TracedStep& step = trace_.steps[s];
     const TracedRank& rank = trace_.ranks[r];
     const auto& ops = trace_.program_of(rank, step.pass).ops;
+    const auto& records = step.ops[r];
+    const auto at = [&](double seconds) { return nanoseconds(offset + seconds); };
+    // The rank's own line: each op ends by the next one's start and the last by the step's end.
+    std::vector<std::int64_t> own_end(ops.size());
+    std::int64_t next_begin = std::max(at(step.step_s[r]), at(records.empty() ? 0.0 : records.back().end));
+    const std::int64_t step_end = next_begin;
+    for (std::size_t i = ops.size(); i-- > 0;) {
+      if (ops[i].kind == OpKind::start) continue;
+      own_end[i] = std::min(at(records[i].end), next_begin);
+      next_begin = at(records[i].begin);
+    }
+    const auto [step_ts, step_dur] = ts_dur(at(0.0), step_end);
     events_.push_back({{"ph", "X"},
                        {"name", fmt::format("step {}{}", step.step, step.warmup ? " (warm-up)" : "")},
                        {"cat", "step"},
                        {"pid", rank.node},
                        {"tid", own_track(rank.rank)},
-                       {"ts", offset * microseconds},
-                       {"dur", step.step_s[r] * microseconds},
+                       {"ts", step_ts},
+                       {"dur", step_dur},
                        {"args", {{"step", step.step}, {"step_s", step.step_s[r]}, {"warmup", step.warmup}}}});
-    std::array<std::vector<double>, parallelism::group_count> lane_ends;
+    std::array<std::vector<std::int64_t>, parallelism::group_count> lane_ends;
     for (std::size_t i = 0; i < ops.size(); ++i) {
       const Op& op = ops[i];
-      const auto& record = step.ops[r][i];
+      const auto& record = records[i];
       int tid = own_track(rank.rank);
+      std::int64_t end = own_end[i];
       if (op.kind == OpKind::start) {
+        end = at(record.end);
         auto& ends = lane_ends[static_cast<std::size_t>(op.group)];
-        const auto free = std::find_if(ends.begin(), ends.end(), [&](double end) { return end <= record.begin; });
+        const auto free = std::find_if(ends.begin(), ends.end(), [&](std::int64_t e) { return e <= at(record.begin); });
         const int lane = static_cast<int>(free - ends.begin());
-        if (free == ends.end())
-          ends.push_back(record.end);
-        else
-          *free = record.end;
+        if (free == ends.end()) {
+          ends.push_back(end);
+        } else {
+          *free = end;
+        }
         tid = lane_track(rank.rank, op.group, lane);
         lanes_used_.insert({rank.rank, op.group, std::min(lane, lanes_per_group - 1)});
         if (is_pipeline_send(op)) send_track_[{s, r, static_cast<int>(i)}] = tid;
       }
+      const auto [ts, dur] = ts_dur(at(record.begin), end);
       events_.push_back({{"ph", "X"},
                          {"name", name_of(op)},
                          {"cat", category_of(op)},
                          {"pid", rank.node},
                          {"tid", tid},
-                         {"ts", (offset + record.begin) * microseconds},
-                         {"dur", std::max(record.end - record.begin, 0.0) * microseconds},
+                         {"ts", ts},
+                         {"dur", dur},
                          {"args", op_args(step, rank, op, record)}});
     }
   }
@@ -295,8 +326,8 @@ std::string format_chrome_trace(const RunTrace& trace, const TraceCounts& counts
 std::string describe_trace(const std::string& path, const RunTrace& trace, const TraceCounts& counts) {
   const auto& gap = counts.alignment;
   const std::string what = fmt::format(
-      "{}: {} {} step{} of {} rank{}, {} slices, {} pipeline flows (open in ui.perfetto.dev or chrome://tracing)",
-      path, trace.source, trace.steps.size(), trace.steps.size() == 1 ? "" : "s", trace.ranks.size(),
+      "{}: {} {} step{} of {} rank{}, {} slices, {} pipeline flows (open in ui.perfetto.dev or chrome://tracing)", path,
+      trace.source, trace.steps.size(), trace.steps.size() == 1 ? "" : "s", trace.ranks.size(),
       trace.ranks.size() == 1 ? "" : "s", counts.slices, counts.flows);
   if (trace.source == "predicted") {
     return what + "; one simulated clock, each stage's simulated rank standing for the stage's others\n";

@@ -35,6 +35,25 @@ TEST(Lists, ADoublingRangeWhereAllowed) {
   EXPECT_NE(error_of("1:16", {}).find("holds '1:16', not a whole number"), std::string::npos) << "no range for --tp";
 }
 
+TEST(Lists, IndicesStartAtZeroAndTakeRangesWithADashOrAColon) {
+  EXPECT_EQ(r::parse_indices("0-3,7,2", "--ranks"), (std::vector<int>{0, 1, 2, 3, 7}));
+  EXPECT_EQ(r::parse_indices("3:5", "--steps"), (std::vector<int>{3, 4, 5}));
+  EXPECT_EQ(r::parse_indices("0", "--steps"), (std::vector<int>{0}));
+  const auto error = [](const std::string& text) {
+    try {
+      r::parse_indices(text, "--ranks");
+    } catch (const r::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error("5-2").find("--ranks: '5-2' holds 5-2, a range that ends below its start"), std::string::npos);
+  EXPECT_NE(error("-1").find("holds '-1', not a whole number"), std::string::npos) << error("-1");
+  EXPECT_NE(error("1,,2").find("holds an empty item"), std::string::npos);
+  EXPECT_NE(error("x").find("not a whole number"), std::string::npos);
+  EXPECT_NE(error("0-99999999999").find("out of range"), std::string::npos);
+}
+
 TEST(Lists, BadCountsNameTheArgumentAndWhatIsAllowed) {
   const r::CountList nodes{.most = 4096, .doubling_range = true, .of = "node counts"};
   EXPECT_EQ(error_of("0", nodes),

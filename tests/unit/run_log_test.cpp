@@ -17,44 +17,13 @@
 
 #include "parallelism/step_program.hpp"
 #include "parallelism/workload.hpp"
+#include "run_log_helpers.hpp"
 #include "runs/log/hdf5.hpp"
 #include "runs/log/run_log.hpp"
 #include "runs/log/sweep_reader.hpp"
 #include "runs/usage_error.hpp"
 
 namespace r = scaleout::runs;
-namespace p = scaleout::parallelism;
-
-namespace {
-std::string temporary(const char* name) {
-  return (std::filesystem::temp_directory_path() / (std::string("scaleout-test-") + name)).string();
-}
-
-scaleout::topology::ClusterMap two_ranks() {
-  scaleout::topology::ClusterMap cluster;
-  scaleout::topology::NodeSummary node;
-  node.hostname = "node0";
-  node.packages = 1;
-  node.cores = 2;
-  cluster.nodes = {node};
-  cluster.xml = {"<topology/>"};
-  cluster.ranks = {{0, 0, 0, "node0", {}}, {1, 0, 1, "node0", {}}};
-  return cluster;
-}
-
-// tp 1 x pp 2: two stages, one program each.
-p::Workload small_workload() {
-  p::Workload w;
-  w.model = *p::find_model_preset("tiny");
-  w.device = *p::find_device_preset("h100-sxm");
-  w.layout.pp = 2;
-  w.global_batch = 2;
-  return w;
-}
-std::vector<p::Program> small_programs() {
-  return {p::step_program(small_workload(), 0), p::step_program(small_workload(), 1)};
-}
-}  // namespace
 
 TEST(RunLog, WrittenRowsReadBackWithStatusAndSummary) {
   const auto path = temporary("log.h5");
