@@ -8,7 +8,8 @@
 report: from `scaleout report --format json`: compute and exposed communication per group stacked
 against the scale with the crossover marked, scaling efficiency, the step-time distribution per
 scale, and the step by the link of the chain it spent its time on (calculation, memory bandwidth, the
-node's fabric, the network, the bubble) with the binding one named; then DIR/report.md, the scaling table with the plots embedded.
+node's fabric, the network, the bubble) with the binding one named, and the message sizes per group at
+the largest scale (counts and bytes); then DIR/report.md, the scaling table with the plots embedded.
 bench: busbw against message size from `scaleout bench --output X.json` files, one line per file and
 collective (before/after an upgrade, say).
 fabric: the bandwidth each way between every pair of participants as a heatmap (fabric.png; with
@@ -56,6 +57,41 @@ def label_stacked(axes, positions, labels, unit, title):
     axes.set_ylabel("ms per step (median over steps, mean over ranks)")
     axes.set_title(title)
     axes.legend()
+
+
+def size_label(upto):
+    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if upto >= size:
+            return f"{upto // size}{unit}"
+    return str(upto)
+
+
+def message_sizes_plot(point, unit, folder, written):
+    """5. The operations a step issues per group by size (up to each power of two), as counts and as
+    bytes, at the largest scale; False when it has none."""
+    sizes = point.get("message_sizes") or {}
+    groups = sorted(sizes)
+    bins = sorted({b["upto_bytes"] for g in groups for b in sizes[g]})
+    if not bins:
+        return False
+    figure, (counts, volume) = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.8 / len(groups)
+    for i, group in enumerate(groups):
+        by_bin = {b["upto_bytes"]: b for b in sizes[group]}
+        positions = [j + (i - (len(groups) - 1) / 2) * width for j in range(len(bins))]
+        for axes, field, scale in ((counts, "operations", 1), (volume, "bytes", 1e-6)):
+            bars = axes.bar(positions, [by_bin[b][field] * scale if b in by_bin else 0 for b in bins], width,
+                            label=group)
+            for bar, upto in zip(bars, bins):
+                bar.set_gid(f"{field}-{group}-{upto}")
+    for axes, ylabel in ((counts, "operations per step (all ranks)"), (volume, "MB per step (all ranks)")):
+        axes.set_xticks(range(len(bins)), [size_label(b) for b in bins], rotation=45)
+        axes.set_xlabel("size up to (bytes)")
+        axes.set_ylabel(ylabel)
+        axes.legend()
+    figure.suptitle(f"Message sizes per group at {point[unit]} {unit}")
+    save(figure, folder, "message_sizes", written)
+    return True
 
 
 def report_plots(report, folder):
@@ -121,11 +157,15 @@ def report_plots(report, folder):
     label_stacked(axes, positions, labels, unit, "Where the step is bound: chip, memory, node, network")
     save(figure, folder, "tiers", written)
 
+    sections = [("breakdown", "Compute and exposed communication"), ("efficiency", "Scaling efficiency"),
+                ("step_times", "Step time per scale"), ("tiers", "Where the step is bound")]
+    if message_sizes_plot(points[-1], unit, folder, written):
+        sections.append(("message_sizes", "Message sizes per group"))
+
     markdown = os.path.join(folder, "report.md")
     with open(markdown, "w") as f:
         f.write(report.get("markdown", "") + "\n")
-        for name, title in (("breakdown", "Compute and exposed communication"), ("efficiency", "Scaling efficiency"),
-                            ("step_times", "Step time per scale"), ("tiers", "Where the step is bound")):
+        for name, title in sections:
             f.write(f"## {title}\n\n![{title}]({name}.png)\n\n")
     written.append(markdown)
     return written

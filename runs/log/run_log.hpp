@@ -23,6 +23,7 @@ namespace scaleout::runs {
 // stage (column stage) and names each op's transfer, peer and tag.
 // 3: serving: /steps rows are passes (columns pass and token); /program has column pass.
 // 4: /program has column algorithm. The reader reads 3 as well: it reads no column that 4 added.
+// 5: /steps has the tier columns.
 // 6: /program has column embedding (the op is the tied embedding's, over the first and last stages).
 inline constexpr std::int64_t run_log_schema_version = 6;
 inline constexpr std::int64_t oldest_readable_run_log_schema_version = 3;

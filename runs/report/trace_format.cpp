@@ -232,14 +232,22 @@ class TraceWriter {
         if (is_pipeline_send(op)) send_track_[{s, r, static_cast<int>(i)}] = tid;
       }
       const auto [ts, dur] = ts_dur(at(record.begin), end);
-      events_.push_back({{"ph", "X"},
-                         {"name", name_of(op)},
-                         {"cat", category_of(op)},
-                         {"pid", rank.node},
-                         {"tid", tid},
-                         {"ts", ts},
-                         {"dur", dur},
-                         {"args", op_args(step, rank, op, record)}});
+      json event = {{"ph", "X"},
+                    {"name", name_of(op)},
+                    {"cat", category_of(op)},
+                    {"pid", rank.node},
+                    {"tid", tid},
+                    {"ts", ts},
+                    {"dur", dur},
+                    {"args", op_args(step, rank, op, record)}};
+      // An op that took no time (a prediction's wait for what already finished) is an instant: a slice of
+      // no length starting where the next op starts reads, in some viewers, as opened inside it.
+      if (dur <= 0) {
+        event.erase("dur");
+        event["ph"] = "i";
+        event["s"] = "t";
+      }
+      events_.push_back(std::move(event));
     }
   }
 

@@ -15,8 +15,9 @@
 namespace scaleout::runs {
 
 struct TraceCounts {
-  std::uint64_t slices = 0;  // one per op of every traced step and rank, plus a step slice each
-  std::uint64_t flows = 0;   // pipeline sends paired with their receives
+  std::uint64_t slices =
+      0;  // one per op of every traced step and rank (an instant when it took no time), plus a step slice each
+  std::uint64_t flows = 0;  // pipeline sends paired with their receives
   analysis::Alignment alignment;
 };
 

@@ -174,7 +174,7 @@ class Report(unittest.TestCase):
         with h5py.File(old, "r+") as f:
             f.attrs["schema_version"] = 1
         cases = [
-            ((old,), "written with run-log schema version 1; this scaleout reads versions 3 to 5"),
+            ((old,), "written with run-log schema version 1; this scaleout reads versions 3 to 6"),
             ((write(self.folder, "notes.h5", "not a log"),), "not an HDF5 file"),
             ((os.path.join(self.folder, "missing.h5"),), "missing.h5"),
             ((self.folder,), "a folder without manifest.json is not a sweep"),

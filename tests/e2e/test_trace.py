@@ -34,6 +34,11 @@ def rank_of_track(trace):
             if e["ph"] == "M" and e["name"] == "thread_name"}
 
 
+def op_slices(trace):
+    """The slices of ops: one per op, an instant event where the op took no time."""
+    return [e for e in trace["traceEvents"] if (e["ph"] == "X" and e["cat"] != "step") or e["ph"] == "i"]
+
+
 def report_json(log):
     code, out, err = run("report", log, "--format", "json")
     assert code == 0, out + err
@@ -64,7 +69,7 @@ class Timeline(unittest.TestCase):
             program = f["program"][:]
             ranks = f["ranks"][:]
         chosen = ops[np.isin(ops["step"], [2, 3]) & np.isin(ops["rank"], [1, 2, 3])]
-        slices = [e for e in trace["traceEvents"] if e["ph"] == "X" and e["cat"] != "step"]
+        slices = op_slices(trace)
         rank_of = rank_of_track(trace)
         self.assertEqual(len(slices), len(chosen))
         self.assertEqual(Counter((e["args"]["step"], rank_of[e["tid"]], e["args"]["op"]) for e in slices),
@@ -150,6 +155,15 @@ class Timeline(unittest.TestCase):
         code, out, _ = run("report", self.log)
         self.assertIn("critical path at 4 ranks", out)
         self.assertIn("message sizes at 4 ranks", out)
+        plots = os.path.join(self.folder, "plots")
+        os.mkdir(plots)
+        code, out, err = run("report", self.log, "--plots", plots)
+        self.assertEqual(code, 0, out + err)
+        with open(os.path.join(plots, "message_sizes.svg")) as f:
+            svg = f.read()
+        for (group, upto) in expected:
+            self.assertIn(f'id="operations-{group}-{upto}"', svg)
+            self.assertIn(f'id="bytes-{group}-{upto}"', svg)
 
     def test_predict_writes_the_same_format_from_the_analytical_executor(self):
         calibration = os.path.join(self.folder, "calibration.json")
@@ -165,7 +179,7 @@ class Timeline(unittest.TestCase):
         self.assertEqual(trace["otherData"]["source"], "predicted")
         with h5py.File(self.log, "r") as f:
             program = f["program"][:]
-        slices = [e for e in trace["traceEvents"] if e["ph"] == "X" and e["cat"] != "step"]
+        slices = op_slices(trace)
         # One simulated rank per stage (ranks 0 and 2), every op of its stage's program once.
         rank_of = rank_of_track(trace)
         self.assertEqual(sorted({rank_of[e["tid"]] for e in slices}), [0, 2])

@@ -87,8 +87,8 @@ TEST(Commands, OneTableOfUniquelyNamedCommandsThatEachDeclareTheirOptions) {
     // Beyond the --help every app has: the command declared options of its own.
     EXPECT_GT(sub->get_options().size(), 1U) << command.name;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"run", "plan", "bench", "fabric", "topo", "report", "compare", "predict",
-                                          "calibrate"}));
+  EXPECT_EQ(names, (std::set<std::string>{"run", "plan", "bench", "fabric", "topo", "report", "trace", "compare",
+                                          "predict", "calibrate"}));
 }
 
 TEST(Commands, FormatOptionTakesTheVocabularyAndRefusesTheRest) {

@@ -28,6 +28,9 @@ inline scaleout::topology::ClusterMap two_ranks() {
   return cluster;
 }
 
+// The config a log of the small workload carries: the report resolves it to the layout of /program.
+inline constexpr const char* small_config = "model: tiny\nparallel: {pp: 2}\nbatch: {global: 2}\n";
+
 // tp 1 x pp 2: two stages, one program each.
 inline p::Workload small_workload() {
   p::Workload w;

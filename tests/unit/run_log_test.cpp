@@ -193,7 +193,7 @@ std::string readable_log(const char* name, const std::map<std::string, std::stri
                          {"0.1.0",
                           "abc",
                           "scaleout run x.yaml",
-                          "model: tiny\n",
+                          small_config,
                           environment,
                           {{"parameters", 1.0}, {"flops_per_step", 1e9}, {"global_batch", 2}, {"tokens_per_step", 64}}},
                          two_ranks(), small_workload().layout, small_programs(), 0);

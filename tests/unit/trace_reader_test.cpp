@@ -18,15 +18,12 @@ namespace r = scaleout::runs;
 
 namespace {
 
-// The config the log carries must resolve to its layout: pp 2 on the two ranks.
-constexpr const char* config = "model: tiny\nparallel: {pp: 2}\nbatch: {global: 2}\n";
-
 // A log of `steps` steps (the first warm-up) of the two stages, each op at [op, op + 0.5] plus the step.
 // `missing`: the op row of rank 1 left out of the last step, as a killed run leaves it.
 std::string traced_log(const char* name, int steps, bool missing = false,
                        const std::vector<p::Program>& programs = small_programs()) {
   const auto path = temporary(name);
-  r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", config, {}, {}}, two_ranks(),
+  r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", small_config, {}, {}}, two_ranks(),
                          small_workload().layout, programs, 0);
   for (int step = 0; step < steps; ++step) {
     std::vector<scaleout::analysis::StepRow> rows(2);
@@ -160,6 +157,7 @@ TEST(TraceFormat, OneSlicePerOpAndOneStepSliceEachWithinTheSizeBound) {
   for (const auto& event : json.at("traceEvents")) {
     const auto ph = event.at("ph").get<std::string>();
     if (ph == "X") (event.at("cat") == "step" ? steps : ops) += 1;
+    if (ph == "i") ++ops;
     if (ph == "s") ++starts;
     if (ph == "f") ++ends;
   }
