@@ -118,35 +118,37 @@ int PathShares::top_node() const {
   return top == of_node.end() ? -1 : top->first;
 }
 
+void PathShares::add(const RunTrace& trace, const OperationIndex& index, const TracedStep& step) {
+  if (step.warmup || step.pass != PassKind::training) return;
+  const StepPath path = critical_path(trace, index, step);
+  ++steps;
+  seconds += path.end;
+  for (const auto& segment : path.segments) {
+    const double length = segment.end - segment.begin;
+    const int node = trace.node_of_rank.at(static_cast<std::size_t>(segment.rank));
+    auto& on_path = of_rank[segment.rank];
+    on_path.node = node;
+    on_path.seconds += length;
+    of_node[node] += length;
+    if (segment.op < 0) {
+      other += length;
+      continue;
+    }
+    const auto& rank = trace.ranks[static_cast<std::size_t>(trace.traced_index(segment.rank))];
+    const Op& op = trace.program_of(rank, step.pass).ops[static_cast<std::size_t>(segment.op)];
+    if (op.kind == OpKind::compute) {
+      compute += length;
+    } else {
+      of_group[static_cast<std::size_t>(op.group)] += length;
+      of_transfer[static_cast<std::size_t>(op.transfer)] += length;
+    }
+  }
+}
+
 PathShares critical_path_shares(const RunTrace& trace) {
   PathShares shares;
   const OperationIndex index(trace.programs);
-  for (const auto& step : trace.steps) {
-    if (step.warmup || step.pass != PassKind::training) continue;
-    const StepPath path = critical_path(trace, index, step);
-    ++shares.steps;
-    shares.seconds += path.end;
-    for (const auto& segment : path.segments) {
-      const double seconds = segment.end - segment.begin;
-      const int node = trace.node_of_rank.at(static_cast<std::size_t>(segment.rank));
-      auto& on_path = shares.of_rank[segment.rank];
-      on_path.node = node;
-      on_path.seconds += seconds;
-      shares.of_node[node] += seconds;
-      if (segment.op < 0) {
-        shares.other += seconds;
-        continue;
-      }
-      const auto& rank = trace.ranks[static_cast<std::size_t>(trace.traced_index(segment.rank))];
-      const Op& op = trace.program_of(rank, step.pass).ops[static_cast<std::size_t>(segment.op)];
-      if (op.kind == OpKind::compute) {
-        shares.compute += seconds;
-      } else {
-        shares.of_group[static_cast<std::size_t>(op.group)] += seconds;
-        shares.of_transfer[static_cast<std::size_t>(op.transfer)] += seconds;
-      }
-    }
-  }
+  for (const auto& step : trace.steps) shares.add(trace, index, step);
   return shares;
 }
 

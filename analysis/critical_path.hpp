@@ -51,6 +51,8 @@ struct PathShares {
   double compute = 0, other = 0;
 
   double share(double part) const { return seconds > 0 ? part / seconds : 0.0; }
+  // Walks `step` of `trace` (a measured training step; others are not counted) and adds its path.
+  void add(const RunTrace& trace, const OperationIndex& index, const TracedStep& step);
   // The rank and the node with the most time on the path (-1 without steps).
   int top_rank() const;
   int top_node() const;

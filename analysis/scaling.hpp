@@ -6,9 +6,11 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/critical_path.hpp"
 #include "analysis/run_trace.hpp"
 #include "analysis/step_row.hpp"
 #include "parallelism/program.hpp"
@@ -44,9 +46,10 @@ struct MeasuredRun {
   std::vector<StepRow> rows;              // the measured rows (warm-up left out)
   std::vector<int> node_of_rank;          // the node of every rank
   std::map<std::string, double> figures;  // the workload's attributes (analysis/figures.hpp)
-  // The programs and ranks, and with the op trace every measured step's ops (run_trace.hpp); null when
-  // not read.
-  std::shared_ptr<const RunTrace> trace;
+  // The programs, layout and ranks (run_trace.hpp, without steps): the message sizes. Null when not read.
+  std::shared_ptr<const RunTrace> programs;
+  // With the op trace, the critical path's shares over the measured steps.
+  std::optional<PathShares> critical_path;
 };
 
 struct ScalePoint {

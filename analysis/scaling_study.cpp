@@ -28,13 +28,9 @@ ScalingStudy study_scaling(const std::vector<const MeasuredRun*>& runs, std::opt
     study.stragglers.push_back(stragglers[scale]);
     const MeasuredRun& run = *run_at.at(scale);
     study.straggler_nodes.push_back(straggler_nodes(stragglers[scale], run.node_of_rank));
-    std::optional<PathShares> path;
     std::optional<MessageSizes> sizes;
-    if (run.trace) {
-      if (!run.trace->steps.empty()) path = critical_path_shares(*run.trace);
-      sizes = message_sizes(run.trace->programs, run.trace->layout);
-    }
-    study.critical_paths.push_back(path);
+    if (run.programs) sizes = message_sizes(run.programs->programs, run.programs->layout);
+    study.critical_paths.push_back(run.critical_path);
     study.message_sizes.push_back(sizes);
     if (!prediction.empty()) study.predicted.push_back(prediction.at(scale));
   }

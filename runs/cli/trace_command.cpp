@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "runs/cli/command.hpp"
 #include "runs/cli/lists.hpp"
@@ -46,15 +48,19 @@ int trace(const TraceArguments& a) {
     throw UsageError(
         fmt::format("{}: holds no op trace; run with output.trace: true (--set output.trace=true)", a.log));
   }
-  const analysis::RunTrace run = read_run_trace(a.log, log, choice);
-  const TraceCounts counts = count_trace(run);
-  const std::uint64_t bound = trace_bytes_bound(counts);
+  // Counted from the outline, before a row of /ops is read or a byte written.
+  analysis::RunTrace run = read_trace_outline(a.log, log, choice);
+  const std::uint64_t bound = trace_bytes_bound(run);
   if (static_cast<double>(bound) > a.max_mb * 1e6) {
     throw UsageError(fmt::format(
         "the trace of {} steps of {} ranks would take up to {:.0f} MB, above --max-mb {:g}: choose fewer with --steps "
         "and --ranks, or raise --max-mb",
         run.steps.size(), run.ranks.size(), static_cast<double>(bound) / 1e6, a.max_mb));
   }
+  std::vector<analysis::TracedStep> steps;
+  read_trace_steps(a.log, run, [&steps](analysis::TracedStep&& step) { steps.push_back(std::move(step)); });
+  run.steps = std::move(steps);
+  const TraceCounts counts = count_trace(run);
   try {
     write_file_atomically(a.output, format_chrome_trace(run, counts));
   } catch (const std::runtime_error& error) {

@@ -114,6 +114,22 @@ bool serving_rows(const RunLog& log) {
                      [](const analysis::StepRow& row) { return row.kind() != analysis::PassKind::training; });
 }
 
+// The programs of a training run, and with the op trace the critical path of its measured steps, read
+// one step at a time: every rank's ops of one step are what is held.
+void read_critical_path(const std::string& path, const RunLog& log, LoadedRun& run) {
+  TraceChoice measured;
+  measured.measured_only = true;
+  auto outline = std::make_shared<analysis::RunTrace>(read_trace_outline(path, log, measured));
+  if (!outline->steps.empty()) {
+    analysis::PathShares shares;
+    const analysis::OperationIndex index(outline->programs);
+    read_trace_steps(path, *outline, [&](analysis::TracedStep&& step) { shares.add(*outline, index, step); });
+    run.critical_path = shares;
+  }
+  outline->steps.clear();
+  run.programs = std::move(outline);
+}
+
 }  // namespace
 
 std::vector<const analysis::MeasuredRun*> LoadedRuns::measured() const {
@@ -160,11 +176,7 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     run.node_of_rank = log.node_of_rank;
     run.figures = log.figures;
     run.config_yaml = log.config_yaml;
-    if (!serving_rows(log)) {
-      TraceChoice measured;  // every rank's measured steps: the critical path takes them all
-      measured.measured_only = true;
-      run.trace = std::make_shared<const analysis::RunTrace>(read_run_trace(path, log, measured));
-    }
+    if (!serving_rows(log)) read_critical_path(path, log, run);
     if (serving_rows(log)) {
       try {
         run.serving = serving_run(log, run);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "runs/config/run_config.hpp"
@@ -65,7 +67,7 @@ std::vector<TracedRank> chosen_ranks(const std::vector<TracedRank>& all, const s
   return chosen;
 }
 
-// The chosen steps of the log's /steps rows, each with its pass and the traced ranks' step times.
+// The chosen steps of the log's /steps rows, each with its pass and the traced ranks' step times (no ops).
 std::vector<TracedStep> chosen_steps(const RunTrace& trace, const RunLog& log, const TraceChoice& choice,
                                      const std::string& path) {
   std::map<int, TracedStep> steps;
@@ -80,10 +82,6 @@ std::vector<TracedStep> chosen_steps(const RunTrace& trace, const RunLog& log, c
       step.pass = row.kind();
       step.warmup = !row.measured();
       step.step_s.assign(trace.ranks.size(), 0.0);
-      step.ops.resize(trace.ranks.size());
-      for (std::size_t r = 0; r < trace.ranks.size(); ++r) {
-        step.ops[r].resize(trace.program_of(trace.ranks[r], step.pass).ops.size());
-      }
     }
     step.step_s[static_cast<std::size_t>(traced)] = row.step_s;
   }
@@ -103,50 +101,86 @@ std::vector<TracedStep> chosen_steps(const RunTrace& trace, const RunLog& log, c
   return ordered;
 }
 
-// /ops' rows of the chosen steps and ranks into their places; h5::Error naming a row that is not an op of
-// a rank's step.
-void read_ops(hid_t file, RunTrace& trace) {
-  const h5::Object ops = h5::open_dataset(file, "ops");
-  h5::check_declared_rows(ops.id(), "/ops");
-  const std::size_t rows = h5::row_count(ops.id());
-  std::map<int, std::size_t> step_index;
-  for (std::size_t s = 0; s < trace.steps.size(); ++s) step_index[trace.steps[s].step] = s;
-  std::vector<std::vector<std::size_t>> filled(trace.steps.size(), std::vector<std::size_t>(trace.ranks.size()));
-  constexpr std::size_t slice = 1 << 16;
-  for (std::size_t first = 0; first < rows; first += slice) {
-    const auto chunk = read_op_rows(ops.id(), first, std::min(slice, rows - first));
-    for (std::size_t i = 0; i < chunk.size(); ++i) {
-      const OpRow& row = chunk[i];
-      const auto step = step_index.find(row.step);
-      const int traced = trace.traced_index(row.rank);
-      if (step == step_index.end() || traced < 0) continue;
-      auto& ops_of_rank = trace.steps[step->second].ops[static_cast<std::size_t>(traced)];
-      const bool times = std::isfinite(row.begin_s) && std::isfinite(row.end_s) && std::isfinite(row.waited_s) &&
-                         row.begin_s >= 0 && row.end_s >= 0 && row.waited_s >= 0;
-      if (row.op < 0 || static_cast<std::size_t>(row.op) >= ops_of_rank.size() || !times) {
-        throw h5::Error(
-            fmt::format("/ops row {}: op {} of rank {} in step {} with times {}, {}, {} is not an op of "
-                        "its program with finite times, not negative",
-                        first + i, row.op, row.rank, row.step, row.begin_s, row.end_s, row.waited_s));
-      }
-      ops_of_rank[static_cast<std::size_t>(row.op)] = {row.op, row.begin_s, row.end_s, row.waited_s};
-      ++filled[step->second][static_cast<std::size_t>(traced)];
+// /ops, a slice of rows at a time. The writer appends each step's rows at once, so a step's rows come
+// together: a chosen step is filled as they come and handed on when another step's begin, so that one
+// step's ops at a time are held. A step that lacks some of its ops is left out.
+class OpsStream {
+ public:
+  OpsStream(const RunTrace& outline, const TracedStepHandler& on_step) : outline_(outline), on_step_(on_step) {
+    for (std::size_t s = 0; s < outline.steps.size(); ++s) index_[outline.steps[s].step] = s;
+  }
+
+  void read(hid_t file) {
+    const h5::Object ops = h5::open_dataset(file, "ops");
+    h5::check_declared_rows(ops.id(), "/ops");
+    const std::size_t rows = h5::row_count(ops.id());
+    constexpr std::size_t slice = 1 << 16;
+    for (std::size_t first = 0; first < rows; first += slice) {
+      const auto chunk = read_op_rows(ops.id(), first, std::min(slice, rows - first));
+      for (std::size_t i = 0; i < chunk.size(); ++i) take(chunk[i], first + i);
     }
+    hand_on();
   }
-  // A step whose ops are not all here (the one a killed run had in flight) is left out.
-  std::vector<TracedStep> whole;
-  for (std::size_t s = 0; s < trace.steps.size(); ++s) {
-    bool complete = true;
-    for (std::size_t r = 0; r < trace.ranks.size(); ++r)
-      complete = complete && filled[s][r] == trace.steps[s].ops[r].size();
-    if (complete) whole.push_back(std::move(trace.steps[s]));
+
+ private:
+  void take(const OpRow& row, std::size_t number) {
+    if (!at_step_ || row.step != *at_step_) {
+      hand_on();
+      if (!done_.insert(row.step).second) {
+        throw h5::Error(fmt::format("/ops row {}: step {} again after another step; a step's rows come together",
+                                    number, row.step));
+      }
+      at_step_ = row.step;
+      if (const auto chosen = index_.find(row.step); chosen != index_.end()) start(chosen->second);
+    }
+    if (!current_) return;
+    const int traced = outline_.traced_index(row.rank);
+    if (traced < 0) return;
+    auto& ops = filling_.ops[static_cast<std::size_t>(traced)];
+    const bool times = std::isfinite(row.begin_s) && std::isfinite(row.end_s) && std::isfinite(row.waited_s) &&
+                       row.begin_s >= 0 && row.end_s >= 0 && row.waited_s >= 0;
+    if (row.op < 0 || static_cast<std::size_t>(row.op) >= ops.size() || !times) {
+      throw h5::Error(
+          fmt::format("/ops row {}: op {} of rank {} in step {} with times {}, {}, {} is not an op of "
+                      "its program with finite times, not negative",
+                      number, row.op, row.rank, row.step, row.begin_s, row.end_s, row.waited_s));
+    }
+    ops[static_cast<std::size_t>(row.op)] = {row.op, row.begin_s, row.end_s, row.waited_s};
+    ++filled_[static_cast<std::size_t>(traced)];
   }
-  trace.steps = std::move(whole);
-}
+
+  void start(std::size_t s) {
+    current_ = true;
+    filling_ = outline_.steps[s];
+    filling_.ops.resize(outline_.ranks.size());
+    for (std::size_t r = 0; r < outline_.ranks.size(); ++r) {
+      filling_.ops[r].assign(outline_.program_of(outline_.ranks[r], filling_.pass).ops.size(), {});
+    }
+    filled_.assign(outline_.ranks.size(), 0);
+  }
+
+  void hand_on() {
+    if (!current_) return;
+    current_ = false;
+    for (std::size_t r = 0; r < filled_.size(); ++r) {
+      if (filled_[r] != filling_.ops[r].size()) return;
+    }
+    on_step_(std::move(filling_));
+  }
+
+  const RunTrace& outline_;
+  const TracedStepHandler& on_step_;
+  std::map<int, std::size_t> index_;  // chosen step -> its place in the outline
+  std::set<int> done_;                // steps whose rows have come
+  std::optional<int> at_step_;        // the step of the rows being read
+  bool current_ = false;              // it is chosen: filling_ holds it
+  TracedStep filling_;
+  std::vector<std::size_t> filled_;  // per traced rank: its op rows read
+};
 
 }  // namespace
 
-RunTrace read_run_trace(const std::string& path, const RunLog& log, const TraceChoice& choice) {
+RunTrace read_trace_outline(const std::string& path, const RunLog& log, const TraceChoice& choice) {
   RunTrace trace;
   trace.source = "measured";
   try {
@@ -162,12 +196,28 @@ RunTrace read_run_trace(const std::string& path, const RunLog& log, const TraceC
     const auto all = read_ranks(file.id(), trace.layout);
     for (const auto& rank : all) trace.node_of_rank.push_back(rank.node);
     trace.ranks = chosen_ranks(all, choice.ranks, path);
-    if (log.op_rows == 0) return trace;
-    trace.steps = chosen_steps(trace, log, choice, path);
-    read_ops(file.id(), trace);
   } catch (const h5::Error& error) {
     throw UsageError(fmt::format("{}: {}", path, error.what()));
   }
+  if (log.op_rows > 0) trace.steps = chosen_steps(trace, log, choice, path);
+  return trace;
+}
+
+void read_trace_steps(const std::string& path, const RunTrace& outline, const TracedStepHandler& on_step) {
+  if (outline.steps.empty()) return;
+  try {
+    const h5::Object file = h5::open_file(path, h5::Access::read_only);
+    OpsStream(outline, on_step).read(file.id());
+  } catch (const h5::Error& error) {
+    throw UsageError(fmt::format("{}: {}", path, error.what()));
+  }
+}
+
+RunTrace read_run_trace(const std::string& path, const RunLog& log, const TraceChoice& choice) {
+  RunTrace trace = read_trace_outline(path, log, choice);
+  std::vector<TracedStep> steps;
+  read_trace_steps(path, trace, [&steps](TracedStep&& step) { steps.push_back(std::move(step)); });
+  trace.steps = std::move(steps);
   return trace;
 }
 

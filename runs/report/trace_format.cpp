@@ -327,6 +327,18 @@ std::uint64_t trace_bytes_bound(const TraceCounts& counts) {
   return 65536 + counts.slices * 700 + counts.flows * 300;
 }
 
+std::uint64_t trace_bytes_bound(const RunTrace& outline) {
+  TraceCounts counts;
+  for (const auto& step : outline.steps) {
+    for (const auto& rank : outline.ranks) {
+      const auto& ops = outline.program_of(rank, step.pass).ops;
+      counts.slices += ops.size() + 1;
+      counts.flows += static_cast<std::uint64_t>(std::count_if(ops.begin(), ops.end(), is_pipeline_send));
+    }
+  }
+  return trace_bytes_bound(counts);
+}
+
 std::string format_chrome_trace(const RunTrace& trace, const TraceCounts& counts) {
   return TraceWriter(trace, counts).write();
 }

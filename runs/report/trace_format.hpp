@@ -24,6 +24,9 @@ struct TraceCounts {
 // What the JSON will hold, counted before it is made: its slices and flows, and a bound of its bytes.
 TraceCounts count_trace(const analysis::RunTrace& trace);
 std::uint64_t trace_bytes_bound(const TraceCounts& counts);
+// The same bound from the trace's outline (its steps without ops: runs/log/trace_reader.hpp), before the
+// ops are read: every op of each step's rank a slice, every pipeline send a flow.
+std::uint64_t trace_bytes_bound(const analysis::RunTrace& outline);
 
 // The JSON text of the whole trace; `counts` says what it holds (count_trace's).
 std::string format_chrome_trace(const analysis::RunTrace& trace, const TraceCounts& counts);

@@ -146,12 +146,48 @@ TEST(TraceReader, RefusesARankOrAStepTheRunDoesNotHave) {
   std::filesystem::remove(path);
 }
 
+TEST(TraceReader, HandsOnOneStepAtATimeAndRefusesAStepWhoseRowsAreApart) {
+  const auto path = traced_log("trace-stream.h5", 3);
+  const auto log = r::read_run_log(path);
+  const auto outline = r::read_trace_outline(path, log, {});
+  EXPECT_EQ(outline.steps.size(), 3u);
+  EXPECT_TRUE(outline.steps[1].ops.empty()) << "the outline holds no ops";
+  std::vector<int> handed;
+  r::read_trace_steps(path, outline, [&](scaleout::analysis::TracedStep&& step) { handed.push_back(step.step); });
+  EXPECT_EQ(handed, (std::vector<int>{0, 1, 2}));
+  std::filesystem::remove(path);
+
+  // Step 0's rows, then step 1's, then step 0's again: not what the writer writes.
+  const auto apart = temporary("trace-apart.h5");
+  {
+    const auto programs = small_programs();
+    r::RunLogWriter writer(apart, {"0.1.0", "abc", "scaleout run x.yaml", small_config, {}, {}}, two_ranks(),
+                           small_workload().layout, programs, 0);
+    std::vector<scaleout::analysis::StepRow> rows(4);
+    for (int i = 0; i < 4; ++i) rows[static_cast<std::size_t>(i)] = {.step = i / 2, .rank = i % 2, .step_s = 1};
+    writer.append_steps(rows);
+    writer.append_ops({{0, 0, 0, 0, 0.1, 0}, {1, 0, 0, 0, 0.1, 0}, {0, 0, 1, 0.1, 0.2, 0}});
+    writer.close(r::RunStatus::complete);
+  }
+  const auto apart_log = r::read_run_log(apart);
+  try {
+    r::read_run_trace(apart, apart_log, {});
+    FAIL() << "rows of step 0 apart";
+  } catch (const r::UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("/ops row 2: step 0 again after another step"), std::string::npos)
+        << error.what();
+  }
+  std::filesystem::remove(apart);
+}
+
 TEST(TraceFormat, OneSlicePerOpAndOneStepSliceEachWithinTheSizeBound) {
   const auto path = traced_log("trace-format.h5", 2);
   const auto trace = r::read_run_trace(path, r::read_run_log(path), {});
   const auto counts = r::count_trace(trace);
   const std::string text = r::format_chrome_trace(trace, counts);
   EXPECT_LE(text.size(), r::trace_bytes_bound(counts));
+  EXPECT_EQ(r::trace_bytes_bound(r::read_trace_outline(path, r::read_run_log(path), {})), r::trace_bytes_bound(counts))
+      << "the outline's bound is the trace's";
   const auto json = nlohmann::json::parse(text);
   std::size_t ops = 0, steps = 0, starts = 0, ends = 0;
   for (const auto& event : json.at("traceEvents")) {
