@@ -58,8 +58,16 @@ std::string python_with_matplotlib() {
   return "";
 }
 
+// The plots script: $SCALEOUT_PLOTS_SCRIPT; else an installed scaleout's, PREFIX/share/scaleout/plots.py
+// beside PREFIX/bin/scaleout; else the sources' this binary was built from.
 std::string script_path() {
   if (const char* path = std::getenv("SCALEOUT_PLOTS_SCRIPT"); path != nullptr && *path != '\0') return path;
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const auto installed = self.parent_path().parent_path() / "share" / "scaleout" / "plots.py";
+    if (std::filesystem::is_regular_file(installed, error)) return installed.string();
+  }
   return SCALEOUT_PLOTS_SCRIPT;
 }
 
@@ -96,7 +104,7 @@ std::vector<std::string> draw_with_script(const std::string& kind, const nlohman
   if (!std::filesystem::exists(script, error)) {
     throw std::runtime_error(
         fmt::format("the plots script {} is missing; set SCALEOUT_PLOTS_SCRIPT to "
-                    "analysis/plots.py of scaleout's sources",
+                    "analysis/plots.py of scaleout's sources (installed: PREFIX/share/scaleout/plots.py)",
                     script));
   }
   const std::string input = (std::filesystem::path(folder) / (kind + ".json")).string();
