@@ -97,6 +97,7 @@ std::vector<TracedStep> chosen_steps(const RunTrace& trace, const RunLog& log, c
     }
   }
   std::vector<TracedStep> ordered;
+  ordered.reserve(steps.size());
   for (auto& [number, step] : steps) ordered.push_back(std::move(step));
   return ordered;
 }

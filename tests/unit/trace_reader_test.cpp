@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 
 #include "run_log_helpers.hpp"
@@ -22,7 +23,7 @@ namespace {
 // `missing`: the op row of rank 1 left out of the last step, as a killed run leaves it.
 std::string traced_log(const char* name, int steps, bool missing = false,
                        const std::vector<p::Program>& programs = small_programs()) {
-  const auto path = temporary(name);
+  std::string path = temporary(name);
   r::RunLogWriter writer(path, {"0.1.0", "abc", "scaleout run x.yaml", small_config, {}, {}}, two_ranks(),
                          small_workload().layout, programs, 0);
   for (int step = 0; step < steps; ++step) {
@@ -32,7 +33,7 @@ std::string traced_log(const char* name, int steps, bool missing = false,
       const auto count = static_cast<int>(programs[static_cast<std::size_t>(rank)].ops.size());
       rows[static_cast<std::size_t>(rank)].step = step;
       rows[static_cast<std::size_t>(rank)].rank = rank;
-      rows[static_cast<std::size_t>(rank)].warmup = step == 0;
+      rows[static_cast<std::size_t>(rank)].warmup = static_cast<std::int8_t>(step == 0 ? 1 : 0);
       rows[static_cast<std::size_t>(rank)].step_s = count + step;
       for (int op = 0; op < count; ++op) {
         if (missing && step == steps - 1 && rank == 1 && op == 0) continue;
