@@ -48,24 +48,46 @@ class PathWalk {
   void move(StepPath& path) {
     const OpRecord& record = ops()[static_cast<std::size_t>(op_)];
     const Op& current = op(op_);
-    // A start returns at once (its record's end is the operation's completion, seen later).
+    // A start returns once issued (its record's end is the operation's completion, seen later).
     const double returned = current.kind == OpKind::start ? record.begin : record.end;
     if (returned < t_) add(path, -1, returned);
     switch (current.kind) {
       case OpKind::compute:
-      case OpKind::start:
         add(path, op_, record.begin);
         --op_;
         return;
+      case OpKind::start: started(path, record); return;
       case OpKind::wait:
       case OpKind::blocking: waited(path, record); return;
     }
   }
 
+  // A start that first waited for a free buffer (its `waited`, before its issue) waited for the operation
+  // that gave it one: of the rank's started operations, the last to complete by this issue.
+  void started(StepPath& path, const OpRecord& record) {
+    int evicted = -1;
+    for (int j = op_ - 1; j >= 0 && record.waited > 0; --j) {
+      const OpRecord& earlier = ops()[static_cast<std::size_t>(j)];
+      if (op(j).kind != OpKind::start || earlier.end > record.begin) continue;
+      if (evicted < 0 || earlier.end > ops()[static_cast<std::size_t>(evicted)].end) evicted = j;
+    }
+    if (evicted >= 0) add(path, evicted, record.begin - record.waited);
+    --op_;
+  }
+
+  // Whether a wait or blocking op blocked: a blocking op for as long as it waited; a wait when its
+  // operation was not yet complete as it began (in logs from before a wait's `waited` was its blocked
+  // time alone, it is the call's length).
+  bool blocked(const OpRecord& record, int issued) const {
+    if (record.waited <= 0 || issued < 0) return false;
+    if (op(op_).kind != OpKind::wait) return true;
+    return ops()[static_cast<std::size_t>(issued)].end > record.begin;
+  }
+
   // A wait or blocking op: the operation ended at the cursor; it began when its last rank issued it.
   void waited(StepPath& path, const OpRecord& record) {
     const int issued = index_.issued_by(program(), op_);
-    if (record.waited <= 0 || issued < 0) {  // it did not block: the call's own time
+    if (!blocked(record, issued)) {  // the call's own time
       add(path, op_, record.begin);
       --op_;
       return;
@@ -85,13 +107,13 @@ class PathWalk {
       if (issue > late_issue) late = traced, late_op = j, late_issue = issue;
     }
     add(path, op_, late_issue);
-    if (late < 0) {
-      op_ = issued - 1;
-    } else {
-      at_ = late;
-      op_ = late_op - 1;
-    }
+    if (late >= 0) at_ = late;
+    resume_at_issue(late >= 0 ? late_op : issued);
   }
+
+  // The path goes on from the op that issued the operation: a start next (it may have waited for a
+  // buffer before its issue), a blocking op's predecessor (the op itself is done).
+  void resume_at_issue(int issuing) { op_ = op(issuing).kind == OpKind::start ? issuing : issuing - 1; }
 
   const RunTrace& trace_;
   const OperationIndex& index_;

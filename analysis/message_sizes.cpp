@@ -12,7 +12,8 @@ MessageSizes message_sizes(const std::vector<parallelism::Program>& programs, co
   for (const auto& program : programs) {
     for (const auto& op : program.ops) {
       if (op.kind != parallelism::OpKind::start && op.kind != parallelism::OpKind::blocking) continue;
-      if (op.bytes == 0) continue;
+      // A message counts once, as its sender's (a receive is the other end of a send).
+      if (op.bytes == 0 || op.transfer == parallelism::Transfer::recv) continue;
       const std::uint64_t upto = std::bit_ceil(op.bytes);
       SizeBin& bin = bins[static_cast<std::size_t>(op.group)][upto];
       bin.upto = upto;

@@ -23,8 +23,9 @@ struct SizeBin {
 // Per group (parallelism::Group), the bins holding any operation, smallest first.
 using MessageSizes = std::array<std::vector<SizeBin>, parallelism::group_count>;
 
-// The operations the ranks issue (start and blocking ops) in one training step: program s is stage s's,
-// which every rank of the stage runs (layout.world() / layout.pp ranks).
+// The operations the ranks issue (start and blocking ops; a point-to-point message once, as its
+// sender's) in one training step: program s is stage s's, which every rank of the stage runs
+// (layout.world() / layout.pp ranks).
 MessageSizes message_sizes(const std::vector<parallelism::Program>& programs, const parallelism::Layout& layout);
 
 }  // namespace scaleout::analysis

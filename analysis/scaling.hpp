@@ -22,6 +22,7 @@ struct LogState {
   std::string status = "complete", status_message;  // the root's: complete, interrupted, failed, running
   bool checksummed = true;                          // false: a log too old to carry checksums
   std::string background;                           // the pattern the steps ran under (emulation.background)
+  std::string programs_problem;  // why /program or /ops could not be read (no critical path, no sizes); "" when read
 };
 
 // What a run was: its size and workload, from the log's attributes.

@@ -271,7 +271,9 @@ StepRecord MpiExecutor::run_step(int step) {
         const int entry = entry_of_slot_[static_cast<std::size_t>(op.slot)];
         if (entry >= 0) {
           auto& in_flight = pool_[static_cast<std::size_t>(entry)];
-          expose(record, static_cast<int>(i), complete(in_flight));
+          const double blocked = complete(in_flight);
+          expose(record, static_cast<int>(i), blocked);
+          if (options_.trace) record.ops[i].waited = blocked;
           release(in_flight, record, step_start);
         }
         break;
@@ -284,7 +286,9 @@ StepRecord MpiExecutor::run_step(int step) {
         trace.begin = begin - step_start;
         trace.end = comm::now() - step_start;
       }
-      if (op.kind == OpKind::wait || op.kind == OpKind::blocking) trace.waited = trace.end - trace.begin;
+      // A wait's blocked time is its operation's completion (0 when a poll had seen it complete); a
+      // blocking operation blocks for the whole call.
+      if (op.kind == OpKind::blocking) trace.waited = trace.end - trace.begin;
     }
   }
   record.step = comm::now() - step_start;

@@ -76,7 +76,10 @@ std::vector<int> parse_indices(const std::string& text, const std::string& argum
     } else {
       const int first = index(item.substr(0, dash)), last = index(item.substr(dash + 1));
       if (last < first) throw bad(fmt::format("holds {}, a range that ends below its start", item));
-      if (last - first > most / 4) throw bad(fmt::format("holds {}, a range too long", item));
+      // Each index is kept: a range past a million (more ranks or steps than a trace could draw) is refused
+      // before it takes memory.
+      constexpr int longest = 1 << 20;
+      if (last - first >= longest) throw bad(fmt::format("holds {}, a range of more than {} indices", item, longest));
       for (int i = first; i <= last; ++i) indices.insert(i);
     }
     begin = comma + 1;

@@ -169,14 +169,22 @@ LoadedRuns load_runs(const std::vector<std::string>& given) {
     // Logs before it have none: their compute is all calculation.
     if (log.figures.count(figure::memory_bound_share) != 0)
       run.facts.memory_bound_share = std::min(figure_of(log, figure::memory_bound_share, path), 1.0);
-    run.facts.log = {log.status, log.status_message, log.checksummed, log.background};
+    run.facts.log = {log.status, log.status_message, log.checksummed, log.background, {}};
     run.facts.environment = log.environment;
     run.rows = analysis::measured_rows(log.steps);
     if (run.rows.empty()) throw UsageError(fmt::format("{}: holds no measured step (status {})", path, log.status));
     run.node_of_rank = log.node_of_rank;
     run.figures = log.figures;
     run.config_yaml = log.config_yaml;
-    if (!serving_rows(log)) read_critical_path(path, log, run);
+    if (!serving_rows(log)) {
+      // The critical path and the message sizes are extras: a log they cannot be read from is still
+      // reported, with a note saying why they are missing.
+      try {
+        read_critical_path(path, log, run);
+      } catch (const UsageError& error) {
+        run.facts.log.programs_problem = error.what();
+      }
+    }
     if (serving_rows(log)) {
       try {
         run.serving = serving_run(log, run);

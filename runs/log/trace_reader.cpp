@@ -22,6 +22,10 @@ using analysis::RunTrace;
 using analysis::TracedRank;
 using analysis::TracedStep;
 
+// No step of a run lasts this long (11.6 days); a time past it is a damaged row, and would overflow the
+// timeline's nanoseconds.
+constexpr double longest_step_s = 1e6;
+
 struct RankRow {
   std::int32_t rank, node;
   char* hostname;
@@ -76,6 +80,15 @@ std::vector<TracedStep> chosen_steps(const RunTrace& trace, const RunLog& log, c
     if (choice.measured_only && !row.measured()) continue;
     const int traced = trace.traced_index(row.rank);
     if (traced < 0) continue;
+    const bool serving_pass = row.kind() != analysis::PassKind::training;
+    if (serving_pass != (trace.programs.size() == 2 * static_cast<std::size_t>(trace.layout.pp)) ||
+        row.step_s > longest_step_s) {
+      throw UsageError(
+          fmt::format("{}: /steps: step {} of rank {} ({} pass, {} s) is not a step of /program's {} "
+                      "programs lasting at most {:g} s",
+                      path, row.step, row.rank, analysis::to_string(row.kind()), row.step_s, trace.programs.size(),
+                      longest_step_s));
+    }
     TracedStep& step = steps[row.step];
     if (step.step_s.empty()) {
       step.step = row.step;
@@ -138,13 +151,13 @@ class OpsStream {
     const int traced = outline_.traced_index(row.rank);
     if (traced < 0) return;
     auto& ops = filling_.ops[static_cast<std::size_t>(traced)];
-    const bool times = std::isfinite(row.begin_s) && std::isfinite(row.end_s) && std::isfinite(row.waited_s) &&
-                       row.begin_s >= 0 && row.end_s >= 0 && row.waited_s >= 0;
-    if (row.op < 0 || static_cast<std::size_t>(row.op) >= ops.size() || !times) {
+    const auto time = [](double t) { return std::isfinite(t) && t >= 0 && t <= longest_step_s; };
+    if (row.op < 0 || static_cast<std::size_t>(row.op) >= ops.size() || !time(row.begin_s) || !time(row.end_s) ||
+        !time(row.waited_s)) {
       throw h5::Error(
           fmt::format("/ops row {}: op {} of rank {} in step {} with times {}, {}, {} is not an op of "
-                      "its program with finite times, not negative",
-                      number, row.op, row.rank, row.step, row.begin_s, row.end_s, row.waited_s));
+                      "its program with times from 0 to {:g} s",
+                      number, row.op, row.rank, row.step, row.begin_s, row.end_s, row.waited_s, longest_step_s));
     }
     ops[static_cast<std::size_t>(row.op)] = {row.op, row.begin_s, row.end_s, row.waited_s};
     ++filled_[static_cast<std::size_t>(traced)];

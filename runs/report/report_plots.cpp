@@ -58,13 +58,15 @@ std::string python_with_matplotlib() {
   return "";
 }
 
-// The plots script: $SCALEOUT_PLOTS_SCRIPT; else an installed scaleout's, PREFIX/share/scaleout/plots.py
-// beside PREFIX/bin/scaleout; else the sources' this binary was built from.
+// The plots script: $SCALEOUT_PLOTS_SCRIPT; the sources' for the binary in its build folder; an installed
+// scaleout's, PREFIX/share/scaleout/plots.py beside PREFIX/bin/scaleout; else the sources'.
 std::string script_path() {
   if (const char* path = std::getenv("SCALEOUT_PLOTS_SCRIPT"); path != nullptr && *path != '\0') return path;
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) {
+  std::error_code elsewhere;  // the build folder is gone where a package installed the binary
+  const bool in_build = !error && std::filesystem::equivalent(self.parent_path(), SCALEOUT_BUILD_FOLDER, elsewhere);
+  if (!error && !in_build) {
     const auto installed = self.parent_path().parent_path() / "share" / "scaleout" / "plots.py";
     if (std::filesystem::is_regular_file(installed, error)) return installed.string();
   }

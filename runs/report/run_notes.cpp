@@ -19,6 +19,12 @@ std::vector<std::string> run_notes(const std::string& path, const analysis::LogS
                     "holds the same steps alone and the slowdown",
                     printable(path), printable(log.background, 64)));
   }
+  if (!log.programs_problem.empty()) {
+    notes.push_back(
+        fmt::format("{}: its programs or op trace could not be read, so the critical path and the message "
+                    "sizes are left out: {}",
+                    printable(path), printable(log.programs_problem)));
+  }
   if (!log.checksummed) {
     notes.push_back(fmt::format("{}: written without checksums; its integrity cannot be checked", printable(path)));
   }

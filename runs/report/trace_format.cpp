@@ -41,15 +41,19 @@ std::pair<double, double> ts_dur(std::int64_t begin_ns, std::int64_t end_ns) {
   while (dur > 0 && ts + dur > end) dur = std::nextafter(dur, 0.0);
   return {ts, dur};
 }
-// Tracks of a rank: its own line, then per group the lanes of the operations it started.
-constexpr int lanes_per_group = 8;
-constexpr int tracks_per_rank = 1 + parallelism::group_count * lanes_per_group;
+// Tracks: a rank's own line is track `rank`; the lanes of the operations it started (per group, as many
+// as overlap) get tracks after every rank's, in the order they are first used. Sorted under their rank:
+// its own line first, then per group its lanes.
+constexpr int sorted_per_rank = 1 << 12;
+constexpr int sorted_per_group = sorted_per_rank / parallelism::group_count;
 // More peers than this are given as a count: a dp group of thousands would fill the file.
 constexpr std::size_t peers_listed = 16;
 
-int own_track(int rank) { return rank * tracks_per_rank; }
-int lane_track(int rank, Group group, int lane) {
-  return own_track(rank) + 1 + static_cast<int>(group) * lanes_per_group + std::min(lane, lanes_per_group - 1);
+int own_track(int rank) { return rank; }
+std::int64_t own_sort_index(int rank) { return static_cast<std::int64_t>(rank) * sorted_per_rank; }
+std::int64_t lane_sort_index(int rank, Group group, int lane) {
+  return own_sort_index(rank) + 1 + static_cast<std::int64_t>(group) * sorted_per_group +
+         std::min(lane, sorted_per_group - 2);
 }
 
 bool is_pipeline_send(const Op& op) {
@@ -123,20 +127,36 @@ class TraceWriter {
       offset += trace_.steps[s].end();
     }
     write_flows();
-    for (const auto& [rank, group, lane] : lanes_used_) {
+    for (const auto& [lane_of, track] : lane_tracks_) {
+      const auto& [rank, group, lane] = lane_of;
       const std::string more = lane > 0 ? fmt::format(" {}", lane + 1) : "";
-      metadata("thread_name", trace_.node_of_rank[static_cast<std::size_t>(rank)], lane_track(rank, group, lane),
+      const int node = trace_.node_of_rank[static_cast<std::size_t>(rank)];
+      metadata("thread_name", node, track,
                {{"name", fmt::format("rank {} {} in flight{}", rank, parallelism::to_string(group), more)}});
-      metadata("thread_sort_index", trace_.node_of_rank[static_cast<std::size_t>(rank)], lane_track(rank, group, lane),
-               {{"sort_index", lane_track(rank, group, lane)}});
+      metadata("thread_sort_index", node, track, {{"sort_index", lane_sort_index(rank, group, lane)}});
     }
-    json document = {{"traceEvents", std::move(events_)}, {"displayTimeUnit", "ms"}, {"otherData", other_data()}};
-    return document.dump() + "\n";
+    // The document around the events, which were written out one by one (a document of json objects
+    // took ten times the file's size in memory).
+    const json tail = {{"displayTimeUnit", "ms"}, {"otherData", other_data()}};
+    const std::string rest = tail.dump();
+    return "{\"traceEvents\":[" + events_ + "]," + rest.substr(1) + "\n";
   }
 
  private:
+  // The track of a lane, made when first used: after every rank's own.
+  int lane_track(int rank, Group group, int lane) {
+    const auto [at, made] = lane_tracks_.try_emplace({rank, group, lane}, 0);
+    if (made) at->second = static_cast<int>(trace_.node_of_rank.size() + lane_tracks_.size() - 1);
+    return at->second;
+  }
+
+  void emit(const json& event) {
+    if (!events_.empty()) events_ += ',';
+    events_ += event.dump();
+  }
+
   void metadata(const char* name, int pid, int tid, json args) {
-    events_.push_back({{"ph", "M"}, {"name", name}, {"pid", pid}, {"tid", tid}, {"args", std::move(args)}});
+    emit({{"ph", "M"}, {"name", name}, {"pid", pid}, {"tid", tid}, {"args", std::move(args)}});
   }
 
   void describe_tracks() {
@@ -150,7 +170,7 @@ class TraceWriter {
       metadata(
           "thread_name", rank.node, own_track(rank.rank),
           {{"name", fmt::format("rank {} (dp {} tp {} pp {} cp {} ep {})", rank.rank, p.dp, p.tp, p.pp, p.cp, p.ep)}});
-      metadata("thread_sort_index", rank.node, own_track(rank.rank), {{"sort_index", own_track(rank.rank)}});
+      metadata("thread_sort_index", rank.node, own_track(rank.rank), {{"sort_index", own_sort_index(rank.rank)}});
     }
   }
 
@@ -203,14 +223,14 @@ class TraceWriter {
       next_begin = at(records[i].begin);
     }
     const auto [step_ts, step_dur] = ts_dur(at(0.0), step_end);
-    events_.push_back({{"ph", "X"},
-                       {"name", fmt::format("step {}{}", step.step, step.warmup ? " (warm-up)" : "")},
-                       {"cat", "step"},
-                       {"pid", rank.node},
-                       {"tid", own_track(rank.rank)},
-                       {"ts", step_ts},
-                       {"dur", step_dur},
-                       {"args", {{"step", step.step}, {"step_s", step.step_s[r]}, {"warmup", step.warmup}}}});
+    emit({{"ph", "X"},
+          {"name", fmt::format("step {}{}", step.step, step.warmup ? " (warm-up)" : "")},
+          {"cat", "step"},
+          {"pid", rank.node},
+          {"tid", own_track(rank.rank)},
+          {"ts", step_ts},
+          {"dur", step_dur},
+          {"args", {{"step", step.step}, {"step_s", step.step_s[r]}, {"warmup", step.warmup}}}});
     std::array<std::vector<std::int64_t>, parallelism::group_count> lane_ends;
     for (std::size_t i = 0; i < ops.size(); ++i) {
       const Op& op = ops[i];
@@ -228,7 +248,6 @@ class TraceWriter {
           *free = end;
         }
         tid = lane_track(rank.rank, op.group, lane);
-        lanes_used_.insert({rank.rank, op.group, std::min(lane, lanes_per_group - 1)});
         if (is_pipeline_send(op)) send_track_[{s, r, static_cast<int>(i)}] = tid;
       }
       const auto [ts, dur] = ts_dur(at(record.begin), end);
@@ -247,7 +266,7 @@ class TraceWriter {
         event["ph"] = "i";
         event["s"] = "t";
       }
-      events_.push_back(std::move(event));
+      emit(event);
     }
   }
 
@@ -262,21 +281,21 @@ class TraceWriter {
       const TracedRank& from = trace_.ranks[flow.from];
       const TracedRank& to = trace_.ranks[flow.to];
       ++id;
-      events_.push_back({{"ph", "s"},
-                         {"name", "pp send"},
-                         {"cat", "pipeline"},
-                         {"id", id},
-                         {"pid", from.node},
-                         {"tid", send_track_.at({flow.step, flow.from, flow.send})},
-                         {"ts", (offset + (send.begin + send.end) / 2) * microseconds}});
-      events_.push_back({{"ph", "f"},
-                         {"bp", "e"},
-                         {"name", "pp send"},
-                         {"cat", "pipeline"},
-                         {"id", id},
-                         {"pid", to.node},
-                         {"tid", own_track(to.rank)},
-                         {"ts", (offset + (recv.begin + recv.end) / 2) * microseconds}});
+      emit({{"ph", "s"},
+            {"name", "pp send"},
+            {"cat", "pipeline"},
+            {"id", id},
+            {"pid", from.node},
+            {"tid", send_track_.at({flow.step, flow.from, flow.send})},
+            {"ts", (offset + (send.begin + send.end) / 2) * microseconds}});
+      emit({{"ph", "f"},
+            {"bp", "e"},
+            {"name", "pp send"},
+            {"cat", "pipeline"},
+            {"id", id},
+            {"pid", to.node},
+            {"tid", own_track(to.rank)},
+            {"ts", (offset + (recv.begin + recv.end) / 2) * microseconds}});
     }
   }
 
@@ -303,9 +322,9 @@ class TraceWriter {
   const RunTrace& trace_;
   const TraceCounts& counts_;
   analysis::OperationIndex index_;
-  json events_ = json::array();
+  std::string events_;  // the events written so far, separated by commas
   std::vector<double> offsets_;
-  std::set<std::tuple<int, Group, int>> lanes_used_;                     // (rank, group, lane)
+  std::map<std::tuple<int, Group, int>, int> lane_tracks_;               // (rank, group, lane) -> its track
   std::map<std::tuple<std::size_t, std::size_t, int>, int> send_track_;  // (step, traced rank, op) -> track
 };
 

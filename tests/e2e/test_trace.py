@@ -142,8 +142,10 @@ class Timeline(unittest.TestCase):
         # Message sizes: every start and blocking op of every rank's stage, binned by the next power of 2.
         expected = {}
         for r in range(len(ranks)):
+            # A message once, as its sender's: not the receive.
             mine = program[(program["stage"] == ranks["pp"][r])
-                           & np.isin(program["kind"], [b"start", b"blocking"]) & (program["bytes"] > 0)]
+                           & np.isin(program["kind"], [b"start", b"blocking"]) & (program["bytes"] > 0)
+                           & (program["transfer"] != b"recv")]
             for op in mine:
                 upto = 1 << (int(op["bytes"]) - 1).bit_length()
                 key = (op["group"].decode(), upto)
@@ -201,6 +203,23 @@ class Timeline(unittest.TestCase):
             self.assertIn(message, err)
             self.assertEqual(len(scaleout_lines(err)), 1, err)
             self.assertFalse(os.path.exists(path))
+        # A /ops row that names no op: trace refuses the log naming the row; report leaves out the critical
+        # path and the message sizes with a note, and reports the rest.
+        damaged = os.path.join(self.folder, "damaged-ops.h5")
+        shutil.copy(self.log, damaged)
+        with h5py.File(damaged, "r+") as f:
+            last = len(f["ops"]) - 1  # of the last step, a measured one
+            row = f["ops"][last]
+            row["op"] = 99999
+            f["ops"][last] = row
+        code, out, err = run("trace", damaged, "--output", path)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn(f"/ops row {last}: op 99999 of rank", err)
+        code, out, err = run("report", damaged)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("critical path and the message sizes are left out: ", out)
+        self.assertIn("critical path at 4 ranks: not traced", out)
+        self.assertIsNone(report_json(damaged)["critical_path"])
         untraced = os.path.join(self.folder, "untraced.h5")
         code, out, err = run("run", HYBRID, "--output", untraced, *STEPS, ranks=4, timeout=300)
         self.assertEqual(code, 0, out + err)

@@ -52,6 +52,7 @@ TEST(Lists, IndicesStartAtZeroAndTakeRangesWithADashOrAColon) {
   EXPECT_NE(error("1,,2").find("holds an empty item"), std::string::npos);
   EXPECT_NE(error("x").find("not a whole number"), std::string::npos);
   EXPECT_NE(error("0-99999999999").find("out of range"), std::string::npos);
+  EXPECT_NE(error("0-10000000").find("a range of more than 1048576 indices"), std::string::npos);
 }
 
 TEST(Lists, BadCountsNameTheArgumentAndWhatIsAllowed) {

@@ -119,6 +119,57 @@ TEST(CriticalPath, WhenNoPeerIsLaterTheOperationItselfIsOnThePathAndGapsAreOther
   EXPECT_NEAR(shares.compute, 1.5, 1e-12);
 }
 
+// dp 2, both ranks alike: compute, start a dp allreduce, compute, wait for it.
+a::RunTrace overlapped(std::vector<p::OpRecord> ops) {
+  a::RunTrace trace;
+  trace.layout.dp = 2;
+  trace.programs.push_back({{compute(1), operation(p::OpKind::start, p::Group::dp, p::Transfer::allreduce, 3, 0),
+                             compute(5), operation(p::OpKind::wait, p::Group::dp, p::Transfer::allreduce, 3, 0)},
+                            1});
+  add_ranks(trace, 1);
+  trace.steps.push_back(step_of(0, {ops, ops}));
+  return trace;
+}
+
+TEST(CriticalPath, AWaitWhoseOperationHadCompletedIsNotOnThePathHoweverLongTheCall) {
+  // The allreduce completed at 2 s, seen by a poll during the compute; the wait's call took 1 us (a log
+  // from before waits logged their blocked time alone says 1 us waited).
+  for (const double waited : {0.0, 1e-6}) {
+    const auto shares =
+        a::critical_path_shares(overlapped({{0, 0, 1, 0}, {0, 1, 2, 0}, {0, 1, 6, 0}, {0, 6, 6.000001, waited}}));
+    EXPECT_NEAR(shares.compute, 6.0, 1e-12) << waited;
+    EXPECT_NEAR(shares.of_group[static_cast<std::size_t>(p::Group::dp)], 1e-6, 1e-12) << "the call itself";
+    EXPECT_EQ(shares.of_rank.size(), 1u) << "no hop to the other rank";
+  }
+  // Not complete when the wait began: the operation, from its issue, is on the path.
+  const auto shares = a::critical_path_shares(overlapped({{0, 0, 1, 0}, {0, 1, 7, 0}, {0, 1, 6, 0}, {0, 6, 7, 1}}));
+  EXPECT_NEAR(shares.compute, 1.0, 1e-12);
+  EXPECT_NEAR(shares.of_group[static_cast<std::size_t>(p::Group::dp)], 6.0, 1e-12);
+}
+
+TEST(CriticalPath, AStartThatWaitedForABufferWaitedForTheOperationThatFreedIt) {
+  // One buffer: start A, compute 1 s, start B waits 2 s for A (complete at 3 s), then both waits; B is
+  // still in flight when its wait begins and ends at 4 s.
+  a::RunTrace trace;
+  trace.layout.dp = 2;
+  auto a_start = operation(p::OpKind::start, p::Group::dp, p::Transfer::allreduce, 1, 0);
+  auto b_start = operation(p::OpKind::start, p::Group::tp, p::Transfer::allgather, 2, 1);
+  trace.programs.push_back(
+      {{a_start, compute(1), b_start, operation(p::OpKind::wait, p::Group::dp, p::Transfer::allreduce, 1, 0),
+        operation(p::OpKind::wait, p::Group::tp, p::Transfer::allgather, 2, 1)},
+       2});
+  trace.layout.tp = 1;
+  add_ranks(trace, 1);
+  const std::vector<p::OpRecord> ops = {{0, 0, 3, 0}, {0, 0, 1, 0}, {0, 3, 4, 2}, {0, 3, 3, 0}, {0, 3, 4, 1}};
+  trace.steps.push_back(step_of(0, {ops, ops}));
+  const auto shares = a::critical_path_shares(trace);
+  EXPECT_NEAR(shares.seconds, 4.0, 1e-12);
+  EXPECT_NEAR(shares.of_group[static_cast<std::size_t>(p::Group::tp)], 1.0, 1e-12);  // B, from its issue
+  EXPECT_NEAR(shares.of_group[static_cast<std::size_t>(p::Group::dp)], 2.0, 1e-12);  // A, which B waited for
+  EXPECT_NEAR(shares.compute, 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(shares.other, 0.0);
+}
+
 // pp 2: stage 0 computes 1 s and sends (eagerly: its wait does not block); stage 1 receives, blocked
 // until the send is issued and 0.2 s more for the transfer, then computes.
 a::RunTrace pipeline() {
@@ -192,11 +243,14 @@ TEST(MessageSizes, BinsDoubleAndCountEveryRankOfAStage) {
     made.bytes = bytes;
     return made;
   };
+  // The receiving end of a message: counted as its sender's, not again.
+  auto recv = operation(p::OpKind::blocking, p::Group::pp, p::Transfer::recv, 2, -1, 0);
+  recv.bytes = 1 << 20;
   const std::vector<p::Program> programs = {
       {{op(p::OpKind::start, p::Group::dp, 3000), op(p::OpKind::wait, p::Group::dp, 3000),
         op(p::OpKind::blocking, p::Group::dp, 4096), compute(1)},
        1},
-      {{op(p::OpKind::blocking, p::Group::pp, 1 << 20), op(p::OpKind::blocking, p::Group::dp, 4097)}, 0}};
+      {{op(p::OpKind::blocking, p::Group::pp, 1 << 20), op(p::OpKind::blocking, p::Group::dp, 4097), recv}, 0}};
   const auto sizes = a::message_sizes(programs, layout);
   const auto& dp = sizes[static_cast<std::size_t>(p::Group::dp)];
   ASSERT_EQ(dp.size(), 2u);
