@@ -92,23 +92,14 @@ class PathWalk {
       --op_;
       return;
     }
-    const Op& operation = op(issued);
-    const double own_issue = ops()[static_cast<std::size_t>(issued)].begin;
-    int late = -1, late_op = -1;
-    double late_issue = own_issue;
-    const int occurrence = index_.occurrence(program(), issued);
-    for (const int world : counterparts(trace_.layout, rank().rank, operation)) {
-      const int traced = trace_.traced_index(world);
-      if (traced < 0) continue;
-      const std::size_t program = trace_.program_index(trace_.ranks[static_cast<std::size_t>(traced)], step_.pass);
-      const int j = index_.issuing_op(program, parallelism::channel_of(operation), operation.tag, occurrence);
-      if (j < 0) continue;
-      const double issue = step_.ops[static_cast<std::size_t>(traced)][static_cast<std::size_t>(j)].begin;
-      if (issue > late_issue) late = traced, late_op = j, late_issue = issue;
+    // The last to issue it: a counterpart later than this rank, else this rank itself.
+    CounterpartIssue last{at_, issued, ops()[static_cast<std::size_t>(issued)].begin};
+    for (const auto& issue : counterpart_issues(trace_, index_, step_, static_cast<std::size_t>(at_), issued)) {
+      if (issue.begin > last.begin) last = issue;
     }
-    add(path, op_, late_issue);
-    if (late >= 0) at_ = late;
-    resume_at_issue(late >= 0 ? late_op : issued);
+    add(path, op_, last.begin);
+    at_ = last.rank;
+    resume_at_issue(last.op);
   }
 
   // The path goes on from the op that issued the operation: a start next (it may have waited for a

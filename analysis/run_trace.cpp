@@ -89,6 +89,24 @@ std::vector<int> counterparts(const parallelism::Layout& layout, int rank, const
   return others;
 }
 
+std::vector<CounterpartIssue> counterpart_issues(const RunTrace& trace, const OperationIndex& index,
+                                                 const TracedStep& step, std::size_t rank, int issuing,
+                                                 Counterparts which) {
+  const std::size_t program = trace.program_index(trace.ranks[rank], step.pass);
+  const Op& operation = trace.programs[program].ops[static_cast<std::size_t>(issuing)];
+  const int occurrence = index.occurrence(program, issuing);
+  std::vector<CounterpartIssue> issues;
+  for (const int world : counterparts(trace.layout, trace.ranks[rank].rank, operation, which)) {
+    const int other = trace.traced_index(world);
+    if (other < 0) continue;
+    const std::size_t theirs = trace.program_index(trace.ranks[static_cast<std::size_t>(other)], step.pass);
+    const int j = index.issuing_op(theirs, parallelism::channel_of(operation), operation.tag, occurrence);
+    if (j < 0) continue;
+    issues.push_back({other, j, step.ops[static_cast<std::size_t>(other)][static_cast<std::size_t>(j)].begin});
+  }
+  return issues;
+}
+
 Alignment check_alignment(const RunTrace& trace, const OperationIndex& index) {
   Alignment alignment;
   for (const auto& step : trace.steps) {
@@ -98,21 +116,11 @@ Alignment check_alignment(const RunTrace& trace, const OperationIndex& index) {
       for (std::size_t i = 0; i < ops.size(); ++i) {
         const int issued = index.issued_by(program, static_cast<int>(i));
         if ((ops[i].kind != OpKind::wait && ops[i].kind != OpKind::blocking) || issued < 0) continue;
-        const Op& operation = ops[static_cast<std::size_t>(issued)];
-        const double ended = step.ops[r][i].end;
-        bool checked = false;
-        for (const int world : counterparts(trace.layout, trace.ranks[r].rank, operation, Counterparts::senders)) {
-          const int other = trace.traced_index(world);
-          if (other < 0) continue;
-          const std::size_t theirs = trace.program_index(trace.ranks[static_cast<std::size_t>(other)], step.pass);
-          const int j = index.issuing_op(theirs, parallelism::channel_of(operation), operation.tag,
-                                         index.occurrence(program, issued));
-          if (j < 0) continue;
-          checked = true;
-          const double issue = step.ops[static_cast<std::size_t>(other)][static_cast<std::size_t>(j)].begin;
-          alignment.largest_gap_s = std::max(alignment.largest_gap_s, issue - ended);
+        const auto issues = counterpart_issues(trace, index, step, r, issued, Counterparts::senders);
+        for (const auto& issue : issues) {
+          alignment.largest_gap_s = std::max(alignment.largest_gap_s, issue.begin - step.ops[r][i].end);
         }
-        if (checked) ++alignment.operations;
+        if (!issues.empty()) ++alignment.operations;
       }
     }
   }

@@ -77,6 +77,19 @@ enum class Counterparts { all, senders };
 std::vector<int> counterparts(const parallelism::Layout& layout, int rank, const parallelism::Op& op,
                               Counterparts which = Counterparts::all);
 
+// Where the counterparts of an operation issued it in one step: the critical path, the alignment check
+// and the timeline's flows all ask this. `rank` indexes trace.ranks; `issuing` is the op of its program
+// that issued the operation (OperationIndex::issued_by). Counterparts that are not traced, or whose
+// program has no such operation, are left out.
+struct CounterpartIssue {
+  int rank = 0;  // index in trace.ranks
+  int op = 0;    // the op of its program that issued the operation
+  double begin = 0;
+};
+std::vector<CounterpartIssue> counterpart_issues(const RunTrace& trace, const OperationIndex& index,
+                                                 const TracedStep& step, std::size_t rank, int issuing,
+                                                 Counterparts which = Counterparts::all);
+
 // How well the steps' barriers align the ranks' clocks. Every rank's times count from its exit of the
 // step's barrier, which the ranks leave at nearly, not exactly, one moment. An operation cannot end on
 // one rank before its last rank issued it: where the times say it did, the clocks are apart by at least

@@ -196,10 +196,7 @@ void MpiExecutor::start(const Op& op, int index, StepRecord& record, double step
 void MpiExecutor::blocking(const Op& op, int index, StepRecord& record) {
   if (options_.check) fill(blocking_buffer_, op);
   const double seconds = run_transfer(op, context(op), blocking_buffer_.bytes(), blocking_transfer_);
-  // Blocking pipeline ops are a stage waiting for its neighbours: a receive, or the stages' meeting
-  // after backward (a stage that drained its pipeline early waits there). The tied embedding's
-  // allreduce is communication of its own.
-  if (op.group == Group::pp && !op.embedding) {
+  if (is_bubble(op)) {
     record.bubble += seconds;
   } else {
     expose(record, index, seconds);

@@ -32,6 +32,8 @@ const char* to_string(Transfer transfer) {
   return "?";
 }
 
+bool is_bubble(const Op& op) { return op.kind == OpKind::blocking && op.group == Group::pp && !op.embedding; }
+
 std::uint64_t footprint(const Op& op) {
   if (op.kind == OpKind::compute) return 0;
   const bool halves = op.transfer == Transfer::alltoall || op.transfer == Transfer::exchange;

@@ -89,6 +89,11 @@ struct Op {
   comm::Algorithm algorithm = comm::Algorithm::library;
 };
 
+// A blocking pipeline op is a stage waiting for its neighbours (a receive, or the stages' meeting
+// after backward, where a stage that drained its pipeline early waits): the bubble. The tied
+// embedding's allreduce, also over pp, is communication of its own.
+bool is_bubble(const Op& op);
+
 // The buffer bytes an operation needs: in place where MPI allows it, send and receive halves for
 // all-to-all and exchange.
 std::uint64_t footprint(const Op& op);

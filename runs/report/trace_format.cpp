@@ -28,8 +28,6 @@ using parallelism::Op;
 using parallelism::OpKind;
 using parallelism::Transfer;
 
-constexpr double microseconds = 1e6;  // the format's unit
-
 // Times on a track in whole nanoseconds (Perfetto's own unit), so that "ends before the next begins"
 // is exact; written in microseconds with a duration whose sum with the start, as a viewer adds them in
 // floating point, never passes the end (else a viewer reads back-to-back slices as badly nested).
@@ -60,10 +58,6 @@ bool is_pipeline_send(const Op& op) {
   return op.kind == OpKind::start && op.group == Group::pp && op.transfer == Transfer::send;
 }
 
-// Blocked in the pipeline: a stage's receive of activations or gradients and the stages' meeting (the
-// executors count both as bubble), not the tied embedding's allreduce.
-bool is_bubble(const Op& op) { return op.kind == OpKind::blocking && op.group == Group::pp && !op.embedding; }
-
 std::string name_of(const Op& op) {
   if (op.kind == OpKind::compute) {
     std::string name = parallelism::to_string(op.phase);
@@ -80,7 +74,7 @@ const char* category_of(const Op& op) {
     case OpKind::compute: return "compute";
     case OpKind::start: return "in flight";
     case OpKind::wait:
-    case OpKind::blocking: return is_bubble(op) ? "bubble" : "exposed";
+    case OpKind::blocking: return parallelism::is_bubble(op) ? "bubble" : "exposed";
   }
   return "?";
 }
@@ -100,13 +94,9 @@ std::vector<Flow> flows_of(const RunTrace& trace, const analysis::OperationIndex
       const auto& ops = trace.programs[program].ops;
       for (std::size_t i = 0; i < ops.size(); ++i) {
         if (!is_pipeline_send(ops[i])) continue;
-        const auto peers = analysis::counterparts(trace.layout, trace.ranks[r].rank, ops[i]);
-        const int to = peers.empty() ? -1 : trace.traced_index(peers.front());
-        if (to < 0) continue;
-        const std::size_t theirs = trace.program_index(trace.ranks[static_cast<std::size_t>(to)], step.pass);
-        const int recv = index.issuing_op(theirs, parallelism::Channel::pp, ops[i].tag,
-                                          index.occurrence(program, static_cast<int>(i)));
-        if (recv >= 0) flows.push_back({s, r, static_cast<std::size_t>(to), static_cast<int>(i), recv});
+        for (const auto& recv : analysis::counterpart_issues(trace, index, step, r, static_cast<int>(i))) {
+          flows.push_back({s, r, static_cast<std::size_t>(recv.rank), static_cast<int>(i), recv.op});
+        }
       }
     }
   }
@@ -287,7 +277,7 @@ class TraceWriter {
             {"id", id},
             {"pid", from.node},
             {"tid", send_track_.at({flow.step, flow.from, flow.send})},
-            {"ts", (offset + (send.begin + send.end) / 2) * microseconds}});
+            {"ts", static_cast<double>(nanoseconds(offset + (send.begin + send.end) / 2)) / 1e3}});
       emit({{"ph", "f"},
             {"bp", "e"},
             {"name", "pp send"},
@@ -295,7 +285,7 @@ class TraceWriter {
             {"id", id},
             {"pid", to.node},
             {"tid", own_track(to.rank)},
-            {"ts", (offset + (recv.begin + recv.end) / 2) * microseconds}});
+            {"ts", static_cast<double>(nanoseconds(offset + (recv.begin + recv.end) / 2)) / 1e3}});
     }
   }
 
